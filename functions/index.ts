@@ -1,0 +1,8 @@
+// The Function App's entry point (package.json "main"): every Function registers here, once.
+import './http-api';
+import './batch-intake';
+import './stage-transform';
+import './stage-sign';
+import './stage-submit';
+import './stage-response';
+import './retry-timer';

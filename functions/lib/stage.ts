@@ -1,0 +1,37 @@
+import { app, type InvocationContext } from '@azure/functions';
+import type { StageMessage } from '../../shared/model/message';
+import type { Stage } from '../../shared/model/record';
+import { isObject } from '../../shared/util/json';
+import { services } from './services';
+
+function isStageMessage(value: unknown): value is StageMessage {
+  return (
+    isObject(value) &&
+    typeof value.tenantId === 'string' &&
+    typeof value.documentId === 'string' &&
+    typeof value.flowId === 'string' &&
+    typeof value.stepId === 'string' &&
+    typeof value.attempt === 'number' &&
+    typeof value.correlationId === 'string'
+  );
+}
+
+/** The handler of a stage Function: checks the envelope and runs the step (throws to have it redelivered). */
+export async function handleStageMessage(message: unknown, context: InvocationContext): Promise<void> {
+  if (!isStageMessage(message)) {
+    // Malformed for good: retrying cannot help, and there is no document to record it on.
+    context.error('stage message refused: not a stage envelope');
+    return;
+  }
+  await services().pipeline.runStep(message, context.invocationId);
+}
+
+/** Registers the Function of one stage on its topic's subscription (`%TOPIC_SETTING%`). */
+export function registerStage(stage: Stage, topicSetting: string): void {
+  app.serviceBusTopic(`stage-${stage}`, {
+    connection: 'ServiceBusConnection',
+    topicName: `%${topicSetting}%`,
+    subscriptionName: '%STAGE_SUBSCRIPTION%',
+    handler: handleStageMessage,
+  });
+}

@@ -1,0 +1,86 @@
+import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import forge from 'node-forge';
+import { EInvoiceError } from '../errors';
+import type { CertificateStore, SigningCredential } from '../ports/certificate-store';
+
+const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
+
+function splitCertificates(pem: string): X509Certificate[] {
+  const blocks = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
+  return blocks.map((block) => new X509Certificate(block));
+}
+
+/**
+ * Signing certificates in the embedded runtime's key folder: `{name}.key.pem` (private key, PKCS#8 or
+ * PKCS#1) and `{name}.crt.pem` (certificate, then its chain). Parsed once and kept as `KeyObject`s.
+ */
+export class FolderCertificateStore implements CertificateStore {
+  private readonly cache = new Map<string, Promise<SigningCredential>>();
+
+  constructor(private readonly dir: string) {}
+
+  get(name: string): Promise<SigningCredential> {
+    let found = this.cache.get(name);
+    if (!found) {
+      found = this.load(name);
+      this.cache.set(name, found);
+      found.catch(() => this.cache.delete(name));
+    }
+    return found;
+  }
+
+  private async load(name: string): Promise<SigningCredential> {
+    if (!NAME.test(name)) throw new EInvoiceError('certificate.invalid-name', `Invalid certificate name "${name}"`);
+    const keyFile = join(this.dir, `${name}.key.pem`);
+    const certFile = join(this.dir, `${name}.crt.pem`);
+    if (!existsSync(keyFile) || !existsSync(certFile)) {
+      throw new EInvoiceError(
+        'certificate.not-found',
+        `Certificate "${name}" is not in the key folder (expected ${name}.key.pem and ${name}.crt.pem)`,
+      );
+    }
+    const privateKey = createPrivateKey(await readFile(keyFile));
+    const certificates = splitCertificates(await readFile(certFile, 'utf8'));
+    if (certificates.length === 0) {
+      throw new EInvoiceError('certificate.invalid', `${name}.crt.pem holds no PEM certificate`);
+    }
+    if (!certificates[0]!.checkPrivateKey(privateKey)) {
+      throw new EInvoiceError('certificate.key-mismatch', `The private key of "${name}" does not match its certificate`);
+    }
+    return { name, privateKey, certificates };
+  }
+}
+
+/**
+ * Creates a self-signed RSA-2048 test certificate in the key folder when none exists under that name, so
+ * that the embedded runtime can sign from its first start. Never for production: real certificates come
+ * from a CA and are placed in the folder (or Key Vault). Returns true when it created one.
+ */
+export async function ensureSelfSignedCertificate(dir: string, name: string, commonName = 'einvoice local test'): Promise<boolean> {
+  const keyFile = join(dir, `${name}.key.pem`);
+  const certFile = join(dir, `${name}.crt.pem`);
+  if (existsSync(keyFile) && existsSync(certFile)) return false;
+  await mkdir(dir, { recursive: true, mode: 0o700 });
+  const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
+  cert.serialNumber = '01' + randomBytes(8).toString('hex');
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 2 * 365 * 24 * 3600 * 1000);
+  const subject = [{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'einvoice' }];
+  cert.setSubject(subject);
+  cert.setIssuer(subject);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: false },
+    { name: 'keyUsage', digitalSignature: true, nonRepudiation: true },
+  ]);
+  cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
+  await writeFile(keyFile, keyPem, { mode: 0o600 });
+  await chmod(keyFile, 0o600);
+  await writeFile(certFile, forge.pki.certificateToPem(cert));
+  return true;
+}

@@ -1,0 +1,171 @@
+import { readFileSync } from 'node:fs';
+import { extname } from 'node:path';
+import { parseArgs } from 'node:util';
+import { isObject } from '../util/json';
+import { validateCanonical } from '../actions/validate';
+import { runBench } from '../bench/bench';
+import { createRegistries } from '../composition';
+import { serve as runServe } from '../runtime/serve';
+import { clientOptions, ProgressBar, request } from './client';
+
+const USAGE = `einvoice <command>
+
+Commands:
+  serve [--port P] [--data-dir DIR]        run the service on this machine (embedded runtime)
+  submit FILE... [--url URL] [--api-key K] [--flow ID] [--context JSON] [--wait]
+                                           submit documents; exit 0 only when all completed (with --wait)
+  status ID                                print a document's record
+  resubmit ID                              start a failed/rejected/cancelled document again
+  validate FILE...  [--json]               check canonical invoices against the schema
+  formats                                  list output formats
+  bench [--json] [--quick]                 throughput, as ratios to raw RSA-2048 signing
+`;
+
+type Flags = Record<string, string | boolean | undefined>;
+
+function print(value: unknown): void {
+  process.stdout.write(JSON.stringify(value, null, 2) + '\n');
+}
+
+async function serve(flags: Flags): Promise<number> {
+  return runServe({
+    ...(typeof flags.port === 'string' ? { port: Number(flags.port) } : {}),
+    ...(typeof flags['data-dir'] === 'string' ? { dataDir: flags['data-dir'] } : {}),
+  });
+}
+
+/** Reads a submission file: an envelope `{context, document}`, a bare canonical JSON document, or XML. */
+function readSubmission(file: string, flags: Flags): { content: string; contentType: string } {
+  const text = readFileSync(file, 'utf8');
+  const extra: Record<string, unknown> = typeof flags.context === 'string' ? (JSON.parse(flags.context) as Record<string, unknown>) : {};
+  if (typeof flags.flow === 'string') extra.flowId = flags.flow;
+  if (extname(file).toLowerCase() === '.xml' || text.trimStart().startsWith('<')) {
+    return { content: JSON.stringify({ context: extra, document: text }), contentType: 'application/json' };
+  }
+  const parsed: unknown = JSON.parse(text);
+  const envelope = isObject(parsed) && 'document' in parsed ? parsed : { context: {}, document: parsed };
+  const context = { ...(isObject(envelope.context) ? envelope.context : {}), ...extra };
+  return { content: JSON.stringify({ ...envelope, context }), contentType: 'application/json' };
+}
+
+async function submit(files: string[], flags: Flags): Promise<number> {
+  if (files.length === 0) throw new Error('submit needs at least one FILE');
+  const options = clientOptions(flags as { url?: string; 'api-key'?: string });
+  const wait = flags.wait === true;
+  const bar = new ProgressBar(files.length);
+  const results: Array<{ file: string; id?: string; status: string; problem?: unknown }> = [];
+  let next = 0;
+  const worker = async () => {
+    while (next < files.length) {
+      const file = files[next++]!;
+      try {
+        const body = readSubmission(file, flags);
+        const path = `/api/invoices${wait ? '?wait=300' : ''}`;
+        const response = await request(options, 'POST', path, body);
+        const json = response.json as { id?: string; status?: string };
+        if (response.status >= 400 || !json.id) results.push({ file, status: 'error', problem: response.json });
+        else results.push({ file, id: json.id, status: json.status ?? 'unknown' });
+      } catch (error) {
+        results.push({ file, status: 'error', problem: (error as Error).message });
+      }
+      bar.tick(file);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(8, files.length) }, worker));
+  for (const r of results) {
+    process.stdout.write(`${r.status.padEnd(10)} ${r.id ?? '-'}  ${r.file}\n`);
+    if (r.problem) process.stdout.write(`  ${JSON.stringify(r.problem)}\n`);
+  }
+  const completed = results.filter((r) => r.status === 'completed').length;
+  process.stderr.write(`${completed}/${files.length} completed\n`);
+  return completed === files.length ? 0 : 1;
+}
+
+async function documentCommand(method: 'GET' | 'POST', path: string, flags: Flags): Promise<number> {
+  const response = await request(clientOptions(flags as { url?: string; 'api-key'?: string }), method, path);
+  print(response.json);
+  return response.status < 400 ? 0 : 1;
+}
+
+function validate(files: string[], flags: Flags): number {
+  let failed = 0;
+  const report = files.map((file) => {
+    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+    const document = isObject(parsed) && 'document' in parsed ? parsed.document : parsed;
+    const problems = validateCanonical(document);
+    if (problems.length > 0) failed++;
+    return { file, valid: problems.length === 0, problems };
+  });
+  if (flags.json === true) print(report);
+  else {
+    for (const r of report) {
+      process.stdout.write(`${r.valid ? 'valid  ' : 'INVALID'} ${r.file}\n`);
+      for (const p of r.problems) process.stdout.write(`  ${p.path}: ${p.message} (${p.code})\n`);
+    }
+  }
+  return failed === 0 ? 0 : 1;
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: rest,
+      allowPositionals: true,
+      options: {
+        port: { type: 'string' },
+        'data-dir': { type: 'string' },
+        url: { type: 'string' },
+        'api-key': { type: 'string' },
+        flow: { type: 'string' },
+        context: { type: 'string' },
+        wait: { type: 'boolean' },
+        json: { type: 'boolean' },
+        quick: { type: 'boolean' },
+      },
+    });
+  } catch (error) {
+    process.stderr.write(`${(error as Error).message}\n\n${USAGE}`);
+    return 2;
+  }
+  const { values: flags, positionals } = parsed;
+  try {
+    switch (command) {
+      case 'serve':
+        return await serve(flags);
+      case 'submit':
+        return await submit(positionals, flags);
+      case 'status':
+        if (!positionals[0]) throw new Error('status needs an ID');
+        return await documentCommand('GET', `/api/invoices/${encodeURIComponent(positionals[0])}`, flags);
+      case 'resubmit':
+        if (!positionals[0]) throw new Error('resubmit needs an ID');
+        return await documentCommand('POST', `/api/invoices/${encodeURIComponent(positionals[0])}/resubmit`, flags);
+      case 'validate':
+        return validate(positionals, flags);
+      case 'formats': {
+        const { formats } = createRegistries({ outboxDir: '.' }, { get: () => Promise.reject(new Error('unused')) });
+        for (const f of formats.list()) process.stdout.write(`${f.id.padEnd(20)} ${f.description}\n`);
+        return 0;
+      }
+      case 'bench': {
+        return await runBench({ json: flags.json === true, quick: flags.quick === true });
+      }
+      case undefined:
+      case 'help':
+      case '--help':
+        process.stdout.write(USAGE);
+        return command === undefined ? 2 : 0;
+      default:
+        process.stderr.write(`Unknown command "${command}"\n\n${USAGE}`);
+        return 2;
+    }
+  } catch (error) {
+    process.stderr.write(`einvoice ${command}: ${(error as Error).message}\n`);
+    for (const detail of (error as { details?: Array<{ path?: string; message: string }> }).details ?? []) {
+      process.stderr.write(`  ${detail.path ?? ''}: ${detail.message}\n`);
+    }
+    return 1;
+  }
+}

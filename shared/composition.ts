@@ -1,0 +1,150 @@
+import { DefaultAzureCredential } from '@azure/identity';
+import { ServiceBusClient } from '@azure/service-bus';
+import { BlobServiceClient } from '@azure/storage-blob';
+import { join } from 'node:path';
+import { deliverFolderAction } from './actions/deliver-folder';
+import { handleResponseAction } from './actions/handle-response';
+import { signXmlAction } from './actions/sign-xml';
+import { submitHttpAction } from './actions/submit-http';
+import { transformAction } from './actions/transform';
+import { validateAction } from './actions/validate';
+import { BlobObjectStore } from './adapters/blob-object-store';
+import { FileObjectStore } from './adapters/file-object-store';
+import { FolderCertificateStore } from './adapters/folder-certificate-store';
+import { InProcessMessageBus } from './adapters/in-process-bus';
+import { KeyVaultCertificateStore } from './adapters/key-vault-certificate-store';
+import { MemoryObjectStore } from './adapters/memory-object-store';
+import { ServiceBusMessageBus } from './adapters/service-bus';
+import { ActionRegistry } from './engine/action';
+import { BatchIntake } from './engine/batch';
+import { Pipeline } from './engine/pipeline';
+import { invalidInput } from './errors';
+import { FlowCatalogue } from './flows/catalogue';
+import { FormatRegistry } from './formats/format';
+import { peppolBis3Ubl } from './formats/peppol-ubl';
+import { consoleLogger, type Logger } from './log';
+import type { CertificateStore } from './ports/certificate-store';
+import type { MessageBus } from './ports/message-bus';
+import type { ObjectStore } from './ports/object-store';
+import type { Settings } from './settings';
+import { DocumentStore } from './store/document-store';
+import { TenantDirectory } from './store/tenants';
+
+/** Everything the service is made of, built once. */
+export interface Services {
+  settings: Settings;
+  logger: Logger;
+  objects: ObjectStore;
+  documents: DocumentStore;
+  tenants: TenantDirectory;
+  formats: FormatRegistry;
+  actions: ActionRegistry;
+  flows: FlowCatalogue;
+  bus: MessageBus;
+  certificates: CertificateStore;
+  pipeline: Pipeline;
+  batches: BatchIntake;
+  close(): Promise<void>;
+}
+
+/** Adapters to use instead of those the settings name (tests, benchmarks). */
+export interface ServiceOverrides {
+  objects?: ObjectStore;
+  bus?: MessageBus;
+  certificates?: CertificateStore;
+  logger?: Logger;
+  now?: () => Date;
+  /** This process alone runs steps on the store (the embedded runtime). */
+  exclusive?: boolean;
+}
+
+function objectStore(settings: Settings): ObjectStore {
+  switch (settings.store) {
+    case 'memory':
+      return new MemoryObjectStore();
+    case 'file':
+      return new FileObjectStore(join(settings.dataDir, 'store'));
+    case 'blob': {
+      const service = settings.blobConnection
+        ? BlobServiceClient.fromConnectionString(settings.blobConnection)
+        : settings.blobAccountUrl
+          ? new BlobServiceClient(settings.blobAccountUrl, new DefaultAzureCredential())
+          : undefined;
+      if (!service) {
+        throw invalidInput('settings.missing', 'EINVOICE_STORE=blob needs EINVOICE_BLOB_CONNECTION or EINVOICE_BLOB_ACCOUNT_URL');
+      }
+      return new BlobObjectStore(service.getContainerClient(settings.blobContainer));
+    }
+  }
+}
+
+function messageBus(settings: Settings, logger: Logger): MessageBus {
+  if (settings.bus === 'inprocess') {
+    return new InProcessMessageBus({ dir: join(settings.dataDir, 'bus'), maxDeliveryCount: settings.maxDeliveryCount, logger });
+  }
+  const client = settings.serviceBusConnection
+    ? new ServiceBusClient(settings.serviceBusConnection)
+    : settings.serviceBusNamespace
+      ? new ServiceBusClient(settings.serviceBusNamespace, new DefaultAzureCredential())
+      : undefined;
+  if (!client) {
+    throw invalidInput(
+      'settings.missing',
+      'EINVOICE_BUS=servicebus needs ServiceBusConnection or ServiceBusConnection__fullyQualifiedNamespace',
+    );
+  }
+  return new ServiceBusMessageBus(client, logger);
+}
+
+function certificateStore(settings: Settings): CertificateStore {
+  if (settings.keys === 'folder') return new FolderCertificateStore(settings.keyDir);
+  if (!settings.keyVaultUrl) throw invalidInput('settings.missing', 'EINVOICE_KEYS=keyvault needs KEY_VAULT_URL');
+  return KeyVaultCertificateStore.create(settings.keyVaultUrl, new DefaultAzureCredential());
+}
+
+/** The registries of formats and actions, which flows are checked against. */
+export function createRegistries(settings: Pick<Settings, 'outboxDir'>, certificates: CertificateStore) {
+  const formats = new FormatRegistry().register(peppolBis3Ubl);
+  const actions = new ActionRegistry()
+    .register(validateAction)
+    .register(transformAction(formats))
+    .register(signXmlAction(certificates))
+    .register(deliverFolderAction(settings.outboxDir))
+    .register(submitHttpAction)
+    .register(handleResponseAction);
+  return { formats, actions };
+}
+
+/** The composition root: builds every adapter once from the settings and wires the use cases. */
+export function createServices(settings: Settings, overrides: ServiceOverrides = {}): Services {
+  const logger = overrides.logger ?? consoleLogger();
+  const objects = overrides.objects ?? objectStore(settings);
+  const bus = overrides.bus ?? messageBus(settings, logger);
+  const certificates = overrides.certificates ?? certificateStore(settings);
+  const { formats, actions } = createRegistries(settings, certificates);
+  const flows = FlowCatalogue.load(settings.flowsDir, actions);
+  const documents = new DocumentStore(objects, settings.stageTimeoutMs);
+  const tenants = new TenantDirectory(objects);
+  const pipeline = new Pipeline(documents, tenants, flows, actions, bus, logger, {
+    topics: settings.topics,
+    stageTimeoutMs: settings.stageTimeoutMs,
+    ...(overrides.now ? { now: overrides.now } : {}),
+    exclusive: overrides.exclusive ?? false,
+  });
+  const batches = new BatchIntake(pipeline, objects, bus, settings.batchQueue, logger);
+  return {
+    settings,
+    logger,
+    objects,
+    documents,
+    tenants,
+    formats,
+    actions,
+    flows,
+    bus,
+    certificates,
+    pipeline,
+    batches,
+    close: () => bus.close(),
+  };
+}

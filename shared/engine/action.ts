@@ -1,0 +1,84 @@
+import type { ValidateFunction } from 'ajv';
+import { invalidInput, type ProblemDetail } from '../errors';
+import type { ActionCatalogue } from '../flows/catalogue';
+import type { FlowDefinition, StepDefinition } from '../flows/types';
+import type { DocumentRecord, Stage, StepOutcome } from '../model/record';
+import { ajv, toProblems } from '../validation/schema';
+
+/** What an action may use while it runs a step. */
+export interface ActionContext {
+  readonly record: Readonly<DocumentRecord>;
+  readonly flow: FlowDefinition;
+  readonly step: StepDefinition;
+  /** The step's `with` parameters, `%SETTING%` and `{variable}` placeholders resolved. */
+  readonly params: Record<string, unknown>;
+  /**
+   * `tenant/document/step`: the same on every attempt of the step, so a remote service can drop duplicates.
+   */
+  readonly idempotencyKey: string;
+  readArtifact(name: string): Promise<Buffer>;
+  /** Stores an output; it becomes part of the record when the step's result is recorded. */
+  writeArtifact(name: string, content: Buffer | string, contentType: string): Promise<void>;
+  readonly signal: AbortSignal;
+}
+
+export interface ActionResult {
+  outcome: StepOutcome;
+  code?: string;
+  message?: string;
+  /** Problems to show on the record (validation findings, for instance), each located. */
+  details?: ProblemDetail[];
+  /** Values later steps may use as `{name}` placeholders (ids given by a remote service, for instance). */
+  variables?: Record<string, string>;
+  /** The remote service asked for this much patience (HTTP Retry-After). */
+  retryAfterMs?: number;
+}
+
+/**
+ * A processing action. Each registers under a unique name with the stage (and so the Function) that runs it
+ * and a JSON Schema for its `with` parameters, checked when flows load.
+ *
+ * `run` reports business outcomes as results. It throws `EInvoiceError` for failures: `retryable` ones are
+ * retried per the step's policy, the others fail the step. Actions must be idempotent: a step may run again
+ * after a crash, so outputs are keyed by document and step, and remote calls carry `idempotencyKey`.
+ */
+export interface Action {
+  readonly name: string;
+  readonly stage: Stage;
+  readonly description: string;
+  readonly paramsSchema: object;
+  run(context: ActionContext): Promise<ActionResult>;
+}
+
+/** The registry of actions by name. An unknown or duplicate name is an error at start-up. */
+export class ActionRegistry implements ActionCatalogue {
+  private readonly actions = new Map<string, { action: Action; validate: ValidateFunction }>();
+
+  register(action: Action): this {
+    if (this.actions.has(action.name)) {
+      throw invalidInput('action.duplicate', `Action "${action.name}" is registered twice`);
+    }
+    this.actions.set(action.name, { action, validate: ajv().compile(action.paramsSchema) });
+    return this;
+  }
+
+  has(name: string): boolean {
+    return this.actions.has(name);
+  }
+
+  get(name: string): Action {
+    const found = this.actions.get(name);
+    if (!found) throw invalidInput('action.unknown', `Unknown action "${name}"`);
+    return found.action;
+  }
+
+  names(): string[] {
+    return [...this.actions.keys()].sort();
+  }
+
+  checkParams(name: string, params: Record<string, unknown>): ProblemDetail[] {
+    const found = this.actions.get(name);
+    if (!found) return [{ path: '/', message: `unknown action "${name}"` }];
+    return found.validate(params) ? [] : toProblems(found.validate.errors);
+  }
+}

@@ -1,0 +1,54 @@
+import { invalidInput } from '../errors';
+import type { FlowDefinition } from '../flows/types';
+import type { DocumentRecord } from '../model/record';
+import { resolveSetting } from '../settings';
+
+/**
+ * Resolves placeholders in a step's parameters: `%SETTING%` from the settings (environment), and
+ * `{name}` from the document: `documentId`, `tenantId`, `flowId`, `stepId`, `correlationId`,
+ * `context.<field>`, and variables (the flow's `variables`, then values steps recorded).
+ */
+export function resolveParams(
+  params: Readonly<Record<string, unknown>>,
+  record: Readonly<DocumentRecord>,
+  flow: FlowDefinition,
+  env: Record<string, string | undefined> = process.env,
+): Record<string, unknown> {
+  const lookup = (name: string): string | undefined => {
+    switch (name) {
+      case 'documentId':
+        return record.id;
+      case 'tenantId':
+        return record.tenantId;
+      case 'flowId':
+        return record.flowId;
+      case 'stepId':
+        return record.stepId;
+      case 'correlationId':
+        return record.correlationId;
+    }
+    if (name.startsWith('context.')) {
+      const value = record.context[name.slice('context.'.length)];
+      return value === undefined ? undefined : String(value);
+    }
+    const value = record.variables?.[name] ?? flow.variables?.[name];
+    return value === undefined ? undefined : String(value);
+  };
+  const resolveText = (text: string): string =>
+    resolveSetting(text, env).replace(/\{([A-Za-z0-9_.-]+)\}/g, (whole, name: string) => {
+      const value = lookup(name);
+      if (value === undefined) {
+        throw invalidInput('flow.unresolved-placeholder', `Step parameter placeholder ${whole} has no value`);
+      }
+      return value;
+    });
+  const walk = (value: unknown): unknown => {
+    if (typeof value === 'string') return resolveText(value);
+    if (Array.isArray(value)) return value.map(walk);
+    if (typeof value === 'object' && value !== null) {
+      return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, walk(v)]));
+    }
+    return value;
+  };
+  return walk(params) as Record<string, unknown>;
+}

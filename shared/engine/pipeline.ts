@@ -1,0 +1,556 @@
+import { randomUUID } from 'node:crypto';
+import { EInvoiceError, describeError, invalidInput, notFound, type ProblemDetail } from '../errors';
+import { compileSchemaFile, toProblems } from '../validation/schema';
+import { packageRoot } from '../util/package-root';
+import { join } from 'node:path';
+import type { FlowCatalogue } from '../flows/catalogue';
+import type { StepDefinition } from '../flows/types';
+import type { Logger } from '../log';
+import type { DocumentContext } from '../model/context';
+import type { StageMessage } from '../model/message';
+import { isTerminal, type ArtifactInfo, type DocumentRecord, type HistoryEntry, type Stage } from '../model/record';
+import type { MessageBus } from '../ports/message-bus';
+import type { DocumentStore, ListQuery } from '../store/document-store';
+import type { TenantDirectory } from '../store/tenants';
+import { parseDuration } from '../util/duration';
+import { newDocumentId } from '../util/ids';
+import type { ActionContext, ActionRegistry, ActionResult } from './action';
+import { resolveParams } from './params';
+import { transition, type Transition } from './transitions';
+
+export interface PipelineOptions {
+  topics: Record<Stage, string>;
+  stageTimeoutMs: number;
+  /** How often the timer may re-drive one attempt of a step whose stage went silent before it fails. */
+  maxRedrives?: number;
+  /**
+   * True when this process is the only one running steps on its store (the embedded runtime holds a lock
+   * on its data folder): then a lease left by an earlier process is dead and is taken over at once.
+   */
+  exclusive?: boolean;
+  now?: () => Date;
+  random?: () => number;
+}
+
+export interface SubmitInput {
+  tenantId: string;
+  /** Checked here against the context schema; `tenantId` comes from the caller's identity. */
+  context: Record<string, unknown>;
+  content: Buffer;
+  contentType: string;
+  clientKey?: string;
+}
+
+export interface SubmitResult {
+  record: DocumentRecord;
+  created: boolean;
+}
+
+const INPUT_ARTIFACT: Record<string, string> = { json: 'input.json', xml: 'input.xml' };
+
+/** The artifact name an intake document is stored under, by content type. */
+export function inputArtifactName(contentType: string): string {
+  return /xml/i.test(contentType) ? INPUT_ARTIFACT.xml! : INPUT_ARTIFACT.json!;
+}
+
+/**
+ * The service's use cases: intake, running one step of a flow, re-driving due documents, resubmit, cancel
+ * and queries. HTTP intake, batch intake, the stage Functions, the timer and the embedded runtime all call
+ * these; none of them holds business rules of its own.
+ */
+export class Pipeline {
+  private readonly now: () => Date;
+  private readonly instanceId = randomUUID();
+
+  constructor(
+    readonly documents: DocumentStore,
+    readonly tenants: TenantDirectory,
+    readonly flows: FlowCatalogue,
+    readonly actions: ActionRegistry,
+    private readonly bus: MessageBus,
+    private readonly logger: Logger,
+    private readonly options: PipelineOptions,
+  ) {
+    this.now = options.now ?? (() => new Date());
+  }
+
+  /** True when another delivery holds a live lease on the record's current step. */
+  private leaseHeldByOther(r: DocumentRecord, owner: string): boolean {
+    if (!r.lease || r.lease.owner === owner) return false;
+    if (Date.parse(r.lease.until) <= this.now().getTime()) return false;
+    if (this.options.exclusive && !r.lease.owner.startsWith(`${this.instanceId}/`)) return false;
+    return true;
+  }
+
+  /**
+   * After a restart of an exclusive (embedded) runtime: sends the current step of every unfinished,
+   * non-waiting document again. Duplicates of messages that survived are harmless (steps are claimed).
+   */
+  async recoverInFlight(): Promise<number> {
+    let count = 0;
+    for (const entry of await this.documents.due(Number.MAX_SAFE_INTEGER, 100_000)) {
+      const found = await this.documents.get(entry.tenantId, entry.documentId);
+      if (!found || isTerminal(found.record.status) || found.record.status === 'waiting' || !found.record.stepId) continue;
+      await this.publish(found.record);
+      count++;
+    }
+    return count;
+  }
+
+  private stageOf(step: StepDefinition): Stage {
+    return this.actions.get(step.action).stage;
+  }
+
+  private message(record: DocumentRecord): StageMessage {
+    return {
+      tenantId: record.tenantId,
+      documentId: record.id,
+      flowId: record.flowId,
+      flowVersion: record.flowVersion,
+      stepId: record.stepId!,
+      attempt: record.attempt,
+      correlationId: record.correlationId,
+      artifacts: record.artifacts.map((a) => a.name),
+    };
+  }
+
+  private async publish(record: DocumentRecord): Promise<void> {
+    const topic = this.options.topics[record.stage!];
+    await this.bus.send(topic, this.message(record), {
+      messageId: `${record.id}:${record.stepId}:${record.attempt}`,
+    });
+  }
+
+  /**
+   * Accepts a document: picks its flow, stores the input and the record, and starts the first step.
+   * With a client key, a second submission returns the first document (`created: false`).
+   */
+  async submit(input: SubmitInput): Promise<SubmitResult> {
+    const tenant = await this.tenants.get(input.tenantId);
+    if (!tenant) throw notFound('tenant.unknown', `Unknown tenant ${input.tenantId}`);
+    const contextProblems = checkContext(input.context);
+    if (contextProblems.length > 0) {
+      throw invalidInput('context.invalid', 'The document context is not valid', contextProblems);
+    }
+    const context = { ...input.context, tenantId: input.tenantId } as DocumentContext;
+    const flow = this.flows.select(context, tenant.enabledFlows);
+    const now = this.now();
+    let id = newDocumentId(now.getTime());
+    if (input.clientKey !== undefined) {
+      const holder = await this.documents.reserveClientKey(input.tenantId, input.clientKey, id);
+      if (holder !== id) {
+        const existing = await this.documents.get(input.tenantId, holder);
+        if (existing) {
+          this.logger.info('document.duplicate', { tenantId: input.tenantId, documentId: holder });
+          return { record: existing.record, created: false };
+        }
+        id = holder; // the earlier intake stopped between reserving the key and writing the record: finish it
+      }
+    }
+    const artifact = await this.documents.putArtifact(
+      input.tenantId,
+      id,
+      inputArtifactName(input.contentType),
+      input.content,
+      input.contentType,
+      now,
+    );
+    const first = flow.steps[0]!;
+    const record: DocumentRecord = {
+      id,
+      tenantId: input.tenantId,
+      ...(input.clientKey !== undefined ? { clientKey: input.clientKey } : {}),
+      context,
+      flowId: flow.id,
+      flowVersion: flow.version,
+      status: 'received',
+      stage: this.stageOf(first),
+      stepId: first.id,
+      attempt: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      correlationId: randomUUID(),
+      history: [{ at: now.toISOString(), stepId: first.id, action: 'intake', attempt: 1, outcome: 'received' }],
+      artifacts: [artifact],
+    };
+    if (!(await this.documents.create(record))) {
+      const existing = await this.documents.get(input.tenantId, id);
+      if (existing) return { record: existing.record, created: false };
+    }
+    await this.publish(record);
+    this.logger.info('document.received', { tenantId: record.tenantId, documentId: id, flowId: flow.id });
+    return { record, created: true };
+  }
+
+  /**
+   * Runs the step a stage message names. Stale and duplicate messages (the record moved on, or another
+   * delivery holds the step) are acknowledged without effect. Throws only when the store or the bus fails,
+   * so that the message is redelivered.
+   */
+  async runStep(message: StageMessage, deliveryId: string = randomUUID()): Promise<void> {
+    const found = await this.documents.get(message.tenantId, message.documentId);
+    if (!found) return;
+    const owner = `${this.instanceId}/${deliveryId}`;
+    const isCurrent = (r: DocumentRecord): boolean =>
+      !isTerminal(r.status) &&
+      r.status !== 'waiting' &&
+      r.stepId === message.stepId &&
+      r.attempt === message.attempt &&
+      !this.leaseHeldByOther(r, owner);
+    const log = {
+      tenantId: message.tenantId,
+      documentId: message.documentId,
+      flowId: message.flowId,
+      stepId: message.stepId,
+      attempt: message.attempt,
+      correlationId: message.correlationId,
+    };
+    if (!isCurrent(found.record)) {
+      this.logger.info('step.skipped', log);
+      return;
+    }
+    const flow = this.flows.get(found.record.flowId);
+    const step = flow?.steps.find((s) => s.id === message.stepId);
+    if (!flow || flow.version !== found.record.flowVersion || !step) {
+      await this.finish(found.record, message, {
+        kind: 'fail',
+        code: 'flow.changed',
+        message: `Flow ${found.record.flowId} v${found.record.flowVersion} or its step ${message.stepId} is no longer deployed`,
+      }, { outcome: 'failed' }, 'unknown', [], 0);
+      return;
+    }
+    const action = this.actions.get(step.action);
+    const timeoutMs = step.timeout ? parseDuration(step.timeout) : this.options.stageTimeoutMs;
+    const claimed = await this.documents.update(
+      message.tenantId,
+      message.documentId,
+      (r) => {
+        if (!isCurrent(r)) return undefined;
+        r.status = 'processing';
+        r.stage = action.stage;
+        r.lease = { owner, until: new Date(this.now().getTime() + timeoutMs).toISOString() };
+        return r;
+      },
+      this.now,
+    );
+    if (!claimed?.changed) {
+      this.logger.info('step.skipped', log);
+      return;
+    }
+    const record = claimed.record;
+    this.logger.info('step.started', log);
+    const written: ArtifactInfo[] = [];
+    const started = Date.now();
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), timeoutMs);
+    let result: ActionResult;
+    try {
+      const context: ActionContext = {
+        record,
+        flow,
+        step,
+        params: resolveParams(step.with ?? {}, record, flow),
+        idempotencyKey: `${record.tenantId}/${record.id}/${step.id}`,
+        signal: controller.signal,
+        readArtifact: async (name) => {
+          const content = await this.documents.getArtifact(record.tenantId, record.id, name);
+          if (!content) {
+            throw new EInvoiceError('artifact.missing', `Step ${step.id} needs artifact "${name}", which does not exist`);
+          }
+          return content;
+        },
+        writeArtifact: async (name, content, contentType) => {
+          const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
+          const info = await this.documents.putArtifact(record.tenantId, record.id, name, buffer, contentType, this.now());
+          const index = written.findIndex((a) => a.name === name);
+          if (index >= 0) written[index] = info;
+          else written.push(info);
+        },
+      };
+      result = await action.run(context);
+    } catch (error) {
+      const { code, message: text } = describeError(error);
+      const retryable = !(error instanceof EInvoiceError) || error.retryable;
+      result = {
+        outcome: retryable ? 'transient' : 'failed',
+        code,
+        message: text,
+        ...(error instanceof EInvoiceError && error.details.length > 0 ? { details: error.details } : {}),
+      };
+    } finally {
+      clearTimeout(timer);
+    }
+    const durationMs = Date.now() - started;
+    const next = transition(flow, step, result.outcome, record.attempt, result, this.options.random);
+    this.logger.info('step.finished', { ...log, outcome: result.outcome, code: result.code, durationMs });
+    await this.finish(record, message, next, result, step.action, written, durationMs, owner);
+  }
+
+  /** Records a step's result and moves the document on; publishes the next step's message. */
+  private async finish(
+    record: DocumentRecord,
+    message: StageMessage,
+    next: Transition,
+    result: ActionResult,
+    actionName: string,
+    written: ArtifactInfo[],
+    durationMs: number,
+    leaseOwner?: string,
+  ): Promise<void> {
+    const updated = await this.documents.update(
+      record.tenantId,
+      record.id,
+      (r) => {
+        if (r.stepId !== message.stepId || r.attempt !== message.attempt || isTerminal(r.status)) return undefined;
+        if (leaseOwner !== undefined && r.lease?.owner !== leaseOwner) return undefined;
+        const now = this.now();
+        for (const artifact of written) {
+          const index = r.artifacts.findIndex((a) => a.name === artifact.name);
+          if (index >= 0) r.artifacts[index] = artifact;
+          else r.artifacts.push(artifact);
+        }
+        if (result.variables) r.variables = { ...r.variables, ...result.variables };
+        const entry: HistoryEntry = {
+          at: now.toISOString(),
+          stepId: message.stepId,
+          action: actionName,
+          attempt: message.attempt,
+          outcome: result.outcome,
+          durationMs,
+        };
+        if (result.code) entry.code = result.code;
+        const text = describeResult(result);
+        if (text) entry.message = text;
+        r.history.push(entry);
+        delete r.lease;
+        delete r.nextAttemptAt;
+        return applyTransition(r, next, now, (stepId) => {
+          const step = this.flows.get(r.flowId)?.steps.find((s) => s.id === stepId);
+          return step ? this.stageOf(step) : undefined;
+        });
+      },
+      this.now,
+    );
+    if (!updated?.changed) return;
+    const r = updated.record;
+    if (r.status === 'processing') await this.publish(r);
+    else if (isTerminal(r.status)) {
+      this.logger.info('document.finished', { tenantId: r.tenantId, documentId: r.id, outcome: r.status });
+    } else if (r.status === 'waiting') {
+      this.logger.info('step.retry-scheduled', {
+        tenantId: r.tenantId,
+        documentId: r.id,
+        stepId: r.stepId,
+        attempt: r.attempt,
+        nextAttemptAt: r.nextAttemptAt,
+      });
+    }
+  }
+
+  /**
+   * The timer's work: documents whose retry is due are sent to their stage again; documents whose stage went
+   * silent past its timeout (a lost message, a crashed worker) are re-driven, and failed after `maxRedrives`.
+   * Returns how many documents it moved.
+   */
+  async redriveDue(limit = 500): Promise<number> {
+    const nowMs = this.now().getTime();
+    let moved = 0;
+    for (const entry of await this.documents.due(nowMs, limit)) {
+      const found = await this.documents.get(entry.tenantId, entry.documentId);
+      if (!found || !this.documents.isCurrentMarker(entry, found.record)) {
+        await this.documents.removeMarker(entry);
+        continue;
+      }
+      const maxRedrives = this.options.maxRedrives ?? 5;
+      const updated = await this.documents.update(
+        entry.tenantId,
+        entry.documentId,
+        (r) => {
+          if (!this.documents.isCurrentMarker(entry, r)) return undefined;
+          const now = this.now();
+          const wasWaiting = r.status === 'waiting';
+          const redrives = r.history.filter(
+            (h) => h.outcome === 'redriven' && h.stepId === r.stepId && h.attempt === r.attempt,
+          ).length;
+          if (!wasWaiting && redrives >= maxRedrives) {
+            r.history.push({
+              at: now.toISOString(),
+              stepId: r.stepId ?? '',
+              action: 'timer',
+              attempt: r.attempt,
+              outcome: 'failed',
+              code: 'stage.timeout',
+              message: `Step ${r.stepId} did not finish after ${redrives + 1} deliveries`,
+            });
+            r.status = 'failed';
+            delete r.lease;
+            return r;
+          }
+          r.history.push({
+            at: now.toISOString(),
+            stepId: r.stepId ?? '',
+            action: 'timer',
+            attempt: r.attempt,
+            outcome: wasWaiting ? 'retry' : 'redriven',
+            ...(wasWaiting ? {} : { message: 'Stage timeout passed without a result; step sent again' }),
+          });
+          r.status = 'processing';
+          delete r.nextAttemptAt;
+          delete r.lease;
+          return r;
+        },
+        this.now,
+      );
+      if (!updated?.changed) continue;
+      moved++;
+      if (updated.record.status === 'processing') {
+        await this.publish(updated.record);
+        this.logger.info('document.redriven', {
+          tenantId: entry.tenantId,
+          documentId: entry.documentId,
+          stepId: updated.record.stepId,
+          attempt: updated.record.attempt,
+        });
+      }
+    }
+    return moved;
+  }
+
+  async get(tenantId: string, id: string): Promise<DocumentRecord> {
+    const found = await this.documents.get(tenantId, id);
+    if (!found) throw notFound('document.not-found', `No document ${id}`);
+    return found.record;
+  }
+
+  /** Polls the record until it reaches a terminal status or `timeoutMs` passes; returns the last record. */
+  async waitForTerminal(tenantId: string, id: string, timeoutMs: number, pollMs = 100): Promise<DocumentRecord> {
+    const deadline = Date.now() + timeoutMs;
+    let record = await this.get(tenantId, id);
+    while (!isTerminal(record.status) && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+      record = await this.get(tenantId, id);
+    }
+    return record;
+  }
+
+  async artifact(tenantId: string, id: string, name: string): Promise<{ info: ArtifactInfo; content: Buffer }> {
+    const record = await this.get(tenantId, id);
+    const info = record.artifacts.find((a) => a.name === name);
+    const content = info && (await this.documents.getArtifact(tenantId, id, name));
+    if (!info || !content) throw notFound('artifact.not-found', `Document ${id} has no artifact "${name}"`);
+    return { info, content };
+  }
+
+  list(tenantId: string, query: ListQuery): Promise<{ records: DocumentRecord[]; next?: string }> {
+    return this.documents.list(tenantId, query);
+  }
+
+  /**
+   * Starts a failed, rejected or cancelled document again at the step where it stopped, with a fresh attempt
+   * count. A completed document cannot be resubmitted (its submission happened).
+   */
+  async resubmit(tenantId: string, id: string): Promise<DocumentRecord> {
+    const updated = await this.documents.update(
+      tenantId,
+      id,
+      (r) => {
+        if (!['failed', 'rejected', 'cancelled'].includes(r.status)) {
+          throw new EInvoiceError('document.not-resubmittable', `Document ${id} is ${r.status}; only failed, rejected or cancelled documents can be resubmitted`, { status: 409 });
+        }
+        const now = this.now();
+        r.status = 'processing';
+        r.attempt = 1;
+        delete r.lease;
+        delete r.nextAttemptAt;
+        r.history.push({ at: now.toISOString(), stepId: r.stepId ?? '', action: 'resubmit', attempt: 1, outcome: 'resubmitted' });
+        return r;
+      },
+      this.now,
+    );
+    if (!updated) throw notFound('document.not-found', `No document ${id}`);
+    await this.publish(updated.record);
+    this.logger.info('document.resubmitted', { tenantId, documentId: id });
+    return updated.record;
+  }
+
+  /** Stops a document that has not finished. A step already running finishes, but its result is not used. */
+  async cancel(tenantId: string, id: string): Promise<DocumentRecord> {
+    const updated = await this.documents.update(
+      tenantId,
+      id,
+      (r) => {
+        if (isTerminal(r.status)) {
+          throw new EInvoiceError('document.finished', `Document ${id} is already ${r.status}`, { status: 409 });
+        }
+        r.status = 'cancelled';
+        delete r.lease;
+        delete r.nextAttemptAt;
+        r.history.push({ at: this.now().toISOString(), stepId: r.stepId ?? '', action: 'cancel', attempt: r.attempt, outcome: 'cancelled' });
+        return r;
+      },
+      this.now,
+    );
+    if (!updated) throw notFound('document.not-found', `No document ${id}`);
+    this.logger.info('document.cancelled', { tenantId, documentId: id });
+    return updated.record;
+  }
+}
+
+/** Problems with a context, paths under `/context`. */
+export function checkContext(context: unknown): ProblemDetail[] {
+  const validate = compileSchemaFile(join(packageRoot(), 'shared', 'model', 'schemas', 'context.schema.json'));
+  return validate(context) ? [] : toProblems(validate.errors, '/context');
+}
+
+function describeResult(result: ActionResult): string | undefined {
+  const parts: string[] = [];
+  if (result.message) parts.push(result.message);
+  for (const detail of (result.details ?? []).slice(0, 20)) {
+    parts.push(`${detail.path ?? ''}: ${detail.message}`);
+  }
+  if ((result.details?.length ?? 0) > 20) parts.push(`… ${result.details!.length - 20} more`);
+  return parts.length > 0 ? parts.join('; ') : undefined;
+}
+
+function applyTransition(
+  r: DocumentRecord,
+  next: Transition,
+  now: Date,
+  stageOf: (stepId: string) => Stage | undefined,
+): DocumentRecord {
+  switch (next.kind) {
+    case 'goto':
+      r.status = 'processing';
+      r.stepId = next.stepId;
+      r.stage = stageOf(next.stepId);
+      r.attempt = 1;
+      return r;
+    case 'complete':
+      r.status = 'completed';
+      return r;
+    case 'reject':
+      r.status = 'rejected';
+      return r;
+    case 'fail': {
+      r.status = 'failed';
+      const last = r.history[r.history.length - 1];
+      if (last && last.code !== next.code) {
+        r.history.push({
+          at: now.toISOString(),
+          stepId: r.stepId ?? '',
+          action: 'flow',
+          attempt: r.attempt,
+          outcome: 'failed',
+          code: next.code,
+          message: next.message,
+        });
+      }
+      return r;
+    }
+    case 'retry':
+      r.status = 'waiting';
+      r.attempt += 1;
+      r.nextAttemptAt = new Date(now.getTime() + next.delayMs).toISOString();
+      return r;
+  }
+}

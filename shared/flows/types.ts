@@ -1,0 +1,46 @@
+/** Types of flow definitions; the JSON Schema `flows/schema/flow.schema.json` is the authority (a test checks them). */
+export type Scalar = string | number | boolean;
+
+export type ConditionOp = 'eq' | 'ne' | 'in' | 'gt' | 'ge' | 'lt' | 'le' | 'contains' | 'startsWith';
+
+export type Condition =
+  | { all: Condition[] }
+  | { any: Condition[] }
+  | { not: Condition }
+  | { field: string; op: ConditionOp; value: Scalar | Scalar[] };
+
+export interface RetryPolicy {
+  maxAttempts: number;
+  backoff?: 'fixed' | 'exponential';
+  initialDelay?: string;
+  maxDelay?: string;
+}
+
+export type OutcomeRoute = 'accepted' | 'rejected' | 'pending' | 'failed';
+
+export interface StepDefinition {
+  id: string;
+  action: string;
+  description?: string;
+  with?: Record<string, unknown>;
+  timeout?: string;
+  retry?: RetryPolicy;
+  on?: Partial<Record<OutcomeRoute, string>>;
+}
+
+export interface FlowDefinition {
+  id: string;
+  version: number;
+  description: string;
+  enabled?: boolean;
+  tenants?: string[];
+  applicability?: Condition;
+  variables?: Record<string, Scalar>;
+  steps: StepDefinition[];
+}
+
+/** Where a flow file came from, for error messages. */
+export interface LoadedFlow {
+  flow: FlowDefinition;
+  source: string;
+}

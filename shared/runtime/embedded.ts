@@ -1,0 +1,107 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
+import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { createServices, type ServiceOverrides, type Services } from '../composition';
+import { EInvoiceError } from '../errors';
+import { ensureSelfSignedCertificate } from '../adapters/folder-certificate-store';
+import { loadSettings, type Settings } from '../settings';
+import { EmbeddedHost } from './host';
+import type { FunctionRegistration } from './registrations';
+
+export const LOCAL_TENANT = 'local';
+
+export interface EmbeddedOptions {
+  env?: Record<string, string | undefined>;
+  /** Overrides EINVOICE_PORT; 0 picks a free port. */
+  port?: number;
+  /** Overrides EINVOICE_DATA_DIR. */
+  dataDir?: string;
+  overrides?: ServiceOverrides;
+}
+
+export interface EmbeddedRuntime {
+  url: string;
+  port: number;
+  apiKey: string;
+  services: Services;
+  stop(): Promise<void>;
+}
+
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** One process owns a data folder: a second runtime on the same folder would break the file store's locking. */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  await mkdir(dataDir, { recursive: true });
+  const lock = join(dataDir, 'runtime.lock');
+  if (existsSync(lock)) {
+    const pid = Number(readFileSync(lock, 'utf8'));
+    if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) {
+      throw new EInvoiceError('runtime.locked', `Data folder ${dataDir} is in use by process ${pid}`, { status: 409 });
+    }
+  }
+  await writeFile(lock, String(process.pid));
+  return () => rm(lock, { force: true });
+}
+
+/** The local tenant's API key: EINVOICE_LOCAL_API_KEY, else one generated once and kept in the data folder. */
+async function localApiKey(settings: Settings): Promise<string> {
+  if (settings.localApiKey) return settings.localApiKey;
+  const file = join(settings.dataDir, 'local-api-key');
+  if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
+  const key = randomBytes(24).toString('base64url');
+  await writeFile(file, key + '\n', { mode: 0o600 });
+  return key;
+}
+
+/**
+ * Starts the single-machine runtime: file store and persistent in-process bus under the data folder, the
+ * local key folder (with a self-signed test certificate on first start), tenant `local`, and the Function
+ * App's own registrations on a local HTTP server, bus and timers. Documents a previous process left
+ * unfinished continue.
+ */
+export async function startEmbedded(
+  registrations: () => FunctionRegistration[],
+  provide: (services: Services) => void,
+  options: EmbeddedOptions = {},
+): Promise<EmbeddedRuntime> {
+  const env = { ...(options.env ?? process.env) };
+  if (options.dataDir !== undefined) env.EINVOICE_DATA_DIR = options.dataDir;
+  if (options.port !== undefined) env.EINVOICE_PORT = String(options.port || 1);
+  const settings = loadSettings(env);
+  if (options.port === 0) settings.httpPort = 0;
+  const unlock = await lockDataDir(settings.dataDir);
+  try {
+    if (settings.keys === 'folder') await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
+    const services = createServices(settings, { exclusive: true, ...options.overrides });
+    const apiKey = await localApiKey(settings);
+    if (!(await services.tenants.get(LOCAL_TENANT))) await services.tenants.create(LOCAL_TENANT, 'Local tenant', apiKey);
+    else await services.tenants.addKey(LOCAL_TENANT, apiKey);
+    provide(services);
+    const host = new EmbeddedHost(services, registrations(), { host: settings.httpHost, port: settings.httpPort, env });
+    const { port, url } = await host.start();
+    const recovered = await services.pipeline.recoverInFlight();
+    services.logger.info('runtime.started', { url, dataDir: settings.dataDir, recovered });
+    return {
+      url,
+      port,
+      apiKey,
+      services,
+      stop: async () => {
+        await host.stop();
+        await unlock();
+        services.logger.info('runtime.stopped');
+      },
+    };
+  } catch (error) {
+    await unlock();
+    throw error;
+  }
+}

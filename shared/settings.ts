@@ -1,0 +1,150 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { isAbsolute, join, resolve } from 'node:path';
+import { invalidInput } from './errors';
+import { isObject } from './util/json';
+import { packageRoot } from './util/package-root';
+
+/**
+ * The service's settings, read from environment variables named as in local.settings.sample.json `Values`
+ * (as Azure App Settings are). Every setting has a default that runs the embedded single-machine mode.
+ */
+export interface Settings {
+  store: 'file' | 'blob' | 'memory';
+  dataDir: string;
+  blobConnection?: string;
+  blobAccountUrl?: string;
+  blobContainer: string;
+  bus: 'inprocess' | 'servicebus';
+  serviceBusConnection?: string;
+  serviceBusNamespace?: string;
+  topics: { transform: string; sign: string; submit: string; response: string };
+  subscription: string;
+  batchQueue: string;
+  retryTimerSchedule: string;
+  stageTimeoutMs: number;
+  keys: 'folder' | 'keyvault';
+  keyDir: string;
+  keyVaultUrl?: string;
+  signingCertificate: string;
+  localApiKey?: string;
+  flowsDir: string;
+  httpHost: string;
+  httpPort: number;
+  maxBodyBytes: number;
+  outboxDir: string;
+  sandboxUrl: string;
+  maxDeliveryCount: number;
+  busConcurrency: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Defaults of the settings that bindings refer to with `%NAME%`; the Functions host needs them as
+ * App Settings (infra/ sets them), the embedded runtime falls back to these.
+ */
+export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
+  TRANSFORM_TOPIC: 'transform',
+  SIGN_TOPIC: 'sign',
+  SUBMIT_TOPIC: 'submit',
+  RESPONSE_TOPIC: 'response',
+  STAGE_SUBSCRIPTION: 'einvoice',
+  BATCH_QUEUE: 'batch',
+  RETRY_TIMER_SCHEDULE: '*/10 * * * * *',
+  EINVOICE_SIGNING_CERT: 'local-signing',
+  SANDBOX_URL: 'http://127.0.0.1:7072',
+};
+
+function text(env: Env, name: string): string | undefined {
+  const value = env[name];
+  if (value === undefined || value === '') return BINDING_SETTING_DEFAULTS[name];
+  return value;
+}
+
+function choice<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  if ((allowed as readonly string[]).includes(value)) return value as T;
+  throw invalidInput('settings.invalid', `Setting ${name} must be one of ${allowed.join(', ')}, got "${value}"`, [
+    { path: name, message: `expected one of ${allowed.join(', ')}` },
+  ]);
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  const value = env[name];
+  if (value === undefined || value === '') return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) {
+    throw invalidInput('settings.invalid', `Setting ${name} must be a positive integer, got "${value}"`, [
+      { path: name, message: 'expected a positive integer' },
+    ]);
+  }
+  return n;
+}
+
+export function loadSettings(env: Env = process.env): Settings {
+  const dataDir = resolve(text(env, 'EINVOICE_DATA_DIR') ?? '.data');
+  const inData = (name: string, fallback: string): string => {
+    const value = text(env, name);
+    if (!value) return join(dataDir, fallback);
+    return isAbsolute(value) ? value : resolve(value);
+  };
+  return {
+    store: choice(env, 'EINVOICE_STORE', ['file', 'blob', 'memory'] as const, 'file'),
+    dataDir,
+    blobConnection: text(env, 'EINVOICE_BLOB_CONNECTION'),
+    blobAccountUrl: text(env, 'EINVOICE_BLOB_ACCOUNT_URL'),
+    blobContainer: text(env, 'EINVOICE_BLOB_CONTAINER') ?? 'einvoice',
+    bus: choice(env, 'EINVOICE_BUS', ['inprocess', 'servicebus'] as const, 'inprocess'),
+    serviceBusConnection: text(env, 'ServiceBusConnection'),
+    serviceBusNamespace: text(env, 'ServiceBusConnection__fullyQualifiedNamespace'),
+    topics: {
+      transform: text(env, 'TRANSFORM_TOPIC')!,
+      sign: text(env, 'SIGN_TOPIC')!,
+      submit: text(env, 'SUBMIT_TOPIC')!,
+      response: text(env, 'RESPONSE_TOPIC')!,
+    },
+    subscription: text(env, 'STAGE_SUBSCRIPTION')!,
+    batchQueue: text(env, 'BATCH_QUEUE')!,
+    retryTimerSchedule: text(env, 'RETRY_TIMER_SCHEDULE')!,
+    stageTimeoutMs: positiveInt(env, 'STAGE_TIMEOUT_SECONDS', 300) * 1000,
+    keys: choice(env, 'EINVOICE_KEYS', ['folder', 'keyvault'] as const, 'folder'),
+    keyDir: inData('EINVOICE_KEY_DIR', 'keys'),
+    keyVaultUrl: text(env, 'KEY_VAULT_URL'),
+    signingCertificate: text(env, 'EINVOICE_SIGNING_CERT')!,
+    localApiKey: text(env, 'EINVOICE_LOCAL_API_KEY'),
+    flowsDir: text(env, 'EINVOICE_FLOWS_DIR') ? resolve(text(env, 'EINVOICE_FLOWS_DIR')!) : join(packageRoot(), 'flows'),
+    httpHost: text(env, 'EINVOICE_HOST') ?? '127.0.0.1',
+    httpPort: positiveInt(env, 'EINVOICE_PORT', 7071),
+    maxBodyBytes: positiveInt(env, 'EINVOICE_MAX_BODY_BYTES', 10 * 1024 * 1024),
+    outboxDir: inData('EINVOICE_OUTBOX_DIR', 'outbox'),
+    sandboxUrl: text(env, 'SANDBOX_URL')!,
+    maxDeliveryCount: positiveInt(env, 'EINVOICE_MAX_DELIVERY_COUNT', 10),
+    busConcurrency: positiveInt(env, 'EINVOICE_BUS_CONCURRENCY', 8),
+  };
+}
+
+/**
+ * Reads `local.settings.json` (the Functions convention) into the environment, without overriding
+ * variables that are already set. Used by the embedded runtime and the CLI.
+ */
+export function applyLocalSettingsFile(file: string, env: Env = process.env): boolean {
+  if (!existsSync(file)) return false;
+  const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
+  if (!isObject(parsed) || !isObject(parsed.Values)) {
+    throw invalidInput('settings.invalid', `${file}: expected an object with "Values"`);
+  }
+  for (const [name, value] of Object.entries(parsed.Values)) {
+    if (env[name] === undefined && (typeof value === 'string' || typeof value === 'number')) env[name] = String(value);
+  }
+  return true;
+}
+
+/** Resolves `%NAME%` indirection (as the Functions host does for binding properties). */
+export function resolveSetting(value: string, env: Env = process.env): string {
+  return value.replace(/%([A-Za-z0-9_]+)%/g, (_, name: string) => {
+    const resolved = text(env, name);
+    if (resolved === undefined) throw invalidInput('settings.missing', `Setting ${name} is not set`);
+    return resolved;
+  });
+}

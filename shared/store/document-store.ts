@@ -1,0 +1,220 @@
+import { createHash } from 'node:crypto';
+import { ConcurrencyError, EInvoiceError } from '../errors';
+import type { ArtifactInfo, DocumentRecord, DocumentStatus } from '../model/record';
+import { isTerminal } from '../model/record';
+import type { ObjectStore } from '../ports/object-store';
+import { documentIdFloor } from '../util/ids';
+
+export interface VersionedRecord {
+  record: DocumentRecord;
+  etag: string;
+}
+
+export interface ListQuery {
+  status?: DocumentStatus;
+  /** Inclusive lower bound of `createdAt` (ms since epoch). */
+  from?: number;
+  /** Exclusive upper bound of `createdAt` (ms since epoch). */
+  to?: number;
+  /** The last id of the previous page. */
+  cursor?: string;
+  limit?: number;
+}
+
+export interface DueEntry {
+  marker: string;
+  dueAt: number;
+  tenantId: string;
+  documentId: string;
+}
+
+const MAX_UPDATE_TRIES = 20;
+const DUE_PREFIX = 'due/';
+
+export function sha256Hex(data: Buffer | string): string {
+  return createHash('sha256').update(data).digest('hex');
+}
+
+/**
+ * Document records, their artifacts and the indexes the service needs, on any `ObjectStore`:
+ *
+ * - `tenants/{tenant}/documents/{id}/record.json` and `.../artifacts/{name}`;
+ * - `tenants/{tenant}/client-keys/{sha256(clientKey)}`: the id created for a client key (idempotent intake);
+ * - `due/{dueAtMs}_{tenant}_{id}`: when an unfinished document next needs attention (a retry that is due,
+ *   or a stage that took longer than its timeout). The record is the truth: a marker is a hint that the
+ *   timer checks against the record and removes when stale.
+ */
+export class DocumentStore {
+  constructor(
+    private readonly objects: ObjectStore,
+    private readonly stageTimeoutMs: number,
+  ) {}
+
+  private recordKey(tenantId: string, id: string): string {
+    return `tenants/${tenantId}/documents/${id}/record.json`;
+  }
+
+  private artifactKey(tenantId: string, id: string, name: string): string {
+    return `tenants/${tenantId}/documents/${id}/artifacts/${name}`;
+  }
+
+  /** When the record next needs the timer, or undefined when it is finished. */
+  dueAt(record: DocumentRecord): number | undefined {
+    if (isTerminal(record.status)) return undefined;
+    if (record.status === 'waiting' && record.nextAttemptAt) return Date.parse(record.nextAttemptAt);
+    if (record.lease) return Date.parse(record.lease.until);
+    return Date.parse(record.updatedAt) + this.stageTimeoutMs;
+  }
+
+  private dueMarker(record: DocumentRecord): string | undefined {
+    const due = this.dueAt(record);
+    if (due === undefined) return undefined;
+    return `${DUE_PREFIX}${String(due).padStart(15, '0')}_${record.tenantId}_${record.id}`;
+  }
+
+  /**
+   * Reserves `clientKey` for `documentId` within the tenant. Returns the id that holds the key: `documentId`
+   * when the reservation succeeded, the earlier document's id otherwise.
+   */
+  async reserveClientKey(tenantId: string, clientKey: string, documentId: string): Promise<string> {
+    const key = `tenants/${tenantId}/client-keys/${sha256Hex(clientKey)}`;
+    try {
+      await this.objects.put(key, documentId, { ifNoneMatch: '*', contentType: 'text/plain' });
+      return documentId;
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      const existing = await this.objects.get(key);
+      if (!existing) throw error;
+      return existing.body.toString('utf8');
+    }
+  }
+
+  /** Creates the record; returns false when a record with this id exists already. */
+  async create(record: DocumentRecord): Promise<boolean> {
+    const marker = this.dueMarker(record);
+    if (marker) await this.objects.put(marker, '', { contentType: 'text/plain' });
+    try {
+      await this.objects.put(this.recordKey(record.tenantId, record.id), JSON.stringify(record), {
+        ifNoneMatch: '*',
+        contentType: 'application/json',
+      });
+      return true;
+    } catch (error) {
+      if (error instanceof ConcurrencyError) return false;
+      throw error;
+    }
+  }
+
+  async get(tenantId: string, id: string): Promise<VersionedRecord | undefined> {
+    const stored = await this.objects.get(this.recordKey(tenantId, id));
+    if (!stored) return undefined;
+    return { record: JSON.parse(stored.body.toString('utf8')) as DocumentRecord, etag: stored.etag };
+  }
+
+  /**
+   * Applies `mutate` to the current record and writes it with If-Match, retrying on concurrent updates.
+   * `mutate` returns the new record, or undefined to leave the record unchanged (then the current record is
+   * returned with `changed: false`). `updatedAt` is set here.
+   */
+  async update(
+    tenantId: string,
+    id: string,
+    mutate: (current: DocumentRecord) => DocumentRecord | undefined,
+    now: () => Date = () => new Date(),
+  ): Promise<{ record: DocumentRecord; changed: boolean } | undefined> {
+    for (let i = 0; i < MAX_UPDATE_TRIES; i++) {
+      const current = await this.get(tenantId, id);
+      if (!current) return undefined;
+      const next = mutate(structuredClone(current.record));
+      if (!next) return { record: current.record, changed: false };
+      next.updatedAt = now().toISOString();
+      const oldMarker = this.dueMarker(current.record);
+      const newMarker = this.dueMarker(next);
+      if (newMarker && newMarker !== oldMarker) await this.objects.put(newMarker, '', { contentType: 'text/plain' });
+      try {
+        await this.objects.put(this.recordKey(tenantId, id), JSON.stringify(next), {
+          ifMatch: current.etag,
+          contentType: 'application/json',
+        });
+      } catch (error) {
+        if (error instanceof ConcurrencyError) continue;
+        throw error;
+      }
+      if (oldMarker && oldMarker !== newMarker) await this.objects.delete(oldMarker);
+      return { record: next, changed: true };
+    }
+    throw new EInvoiceError('store.contention', `Too many concurrent updates of document ${id}`, {
+      status: 503,
+      retryable: true,
+    });
+  }
+
+  /** Stores an artifact (overwriting one of the same name: steps are re-runnable) and describes it. */
+  async putArtifact(
+    tenantId: string,
+    id: string,
+    name: string,
+    content: Buffer,
+    contentType: string,
+    now: Date = new Date(),
+  ): Promise<ArtifactInfo> {
+    await this.objects.put(this.artifactKey(tenantId, id, name), content, { contentType });
+    return { name, contentType, size: content.length, sha256: sha256Hex(content), createdAt: now.toISOString() };
+  }
+
+  async getArtifact(tenantId: string, id: string, name: string): Promise<Buffer | undefined> {
+    return (await this.objects.get(this.artifactKey(tenantId, id, name)))?.body;
+  }
+
+  /** A page of the tenant's records, oldest first, filtered. `next` is the cursor of the following page. */
+  async list(tenantId: string, query: ListQuery): Promise<{ records: DocumentRecord[]; next?: string }> {
+    const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
+    const prefix = `tenants/${tenantId}/documents/`;
+    let after = query.cursor;
+    if (query.from !== undefined) {
+      const floor = documentIdFloor(query.from);
+      if (after === undefined || after < floor) after = floor;
+    }
+    const ceiling = query.to === undefined ? undefined : documentIdFloor(query.to);
+    const records: DocumentRecord[] = [];
+    let last: string | undefined;
+    for (;;) {
+      const names = await this.objects.list(prefix, { after: after === undefined ? undefined : `${after}/`, limit: 200 });
+      if (names.length === 0) return { records };
+      for (const name of names) {
+        const id = name.replace(/\/$/, '');
+        if (ceiling !== undefined && id >= ceiling) return { records };
+        last = id;
+        const found = await this.get(tenantId, id);
+        if (!found) continue;
+        if (query.status && found.record.status !== query.status) continue;
+        records.push(found.record);
+        if (records.length === limit) return { records, next: last };
+      }
+      after = last;
+    }
+  }
+
+  /** Markers due at or before `now`, earliest first. */
+  async due(now: number, limit = 500): Promise<DueEntry[]> {
+    const names = await this.objects.list(DUE_PREFIX, { limit });
+    const entries: DueEntry[] = [];
+    for (const name of names) {
+      const match = /^(\d{15})_([a-z0-9-]+)_([0-9a-z]+)$/.exec(name);
+      if (!match) continue;
+      const dueAt = Number(match[1]);
+      if (dueAt > now) break;
+      entries.push({ marker: DUE_PREFIX + name, dueAt, tenantId: match[2]!, documentId: match[3]! });
+    }
+    return entries;
+  }
+
+  /** True when `entry` is still the record's current marker. */
+  isCurrentMarker(entry: DueEntry, record: DocumentRecord): boolean {
+    return this.dueMarker(record) === entry.marker;
+  }
+
+  async removeMarker(entry: DueEntry): Promise<void> {
+    await this.objects.delete(entry.marker);
+  }
+}

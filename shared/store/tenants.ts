@@ -1,0 +1,100 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
+import { ConcurrencyError, invalidInput } from '../errors';
+import type { ObjectStore } from '../ports/object-store';
+import { TENANT_ID_PATTERN } from '../util/ids';
+import { isObject } from '../util/json';
+import { sha256Hex } from './document-store';
+
+/** A tenant's configuration, kept at `tenants/{id}/config/tenant.json`. API keys are stored hashed. */
+export interface TenantConfig {
+  id: string;
+  name: string;
+  createdAt: string;
+  apiKeys: Array<{ id: string; sha256: string; createdAt: string }>;
+  /** When set, only these flows run for the tenant. */
+  enabledFlows?: string[];
+}
+
+/**
+ * Tenants and their API keys. The key index `api-keys/{sha256(key)}` names the tenant, so a request is
+ * authenticated with one read and no scan.
+ */
+export class TenantDirectory {
+  private readonly cache = new Map<string, { tenantId: string; at: number }>();
+
+  constructor(
+    private readonly objects: ObjectStore,
+    private readonly cacheMs = 30_000,
+  ) {}
+
+  async get(tenantId: string): Promise<TenantConfig | undefined> {
+    const stored = await this.objects.get(`tenants/${tenantId}/config/tenant.json`);
+    if (!stored) return undefined;
+    const parsed: unknown = JSON.parse(stored.body.toString('utf8'));
+    if (!isObject(parsed) || parsed.id !== tenantId) {
+      throw invalidInput('tenant.config-invalid', `Configuration of tenant ${tenantId} is not valid`);
+    }
+    return parsed as unknown as TenantConfig;
+  }
+
+  /** Creates a tenant with one API key (given, or generated) and returns the key in clear, once. */
+  async create(tenantId: string, name: string, apiKey?: string): Promise<{ tenant: TenantConfig; apiKey: string }> {
+    if (!TENANT_ID_PATTERN.test(tenantId)) {
+      throw invalidInput('tenant.invalid-id', `Tenant id "${tenantId}" must match ${TENANT_ID_PATTERN.source}`);
+    }
+    const key = apiKey ?? randomBytes(24).toString('base64url');
+    const hash = sha256Hex(key);
+    const now = new Date().toISOString();
+    const tenant: TenantConfig = { id: tenantId, name, createdAt: now, apiKeys: [{ id: 'k1', sha256: hash, createdAt: now }] };
+    await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
+      ifNoneMatch: '*',
+      contentType: 'application/json',
+    });
+    await this.indexKey(hash, tenantId);
+    return { tenant, apiKey: key };
+  }
+
+  /** Adds an API key to an existing tenant (used when the configured local key changes). */
+  async addKey(tenantId: string, apiKey: string): Promise<void> {
+    const tenant = await this.get(tenantId);
+    if (!tenant) throw invalidInput('tenant.unknown', `No tenant ${tenantId}`);
+    const hash = sha256Hex(apiKey);
+    if (!tenant.apiKeys.some((k) => k.sha256 === hash)) {
+      tenant.apiKeys.push({ id: `k${tenant.apiKeys.length + 1}`, sha256: hash, createdAt: new Date().toISOString() });
+      await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
+        contentType: 'application/json',
+      });
+    }
+    await this.indexKey(hash, tenantId);
+  }
+
+  private async indexKey(hash: string, tenantId: string): Promise<void> {
+    try {
+      await this.objects.put(`api-keys/${hash}`, tenantId, { ifNoneMatch: '*', contentType: 'text/plain' });
+    } catch (error) {
+      if (!(error instanceof ConcurrencyError)) throw error;
+      const owner = (await this.objects.get(`api-keys/${hash}`))?.body.toString('utf8');
+      if (owner !== tenantId) throw invalidInput('tenant.key-in-use', 'This API key belongs to another tenant');
+    }
+  }
+
+  /** The tenant an API key belongs to, or undefined. Constant-time comparison against the stored hash. */
+  async authenticate(apiKey: string): Promise<string | undefined> {
+    if (!apiKey || apiKey.length > 512) return undefined;
+    const hash = sha256Hex(apiKey);
+    const cached = this.cache.get(hash);
+    if (cached && Date.now() - cached.at < this.cacheMs) return cached.tenantId;
+    const stored = await this.objects.get(`api-keys/${hash}`);
+    if (!stored) return undefined;
+    const tenantId = stored.body.toString('utf8');
+    const tenant = await this.get(tenantId);
+    const match = tenant?.apiKeys.some((k) => {
+      const a = Buffer.from(k.sha256, 'hex');
+      const b = Buffer.from(hash, 'hex');
+      return a.length === b.length && timingSafeEqual(a, b);
+    });
+    if (!match) return undefined;
+    this.cache.set(hash, { tenantId, at: Date.now() });
+    return tenantId;
+  }
+}

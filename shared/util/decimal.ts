@@ -1,0 +1,69 @@
+/**
+ * Exact decimal arithmetic for money, on BigInt with 8 fractional digits. Floats are never used for
+ * amounts: 0.1 + 0.2 must be 0.30, and rounding is half away from zero as EN 16931 expects.
+ */
+export type Decimal = bigint;
+
+const DIGITS = 8;
+const SCALE = 10n ** BigInt(DIGITS);
+const PATTERN = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+export function isDecimalText(value: string): boolean {
+  return PATTERN.test(value);
+}
+
+/** Parses `12.50`, `-3`, or a finite number (through its shortest decimal text). */
+export function dec(value: string | number): Decimal {
+  const text = typeof value === 'number' ? numberText(value) : value.trim();
+  const match = PATTERN.exec(text);
+  if (!match) throw new RangeError(`Not a decimal number: "${text}"`);
+  const [, sign, whole, fraction = ''] = match;
+  if (fraction.length > DIGITS) throw new RangeError(`Too many decimals (max ${DIGITS}): "${text}"`);
+  const units = BigInt(whole!) * SCALE + BigInt(fraction.padEnd(DIGITS, '0'));
+  return sign === '-' ? -units : units;
+}
+
+function numberText(value: number): string {
+  if (!Number.isFinite(value)) throw new RangeError(`Not a finite number: ${value}`);
+  const text = String(value);
+  if (!/e/i.test(text)) return text;
+  return value.toFixed(DIGITS).replace(/\.?0+$/, '');
+}
+
+function divRound(numerator: bigint, denominator: bigint): bigint {
+  const negative = numerator < 0n !== denominator < 0n;
+  const n = numerator < 0n ? -numerator : numerator;
+  const d = denominator < 0n ? -denominator : denominator;
+  const q = (n * 2n + d) / (2n * d);
+  return negative ? -q : q;
+}
+
+export function add(...values: Decimal[]): Decimal {
+  return values.reduce((a, b) => a + b, 0n);
+}
+
+export function mul(a: Decimal, b: Decimal): Decimal {
+  return divRound(a * b, SCALE);
+}
+
+/** a × b / 100, for percentages. */
+export function percent(a: Decimal, rate: Decimal): Decimal {
+  return divRound(a * rate, 100n * SCALE);
+}
+
+/** Rounds to `decimals` places, half away from zero. */
+export function round(value: Decimal, decimals = 2): Decimal {
+  const step = 10n ** BigInt(DIGITS - decimals);
+  return divRound(value, step) * step;
+}
+
+/** Formats with exactly `decimals` places (rounding half away from zero), or the shortest form when omitted. */
+export function format(value: Decimal, decimals?: number): string {
+  const v = decimals === undefined ? value : round(value, decimals);
+  const negative = v < 0n;
+  const abs = negative ? -v : v;
+  const whole = abs / SCALE;
+  let fraction = (abs % SCALE).toString().padStart(DIGITS, '0');
+  fraction = decimals === undefined ? fraction.replace(/0+$/, '') : fraction.slice(0, decimals);
+  return `${negative ? '-' : ''}${whole}${fraction ? `.${fraction}` : ''}`;
+}
