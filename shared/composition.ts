@@ -130,6 +130,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     stageTimeoutMs: settings.stageTimeoutMs,
     ...(overrides.now ? { now: overrides.now } : {}),
     exclusive: overrides.exclusive ?? false,
+    env: settings.env,
   });
   const batches = new BatchIntake(pipeline, objects, bus, settings.batchQueue, logger);
   return {

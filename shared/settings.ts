@@ -35,6 +35,8 @@ export interface Settings {
   sandboxUrl: string;
   maxDeliveryCount: number;
   busConcurrency: number;
+  /** The variables these settings were read from: `%NAME%` placeholders in flows resolve against them. */
+  env: Readonly<Record<string, string | undefined>>;
 }
 
 type Env = Record<string, string | undefined>;
@@ -55,7 +57,7 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   SANDBOX_URL: 'http://127.0.0.1:7072',
 };
 
-function text(env: Env, name: string): string | undefined {
+function text(env: Readonly<Env>, name: string): string | undefined {
   const value = env[name];
   if (value === undefined || value === '') return BINDING_SETTING_DEFAULTS[name];
   return value;
@@ -121,6 +123,7 @@ export function loadSettings(env: Env = process.env): Settings {
     sandboxUrl: text(env, 'SANDBOX_URL')!,
     maxDeliveryCount: positiveInt(env, 'EINVOICE_MAX_DELIVERY_COUNT', 10),
     busConcurrency: positiveInt(env, 'EINVOICE_BUS_CONCURRENCY', 8),
+    env: { ...env },
   };
 }
 
@@ -141,7 +144,7 @@ export function applyLocalSettingsFile(file: string, env: Env = process.env): bo
 }
 
 /** Resolves `%NAME%` indirection (as the Functions host does for binding properties). */
-export function resolveSetting(value: string, env: Env = process.env): string {
+export function resolveSetting(value: string, env: Readonly<Env> = process.env): string {
   return value.replace(/%([A-Za-z0-9_]+)%/g, (_, name: string) => {
     const resolved = text(env, name);
     if (resolved === undefined) throw invalidInput('settings.missing', `Setting ${name} is not set`);

@@ -12,7 +12,7 @@ export function resolveParams(
   params: Readonly<Record<string, unknown>>,
   record: Readonly<DocumentRecord>,
   flow: FlowDefinition,
-  env: Record<string, string | undefined> = process.env,
+  env: Readonly<Record<string, string | undefined>> = process.env,
 ): Record<string, unknown> {
   const lookup = (name: string): string | undefined => {
     switch (name) {

@@ -28,6 +28,8 @@ export interface PipelineOptions {
    * on its data folder): then a lease left by an earlier process is dead and is taken over at once.
    */
   exclusive?: boolean;
+  /** Resolves `%SETTING%` placeholders in step parameters. */
+  env?: Readonly<Record<string, string | undefined>>;
   now?: () => Date;
   random?: () => number;
 }
@@ -249,7 +251,7 @@ export class Pipeline {
         record,
         flow,
         step,
-        params: resolveParams(step.with ?? {}, record, flow),
+        params: resolveParams(step.with ?? {}, record, flow, this.options.env ?? process.env),
         idempotencyKey: `${record.tenantId}/${record.id}/${step.id}`,
         signal: controller.signal,
         readArtifact: async (name) => {

@@ -1,0 +1,282 @@
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignedXml } from 'xml-crypto';
+import type { InProcessMessageBus } from '../shared/adapters/in-process-bus';
+import { EInvoiceError } from '../shared/errors';
+import type { StageMessage } from '../shared/model/message';
+import { sampleInvoice } from '../shared/model/sample-invoice';
+import type { MessageBus, SendOptions } from '../shared/ports/message-bus';
+import { createHarness, TENANT, type Harness } from './support/harness';
+import { TestReceiver } from './support/receiver';
+
+const SANDBOX = { flowId: 'sandbox-submit' };
+
+describe('outbound PEPPOL flow to the outbox', () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+  });
+
+  it('validates, transforms, signs and delivers, recording every artifact with its sha256', async () => {
+    const record = await h.settle((await h.submit(sampleInvoice(5))).id);
+
+    expect(record.status).toBe('completed');
+    expect(record.flowId).toBe('peppol-outbox');
+    expect(record.history.filter((e) => e.outcome === 'accepted').map((e) => e.stepId)).toEqual([
+      'validate',
+      'transform',
+      'sign',
+      'deliver',
+    ]);
+    expect(record.artifacts.map((a) => a.name).sort()).toEqual(
+      ['delivery.json', 'input.json', 'invoice.xml', 'signed.xml', 'validation.json'].sort(),
+    );
+    for (const artifact of record.artifacts) {
+      const { content } = await h.services.pipeline.artifact(TENANT, record.id, artifact.name);
+      expect(createHash('sha256').update(content).digest('hex')).toBe(artifact.sha256);
+      expect(content.length).toBe(artifact.size);
+    }
+    const delivered = readFileSync(join(h.settings.outboxDir, TENANT, `${record.id}.xml`), 'utf8');
+    const { content: signed } = await h.services.pipeline.artifact(TENANT, record.id, 'signed.xml');
+    expect(delivered).toBe(signed.toString('utf8'));
+  });
+
+  it('produces a signature that verifies, and that breaks when one byte changes', async () => {
+    const record = await h.settle((await h.submit(sampleInvoice(3))).id);
+    const xml = (await h.services.pipeline.artifact(TENANT, record.id, 'signed.xml')).content.toString('utf8');
+    const cert = readFileSync(join(h.settings.keyDir, 'local-signing.crt.pem'), 'utf8');
+    const verify = (doc: string) => {
+      const verifier = new SignedXml({ publicCert: cert });
+      const signature = /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(doc)![0];
+      verifier.loadSignature(signature);
+      return verifier.checkSignature(doc);
+    };
+    expect(verify(xml)).toBe(true);
+    expect(verify(xml.replace('Muster Software GmbH', 'Muster Software GmbX'))).toBe(false);
+  });
+
+  it('rejects an invalid document with every problem located by JSON path', async () => {
+    const invoice = sampleInvoice(2) as unknown as Record<string, unknown>;
+    (invoice.lines as Array<Record<string, unknown>>)[1]!.quantity = 'three';
+    delete invoice.currency;
+    const record = await h.settle((await h.submit(invoice)).id);
+
+    expect(record.status).toBe('rejected');
+    const entry = record.history.find((e) => e.action === 'validate')!;
+    expect(entry.code).toBe('validation.failed');
+    expect(entry.message).toContain('/currency: is required');
+    expect(entry.message).toContain('/lines/1/quantity');
+    expect(record.artifacts.some((a) => a.name === 'invoice.xml')).toBe(false);
+  });
+
+  it('returns the existing document when a client key is submitted again', async () => {
+    const first = await h.services.pipeline.submit({
+      tenantId: TENANT,
+      context: { format: 'peppol-bis3-ubl' },
+      content: Buffer.from(JSON.stringify(sampleInvoice(1))),
+      contentType: 'application/json',
+      clientKey: 'erp-4711',
+    });
+    const second = await h.services.pipeline.submit({
+      tenantId: TENANT,
+      context: { format: 'peppol-bis3-ubl' },
+      content: Buffer.from(JSON.stringify(sampleInvoice(1))),
+      contentType: 'application/json',
+      clientKey: 'erp-4711',
+    });
+    expect(first.created).toBe(true);
+    expect(second.created).toBe(false);
+    expect(second.record.id).toBe(first.record.id);
+  });
+
+  it('acknowledges a stale message without running the step again', async () => {
+    const record = await h.settle((await h.submit(sampleInvoice(1))).id);
+    const stale: StageMessage = {
+      tenantId: TENANT,
+      documentId: record.id,
+      flowId: record.flowId,
+      flowVersion: record.flowVersion,
+      stepId: 'sign',
+      attempt: 1,
+      correlationId: record.correlationId,
+      artifacts: [],
+    };
+    await h.services.pipeline.runStep(stale);
+    const after = await h.services.pipeline.get(TENANT, record.id);
+    expect(after.history).toEqual(record.history);
+    expect(after.updatedAt).toBe(record.updatedAt);
+  });
+
+  it('refuses a context that breaks the context schema, and names the field', async () => {
+    await expect(h.submit(sampleInvoice(1), { format: 'peppol-bis3-ubl', country: 'germany' })).rejects.toMatchObject({
+      code: 'context.invalid',
+      details: [expect.objectContaining({ path: '/context/country' })],
+    });
+  });
+
+  it('names the candidates when no flow or an unknown flow is asked for', async () => {
+    await expect(h.submit(sampleInvoice(1), { format: 'fatturapa' })).rejects.toMatchObject({ code: 'flow.no-match', status: 422 });
+    await expect(h.submit(sampleInvoice(1), { flowId: 'no-such-flow' })).rejects.toMatchObject({ code: 'flow.unknown', status: 422 });
+  });
+});
+
+describe('submission over HTTP with retries', () => {
+  let receiver: TestReceiver;
+  let h: Harness;
+
+  afterEach(() => receiver.stop());
+
+  async function withReceiver(script: ConstructorParameters<typeof TestReceiver>[0]) {
+    receiver = new TestReceiver(script);
+    const url = await receiver.start();
+    h = await createHarness({ SANDBOX_URL: url });
+  }
+
+  /** Moves the clock past the next retry and lets the timer's use case re-drive it. */
+  async function retryUntilSettled(id: string) {
+    for (let i = 0; i < 20; i++) {
+      const record = await h.settle(id);
+      if (record.status !== 'waiting') return record;
+      h.clock.advance(Date.parse(record.nextAttemptAt!) - h.clock.now + 1);
+      expect(await h.services.pipeline.redriveDue()).toBeGreaterThanOrEqual(1);
+    }
+    throw new Error('did not settle');
+  }
+
+  it('retries 503 three times, then completes with exactly one accepted submission', async () => {
+    await withReceiver([
+      { status: 503, body: { message: 'busy' } },
+      { status: 503 },
+      { status: 503, headers: { 'retry-after': '2' } },
+    ]);
+    const submitted = await h.submit(sampleInvoice(2), SANDBOX);
+    const waiting = await h.settle(submitted.id);
+    expect(waiting.status).toBe('waiting');
+    expect(waiting.attempt).toBe(2);
+
+    const record = await retryUntilSettled(submitted.id);
+
+    expect(record.status).toBe('completed');
+    expect(receiver.requests).toHaveLength(4);
+    expect(new Set(receiver.requests.map((r) => r.idempotencyKey))).toEqual(new Set([`${TENANT}/${submitted.id}/submit`]));
+    expect([...receiver.acceptedByKey.values()]).toEqual([1]);
+    expect(record.variables?.submissionId).toBe('R-1');
+    const submits = record.history.filter((e) => e.stepId === 'submit' && e.action === 'submit-http');
+    expect(submits.map((e) => e.outcome)).toEqual(['transient', 'transient', 'transient', 'accepted']);
+    expect(submits[0]!.message).toContain('HTTP 503');
+    expect(submits[0]!.message).toContain('busy');
+  });
+
+  it('rejects on a permanent 400 and records the service\'s reason', async () => {
+    await withReceiver([{ status: 400, body: { message: 'Buyer reference missing' } }]);
+    const record = await h.settle((await h.submit(sampleInvoice(1), SANDBOX)).id);
+    expect(record.status).toBe('rejected');
+    const entry = record.history.find((e) => e.stepId === 'submit')!;
+    expect(entry.code).toBe('submit.http-400');
+    expect(entry.message).toContain('Buyer reference missing');
+    expect(receiver.requests).toHaveLength(1);
+  });
+
+  it('fails after the last attempt, with the reason, and can be resubmitted', async () => {
+    await withReceiver(Array.from({ length: 6 }, () => ({ status: 503 })));
+    const submitted = await h.submit(sampleInvoice(1), SANDBOX);
+    const failed = await retryUntilSettled(submitted.id);
+    expect(failed.status).toBe('failed');
+    expect(failed.history.at(-1)).toMatchObject({ code: 'retry.exhausted', outcome: 'failed' });
+    expect(receiver.requests).toHaveLength(6);
+
+    await h.services.pipeline.resubmit(TENANT, submitted.id);
+    const completed = await h.settle(submitted.id);
+    expect(completed.status).toBe('completed');
+    expect(receiver.requests).toHaveLength(7);
+  });
+
+  it('maps a rejected answer in the response body to a rejected document', async () => {
+    await withReceiver([{ status: 200, body: { status: 'rejected', message: 'Duplicate invoice number' } }]);
+    const record = await h.settle((await h.submit(sampleInvoice(1), SANDBOX)).id);
+    expect(record.status).toBe('rejected');
+    expect(record.history.find((e) => e.stepId === 'response')).toMatchObject({
+      outcome: 'rejected',
+      message: 'Duplicate invoice number',
+    });
+  });
+
+  it('runs a step once when the same message is delivered twice at the same time', async () => {
+    await withReceiver([]);
+    const submitted = await h.submit(sampleInvoice(1), SANDBOX);
+    await h.settle(submitted.id);
+    const record = await h.services.pipeline.get(TENANT, submitted.id);
+    expect(record.status).toBe('completed');
+    // Replay the submit step's message twice, concurrently, after putting the record back on that step.
+    await h.services.documents.update(TENANT, submitted.id, (r) => ({ ...r, status: 'processing', stepId: 'submit', attempt: 9 }));
+    const message: StageMessage = {
+      tenantId: TENANT,
+      documentId: submitted.id,
+      flowId: 'sandbox-submit',
+      flowVersion: 1,
+      stepId: 'submit',
+      attempt: 9,
+      correlationId: record.correlationId,
+      artifacts: [],
+    };
+    const before = receiver.requests.length;
+    await Promise.all([h.services.pipeline.runStep(message, 'a'), h.services.pipeline.runStep(message, 'b')]);
+    expect(receiver.requests.length - before).toBe(1);
+  });
+});
+
+/** A bus that loses the first message sent to a destination, as a crash between two writes would. */
+class LosingBus implements MessageBus {
+  lost = 0;
+  constructor(private readonly inner: InProcessMessageBus, private readonly destination: string) {}
+  send(destination: string, body: unknown, options?: SendOptions): Promise<void> {
+    if (destination === this.destination && this.lost === 0) {
+      this.lost++;
+      return Promise.resolve();
+    }
+    return this.inner.send(destination, body, options);
+  }
+  subscribe(...args: Parameters<MessageBus['subscribe']>) {
+    return this.inner.subscribe(...args);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+describe('documents whose message was lost', () => {
+  it('are re-driven by the timer once the stage timeout passes, and complete', async () => {
+    let losing: LosingBus | undefined;
+    const h = await createHarness({}, (bus) => (losing = new LosingBus(bus, 'sign')));
+    const submitted = await h.submit(sampleInvoice(1));
+    await h.bus.whenIdle();
+    const stuck = await h.services.pipeline.get(TENANT, submitted.id);
+    expect(losing!.lost).toBe(1);
+    expect(stuck).toMatchObject({ status: 'processing', stepId: 'sign' });
+    expect(await h.services.pipeline.redriveDue()).toBe(0); // not yet: the stage still has time
+
+    h.clock.advance(h.settings.stageTimeoutMs + 1);
+    expect(await h.services.pipeline.redriveDue()).toBe(1);
+    const record = await h.settle(submitted.id);
+    expect(record.status).toBe('completed');
+    expect(record.history.some((e) => e.outcome === 'redriven' && e.stepId === 'sign')).toBe(true);
+  });
+});
+
+describe('cancel', () => {
+  it('stops a waiting document; a finished one cannot be cancelled', async () => {
+    const receiver = new TestReceiver([{ status: 503 }]);
+    const h = await createHarness({ SANDBOX_URL: await receiver.start() });
+    try {
+      const submitted = await h.submit(sampleInvoice(1), SANDBOX);
+      expect((await h.settle(submitted.id)).status).toBe('waiting');
+      expect((await h.services.pipeline.cancel(TENANT, submitted.id)).status).toBe('cancelled');
+      h.clock.advance(3_600_000);
+      expect(await h.services.pipeline.redriveDue()).toBe(0);
+      await expect(h.services.pipeline.cancel(TENANT, submitted.id)).rejects.toBeInstanceOf(EInvoiceError);
+    } finally {
+      await receiver.stop();
+    }
+  });
+});

@@ -1,0 +1,72 @@
+import { ensureSelfSignedCertificate } from '../../shared/adapters/folder-certificate-store';
+import { InProcessMessageBus } from '../../shared/adapters/in-process-bus';
+import { createServices, type Services } from '../../shared/composition';
+import { silentLogger } from '../../shared/log';
+import type { StageMessage } from '../../shared/model/message';
+import { isTerminal, STAGES, type DocumentRecord } from '../../shared/model/record';
+import type { MessageBus } from '../../shared/ports/message-bus';
+import { loadSettings, type Settings } from '../../shared/settings';
+import { eventually, onTeardown, tempDir } from './temp';
+
+export interface Harness {
+  services: Services;
+  settings: Settings;
+  bus: InProcessMessageBus;
+  clock: { now: number; advance(ms: number): void };
+  dir: string;
+  submit(document: unknown, context?: Record<string, unknown>, clientKey?: string): Promise<DocumentRecord>;
+  settle(id: string): Promise<DocumentRecord>;
+}
+
+export const TENANT = 'acme';
+
+/**
+ * The core wired as in production (same composition root) with in-memory storage, an in-process bus whose
+ * topics feed `runStep` directly, a temporary key folder and a clock the test moves.
+ */
+export async function createHarness(
+  env: Record<string, string> = {},
+  wrapBus: (bus: InProcessMessageBus) => MessageBus = (bus) => bus,
+): Promise<Harness> {
+  const dir = tempDir();
+  const settings = loadSettings({ ...process.env, EINVOICE_DATA_DIR: dir, EINVOICE_STORE: 'memory', ...env });
+  await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
+  const bus = new InProcessMessageBus({ redeliveryDelayMs: 5 });
+  const clock = {
+    now: Date.now(),
+    advance(ms: number) {
+      this.now += ms;
+    },
+  };
+  const services = createServices(settings, { bus: wrapBus(bus), logger: silentLogger, now: () => new Date(clock.now) });
+  await services.tenants.create(TENANT, 'Acme');
+  for (const stage of STAGES) {
+    bus.subscribe(settings.topics[stage], settings.subscription, (m) => services.pipeline.runStep(m.body as StageMessage));
+  }
+  onTeardown(() => services.close());
+  return {
+    services,
+    settings,
+    bus,
+    clock,
+    dir,
+    async submit(document, context = { format: 'peppol-bis3-ubl' }, clientKey) {
+      const { record } = await services.pipeline.submit({
+        tenantId: TENANT,
+        context,
+        content: Buffer.from(JSON.stringify(document)),
+        contentType: 'application/json',
+        ...(clientKey ? { clientKey } : {}),
+      });
+      return record;
+    },
+    async settle(id) {
+      await bus.whenIdle();
+      return eventually(async () => {
+        await bus.whenIdle();
+        const record = await services.pipeline.get(TENANT, id);
+        return isTerminal(record.status) || record.status === 'waiting' ? record : undefined;
+      });
+    },
+  };
+}
