@@ -1,6 +1,6 @@
 import { ConcurrencyError } from '../errors';
 import type { ListOptions, ObjectStore, PutOptions, StoredObject } from '../ports/object-store';
-import { listChildren } from './object-keys';
+import { checkKey, listChildren } from './object-keys';
 
 /** An `ObjectStore` in memory, for tests and benchmarks. */
 export class MemoryObjectStore implements ObjectStore {
@@ -8,11 +8,21 @@ export class MemoryObjectStore implements ObjectStore {
   private version = 0;
 
   get(key: string): Promise<StoredObject | undefined> {
+    try {
+      checkKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const found = this.objects.get(key);
     return Promise.resolve(found && { ...found, body: Buffer.from(found.body) });
   }
 
   put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<string> {
+    try {
+      checkKey(key);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     const current = this.objects.get(key);
     if ((options.ifNoneMatch === '*' && current) || (options.ifMatch && current?.etag !== options.ifMatch)) {
       return Promise.reject(new ConcurrencyError(key));

@@ -1,0 +1,143 @@
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createRegistries } from '../shared/composition';
+import { matches } from '../shared/flows/applicability';
+import { checkFlow, FlowCatalogue } from '../shared/flows/catalogue';
+import type { Condition, FlowDefinition } from '../shared/flows/types';
+import { retryDelayMs, transition } from '../shared/engine/transitions';
+import { packageRoot } from '../shared/util/package-root';
+
+const { actions } = createRegistries({ outboxDir: tmpdir() }, { get: () => Promise.reject(new Error('not used')) });
+const flowsDir = join(packageRoot(), 'flows');
+
+describe('shipped flows', () => {
+  const files = readdirSync(flowsDir).filter((f) => f.endsWith('.json'));
+
+  it.each(files)('%s is valid against the flow schema and the action registry', (file) => {
+    expect(checkFlow(JSON.parse(readFileSync(join(flowsDir, file), 'utf8')), actions)).toEqual([]);
+  });
+
+  it('load into a catalogue with unique ids, frozen', () => {
+    const catalogue = FlowCatalogue.load(flowsDir, actions);
+    expect(catalogue.all().map((f) => f.id).sort()).toEqual(['peppol-outbox', 'sandbox-submit']);
+    expect(Object.isFrozen(catalogue.get('peppol-outbox')!.steps[0])).toBe(true);
+  });
+});
+
+describe('flow checks', () => {
+  const base: FlowDefinition = {
+    id: 'x',
+    version: 1,
+    description: 'test',
+    steps: [{ id: 'a', action: 'validate' }],
+  };
+
+  it('reports every problem of a bad flow file with its JSON path', () => {
+    const problems = checkFlow(
+      {
+        ...base,
+        steps: [
+          { id: 'a', action: 'validate', on: { rejected: 'nowhere' } },
+          { id: 'a', action: 'no-such-action' },
+          { id: 'c', action: 'transform', with: { format: 'nope' } },
+        ],
+      },
+      actions,
+    );
+    expect(problems.map((p) => p.path)).toEqual(
+      expect.arrayContaining(['/steps/1/id', '/steps/1/action', '/steps/0/on/rejected', '/steps/2/with/format']),
+    );
+  });
+
+  it('stops start-up on an invalid file, naming the file and the path', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flows-'));
+    writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...base, version: 'one' }));
+    writeFileSync(join(dir, 'broken.json'), '{ "id": ');
+    let error: { code?: string; details?: Array<{ path?: string }> } = {};
+    try {
+      FlowCatalogue.load(dir, actions);
+    } catch (e) {
+      error = e as typeof error;
+    }
+    expect(error.code).toBe('flow.invalid');
+    expect(error.details?.map((d) => d.path)).toEqual(
+      expect.arrayContaining([`${join(dir, 'bad.json')}#/version`, join(dir, 'broken.json')]),
+    );
+  });
+
+  it('selects exactly one flow, or names the candidates', () => {
+    const flow = (id: string, applicability: Condition): FlowDefinition => ({ ...base, id, applicability });
+    const catalogue = new FlowCatalogue([
+      { flow: flow('de', { field: 'country', op: 'eq', value: 'DE' }), source: 'de.json' },
+      { flow: flow('eu', { field: 'country', op: 'in', value: ['DE', 'FR'] }), source: 'eu.json' },
+      { flow: { ...flow('only-acme', { field: 'country', op: 'eq', value: 'IT' }), tenants: ['acme'] }, source: 'it.json' },
+    ]);
+    expect(catalogue.select({ tenantId: 't', country: 'FR' }).id).toBe('eu');
+    expect(() => catalogue.select({ tenantId: 't', country: 'DE' })).toThrow(/de, eu/);
+    expect(() => catalogue.select({ tenantId: 't', country: 'IT' })).toThrow(expect.objectContaining({ code: 'flow.no-match' }));
+    expect(catalogue.select({ tenantId: 'acme', country: 'IT' }).id).toBe('only-acme');
+    expect(catalogue.select({ tenantId: 't', country: 'DE', flowId: 'de' }).id).toBe('de');
+    expect(() => catalogue.select({ tenantId: 'acme', country: 'FR' }, ['de'])).toThrow(expect.objectContaining({ code: 'flow.no-match' }));
+  });
+});
+
+describe('applicability rules', () => {
+  const context = { tenantId: 't', country: 'DE', amount: 120, format: 'peppol-bis3-ubl', b2g: true };
+  it.each<[Condition, boolean]>([
+    [{ field: 'country', op: 'eq', value: 'de' }, true],
+    [{ field: 'country', op: 'ne', value: 'DE' }, false],
+    [{ field: 'missing', op: 'ne', value: 'x' }, true],
+    [{ field: 'missing', op: 'eq', value: 'x' }, false],
+    [{ field: 'country', op: 'in', value: ['FR', 'DE'] }, true],
+    [{ field: 'amount', op: 'gt', value: 100 }, true],
+    [{ field: 'amount', op: 'ge', value: 120 }, true],
+    [{ field: 'amount', op: 'lt', value: 120 }, false],
+    [{ field: 'amount', op: 'le', value: 120 }, true],
+    [{ field: 'amount', op: 'gt', value: '100' }, false],
+    [{ field: 'format', op: 'contains', value: 'BIS3' }, true],
+    [{ field: 'format', op: 'startsWith', value: 'peppol' }, true],
+    [{ field: 'b2g', op: 'eq', value: true }, true],
+    [{ all: [{ field: 'country', op: 'eq', value: 'DE' }, { field: 'amount', op: 'lt', value: 100 }] }, false],
+    [{ any: [{ field: 'country', op: 'eq', value: 'FR' }, { field: 'amount', op: 'gt', value: 100 }] }, true],
+    [{ not: { field: 'country', op: 'eq', value: 'DE' } }, false],
+  ])('%j → %s', (condition, expected) => {
+    expect(matches(condition, context)).toBe(expected);
+  });
+});
+
+describe('outcome routing', () => {
+  const flow: FlowDefinition = {
+    id: 'f',
+    version: 1,
+    description: 'd',
+    steps: [
+      { id: 'one', action: 'validate', on: { rejected: 'fix' } },
+      { id: 'two', action: 'submit-http', retry: { maxAttempts: 3, initialDelay: '10s', maxDelay: '30s' } },
+      { id: 'fix', action: 'validate', on: { accepted: 'end' } },
+    ],
+  };
+  const [one, two, fix] = flow.steps as [FlowDefinition['steps'][0], FlowDefinition['steps'][0], FlowDefinition['steps'][0]];
+  const half = () => 0.5;
+
+  it('goes to the next step, a named step, or the end', () => {
+    expect(transition(flow, one, 'accepted', 1, {})).toEqual({ kind: 'goto', stepId: 'two' });
+    expect(transition(flow, one, 'rejected', 1, {})).toEqual({ kind: 'goto', stepId: 'fix' });
+    expect(transition(flow, fix, 'accepted', 1, {})).toEqual({ kind: 'complete' });
+    expect(transition(flow, two, 'rejected', 1, {})).toEqual({ kind: 'reject' });
+    expect(transition(flow, two, 'failed', 1, { code: 'x', message: 'y' })).toEqual({ kind: 'fail', code: 'x', message: 'y' });
+  });
+
+  it('retries with exponential back-off up to the maximum, honouring Retry-After, then fails', () => {
+    expect(transition(flow, two, 'transient', 1, {}, half)).toEqual({ kind: 'retry', delayMs: 10_000 });
+    expect(transition(flow, two, 'transient', 2, {}, half)).toEqual({ kind: 'retry', delayMs: 20_000 });
+    expect(transition(flow, two, 'transient', 2, { retryAfterMs: 60_000 }, half)).toEqual({ kind: 'retry', delayMs: 60_000 });
+    expect(transition(flow, two, 'transient', 3, { message: 'HTTP 503' })).toMatchObject({ kind: 'fail', code: 'retry.exhausted' });
+    expect(retryDelayMs(two, 10, half)).toBe(30_000);
+  });
+
+  it('spreads retries by up to 10 % either way', () => {
+    expect(retryDelayMs(two, 1, () => 0)).toBe(9_000);
+    expect(retryDelayMs(two, 1, () => 1)).toBe(11_000);
+  });
+});

@@ -1,0 +1,164 @@
+import { BlobServiceClient } from '@azure/storage-blob';
+import { BlobObjectStore } from '../shared/adapters/blob-object-store';
+import { FileObjectStore } from '../shared/adapters/file-object-store';
+import { MemoryObjectStore } from '../shared/adapters/memory-object-store';
+import { ConcurrencyError } from '../shared/errors';
+import type { DocumentRecord } from '../shared/model/record';
+import type { ObjectStore } from '../shared/ports/object-store';
+import { DocumentStore } from '../shared/store/document-store';
+import { TenantDirectory } from '../shared/store/tenants';
+import { newDocumentId } from '../shared/util/ids';
+import { startAzurite, type Azurite } from './support/azurite';
+import { tempDir } from './support/temp';
+
+let azurite: Azurite;
+let blobStore: BlobObjectStore;
+
+beforeAll(async () => {
+  azurite = await startAzurite();
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('einvoice-test');
+  await container.createIfNotExists();
+  blobStore = new BlobObjectStore(container);
+}, 30_000);
+
+afterAll(() => azurite?.stop());
+
+const adapters: Array<[string, () => ObjectStore]> = [
+  ['MemoryObjectStore', () => new MemoryObjectStore()],
+  ['FileObjectStore', () => new FileObjectStore(tempDir())],
+  ['BlobObjectStore (Azurite)', () => blobStore],
+];
+
+describe.each(adapters)('%s', (_name, make) => {
+  let store: ObjectStore;
+  let prefix: string;
+  beforeEach(() => {
+    store = make();
+    prefix = `t${Math.random().toString(36).slice(2, 10)}`;
+  });
+
+  it('stores, reads and deletes an object, with its ETag', async () => {
+    const etag = await store.put(`${prefix}/a/b.json`, '{"x":1}', { contentType: 'application/json' });
+    const found = await store.get(`${prefix}/a/b.json`);
+    expect(found?.body.toString()).toBe('{"x":1}');
+    expect(found?.etag).toBe(etag);
+    expect(found?.contentType).toBe('application/json');
+    await store.delete(`${prefix}/a/b.json`);
+    expect(await store.get(`${prefix}/a/b.json`)).toBeUndefined();
+    await expect(store.delete(`${prefix}/a/b.json`)).resolves.toBeUndefined();
+  });
+
+  it('refuses a write whose If-Match ETag is stale, and a create over an existing object', async () => {
+    const key = `${prefix}/record.json`;
+    const first = await store.put(key, 'v1', { ifNoneMatch: '*' });
+    await expect(store.put(key, 'v0', { ifNoneMatch: '*' })).rejects.toBeInstanceOf(ConcurrencyError);
+    const second = await store.put(key, 'v2', { ifMatch: first });
+    await expect(store.put(key, 'v3', { ifMatch: first })).rejects.toBeInstanceOf(ConcurrencyError);
+    expect((await store.get(key))?.body.toString()).toBe('v2');
+    expect(second).not.toBe(first);
+  });
+
+  it('lets exactly one of many concurrent conditional writers win', async () => {
+    const key = `${prefix}/race.json`;
+    const etag = await store.put(key, 'start');
+    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.put(key, `w${i}`, { ifMatch: etag })));
+    expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
+    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ConcurrencyError)).toBe(true);
+  });
+
+  it('lists a folder\'s children in order, with sub-folders, after a name and up to a limit', async () => {
+    for (const name of ['c', 'a', 'b/x', 'b/y', 'd']) await store.put(`${prefix}/list/${name}`, name);
+    expect(await store.list(`${prefix}/list/`)).toEqual(['a', 'b/', 'c', 'd']);
+    expect(await store.list(`${prefix}/list/`, { after: 'b/', limit: 1 })).toEqual(['c']);
+    expect(await store.list(`${prefix}/nothing/`)).toEqual([]);
+  });
+
+  it('rejects keys that could leave the store', async () => {
+    await expect(store.put(`${prefix}/../escape`, 'x')).rejects.toMatchObject({ code: 'store.invalid-key' });
+    await expect(store.get('/etc/passwd')).rejects.toMatchObject({ code: 'store.invalid-key' });
+  });
+});
+
+function record(tenantId: string, id: string, overrides: Partial<DocumentRecord> = {}): DocumentRecord {
+  const now = new Date().toISOString();
+  return {
+    id,
+    tenantId,
+    context: { tenantId },
+    flowId: 'f',
+    flowVersion: 1,
+    status: 'processing',
+    stepId: 's',
+    attempt: 1,
+    createdAt: now,
+    updatedAt: now,
+    correlationId: 'c',
+    history: [],
+    artifacts: [],
+    ...overrides,
+  };
+}
+
+describe.each(adapters)('DocumentStore on %s', (_name, make) => {
+  it('keeps records apart per tenant and pages through them in creation order', async () => {
+    const store = new DocumentStore(make(), 60_000);
+    const tenant = `t${Math.random().toString(36).slice(2, 8)}`;
+    const ids = [0, 1, 2, 3, 4].map((i) => newDocumentId(Date.UTC(2026, 0, 1) + i * 1000));
+    for (const id of ids) await store.create(record(tenant, id, { status: id === ids[2] ? 'completed' : 'processing' }));
+    await store.create(record(`${tenant}x`, newDocumentId()));
+
+    const page1 = await store.list(tenant, { limit: 2 });
+    expect(page1.records.map((r) => r.id)).toEqual(ids.slice(0, 2));
+    const page2 = await store.list(tenant, { limit: 2, cursor: page1.next! });
+    expect(page2.records.map((r) => r.id)).toEqual(ids.slice(2, 4));
+    expect((await store.list(tenant, { status: 'completed' })).records.map((r) => r.id)).toEqual([ids[2]]);
+    expect((await store.list(tenant, { from: Date.UTC(2026, 0, 1) + 1000, to: Date.UTC(2026, 0, 1) + 3000 })).records.map((r) => r.id)).toEqual(
+      ids.slice(1, 3),
+    );
+    expect(await store.get(`${tenant}x`, ids[0]!)).toBeUndefined();
+  });
+
+  it('serialises concurrent updates without losing one', async () => {
+    const store = new DocumentStore(make(), 60_000);
+    const tenant = `t${Math.random().toString(36).slice(2, 8)}`;
+    const id = newDocumentId();
+    await store.create(record(tenant, id));
+    await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        store.update(tenant, id, (r) => {
+          r.history.push({ at: new Date().toISOString(), stepId: 's', action: 'a', attempt: 1, outcome: `n${i}` });
+          return r;
+        }),
+      ),
+    );
+    const found = await store.get(tenant, id);
+    expect(found?.record.history.map((h) => h.outcome).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `n${i}`).sort());
+  });
+
+  it('indexes unfinished documents by when they are due, and drops the marker when they finish', async () => {
+    const store = new DocumentStore(make(), 60_000);
+    const tenant = `t${Math.random().toString(36).slice(2, 8)}`;
+    const id = newDocumentId();
+    const at = Date.now();
+    await store.create(record(tenant, id, { status: 'waiting', nextAttemptAt: new Date(at + 5000).toISOString() }));
+    const mine = async (now: number) => (await store.due(now)).filter((e) => e.documentId === id);
+    expect(await mine(at)).toHaveLength(0);
+    expect(await mine(at + 5000)).toHaveLength(1);
+    await store.update(tenant, id, (r) => ({ ...r, status: 'completed' }));
+    expect(await mine(Number.MAX_SAFE_INTEGER)).toHaveLength(0);
+  });
+});
+
+describe('TenantDirectory', () => {
+  it('authenticates a key only for its own tenant and stores no key in clear', async () => {
+    const objects = new MemoryObjectStore();
+    const tenants = new TenantDirectory(objects);
+    const { apiKey } = await tenants.create('acme', 'Acme');
+    await tenants.create('globex', 'Globex', 'globex-key-123');
+    expect(await tenants.authenticate(apiKey)).toBe('acme');
+    expect(await tenants.authenticate('globex-key-123')).toBe('globex');
+    expect(await tenants.authenticate('wrong')).toBeUndefined();
+    const config = (await objects.get('tenants/acme/config/tenant.json'))!.body.toString();
+    expect(config).not.toContain(apiKey);
+  });
+});
