@@ -138,7 +138,8 @@ export function applyLocalSettingsFile(file: string, env: Env = process.env): bo
     throw invalidInput('settings.invalid', `${file}: expected an object with "Values"`);
   }
   for (const [name, value] of Object.entries(parsed.Values)) {
-    if (env[name] === undefined && (typeof value === 'string' || typeof value === 'number')) env[name] = String(value);
+    const unset = env[name] === undefined || env[name] === '';
+    if (unset && (typeof value === 'string' || typeof value === 'number')) env[name] = String(value);
   }
   return true;
 }
