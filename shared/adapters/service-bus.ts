@@ -27,13 +27,13 @@ export class ServiceBusMessageBus implements MessageBus {
   }
 
   async send(destination: string, body: unknown, options: SendOptions = {}): Promise<void> {
-    const message = {
+    await this.sender(destination).sendMessages({
       body,
       contentType: 'application/json',
       ...(options.messageId ? { messageId: options.messageId } : {}),
-    };
-    if (options.scheduledAt) await this.sender(destination).scheduleMessages(message, options.scheduledAt);
-    else await this.sender(destination).sendMessages(message);
+      // Scheduled through the message annotation: no sequence number to keep, nothing to cancel.
+      ...(options.scheduledAt ? { scheduledEnqueueTimeUtc: options.scheduledAt } : {}),
+    });
   }
 
   subscribe(
