@@ -33,15 +33,22 @@ app.http('submitBatch', {
       try {
         parsed = JSON.parse(body);
       } catch (error) {
-        throw invalidInput('request.invalid-json', `The request body is not valid JSON: ${(error as Error).message}`);
+        throw invalidInput(
+          'request.invalid-json',
+          `The request body is not valid JSON: ${(error as Error).message}`,
+        );
       }
       if (!isObject(parsed) || !Array.isArray(parsed.items)) {
-        throw invalidInput('batch.invalid', 'Expected { "items": [...] } or JSON Lines', [{ path: '/items', message: 'must be an array' }]);
+        throw invalidInput('batch.invalid', 'Expected { "items": [...] } or JSON Lines', [
+          { path: '/items', message: 'must be an array' },
+        ]);
       }
       if (parsed.context !== undefined && !isObject(parsed.context)) {
-        throw invalidInput('batch.invalid', 'context must be an object', [{ path: '/context', message: 'must be an object' }]);
+        throw invalidInput('batch.invalid', 'context must be an object', [
+          { path: '/context', message: 'must be an object' },
+        ]);
       }
-      context = parsed.context as Record<string, unknown> | undefined;
+      context = parsed.context;
       lines = parsed.items.map((item) => JSON.stringify(item)).join('\n');
     }
     const report = await services().batches.enqueue(tenantId, lines, context);
@@ -54,5 +61,7 @@ app.http('getBatch', {
   route: 'batches/{id}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(async (request, tenantId) => json(200, await services().batches.report(tenantId, request.params.id ?? ''))),
+  handler: authenticated(async (request, tenantId) =>
+    json(200, await services().batches.report(tenantId, request.params.id ?? '')),
+  ),
 });

@@ -16,7 +16,8 @@ function statusUrl(id: string): string {
 function documentId(request: HttpRequest): string {
   const id = request.params.id ?? '';
   // An id that cannot exist is answered like a missing one: no hint about other tenants' ids.
-  if (!DOCUMENT_ID_PATTERN.test(id)) throw new EInvoiceError('document.not-found', `No document ${id}`, { status: 404 });
+  if (!DOCUMENT_ID_PATTERN.test(id))
+    throw new EInvoiceError('document.not-found', `No document ${id}`, { status: 404 });
   return id;
 }
 
@@ -45,9 +46,13 @@ function parseSubmission(body: Buffer, contentType: string, request: HttpRequest
     return { context: contextFromRequest(request), content: body, contentType: 'application/xml' };
   }
   if (!/json/i.test(contentType)) {
-    throw new EInvoiceError('request.unsupported-media-type', `Content type ${contentType} is not supported; send JSON or XML`, {
-      status: 415,
-    });
+    throw new EInvoiceError(
+      'request.unsupported-media-type',
+      `Content type ${contentType} is not supported; send JSON or XML`,
+      {
+        status: 415,
+      },
+    );
   }
   const parsed = parseJson(body.toString('utf8'));
   if (!parsed.ok) {
@@ -58,9 +63,11 @@ function parseSubmission(body: Buffer, contentType: string, request: HttpRequest
   const value = parsed.value;
   if (isObject(value) && 'document' in value) {
     if (value.context !== undefined && !isObject(value.context)) {
-      throw invalidInput('request.invalid-context', 'context must be an object', [{ path: '/context', message: 'must be an object' }]);
+      throw invalidInput('request.invalid-context', 'context must be an object', [
+        { path: '/context', message: 'must be an object' },
+      ]);
     }
-    const context = { ...contextFromRequest(request), ...(value.context as Record<string, unknown> | undefined) };
+    const context = { ...contextFromRequest(request), ...value.context };
     const document = value.document;
     if (typeof document === 'string' && document.trimStart().startsWith('<')) {
       return { context, content: Buffer.from(document, 'utf8'), contentType: 'application/xml' };
@@ -70,12 +77,22 @@ function parseSubmission(body: Buffer, contentType: string, request: HttpRequest
         { path: '/document', message: 'must be a JSON object or XML text' },
       ]);
     }
-    return { context, content: Buffer.from(JSON.stringify(document), 'utf8'), contentType: 'application/json' };
+    return {
+      context,
+      content: Buffer.from(JSON.stringify(document), 'utf8'),
+      contentType: 'application/json',
+    };
   }
   if (!isObject(value)) {
-    throw invalidInput('request.invalid-document', 'The body must be a JSON object', [{ path: '/', message: 'must be an object' }]);
+    throw invalidInput('request.invalid-document', 'The body must be a JSON object', [
+      { path: '/', message: 'must be an object' },
+    ]);
   }
-  return { context: contextFromRequest(request), content: Buffer.from(JSON.stringify(value), 'utf8'), contentType: 'application/json' };
+  return {
+    context: contextFromRequest(request),
+    content: Buffer.from(JSON.stringify(value), 'utf8'),
+    contentType: 'application/json',
+  };
 }
 
 function waitSeconds(request: HttpRequest): number {
@@ -83,9 +100,11 @@ function waitSeconds(request: HttpRequest): number {
   if (raw === null) return 0;
   const seconds = Number(raw);
   if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_WAIT_SECONDS) {
-    throw invalidInput('request.invalid-query', `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`, [
-      { path: 'query wait', message: `must be 0..${MAX_WAIT_SECONDS}` },
-    ]);
+    throw invalidInput(
+      'request.invalid-query',
+      `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
+      [{ path: 'query wait', message: `must be 0..${MAX_WAIT_SECONDS}` }],
+    );
   }
   return seconds;
 }
@@ -97,16 +116,31 @@ app.http('submitInvoice', {
   handler: authenticated(async (request, tenantId) => {
     const wait = waitSeconds(request);
     const body = await readBody(request);
-    const submission = parseSubmission(body, request.headers.get('content-type') ?? 'application/json', request);
+    const submission = parseSubmission(
+      body,
+      request.headers.get('content-type') ?? 'application/json',
+      request,
+    );
     const headerKey = request.headers.get('idempotency-key');
-    const clientKey = headerKey ?? (typeof submission.context.clientKey === 'string' ? submission.context.clientKey : undefined);
+    const clientKey =
+      headerKey ??
+      (typeof submission.context.clientKey === 'string' ? submission.context.clientKey : undefined);
     delete submission.context.clientKey;
     const { pipeline } = services();
-    const { record, created } = await pipeline.submit({ tenantId, ...submission, ...(clientKey ? { clientKey } : {}) });
+    const { record, created } = await pipeline.submit({
+      tenantId,
+      ...submission,
+      ...(clientKey ? { clientKey } : {}),
+    });
     const final = wait > 0 ? await pipeline.waitForTerminal(tenantId, record.id, wait * 1000) : record;
     return json(
       isTerminal(final.status) ? 200 : 202,
-      { id: final.id, status: final.status, statusUrl: statusUrl(final.id), ...(created ? {} : { duplicate: true }) },
+      {
+        id: final.id,
+        status: final.status,
+        statusUrl: statusUrl(final.id),
+        ...(created ? {} : { duplicate: true }),
+      },
       { location: statusUrl(final.id) },
     );
   }),
@@ -116,7 +150,9 @@ app.http('getInvoice', {
   route: 'invoices/{id}',
   methods: ['GET'],
   authLevel: 'anonymous',
-  handler: authenticated(async (request, tenantId) => json(200, await services().pipeline.get(tenantId, documentId(request)))),
+  handler: authenticated(async (request, tenantId) =>
+    json(200, await services().pipeline.get(tenantId, documentId(request))),
+  ),
 });
 
 app.http('getInvoiceArtifact', {
@@ -124,11 +160,19 @@ app.http('getInvoiceArtifact', {
   methods: ['GET'],
   authLevel: 'anonymous',
   handler: authenticated(async (request, tenantId) => {
-    const { info, content } = await services().pipeline.artifact(tenantId, documentId(request), request.params.name ?? '');
+    const { info, content } = await services().pipeline.artifact(
+      tenantId,
+      documentId(request),
+      request.params.name ?? '',
+    );
     return {
       status: 200,
       body: content,
-      headers: { 'content-type': info.contentType, etag: `"${info.sha256}"`, 'x-content-sha256': info.sha256 },
+      headers: {
+        'content-type': info.contentType,
+        etag: `"${info.sha256}"`,
+        'x-content-sha256': info.sha256,
+      },
     };
   }),
 });
@@ -138,7 +182,9 @@ function timeQuery(request: HttpRequest, name: string): number | undefined {
   if (raw === null) return undefined;
   const time = Date.parse(raw);
   if (Number.isNaN(time)) {
-    throw invalidInput('request.invalid-query', `${name} must be an ISO 8601 date or date-time`, [{ path: `query ${name}`, message: 'not a date' }]);
+    throw invalidInput('request.invalid-query', `${name} must be an ISO 8601 date or date-time`, [
+      { path: `query ${name}`, message: 'not a date' },
+    ]);
   }
   return time;
 }
@@ -150,11 +196,15 @@ app.http('listInvoices', {
   handler: authenticated(async (request, tenantId) => {
     const status = request.query.get('status');
     if (status !== null && !(DOCUMENT_STATUSES as readonly string[]).includes(status)) {
-      throw invalidInput('request.invalid-query', `status must be one of ${DOCUMENT_STATUSES.join(', ')}`, [{ path: 'query status', message: 'unknown status' }]);
+      throw invalidInput('request.invalid-query', `status must be one of ${DOCUMENT_STATUSES.join(', ')}`, [
+        { path: 'query status', message: 'unknown status' },
+      ]);
     }
     const cursor = request.query.get('cursor');
     if (cursor !== null && !DOCUMENT_ID_PATTERN.test(cursor)) {
-      throw invalidInput('request.invalid-query', 'cursor is not valid', [{ path: 'query cursor', message: 'not a cursor' }]);
+      throw invalidInput('request.invalid-query', 'cursor is not valid', [
+        { path: 'query cursor', message: 'not a cursor' },
+      ]);
     }
     const limit = Number(request.query.get('limit') ?? '50');
     const from = timeQuery(request, 'from');
@@ -196,6 +246,8 @@ app.http('health', {
   authLevel: 'anonymous',
   handler: authenticated(async () => {
     const { flows, formats } = services();
-    return Promise.resolve(json(200, { status: 'ok', flows: flows.all().length, formats: formats.list().length }));
+    return Promise.resolve(
+      json(200, { status: 'ok', flows: flows.all().length, formats: formats.list().length }),
+    );
   }),
 });

@@ -71,7 +71,10 @@ function objectStore(settings: Settings): ObjectStore {
           ? new BlobServiceClient(settings.blobAccountUrl, new DefaultAzureCredential())
           : undefined;
       if (!service) {
-        throw invalidInput('settings.missing', 'EINVOICE_STORE=blob needs EINVOICE_BLOB_CONNECTION or EINVOICE_BLOB_ACCOUNT_URL');
+        throw invalidInput(
+          'settings.missing',
+          'EINVOICE_STORE=blob needs EINVOICE_BLOB_CONNECTION or EINVOICE_BLOB_ACCOUNT_URL',
+        );
       }
       return new BlobObjectStore(service.getContainerClient(settings.blobContainer));
     }
@@ -80,7 +83,11 @@ function objectStore(settings: Settings): ObjectStore {
 
 function messageBus(settings: Settings, logger: Logger): MessageBus {
   if (settings.bus === 'inprocess') {
-    return new InProcessMessageBus({ dir: join(settings.dataDir, 'bus'), maxDeliveryCount: settings.maxDeliveryCount, logger });
+    return new InProcessMessageBus({
+      dir: join(settings.dataDir, 'bus'),
+      maxDeliveryCount: settings.maxDeliveryCount,
+      logger,
+    });
   }
   const client = settings.serviceBusConnection
     ? new ServiceBusClient(settings.serviceBusConnection)
@@ -98,7 +105,8 @@ function messageBus(settings: Settings, logger: Logger): MessageBus {
 
 function certificateStore(settings: Settings): CertificateStore {
   if (settings.keys === 'folder') return new FolderCertificateStore(settings.keyDir);
-  if (!settings.keyVaultUrl) throw invalidInput('settings.missing', 'EINVOICE_KEYS=keyvault needs KEY_VAULT_URL');
+  if (!settings.keyVaultUrl)
+    throw invalidInput('settings.missing', 'EINVOICE_KEYS=keyvault needs KEY_VAULT_URL');
   return KeyVaultCertificateStore.create(settings.keyVaultUrl, new DefaultAzureCredential());
 }
 

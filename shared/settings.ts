@@ -67,9 +67,11 @@ function choice<T extends string>(env: Env, name: string, allowed: readonly T[],
   const value = env[name];
   if (value === undefined || value === '') return fallback;
   if ((allowed as readonly string[]).includes(value)) return value as T;
-  throw invalidInput('settings.invalid', `Setting ${name} must be one of ${allowed.join(', ')}, got "${value}"`, [
-    { path: name, message: `expected one of ${allowed.join(', ')}` },
-  ]);
+  throw invalidInput(
+    'settings.invalid',
+    `Setting ${name} must be one of ${allowed.join(', ')}, got "${value}"`,
+    [{ path: name, message: `expected one of ${allowed.join(', ')}` }],
+  );
 }
 
 function positiveInt(env: Env, name: string, fallback: number): number {
@@ -115,7 +117,9 @@ export function loadSettings(env: Env = process.env): Settings {
     keyVaultUrl: text(env, 'KEY_VAULT_URL'),
     signingCertificate: text(env, 'EINVOICE_SIGNING_CERT')!,
     localApiKey: text(env, 'EINVOICE_LOCAL_API_KEY'),
-    flowsDir: text(env, 'EINVOICE_FLOWS_DIR') ? resolve(text(env, 'EINVOICE_FLOWS_DIR')!) : join(packageRoot(), 'flows'),
+    flowsDir: text(env, 'EINVOICE_FLOWS_DIR')
+      ? resolve(text(env, 'EINVOICE_FLOWS_DIR')!)
+      : join(packageRoot(), 'flows'),
     httpHost: text(env, 'EINVOICE_HOST') ?? '127.0.0.1',
     httpPort: positiveInt(env, 'EINVOICE_PORT', 7071),
     maxBodyBytes: positiveInt(env, 'EINVOICE_MAX_BODY_BYTES', 10 * 1024 * 1024),

@@ -36,6 +36,7 @@ describe('invoice totals', () => {
     expect(totals.tax).toBe(add(...totals.breakdown.map((b) => b.tax)));
     expect(totals.taxInclusive).toBe(totals.taxExclusive + totals.tax);
     expect(totals.breakdown.map((b) => `${b.category}:${format(b.rate!)}`).sort()).toEqual(['S:19', 'S:7']);
-    for (const group of totals.breakdown) expect(group.tax).toBe(round(percent(group.taxable, group.rate!), 2));
+    for (const group of totals.breakdown)
+      expect(group.tax).toBe(round(percent(group.taxable, group.rate!), 2));
   });
 });

@@ -15,14 +15,24 @@ jest.setTimeout(180_000);
 const ROOT = join(__dirname, '..');
 const CONTEXT = { format: 'peppol-bis3-ubl', country: 'DE', documentType: 'invoice' };
 
-async function api(runtime: RuntimeProcess, method: string, path: string, body?: unknown, key = runtime.apiKey) {
+async function api(
+  runtime: RuntimeProcess,
+  method: string,
+  path: string,
+  body?: unknown,
+  key = runtime.apiKey,
+) {
   const response = await fetch(runtime.url + path, {
     method,
     headers: { 'x-api-key': key, 'content-type': 'application/json' },
     ...(body === undefined ? {} : { body: typeof body === 'string' ? body : JSON.stringify(body) }),
   });
   const text = await response.text();
-  return { status: response.status, contentType: response.headers.get('content-type'), json: text ? JSON.parse(text) : undefined };
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type'),
+    json: text ? JSON.parse(text) : undefined,
+  };
 }
 
 /** Starts a runtime that is stopped after the test file. */
@@ -55,31 +65,66 @@ describe('embedded runtime (einvoice serve)', () => {
   it('takes a document over HTTP to completed, with every artifact, and the CLI submit exits 0', async () => {
     const dir = tempDir();
     const runtime = await run(dir);
-    const submitted = await api(runtime, 'POST', '/api/invoices?wait=60', { context: CONTEXT, document: sampleInvoice(20) });
+    const submitted = await api(runtime, 'POST', '/api/invoices?wait=60', {
+      context: CONTEXT,
+      document: sampleInvoice(20),
+    });
     expect(submitted.status).toBe(200);
     expect(submitted.json.status).toBe('completed');
     const record = (await api(runtime, 'GET', submitted.json.statusUrl)).json as DocumentRecord;
-    expect(record.artifacts.map((a) => a.name).sort()).toEqual(['delivery.json', 'input.json', 'invoice.xml', 'signed.xml', 'validation.json']);
+    expect(record.artifacts.map((a) => a.name).sort()).toEqual([
+      'delivery.json',
+      'input.json',
+      'invoice.xml',
+      'signed.xml',
+      'validation.json',
+    ]);
     expect(readdirSync(join(dir, 'outbox', 'local'))).toEqual([`${record.id}.xml`]);
 
     const cli = await promisify(execFile)(
       process.execPath,
-      [join(ROOT, 'bin', 'einvoice.js'), 'submit', join(ROOT, 'samples', 'invoice.json'), '--wait', '--url', runtime.url, '--api-key', runtime.apiKey],
+      [
+        join(ROOT, 'bin', 'einvoice.js'),
+        'submit',
+        join(ROOT, 'samples', 'invoice.json'),
+        '--wait',
+        '--url',
+        runtime.url,
+        '--api-key',
+        runtime.apiKey,
+      ],
       { cwd: dir },
     );
     expect(cli.stdout).toMatch(/^completed\s+\w{26}/);
   });
 
-  it('answers malformed JSON, an unknown flow and a foreign tenant\'s document with problem+json', async () => {
+  it("answers malformed JSON, an unknown flow and a foreign tenant's document with problem+json", async () => {
     const dir = tempDir();
     // A second tenant, configured in the data folder before start.
-    const { apiKey: otherKey } = await new TenantDirectory(new FileObjectStore(join(dir, 'store'))).create('globex', 'Globex');
+    const { apiKey: otherKey } = await new TenantDirectory(new FileObjectStore(join(dir, 'store'))).create(
+      'globex',
+      'Globex',
+    );
     const runtime = await run(dir);
     const malformed = await api(runtime, 'POST', '/api/invoices', '{"document": ');
-    expect(malformed).toMatchObject({ status: 400, contentType: 'application/problem+json', json: { code: 'request.invalid-json' } });
-    const unknownFlow = await api(runtime, 'POST', '/api/invoices', { context: { flowId: 'nope' }, document: sampleInvoice(1) });
-    expect(unknownFlow).toMatchObject({ status: 422, contentType: 'application/problem+json', json: { code: 'flow.unknown' } });
-    const mine = await api(runtime, 'POST', '/api/invoices', { context: CONTEXT, document: sampleInvoice(1) });
+    expect(malformed).toMatchObject({
+      status: 400,
+      contentType: 'application/problem+json',
+      json: { code: 'request.invalid-json' },
+    });
+    const unknownFlow = await api(runtime, 'POST', '/api/invoices', {
+      context: { flowId: 'nope' },
+      document: sampleInvoice(1),
+    });
+    expect(unknownFlow).toMatchObject({
+      status: 422,
+      contentType: 'application/problem+json',
+      json: { code: 'flow.unknown' },
+    });
+    const mine = await api(runtime, 'POST', '/api/invoices', {
+      context: CONTEXT,
+      document: sampleInvoice(1),
+    });
     const foreign = await api(runtime, 'GET', mine.json.statusUrl, undefined, otherKey);
     expect(foreign).toMatchObject({ status: 404, contentType: 'application/problem+json' });
     expect((await api(runtime, 'GET', mine.json.statusUrl)).status).toBe(200);
@@ -91,15 +136,23 @@ describe('embedded runtime (einvoice serve)', () => {
     const runtime = await run(dir);
     const batch = await api(runtime, 'POST', '/api/batches', batchBody(1000, 'B'));
     expect(batch.status).toBe(202);
-    const report = await eventually(async () => {
-      const r = await api(runtime, 'GET', batch.json.statusUrl);
-      return r.json.status === 'completed' ? r.json : undefined;
-    }, 120_000, 'batch intake');
+    const report = await eventually(
+      async () => {
+        const r = await api(runtime, 'GET', batch.json.statusUrl);
+        return r.json.status === 'completed' ? r.json : undefined;
+      },
+      120_000,
+      'batch intake',
+    );
     expect(report).toMatchObject({ total: 1000, accepted: 1000, failed: 0 });
-    const records = await eventually(async () => {
-      const all = await allRecords(runtime);
-      return all.length === 1000 && all.every((r) => r.status === 'completed') ? all : undefined;
-    }, 150_000, '1,000 completed documents');
+    const records = await eventually(
+      async () => {
+        const all = await allRecords(runtime);
+        return all.length === 1000 && all.every((r) => r.status === 'completed') ? all : undefined;
+      },
+      150_000,
+      '1,000 completed documents',
+    );
     expect(new Set(records.map((r) => r.id)).size).toBe(1000);
     expect(readdirSync(join(dir, 'outbox', 'local'))).toHaveLength(1000);
   });
@@ -110,24 +163,36 @@ describe('embedded runtime (einvoice serve)', () => {
     const count = 300;
     const batch = await api(first, 'POST', '/api/batches', batchBody(count, 'K'));
     expect(batch.status).toBe(202);
-    await eventually(async () => {
-      const delivered = readdirSyncSafe(join(dir, 'outbox', 'local')).length;
-      return delivered >= 20 ? delivered : undefined;
-    }, 60_000, 'first deliveries');
+    await eventually(
+      async () => {
+        const delivered = readdirSyncSafe(join(dir, 'outbox', 'local')).length;
+        return delivered >= 20 ? delivered : undefined;
+      },
+      60_000,
+      'first deliveries',
+    );
     await first.kill();
     const deliveredAtKill = readdirSyncSafe(join(dir, 'outbox', 'local')).length;
     expect(deliveredAtKill).toBeLessThan(count);
 
     const second = await run(dir);
-    const records = await eventually(async () => {
-      const all = await allRecords(second);
-      return all.length === count && all.every((r) => r.status === 'completed') ? all : undefined;
-    }, 150_000, 'all documents completed after restart');
+    const records = await eventually(
+      async () => {
+        const all = await allRecords(second);
+        return all.length === count && all.every((r) => r.status === 'completed') ? all : undefined;
+      },
+      150_000,
+      'all documents completed after restart',
+    );
     expect(new Set(records.map((r) => r.clientKey)).size).toBe(count);
     for (const record of records) {
-      expect(record.history.filter((e) => e.action === 'deliver-folder' && e.outcome === 'accepted')).toHaveLength(1);
+      expect(
+        record.history.filter((e) => e.action === 'deliver-folder' && e.outcome === 'accepted'),
+      ).toHaveLength(1);
     }
-    expect(readdirSyncSafe(join(dir, 'outbox', 'local')).filter((f) => f.endsWith('.xml'))).toHaveLength(count);
+    expect(readdirSyncSafe(join(dir, 'outbox', 'local')).filter((f) => f.endsWith('.xml'))).toHaveLength(
+      count,
+    );
   });
 
   it('retries a receiver failing 3 times with 503 through the retry timer: completed, one accepted submission', async () => {
@@ -166,7 +231,10 @@ describe('embedded runtime (einvoice serve)', () => {
 
   it('reads local.settings.json from its folder', async () => {
     const dir = tempDir();
-    writeFileSync(join(dir, 'local.settings.json'), JSON.stringify({ IsEncrypted: false, Values: { EINVOICE_LOCAL_API_KEY: 'from-settings-file-1' } }));
+    writeFileSync(
+      join(dir, 'local.settings.json'),
+      JSON.stringify({ IsEncrypted: false, Values: { EINVOICE_LOCAL_API_KEY: 'from-settings-file-1' } }),
+    );
     const runtime = await run(dir);
     expect(runtime.apiKey).toBe('from-settings-file-1');
   });

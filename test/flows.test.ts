@@ -8,7 +8,10 @@ import type { Condition, FlowDefinition } from '../shared/flows/types';
 import { retryDelayMs, transition } from '../shared/engine/transitions';
 import { packageRoot } from '../shared/util/package-root';
 
-const { actions } = createRegistries({ outboxDir: tmpdir() }, { get: () => Promise.reject(new Error('not used')) });
+const { actions } = createRegistries(
+  { outboxDir: tmpdir() },
+  { get: () => Promise.reject(new Error('not used')) },
+);
 const flowsDir = join(packageRoot(), 'flows');
 
 describe('shipped flows', () => {
@@ -20,7 +23,12 @@ describe('shipped flows', () => {
 
   it('load into a catalogue with unique ids, frozen', () => {
     const catalogue = FlowCatalogue.load(flowsDir, actions);
-    expect(catalogue.all().map((f) => f.id).sort()).toEqual(['peppol-outbox', 'sandbox-submit']);
+    expect(
+      catalogue
+        .all()
+        .map((f) => f.id)
+        .sort(),
+    ).toEqual(['peppol-outbox', 'sandbox-submit']);
     expect(Object.isFrozen(catalogue.get('peppol-outbox')!.steps[0])).toBe(true);
   });
 });
@@ -46,7 +54,12 @@ describe('flow checks', () => {
       actions,
     );
     expect(problems.map((p) => p.path)).toEqual(
-      expect.arrayContaining(['/steps/1/id', '/steps/1/action', '/steps/0/on/rejected', '/steps/2/with/format']),
+      expect.arrayContaining([
+        '/steps/1/id',
+        '/steps/1/action',
+        '/steps/0/on/rejected',
+        '/steps/2/with/format',
+      ]),
     );
   });
 
@@ -71,14 +84,21 @@ describe('flow checks', () => {
     const catalogue = new FlowCatalogue([
       { flow: flow('de', { field: 'country', op: 'eq', value: 'DE' }), source: 'de.json' },
       { flow: flow('eu', { field: 'country', op: 'in', value: ['DE', 'FR'] }), source: 'eu.json' },
-      { flow: { ...flow('only-acme', { field: 'country', op: 'eq', value: 'IT' }), tenants: ['acme'] }, source: 'it.json' },
+      {
+        flow: { ...flow('only-acme', { field: 'country', op: 'eq', value: 'IT' }), tenants: ['acme'] },
+        source: 'it.json',
+      },
     ]);
     expect(catalogue.select({ tenantId: 't', country: 'FR' }).id).toBe('eu');
     expect(() => catalogue.select({ tenantId: 't', country: 'DE' })).toThrow(/de, eu/);
-    expect(() => catalogue.select({ tenantId: 't', country: 'IT' })).toThrow(expect.objectContaining({ code: 'flow.no-match' }));
+    expect(() => catalogue.select({ tenantId: 't', country: 'IT' })).toThrow(
+      expect.objectContaining({ code: 'flow.no-match' }),
+    );
     expect(catalogue.select({ tenantId: 'acme', country: 'IT' }).id).toBe('only-acme');
     expect(catalogue.select({ tenantId: 't', country: 'DE', flowId: 'de' }).id).toBe('de');
-    expect(() => catalogue.select({ tenantId: 'acme', country: 'FR' }, ['de'])).toThrow(expect.objectContaining({ code: 'flow.no-match' }));
+    expect(() => catalogue.select({ tenantId: 'acme', country: 'FR' }, ['de'])).toThrow(
+      expect.objectContaining({ code: 'flow.no-match' }),
+    );
   });
 });
 
@@ -98,8 +118,24 @@ describe('applicability rules', () => {
     [{ field: 'format', op: 'contains', value: 'BIS3' }, true],
     [{ field: 'format', op: 'startsWith', value: 'peppol' }, true],
     [{ field: 'b2g', op: 'eq', value: true }, true],
-    [{ all: [{ field: 'country', op: 'eq', value: 'DE' }, { field: 'amount', op: 'lt', value: 100 }] }, false],
-    [{ any: [{ field: 'country', op: 'eq', value: 'FR' }, { field: 'amount', op: 'gt', value: 100 }] }, true],
+    [
+      {
+        all: [
+          { field: 'country', op: 'eq', value: 'DE' },
+          { field: 'amount', op: 'lt', value: 100 },
+        ],
+      },
+      false,
+    ],
+    [
+      {
+        any: [
+          { field: 'country', op: 'eq', value: 'FR' },
+          { field: 'amount', op: 'gt', value: 100 },
+        ],
+      },
+      true,
+    ],
     [{ not: { field: 'country', op: 'eq', value: 'DE' } }, false],
   ])('%j → %s', (condition, expected) => {
     expect(matches(condition, context)).toBe(expected);
@@ -117,7 +153,11 @@ describe('outcome routing', () => {
       { id: 'fix', action: 'validate', on: { accepted: 'end' } },
     ],
   };
-  const [one, two, fix] = flow.steps as [FlowDefinition['steps'][0], FlowDefinition['steps'][0], FlowDefinition['steps'][0]];
+  const [one, two, fix] = flow.steps as [
+    FlowDefinition['steps'][0],
+    FlowDefinition['steps'][0],
+    FlowDefinition['steps'][0],
+  ];
   const half = () => 0.5;
 
   it('goes to the next step, a named step, or the end', () => {
@@ -125,14 +165,24 @@ describe('outcome routing', () => {
     expect(transition(flow, one, 'rejected', 1, {})).toEqual({ kind: 'goto', stepId: 'fix' });
     expect(transition(flow, fix, 'accepted', 1, {})).toEqual({ kind: 'complete' });
     expect(transition(flow, two, 'rejected', 1, {})).toEqual({ kind: 'reject' });
-    expect(transition(flow, two, 'failed', 1, { code: 'x', message: 'y' })).toEqual({ kind: 'fail', code: 'x', message: 'y' });
+    expect(transition(flow, two, 'failed', 1, { code: 'x', message: 'y' })).toEqual({
+      kind: 'fail',
+      code: 'x',
+      message: 'y',
+    });
   });
 
   it('retries with exponential back-off up to the maximum, honouring Retry-After, then fails', () => {
     expect(transition(flow, two, 'transient', 1, {}, half)).toEqual({ kind: 'retry', delayMs: 10_000 });
     expect(transition(flow, two, 'transient', 2, {}, half)).toEqual({ kind: 'retry', delayMs: 20_000 });
-    expect(transition(flow, two, 'transient', 2, { retryAfterMs: 60_000 }, half)).toEqual({ kind: 'retry', delayMs: 60_000 });
-    expect(transition(flow, two, 'transient', 3, { message: 'HTTP 503' })).toMatchObject({ kind: 'fail', code: 'retry.exhausted' });
+    expect(transition(flow, two, 'transient', 2, { retryAfterMs: 60_000 }, half)).toEqual({
+      kind: 'retry',
+      delayMs: 60_000,
+    });
+    expect(transition(flow, two, 'transient', 3, { message: 'HTTP 503' })).toMatchObject({
+      kind: 'fail',
+      code: 'retry.exhausted',
+    });
     expect(retryDelayMs(two, 10, half)).toBe(30_000);
   });
 

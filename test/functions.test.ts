@@ -2,13 +2,12 @@ import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/fu
 import { RegistrationRecorder, triggerOf, type FunctionRegistration } from '../shared/runtime/registrations';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { createHarness, TENANT, type Harness } from './support/harness';
+import { provideServices } from '../functions/lib/services';
 
 // The Functions worker gives @azure/functions this module; here it records the registrations instead.
 const recorder = new RegistrationRecorder();
 jest.mock('@azure/functions-core', () => recorder.coreApi, { virtual: true });
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { provideServices } = require('../functions/lib/services') as typeof import('../functions/lib/services');
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require('../functions/index');
 
@@ -34,7 +33,14 @@ afterAll(() => provideServices(undefined));
 
 async function call(
   name: string,
-  init: { method?: string; url?: string; body?: string; headers?: Record<string, string>; params?: Record<string, string>; query?: Record<string, string> },
+  init: {
+    method?: string;
+    url?: string;
+    body?: string;
+    headers?: Record<string, string>;
+    params?: Record<string, string>;
+    query?: Record<string, string>;
+  },
 ): Promise<{ status: number; headers: Record<string, string>; json: any }> {
   const request = new HttpRequest({
     method: init.method ?? 'GET',
@@ -44,8 +50,14 @@ async function call(
     ...(init.params ? { params: init.params } : {}),
     ...(init.query ? { query: init.query } : {}),
   });
-  const response = (await fn(name).handler(request, new InvocationContext({ functionName: name }))) as HttpResponseInit;
-  const raw = response.jsonBody !== undefined ? JSON.stringify(response.jsonBody) : (response.body as string | undefined);
+  const response = (await fn(name).handler(
+    request,
+    new InvocationContext({ functionName: name }),
+  )) as HttpResponseInit;
+  const raw =
+    response.jsonBody !== undefined
+      ? JSON.stringify(response.jsonBody)
+      : (response.body as string | undefined);
   return {
     status: response.status ?? 200,
     headers: (response.headers ?? {}) as Record<string, string>,
@@ -95,15 +107,26 @@ describe('HTTP API handlers', () => {
       query: { wait: '20' },
     });
     expect(response.status).toBe(200);
-    expect(response.json).toMatchObject({ status: 'completed', statusUrl: `/api/invoices/${response.json.id}` });
+    expect(response.json).toMatchObject({
+      status: 'completed',
+      statusUrl: `/api/invoices/${response.json.id}`,
+    });
     const record = await call('getInvoice', { params: { id: response.json.id } });
     expect(record.json.artifacts.map((a: { name: string }) => a.name)).toContain('signed.xml');
   });
 
   it('answers 202 with the status URL without ?wait, and the same id for the same Idempotency-Key', async () => {
     const body = JSON.stringify({ context: { format: 'peppol-bis3-ubl' }, document: sampleInvoice(1) });
-    const first = await call('submitInvoice', { method: 'POST', body, headers: { 'idempotency-key': 'k-1' } });
-    const second = await call('submitInvoice', { method: 'POST', body, headers: { 'idempotency-key': 'k-1' } });
+    const first = await call('submitInvoice', {
+      method: 'POST',
+      body,
+      headers: { 'idempotency-key': 'k-1' },
+    });
+    const second = await call('submitInvoice', {
+      method: 'POST',
+      body,
+      headers: { 'idempotency-key': 'k-1' },
+    });
     expect(first.status).toBe(202);
     expect(first.headers.location).toBe(first.json.statusUrl);
     expect(second.json.id).toBe(first.json.id);
@@ -111,22 +134,37 @@ describe('HTTP API handlers', () => {
   });
 
   it('requires a valid API key', async () => {
-    const response = await call('getInvoice', { params: { id: '01m80n6scha19aep59b94aga4s' }, headers: { 'x-api-key': 'nope' } });
+    const response = await call('getInvoice', {
+      params: { id: '01m80n6scha19aep59b94aga4s' },
+      headers: { 'x-api-key': 'nope' },
+    });
     expect(response.status).toBe(401);
     expect(response.headers['content-type']).toBe('application/problem+json');
     expect(response.json.code).toBe('auth.invalid-key');
   });
 
-  it('never shows one tenant another tenant\'s document', async () => {
+  it("never shows one tenant another tenant's document", async () => {
     const created = await call('submitInvoice', {
       method: 'POST',
       body: JSON.stringify({ context: { format: 'peppol-bis3-ubl' }, document: sampleInvoice(1) }),
     });
     await h.settle(created.json.id);
     const foreign = { 'x-api-key': otherKey };
-    expect((await call('getInvoice', { params: { id: created.json.id }, headers: foreign })).status).toBe(404);
-    expect((await call('getInvoiceArtifact', { params: { id: created.json.id, name: 'input.json' }, headers: foreign })).status).toBe(404);
-    expect((await call('resubmitInvoice', { method: 'POST', params: { id: created.json.id }, headers: foreign })).status).toBe(404);
+    expect((await call('getInvoice', { params: { id: created.json.id }, headers: foreign })).status).toBe(
+      404,
+    );
+    expect(
+      (
+        await call('getInvoiceArtifact', {
+          params: { id: created.json.id, name: 'input.json' },
+          headers: foreign,
+        })
+      ).status,
+    ).toBe(404);
+    expect(
+      (await call('resubmitInvoice', { method: 'POST', params: { id: created.json.id }, headers: foreign }))
+        .status,
+    ).toBe(404);
     expect((await call('listInvoices', { headers: foreign })).json.items).toEqual([]);
   });
 
@@ -171,7 +209,10 @@ describe('HTTP API handlers', () => {
       headers: { 'x-api-key': apiKey },
       params: { id: created.json.id, name: 'signed.xml' },
     });
-    const artifact = (await fn('getInvoiceArtifact').handler(request, new InvocationContext())) as HttpResponseInit;
+    const artifact = (await fn('getInvoiceArtifact').handler(
+      request,
+      new InvocationContext(),
+    )) as HttpResponseInit;
     expect(artifact.status).toBe(200);
     expect(String((artifact.body as Buffer).subarray(0, 5))).toBe('<?xml');
     expect((artifact.headers as Record<string, string>)['x-content-sha256']).toMatch(/^[0-9a-f]{64}$/);
@@ -183,8 +224,12 @@ describe('HTTP API handlers', () => {
       body: JSON.stringify({ context: { format: 'peppol-bis3-ubl' }, document: sampleInvoice(1) }),
       query: { wait: '20' },
     });
-    expect((await call('cancelInvoice', { method: 'POST', params: { id: created.json.id } })).status).toBe(409);
-    expect((await call('resubmitInvoice', { method: 'POST', params: { id: created.json.id } })).status).toBe(409);
+    expect((await call('cancelInvoice', { method: 'POST', params: { id: created.json.id } })).status).toBe(
+      409,
+    );
+    expect((await call('resubmitInvoice', { method: 'POST', params: { id: created.json.id } })).status).toBe(
+      409,
+    );
   });
 });
 
@@ -194,7 +239,11 @@ describe('queue and stage handlers', () => {
       tenantId: TENANT,
       batchId: 'b-1',
       context: { format: 'peppol-bis3-ubl' },
-      items: [{ document: sampleInvoice(1) }, { document: 42 }, { document: sampleInvoice(2), clientKey: 'batch-item-3' }],
+      items: [
+        { document: sampleInvoice(1) },
+        { document: 42 },
+        { document: sampleInvoice(2), clientKey: 'batch-item-3' },
+      ],
     };
     await fn('batchIntake').handler(message, new InvocationContext({ functionName: 'batchIntake' }));
     const report = await h.services.batches.report(TENANT, 'b-1');
@@ -208,7 +257,10 @@ describe('queue and stage handlers', () => {
 
   it('acknowledges a malformed stage message without throwing (nothing to retry)', async () => {
     const errors: string[] = [];
-    const context = new InvocationContext({ functionName: 'stage-sign', logHandler: (level, ...args) => level === 'error' && errors.push(String(args[0])) });
+    const context = new InvocationContext({
+      functionName: 'stage-sign',
+      logHandler: (level, ...args) => level === 'error' && errors.push(String(args[0])),
+    });
     await expect(fn('stage-sign').handler({ hello: 'world' }, context)).resolves.toBeUndefined();
     expect(errors[0]).toContain('not a stage envelope');
   });

@@ -16,7 +16,9 @@ let blobStore: BlobObjectStore;
 
 beforeAll(async () => {
   azurite = await startAzurite();
-  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient('einvoice-test');
+  const container = BlobServiceClient.fromConnectionString(azurite.connectionString).getContainerClient(
+    'einvoice-test',
+  );
   await container.createIfNotExists();
   blobStore = new BlobObjectStore(container);
 }, 30_000);
@@ -61,12 +63,16 @@ describe.each(adapters)('%s', (_name, make) => {
   it('lets exactly one of many concurrent conditional writers win', async () => {
     const key = `${prefix}/race.json`;
     const etag = await store.put(key, 'start');
-    const results = await Promise.allSettled(Array.from({ length: 8 }, (_, i) => store.put(key, `w${i}`, { ifMatch: etag })));
+    const results = await Promise.allSettled(
+      Array.from({ length: 8 }, (_, i) => store.put(key, `w${i}`, { ifMatch: etag })),
+    );
     expect(results.filter((r) => r.status === 'fulfilled')).toHaveLength(1);
-    expect(results.filter((r) => r.status === 'rejected').every((r) => (r as PromiseRejectedResult).reason instanceof ConcurrencyError)).toBe(true);
+    expect(
+      results.filter((r) => r.status === 'rejected').every((r) => r.reason instanceof ConcurrencyError),
+    ).toBe(true);
   });
 
-  it('lists a folder\'s children in order, with sub-folders, after a name and up to a limit', async () => {
+  it("lists a folder's children in order, with sub-folders, after a name and up to a limit", async () => {
     for (const name of ['c', 'a', 'b/x', 'b/y', 'd']) await store.put(`${prefix}/list/${name}`, name);
     expect(await store.list(`${prefix}/list/`)).toEqual(['a', 'b/', 'c', 'd']);
     expect(await store.list(`${prefix}/list/`, { after: 'b/', limit: 1 })).toEqual(['c']);
@@ -104,7 +110,8 @@ describe.each(adapters)('DocumentStore on %s', (_name, make) => {
     const store = new DocumentStore(make(), 60_000);
     const tenant = `t${Math.random().toString(36).slice(2, 8)}`;
     const ids = [0, 1, 2, 3, 4].map((i) => newDocumentId(Date.UTC(2026, 0, 1) + i * 1000));
-    for (const id of ids) await store.create(record(tenant, id, { status: id === ids[2] ? 'completed' : 'processing' }));
+    for (const id of ids)
+      await store.create(record(tenant, id, { status: id === ids[2] ? 'completed' : 'processing' }));
     await store.create(record(`${tenant}x`, newDocumentId()));
 
     const page1 = await store.list(tenant, { limit: 2 });
@@ -112,9 +119,11 @@ describe.each(adapters)('DocumentStore on %s', (_name, make) => {
     const page2 = await store.list(tenant, { limit: 2, cursor: page1.next! });
     expect(page2.records.map((r) => r.id)).toEqual(ids.slice(2, 4));
     expect((await store.list(tenant, { status: 'completed' })).records.map((r) => r.id)).toEqual([ids[2]]);
-    expect((await store.list(tenant, { from: Date.UTC(2026, 0, 1) + 1000, to: Date.UTC(2026, 0, 1) + 3000 })).records.map((r) => r.id)).toEqual(
-      ids.slice(1, 3),
-    );
+    expect(
+      (
+        await store.list(tenant, { from: Date.UTC(2026, 0, 1) + 1000, to: Date.UTC(2026, 0, 1) + 3000 })
+      ).records.map((r) => r.id),
+    ).toEqual(ids.slice(1, 3));
     expect(await store.get(`${tenant}x`, ids[0]!)).toBeUndefined();
   });
 
@@ -126,13 +135,21 @@ describe.each(adapters)('DocumentStore on %s', (_name, make) => {
     await Promise.all(
       Array.from({ length: 10 }, (_, i) =>
         store.update(tenant, id, (r) => {
-          r.history.push({ at: new Date().toISOString(), stepId: 's', action: 'a', attempt: 1, outcome: `n${i}` });
+          r.history.push({
+            at: new Date().toISOString(),
+            stepId: 's',
+            action: 'a',
+            attempt: 1,
+            outcome: `n${i}`,
+          });
           return r;
         }),
       ),
     );
     const found = await store.get(tenant, id);
-    expect(found?.record.history.map((h) => h.outcome).sort()).toEqual(Array.from({ length: 10 }, (_, i) => `n${i}`).sort());
+    expect(found?.record.history.map((h) => h.outcome).sort()).toEqual(
+      Array.from({ length: 10 }, (_, i) => `n${i}`).sort(),
+    );
   });
 
   it('indexes unfinished documents by when they are due, and drops the marker when they finish', async () => {
@@ -140,7 +157,9 @@ describe.each(adapters)('DocumentStore on %s', (_name, make) => {
     const tenant = `t${Math.random().toString(36).slice(2, 8)}`;
     const id = newDocumentId();
     const at = Date.now();
-    await store.create(record(tenant, id, { status: 'waiting', nextAttemptAt: new Date(at + 5000).toISOString() }));
+    await store.create(
+      record(tenant, id, { status: 'waiting', nextAttemptAt: new Date(at + 5000).toISOString() }),
+    );
     const mine = async (now: number) => (await store.due(now)).filter((e) => e.documentId === id);
     expect(await mine(at)).toHaveLength(0);
     expect(await mine(at + 5000)).toHaveLength(1);

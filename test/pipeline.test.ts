@@ -44,7 +44,9 @@ describe('outbound PEPPOL flow to the outbox', () => {
 
   it('produces a signature that verifies, and that breaks when one byte changes', async () => {
     const record = await h.settle((await h.submit(sampleInvoice(3))).id);
-    const xml = (await h.services.pipeline.artifact(TENANT, record.id, 'signed.xml')).content.toString('utf8');
+    const xml = (await h.services.pipeline.artifact(TENANT, record.id, 'signed.xml')).content.toString(
+      'utf8',
+    );
     const cert = readFileSync(join(h.settings.keyDir, 'local-signing.crt.pem'), 'utf8');
     const verify = (doc: string) => {
       const verifier = new SignedXml({ publicCert: cert });
@@ -109,15 +111,23 @@ describe('outbound PEPPOL flow to the outbox', () => {
   });
 
   it('refuses a context that breaks the context schema, and names the field', async () => {
-    await expect(h.submit(sampleInvoice(1), { format: 'peppol-bis3-ubl', country: 'germany' })).rejects.toMatchObject({
+    await expect(
+      h.submit(sampleInvoice(1), { format: 'peppol-bis3-ubl', country: 'germany' }),
+    ).rejects.toMatchObject({
       code: 'context.invalid',
       details: [expect.objectContaining({ path: '/context/country' })],
     });
   });
 
   it('names the candidates when no flow or an unknown flow is asked for', async () => {
-    await expect(h.submit(sampleInvoice(1), { format: 'fatturapa' })).rejects.toMatchObject({ code: 'flow.no-match', status: 422 });
-    await expect(h.submit(sampleInvoice(1), { flowId: 'no-such-flow' })).rejects.toMatchObject({ code: 'flow.unknown', status: 422 });
+    await expect(h.submit(sampleInvoice(1), { format: 'fatturapa' })).rejects.toMatchObject({
+      code: 'flow.no-match',
+      status: 422,
+    });
+    await expect(h.submit(sampleInvoice(1), { flowId: 'no-such-flow' })).rejects.toMatchObject({
+      code: 'flow.unknown',
+      status: 422,
+    });
   });
 });
 
@@ -159,7 +169,9 @@ describe('submission over HTTP with retries', () => {
 
     expect(record.status).toBe('completed');
     expect(receiver.requests).toHaveLength(4);
-    expect(new Set(receiver.requests.map((r) => r.idempotencyKey))).toEqual(new Set([`${TENANT}/${submitted.id}/submit`]));
+    expect(new Set(receiver.requests.map((r) => r.idempotencyKey))).toEqual(
+      new Set([`${TENANT}/${submitted.id}/submit`]),
+    );
     expect([...receiver.acceptedByKey.values()]).toEqual([1]);
     expect(record.variables?.submissionId).toBe('R-1');
     const submits = record.history.filter((e) => e.stepId === 'submit' && e.action === 'submit-http');
@@ -168,7 +180,7 @@ describe('submission over HTTP with retries', () => {
     expect(submits[0]!.message).toContain('busy');
   });
 
-  it('rejects on a permanent 400 and records the service\'s reason', async () => {
+  it("rejects on a permanent 400 and records the service's reason", async () => {
     await withReceiver([{ status: 400, body: { message: 'Buyer reference missing' } }]);
     const record = await h.settle((await h.submit(sampleInvoice(1), SANDBOX)).id);
     expect(record.status).toBe('rejected');
@@ -209,7 +221,12 @@ describe('submission over HTTP with retries', () => {
     const record = await h.services.pipeline.get(TENANT, submitted.id);
     expect(record.status).toBe('completed');
     // Replay the submit step's message twice, concurrently, after putting the record back on that step.
-    await h.services.documents.update(TENANT, submitted.id, (r) => ({ ...r, status: 'processing', stepId: 'submit', attempt: 9 }));
+    await h.services.documents.update(TENANT, submitted.id, (r) => ({
+      ...r,
+      status: 'processing',
+      stepId: 'submit',
+      attempt: 9,
+    }));
     const message: StageMessage = {
       tenantId: TENANT,
       documentId: submitted.id,
@@ -229,7 +246,10 @@ describe('submission over HTTP with retries', () => {
 /** A bus that loses the first message sent to a destination, as a crash between two writes would. */
 class LosingBus implements MessageBus {
   lost = 0;
-  constructor(private readonly inner: InProcessMessageBus, private readonly destination: string) {}
+  constructor(
+    private readonly inner: InProcessMessageBus,
+    private readonly destination: string,
+  ) {}
   send(destination: string, body: unknown, options?: SendOptions): Promise<void> {
     if (destination === this.destination && this.lost === 0) {
       this.lost++;

@@ -9,7 +9,11 @@ let broker: AmqpTestBroker;
 let client: ServiceBusClient;
 
 beforeAll(async () => {
-  broker = new AmqpTestBroker({ queues: ['batch', 'scratch'], topics: { transform: ['einvoice'], sign: ['einvoice'] }, maxDeliveryCount: 3 });
+  broker = new AmqpTestBroker({
+    queues: ['batch', 'scratch'],
+    topics: { transform: ['einvoice'], sign: ['einvoice'] },
+    maxDeliveryCount: 3,
+  });
   await broker.start();
   client = new ServiceBusClient(broker.connectionString);
 });
@@ -55,7 +59,10 @@ describe('the @azure/service-bus client against the AMQP test broker', () => {
     await sender.sendMessages({ body: 'poison' });
     const receiver = client.createReceiver('scratch');
     const [message] = await receiver.receiveMessages(1, { maxWaitTimeInMs: 5000 });
-    await receiver.deadLetterMessage(message!, { deadLetterReason: 'BadEnvelope', deadLetterErrorDescription: 'test' });
+    await receiver.deadLetterMessage(message!, {
+      deadLetterReason: 'BadEnvelope',
+      deadLetterErrorDescription: 'test',
+    });
     const dlq = client.createReceiver('scratch', { subQueueType: 'deadLetter' });
     const [dead] = await dlq.receiveMessages(1, { maxWaitTimeInMs: 5000 });
     expect(dead!.body).toBe('poison');
@@ -109,8 +116,16 @@ describe('ServiceBusMessageBus', () => {
     });
     await bus.send('transform', { documentId: 'd-1' }, { messageId: 'd-1:validate:1' });
     await eventually(async () => (received.length === 1 ? true : undefined), 10_000, 'delivery');
-    expect(received[0]).toMatchObject({ body: { documentId: 'd-1' }, messageId: 'd-1:validate:1', deliveryCount: 1 });
-    await eventually(async () => (broker.count('transform/Subscriptions/einvoice') === 0 ? true : undefined), 5000, 'completion');
+    expect(received[0]).toMatchObject({
+      body: { documentId: 'd-1' },
+      messageId: 'd-1:validate:1',
+      deliveryCount: 1,
+    });
+    await eventually(
+      async () => (broker.count('transform/Subscriptions/einvoice') === 0 ? true : undefined),
+      5000,
+      'completion',
+    );
     await subscription.close();
     await bus.close();
   });
@@ -123,7 +138,11 @@ describe('ServiceBusMessageBus', () => {
       return Promise.reject(new Error('transient'));
     });
     await bus.send('sign', { documentId: 'd-2' });
-    await eventually(async () => (broker.count('sign/Subscriptions/einvoice/$DeadLetterQueue') === 1 ? true : undefined), 15_000, 'dead-letter');
+    await eventually(
+      async () => (broker.count('sign/Subscriptions/einvoice/$DeadLetterQueue') === 1 ? true : undefined),
+      15_000,
+      'dead-letter',
+    );
     expect(counts).toEqual([1, 2, 3]);
     await subscription.close();
     await bus.close();

@@ -22,7 +22,10 @@ export function problem(error: unknown, context?: InvocationContext): HttpRespon
   context?.error(`request failed: ${code}: ${describeError(error).message}`);
   return {
     status,
-    headers: { 'content-type': 'application/problem+json', ...(status === 503 ? { 'retry-after': '5' } : {}) },
+    headers: {
+      'content-type': 'application/problem+json',
+      ...(status === 503 ? { 'retry-after': '5' } : {}),
+    },
     body: JSON.stringify({
       type: `urn:einvoice:problem:${code}`,
       title: status === 503 ? 'Service temporarily unavailable' : 'Internal error',
@@ -38,7 +41,9 @@ export async function authenticate(request: HttpRequest): Promise<string> {
   const key = request.headers.get('x-api-key');
   const tenantId = key ? await services().tenants.authenticate(key) : undefined;
   if (!tenantId) {
-    throw new EInvoiceError('auth.invalid-key', 'A valid API key is required in the x-api-key header', { status: 401 });
+    throw new EInvoiceError('auth.invalid-key', 'A valid API key is required in the x-api-key header', {
+      status: 401,
+    });
   }
   return tenantId;
 }

@@ -25,7 +25,10 @@ export function deliverFolderAction(defaultFolder: string): Action {
     },
     async run(context) {
       const input = context.params.input as string;
-      const folder = join((context.params.folder as string | undefined) ?? defaultFolder, context.record.tenantId);
+      const folder = join(
+        (context.params.folder as string | undefined) ?? defaultFolder,
+        context.record.tenantId,
+      );
       const fileName = (context.params.fileName as string | undefined) ?? `${context.record.id}-${input}`;
       const content = await context.readArtifact(input);
       await mkdir(folder, { recursive: true });

@@ -59,9 +59,12 @@ export const handleResponseAction: Action = {
     const messagePath = context.params.message as string | undefined;
     const message = messagePath ? pointer(response, messagePath) : undefined;
     const variables: Record<string, string> = {};
-    for (const [name, path] of Object.entries((context.params.variables as Record<string, string> | undefined) ?? {})) {
+    for (const [name, path] of Object.entries(
+      (context.params.variables as Record<string, string> | undefined) ?? {},
+    )) {
       const value = pointer(response, path);
-      if (value !== undefined && value !== null) variables[name] = String(value);
+      if (typeof value === 'string' || typeof value === 'number' || typeof value === 'boolean')
+        variables[name] = String(value);
     }
     const outcomes = context.params.outcomes as Partial<Record<Outcomes, string[]>>;
     const text = typeof message === 'string' ? message.slice(0, 500) : undefined;

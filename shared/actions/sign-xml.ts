@@ -26,7 +26,11 @@ function withUblExtension(xml: string): string {
  * Signs an XML document with an enveloped XMLDSig signature (whole document, exclusive c14n,
  * RSA-SHA256 over SHA-256 digests, the certificate in KeyInfo).
  */
-export function signXml(xml: string, key: { privateKey: import('node:crypto').KeyObject; certificatePem: string }, placement: 'ubl-extensions' | 'root-end'): string {
+export function signXml(
+  xml: string,
+  key: { privateKey: import('node:crypto').KeyObject; certificatePem: string },
+  placement: 'ubl-extensions' | 'root-end',
+): string {
   const document = placement === 'ubl-extensions' ? withUblExtension(xml) : xml;
   const signer = new SignedXml({
     privateKey: key.privateKey,
@@ -34,12 +38,20 @@ export function signXml(xml: string, key: { privateKey: import('node:crypto').Ke
     signatureAlgorithm: ALGORITHMS['rsa-sha256'],
     canonicalizationAlgorithm: EXC_C14N,
   });
-  signer.addReference({ xpath: '/*', digestAlgorithm: SHA256, transforms: [ENVELOPED, EXC_C14N], isEmptyUri: true });
+  signer.addReference({
+    xpath: '/*',
+    digestAlgorithm: SHA256,
+    transforms: [ENVELOPED, EXC_C14N],
+    isEmptyUri: true,
+  });
   signer.computeSignature(document, {
     prefix: 'ds',
     location:
       placement === 'ubl-extensions'
-        ? { reference: "/*/*[local-name()='UBLExtensions']/*[1]/*[local-name()='ExtensionContent']", action: 'append' }
+        ? {
+            reference: "/*/*[local-name()='UBLExtensions']/*[1]/*[local-name()='ExtensionContent']",
+            action: 'append',
+          }
         : { reference: '/*', action: 'append' },
   });
   return signer.getSignedXml();
@@ -66,10 +78,15 @@ export function signXmlAction(certificates: CertificateStore): Action {
     async run(context) {
       const input = context.params.input as string;
       const output = (context.params.output as string | undefined) ?? 'signed.xml';
-      const placement = (context.params.placement as 'ubl-extensions' | 'root-end' | undefined) ?? 'ubl-extensions';
+      const placement =
+        (context.params.placement as 'ubl-extensions' | 'root-end' | undefined) ?? 'ubl-extensions';
       const credential = await certificates.get(context.params.certificate as string);
       const xml = (await context.readArtifact(input)).toString('utf8');
-      const signed = signXml(xml, { privateKey: credential.privateKey, certificatePem: credential.certificates[0]!.toString() }, placement);
+      const signed = signXml(
+        xml,
+        { privateKey: credential.privateKey, certificatePem: credential.certificates[0]!.toString() },
+        placement,
+      );
       await context.writeArtifact(output, signed, 'application/xml');
       return { outcome: 'accepted' };
     },

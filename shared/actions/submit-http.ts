@@ -55,7 +55,8 @@ export const submitHttpAction: Action = {
     const output = (context.params.output as string | undefined) ?? 'submit-response.json';
     const body = await context.readArtifact(input);
     const contentType =
-      (context.params.contentType as string | undefined) ?? context.record.artifacts.find((a) => a.name === input)?.contentType;
+      (context.params.contentType as string | undefined) ??
+      context.record.artifacts.find((a) => a.name === input)?.contentType;
     let response: Response;
     try {
       response = await fetch(url, {
@@ -70,17 +71,29 @@ export const submitHttpAction: Action = {
         signal: context.signal,
       });
     } catch (error) {
-      throw transientFailure('submit.network', `Could not reach ${new URL(url).host}: ${(error as Error).message}`, error);
+      throw transientFailure(
+        'submit.network',
+        `Could not reach ${new URL(url).host}: ${(error as Error).message}`,
+        error,
+      );
     }
     const text = await response.text();
-    await context.writeArtifact(output, text, response.headers.get('content-type') ?? 'application/octet-stream');
+    await context.writeArtifact(
+      output,
+      text,
+      response.headers.get('content-type') ?? 'application/octet-stream',
+    );
     if (response.ok) return { outcome: 'accepted' };
     const reason = `HTTP ${response.status} from ${new URL(url).host}: ${readableReason(text) || response.statusText}`;
     if (TRANSIENT_STATUS.has(response.status)) {
       const after = retryAfterMs(response.headers.get('retry-after'));
-      return { outcome: 'transient', code: `submit.http-${response.status}`, message: reason, ...(after ? { retryAfterMs: after } : {}) };
+      return {
+        outcome: 'transient',
+        code: `submit.http-${response.status}`,
+        message: reason,
+        ...(after ? { retryAfterMs: after } : {}),
+      };
     }
     return { outcome: 'rejected', code: `submit.http-${response.status}`, message: reason };
   },
 };
-

@@ -10,7 +10,9 @@ const SCHEMAS = { invoice: 'invoice.schema.json' } as const;
 
 /** Validates a canonical JSON document against its schema: every problem, with its JSON path. */
 export function validateCanonical(value: unknown, schema: keyof typeof SCHEMAS = 'invoice'): ProblemDetail[] {
-  const validate = compileSchemaFile<CanonicalInvoice>(join(packageRoot(), 'shared', 'model', 'schemas', SCHEMAS[schema]));
+  const validate = compileSchemaFile<CanonicalInvoice>(
+    join(packageRoot(), 'shared', 'model', 'schemas', SCHEMAS[schema]),
+  );
   return validate(value) ? [] : toProblems(validate.errors);
 }
 
@@ -34,7 +36,9 @@ export const validateAction: Action = {
     const input = (context.params.input as string | undefined) ?? 'input.json';
     const schema = (context.params.schema as keyof typeof SCHEMAS | undefined) ?? 'invoice';
     const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
-    const problems = parsed.ok ? validateCanonical(parsed.value, schema) : [{ path: '/', message: parsed.message, code: 'json.syntax' }];
+    const problems = parsed.ok
+      ? validateCanonical(parsed.value, schema)
+      : [{ path: '/', message: parsed.message, code: 'json.syntax' }];
     await context.writeArtifact(
       'validation.json',
       JSON.stringify({ valid: problems.length === 0, problems }, null, 2),

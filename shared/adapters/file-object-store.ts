@@ -46,7 +46,10 @@ export class FileObjectStore implements ObjectStore {
     if (!options.ifMatch && !options.ifNoneMatch) return this.write(key, data);
     return this.serialised(key, async () => {
       const current = await this.get(key);
-      if ((options.ifNoneMatch === '*' && current) || (options.ifMatch && current?.etag !== options.ifMatch)) {
+      if (
+        (options.ifNoneMatch === '*' && current) ||
+        (options.ifMatch && current?.etag !== options.ifMatch)
+      ) {
         throw new ConcurrencyError(key);
       }
       return this.write(key, data);

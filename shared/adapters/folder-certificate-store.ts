@@ -33,7 +33,8 @@ export class FolderCertificateStore implements CertificateStore {
   }
 
   private async load(name: string): Promise<SigningCredential> {
-    if (!NAME.test(name)) throw new EInvoiceError('certificate.invalid-name', `Invalid certificate name "${name}"`);
+    if (!NAME.test(name))
+      throw new EInvoiceError('certificate.invalid-name', `Invalid certificate name "${name}"`);
     const keyFile = join(this.dir, `${name}.key.pem`);
     const certFile = join(this.dir, `${name}.crt.pem`);
     if (!existsSync(keyFile) || !existsSync(certFile)) {
@@ -48,7 +49,10 @@ export class FolderCertificateStore implements CertificateStore {
       throw new EInvoiceError('certificate.invalid', `${name}.crt.pem holds no PEM certificate`);
     }
     if (!certificates[0]!.checkPrivateKey(privateKey)) {
-      throw new EInvoiceError('certificate.key-mismatch', `The private key of "${name}" does not match its certificate`);
+      throw new EInvoiceError(
+        'certificate.key-mismatch',
+        `The private key of "${name}" does not match its certificate`,
+      );
     }
     return { name, privateKey, certificates };
   }
@@ -59,7 +63,11 @@ export class FolderCertificateStore implements CertificateStore {
  * that the embedded runtime can sign from its first start. Never for production: real certificates come
  * from a CA and are placed in the folder (or Key Vault). Returns true when it created one.
  */
-export async function ensureSelfSignedCertificate(dir: string, name: string, commonName = 'einvoice local test'): Promise<boolean> {
+export async function ensureSelfSignedCertificate(
+  dir: string,
+  name: string,
+  commonName = 'einvoice local test',
+): Promise<boolean> {
   const keyFile = join(dir, `${name}.key.pem`);
   const certFile = join(dir, `${name}.crt.pem`);
   if (existsSync(keyFile) && existsSync(certFile)) return false;
@@ -71,7 +79,10 @@ export async function ensureSelfSignedCertificate(dir: string, name: string, com
   cert.serialNumber = '01' + randomBytes(8).toString('hex');
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 2 * 365 * 24 * 3600 * 1000);
-  const subject = [{ name: 'commonName', value: commonName }, { name: 'organizationName', value: 'einvoice' }];
+  const subject = [
+    { name: 'commonName', value: commonName },
+    { name: 'organizationName', value: 'einvoice' },
+  ];
   cert.setSubject(subject);
   cert.setIssuer(subject);
   cert.setExtensions([

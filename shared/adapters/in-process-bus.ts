@@ -124,7 +124,12 @@ export class InProcessMessageBus implements MessageBus {
     await rename(temp, file);
   }
 
-  subscribe(destination: string, _subscription: string | undefined, handler: MessageHandler, options: { concurrency?: number } = {}): Subscription {
+  subscribe(
+    destination: string,
+    _subscription: string | undefined,
+    handler: MessageHandler,
+    options: { concurrency?: number } = {},
+  ): Subscription {
     const channel = this.channel(destination);
     if (channel.handler) throw new Error(`${destination} already has a subscriber`);
     channel.handler = handler;
@@ -148,7 +153,12 @@ export class InProcessMessageBus implements MessageBus {
     }
   }
 
-  private async deliver(destination: string, channel: Channel, handler: MessageHandler, entry: Entry): Promise<void> {
+  private async deliver(
+    destination: string,
+    channel: Channel,
+    handler: MessageHandler,
+    entry: Entry,
+  ): Promise<void> {
     entry.deliveryCount++;
     try {
       await handler({
@@ -224,7 +234,11 @@ export class InProcessMessageBus implements MessageBus {
   }
 
   private notifyIfIdle(): void {
-    if ([...this.channels.values()].every((c) => c.inFlight === 0 && c.ready.length === 0 && c.scheduled.length === 0)) {
+    if (
+      [...this.channels.values()].every(
+        (c) => c.inFlight === 0 && c.ready.length === 0 && c.scheduled.length === 0,
+      )
+    ) {
       for (const resolve of this.idle) resolve();
       this.idle.clear();
     }

@@ -18,22 +18,33 @@ export function fromPkcs12(name: string, base64: string, password = ''): Signing
   const keyBag = bags(forge.pki.oids.pkcs8ShroudedKeyBag!)[0] ?? bags(forge.pki.oids.keyBag!)[0];
   const certBags = bags(forge.pki.oids.certBag!);
   if (!keyBag?.key || certBags.length === 0) {
-    throw new EInvoiceError('certificate.invalid', `Certificate "${name}" has no private key or no certificate`);
+    throw new EInvoiceError(
+      'certificate.invalid',
+      `Certificate "${name}" has no private key or no certificate`,
+    );
   }
   const privateKey = createPrivateKey(forge.pki.privateKeyToPem(keyBag.key));
-  const certificates = certBags.filter((b) => b.cert).map((b) => new X509Certificate(forge.pki.certificateToPem(b.cert!)));
+  const certificates = certBags
+    .filter((b) => b.cert)
+    .map((b) => new X509Certificate(forge.pki.certificateToPem(b.cert!)));
   const leafIndex = certificates.findIndex((c) => c.checkPrivateKey(privateKey));
-  if (leafIndex < 0) throw new EInvoiceError('certificate.key-mismatch', `No certificate of "${name}" matches its key`);
+  if (leafIndex < 0)
+    throw new EInvoiceError('certificate.key-mismatch', `No certificate of "${name}" matches its key`);
   const [leaf] = certificates.splice(leafIndex, 1);
   return { name, privateKey, certificates: [leaf!, ...certificates] };
 }
 
 /** Reads PEM text holding a private key and certificates. */
 export function fromPem(name: string, pem: string): SigningCredential {
-  const key = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(pem);
+  const key = /-----BEGIN (?:RSA |EC )?PRIVATE KEY-----[\s\S]+?-----END (?:RSA |EC )?PRIVATE KEY-----/.exec(
+    pem,
+  );
   const certs = pem.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? [];
   if (!key || certs.length === 0) {
-    throw new EInvoiceError('certificate.invalid', `Certificate "${name}" has no private key or no certificate`);
+    throw new EInvoiceError(
+      'certificate.invalid',
+      `Certificate "${name}" has no private key or no certificate`,
+    );
   }
   const privateKey = createPrivateKey(key[0]);
   const certificates = certs.map((c) => new X509Certificate(c));
@@ -53,7 +64,11 @@ export class KeyVaultCertificateStore implements CertificateStore {
     private readonly refreshMs = 15 * 60_000,
   ) {}
 
-  static create(vaultUrl: string, credential: TokenCredential, options?: SecretClientOptions): KeyVaultCertificateStore {
+  static create(
+    vaultUrl: string,
+    credential: TokenCredential,
+    options?: SecretClientOptions,
+  ): KeyVaultCertificateStore {
     return new KeyVaultCertificateStore(new SecretClient(vaultUrl, credential, options));
   }
 
@@ -76,7 +91,8 @@ export class KeyVaultCertificateStore implements CertificateStore {
       secret = await this.secrets.getSecret(name);
     } catch (error) {
       const status = (error as { statusCode?: number }).statusCode;
-      if (status === 404) throw new EInvoiceError('certificate.not-found', `Key Vault has no certificate "${name}"`);
+      if (status === 404)
+        throw new EInvoiceError('certificate.not-found', `Key Vault has no certificate "${name}"`);
       throw new EInvoiceError('certificate.unavailable', `Key Vault did not return certificate "${name}"`, {
         retryable: true,
         status: 503,

@@ -2,46 +2,51 @@ import { ConcurrencyError } from '../errors';
 import type { ListOptions, ObjectStore, PutOptions, StoredObject } from '../ports/object-store';
 import { checkKey, listChildren } from './object-keys';
 
-/** An `ObjectStore` in memory, for tests and benchmarks. */
+/** An `ObjectStore` in memory, for tests and benchmarks. Errors are rejections, as with the real stores. */
 export class MemoryObjectStore implements ObjectStore {
   private readonly objects = new Map<string, StoredObject>();
   private version = 0;
 
   get(key: string): Promise<StoredObject | undefined> {
-    try {
+    return new Promise((resolve) => {
       checkKey(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const found = this.objects.get(key);
-    return Promise.resolve(found && { ...found, body: Buffer.from(found.body) });
+      const found = this.objects.get(key);
+      resolve(found && { ...found, body: Buffer.from(found.body) });
+    });
   }
 
   put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<string> {
-    try {
+    return new Promise((resolve) => {
       checkKey(key);
-    } catch (error) {
-      return Promise.reject(error);
-    }
-    const current = this.objects.get(key);
-    if ((options.ifNoneMatch === '*' && current) || (options.ifMatch && current?.etag !== options.ifMatch)) {
-      return Promise.reject(new ConcurrencyError(key));
-    }
-    const etag = `"m${++this.version}"`;
-    this.objects.set(key, {
-      body: Buffer.from(body),
-      etag,
-      contentType: options.contentType ?? 'application/octet-stream',
+      const current = this.objects.get(key);
+      if (
+        (options.ifNoneMatch === '*' && current) ||
+        (options.ifMatch && current?.etag !== options.ifMatch)
+      ) {
+        throw new ConcurrencyError(key);
+      }
+      const etag = `"m${++this.version}"`;
+      this.objects.set(key, {
+        body: Buffer.from(body),
+        etag,
+        contentType: options.contentType ?? 'application/octet-stream',
+      });
+      resolve(etag);
     });
-    return Promise.resolve(etag);
   }
 
   delete(key: string): Promise<void> {
-    this.objects.delete(key);
-    return Promise.resolve();
+    return new Promise((resolve) => {
+      checkKey(key);
+      this.objects.delete(key);
+      resolve();
+    });
   }
 
   list(prefix: string, options: ListOptions = {}): Promise<string[]> {
-    return Promise.resolve(listChildren(this.objects.keys(), prefix, options));
+    return new Promise((resolve) => {
+      checkKey(prefix, true);
+      resolve(listChildren(this.objects.keys(), prefix, options));
+    });
   }
 }

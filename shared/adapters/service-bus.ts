@@ -58,7 +58,11 @@ export class ServiceBusMessageBus implements MessageBus {
           });
         },
         processError: (args) => {
-          this.logger.warn('runtime.error', { destination, code: args.errorSource, message: args.error.message });
+          this.logger.warn('runtime.error', {
+            destination,
+            code: args.errorSource,
+            message: args.error.message,
+          });
           return Promise.resolve();
         },
       },

@@ -44,9 +44,14 @@ async function pipelineRate(documents: number): Promise<number> {
     const services = createServices(settings, { bus, logger: silentLogger, exclusive: true });
     await services.tenants.create('bench', 'Benchmark');
     for (const stage of STAGES) {
-      bus.subscribe(settings.topics[stage], settings.subscription, (m) => services.pipeline.runStep(m.body as StageMessage), {
-        concurrency: 4,
-      });
+      bus.subscribe(
+        settings.topics[stage],
+        settings.subscription,
+        (m) => services.pipeline.runStep(m.body as StageMessage),
+        {
+          concurrency: 4,
+        },
+      );
     }
     const content = Buffer.from(JSON.stringify(sampleInvoice(20)));
     const submitOne = () =>
@@ -63,7 +68,8 @@ async function pipelineRate(documents: number): Promise<number> {
     await bus.whenIdle();
     const seconds = Number(process.hrtime.bigint() - start) / 1e9;
     const { records } = await services.documents.list('bench', { status: 'completed', limit: 500 });
-    if (records.length !== documents + 1) throw new Error(`pipeline bench: ${records.length - 1}/${documents} completed`);
+    if (records.length !== documents + 1)
+      throw new Error(`pipeline bench: ${records.length - 1}/${documents} completed`);
     await services.close();
     return documents / seconds;
   } finally {
@@ -77,7 +83,10 @@ export async function runBench(options: { json: boolean; quick: boolean }): Prom
   const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const digestInput = Buffer.alloc(64, 7);
   const results: Array<{ name: string; perSec: number }> = [];
-  results.push({ name: 'rsa-2048-sign', perSec: measure(() => sign('sha256', digestInput, privateKey), durationMs) });
+  results.push({
+    name: 'rsa-2048-sign',
+    perSec: measure(() => sign('sha256', digestInput, privateKey), durationMs),
+  });
   const invoice20 = sampleInvoice(20);
   const invoice100 = sampleInvoice(100);
   results.push({ name: 'validate-20', perSec: measure(() => void validateCanonical(invoice20), durationMs) });
@@ -89,8 +98,14 @@ export async function runBench(options: { json: boolean; quick: boolean }): Prom
     const key = { privateKey: credential.privateKey, certificatePem: credential.certificates[0]!.toString() };
     const xml20 = renderPeppolUbl(invoice20);
     const xml100 = renderPeppolUbl(invoice100);
-    results.push({ name: 'sign-xmldsig-20', perSec: measure(() => void signXml(xml20, key, 'ubl-extensions'), durationMs) });
-    results.push({ name: 'sign-xmldsig-100', perSec: measure(() => void signXml(xml100, key, 'ubl-extensions'), durationMs) });
+    results.push({
+      name: 'sign-xmldsig-20',
+      perSec: measure(() => void signXml(xml20, key, 'ubl-extensions'), durationMs),
+    });
+    results.push({
+      name: 'sign-xmldsig-100',
+      perSec: measure(() => void signXml(xml100, key, 'ubl-extensions'), durationMs),
+    });
   } finally {
     await rm(keyDir, { recursive: true, force: true });
   }
@@ -104,7 +119,10 @@ export async function runBench(options: { json: boolean; quick: boolean }): Prom
   if (options.json) process.stdout.write(JSON.stringify({ results: out }) + '\n');
   else {
     process.stdout.write('benchmark            per second   ratio to rsa-2048-sign\n');
-    for (const r of out) process.stdout.write(`${r.name.padEnd(20)} ${r.perSec.toFixed(1).padStart(10)}   ${r.ratio.toFixed(4)}\n`);
+    for (const r of out)
+      process.stdout.write(
+        `${r.name.padEnd(20)} ${r.perSec.toFixed(1).padStart(10)}   ${r.ratio.toFixed(4)}\n`,
+      );
   }
   return 0;
 }

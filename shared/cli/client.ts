@@ -8,13 +8,17 @@ export interface ClientOptions {
 
 /** URL and API key: flags, then EINVOICE_URL / EINVOICE_API_KEY, then the local runtime's defaults. */
 export function clientOptions(flags: { url?: string; 'api-key'?: string }, env = process.env): ClientOptions {
-  const url = (flags.url ?? env.EINVOICE_URL ?? `http://127.0.0.1:${env.EINVOICE_PORT ?? '7071'}`).replace(/\/$/, '');
+  const url = (flags.url ?? env.EINVOICE_URL ?? `http://127.0.0.1:${env.EINVOICE_PORT ?? '7071'}`).replace(
+    /\/$/,
+    '',
+  );
   let apiKey = flags['api-key'] ?? env.EINVOICE_API_KEY ?? env.EINVOICE_LOCAL_API_KEY;
   if (!apiKey) {
     const file = join(resolve(env.EINVOICE_DATA_DIR ?? '.data'), 'local-api-key');
     if (existsSync(file)) apiKey = readFileSync(file, 'utf8').trim();
   }
-  if (!apiKey) throw new Error('No API key: pass --api-key, set EINVOICE_API_KEY, or start the local runtime first');
+  if (!apiKey)
+    throw new Error('No API key: pass --api-key, set EINVOICE_API_KEY, or start the local runtime first');
   return { url, apiKey };
 }
 
@@ -52,7 +56,9 @@ export class ProgressBar {
     if (!this.stream.isTTY) return;
     const width = 30;
     const filled = Math.round((this.done / this.total) * width);
-    this.stream.write(`\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.done}/${this.total} ${label}`.padEnd(70));
+    this.stream.write(
+      `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${this.done}/${this.total} ${label}`.padEnd(70),
+    );
     if (this.done === this.total) this.stream.write('\n');
   }
 }

@@ -37,7 +37,8 @@ async function serve(flags: Flags): Promise<number> {
 /** Reads a submission file: an envelope `{context, document}`, a bare canonical JSON document, or XML. */
 function readSubmission(file: string, flags: Flags): { content: string; contentType: string } {
   const text = readFileSync(file, 'utf8');
-  const extra: Record<string, unknown> = typeof flags.context === 'string' ? (JSON.parse(flags.context) as Record<string, unknown>) : {};
+  const extra: Record<string, unknown> =
+    typeof flags.context === 'string' ? (JSON.parse(flags.context) as Record<string, unknown>) : {};
   if (typeof flags.flow === 'string') extra.flowId = flags.flow;
   if (extname(file).toLowerCase() === '.xml' || text.trimStart().startsWith('<')) {
     return { content: JSON.stringify({ context: extra, document: text }), contentType: 'application/json' };
@@ -50,7 +51,7 @@ function readSubmission(file: string, flags: Flags): { content: string; contentT
 
 async function submit(files: string[], flags: Flags): Promise<number> {
   if (files.length === 0) throw new Error('submit needs at least one FILE');
-  const options = clientOptions(flags as { url?: string; 'api-key'?: string });
+  const options = clientOptions(flags);
   const wait = flags.wait === true;
   const bar = new ProgressBar(files.length);
   const results: Array<{ file: string; id?: string; status: string; problem?: unknown }> = [];
@@ -63,7 +64,8 @@ async function submit(files: string[], flags: Flags): Promise<number> {
         const path = `/api/invoices${wait ? '?wait=300' : ''}`;
         const response = await request(options, 'POST', path, body);
         const json = response.json as { id?: string; status?: string };
-        if (response.status >= 400 || !json.id) results.push({ file, status: 'error', problem: response.json });
+        if (response.status >= 400 || !json.id)
+          results.push({ file, status: 'error', problem: response.json });
         else results.push({ file, id: json.id, status: json.status ?? 'unknown' });
       } catch (error) {
         results.push({ file, status: 'error', problem: (error as Error).message });
@@ -82,7 +84,7 @@ async function submit(files: string[], flags: Flags): Promise<number> {
 }
 
 async function documentCommand(method: 'GET' | 'POST', path: string, flags: Flags): Promise<number> {
-  const response = await request(clientOptions(flags as { url?: string; 'api-key'?: string }), method, path);
+  const response = await request(clientOptions(flags), method, path);
   print(response.json);
   return response.status < 400 ? 0 : 1;
 }
@@ -141,11 +143,18 @@ export async function main(argv: string[]): Promise<number> {
         return await documentCommand('GET', `/api/invoices/${encodeURIComponent(positionals[0])}`, flags);
       case 'resubmit':
         if (!positionals[0]) throw new Error('resubmit needs an ID');
-        return await documentCommand('POST', `/api/invoices/${encodeURIComponent(positionals[0])}/resubmit`, flags);
+        return await documentCommand(
+          'POST',
+          `/api/invoices/${encodeURIComponent(positionals[0])}/resubmit`,
+          flags,
+        );
       case 'validate':
         return validate(positionals, flags);
       case 'formats': {
-        const { formats } = createRegistries({ outboxDir: '.' }, { get: () => Promise.reject(new Error('unused')) });
+        const { formats } = createRegistries(
+          { outboxDir: '.' },
+          { get: () => Promise.reject(new Error('unused')) },
+        );
         for (const f of formats.list()) process.stdout.write(`${f.id.padEnd(20)} ${f.description}\n`);
         return 0;
       }

@@ -65,7 +65,11 @@ export class BatchIntake {
   }
 
   /** Stores the items (as JSON Lines, claim-check style) and queues the batch. */
-  async enqueue(tenantId: string, itemsJsonLines: string, context?: Record<string, unknown>): Promise<BatchReport> {
+  async enqueue(
+    tenantId: string,
+    itemsJsonLines: string,
+    context?: Record<string, unknown>,
+  ): Promise<BatchReport> {
     const batchId = randomUUID();
     const itemsRef = `tenants/${tenantId}/batches/${batchId}/items.jsonl`;
     const total = itemsJsonLines.split('\n').filter((l) => l.trim() !== '').length;
@@ -81,7 +85,9 @@ export class BatchIntake {
       createdAt: new Date().toISOString(),
       items: [],
     };
-    await this.objects.put(this.reportKey(tenantId, batchId), JSON.stringify(report), { contentType: 'application/json' });
+    await this.objects.put(this.reportKey(tenantId, batchId), JSON.stringify(report), {
+      contentType: 'application/json',
+    });
     const message: BatchMessage = { tenantId, batchId, itemsRef, ...(context ? { context } : {}) };
     await this.bus.send(this.queue, message, { messageId: batchId });
     this.logger.info('batch.received', { tenantId, batchId, total });
@@ -102,7 +108,7 @@ export class BatchIntake {
     const problems: ProblemDetail[] = [];
     if (message.itemsRef !== undefined) {
       if (!message.itemsRef.startsWith(`tenants/${message.tenantId}/`)) {
-        throw invalidInput('batch.foreign-items', 'A batch may only reference its own tenant\'s items');
+        throw invalidInput('batch.foreign-items', "A batch may only reference its own tenant's items");
       }
       const stored = await this.objects.get(message.itemsRef);
       if (!stored) throw invalidInput('batch.items-missing', `Batch items ${message.itemsRef} do not exist`);
@@ -151,12 +157,14 @@ export class BatchIntake {
   ): Promise<BatchItemResult> {
     try {
       const lineProblem = problems.find((p) => p.path === `line ${index + 1}`);
-      if (raw === undefined && lineProblem) throw invalidInput('batch.invalid-item', lineProblem.message, [lineProblem]);
+      if (raw === undefined && lineProblem)
+        throw invalidInput('batch.invalid-item', lineProblem.message, [lineProblem]);
       const item = checkItem(raw, index);
       const context = { ...message.context, ...item.context };
       const isXml = typeof item.document === 'string';
       const clientKey =
-        item.clientKey ?? (typeof context.clientKey === 'string' ? context.clientKey : `batch:${message.batchId}:${index}`);
+        item.clientKey ??
+        (typeof context.clientKey === 'string' ? context.clientKey : `batch:${message.batchId}:${index}`);
       delete context.clientKey;
       const { record } = await this.pipeline.submit({
         tenantId: message.tenantId,
@@ -169,7 +177,12 @@ export class BatchIntake {
     } catch (error) {
       const described = describeError(error);
       if (described.code === 'internal' || (error as { retryable?: boolean }).retryable) throw error;
-      this.logger.warn('batch.item-failed', { tenantId: message.tenantId, batchId: message.batchId, index, code: described.code });
+      this.logger.warn('batch.item-failed', {
+        tenantId: message.tenantId,
+        batchId: message.batchId,
+        index,
+        code: described.code,
+      });
       const details = (error as { details?: ProblemDetail[] }).details;
       return { index, error: { ...described, ...(details && details.length > 0 ? { details } : {}) } };
     }
@@ -180,28 +193,45 @@ function checkBatchMessage(body: unknown): BatchMessage {
   if (!isObject(body)) throw invalidInput('batch.invalid', 'A batch message must be a JSON object');
   const { tenantId, batchId, items, itemsRef, context } = body;
   const problems: ProblemDetail[] = [];
-  if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId)) problems.push({ path: '/tenantId', message: 'must be a tenant id' });
-  if (typeof batchId !== 'string' || !BATCH_ID.test(batchId)) problems.push({ path: '/batchId', message: 'must match ' + BATCH_ID.source });
-  if (items !== undefined && !Array.isArray(items)) problems.push({ path: '/items', message: 'must be an array' });
-  if (itemsRef !== undefined && typeof itemsRef !== 'string') problems.push({ path: '/itemsRef', message: 'must be a string' });
-  if ((items === undefined) === (itemsRef === undefined)) problems.push({ path: '/', message: 'needs exactly one of items, itemsRef' });
-  if (context !== undefined && !isObject(context)) problems.push({ path: '/context', message: 'must be an object' });
+  if (typeof tenantId !== 'string' || !TENANT_ID_PATTERN.test(tenantId))
+    problems.push({ path: '/tenantId', message: 'must be a tenant id' });
+  if (typeof batchId !== 'string' || !BATCH_ID.test(batchId))
+    problems.push({ path: '/batchId', message: 'must match ' + BATCH_ID.source });
+  if (items !== undefined && !Array.isArray(items))
+    problems.push({ path: '/items', message: 'must be an array' });
+  if (itemsRef !== undefined && typeof itemsRef !== 'string')
+    problems.push({ path: '/itemsRef', message: 'must be a string' });
+  if ((items === undefined) === (itemsRef === undefined))
+    problems.push({ path: '/', message: 'needs exactly one of items, itemsRef' });
+  if (context !== undefined && !isObject(context))
+    problems.push({ path: '/context', message: 'must be an object' });
   if (problems.length > 0) throw invalidInput('batch.invalid', 'Invalid batch message', problems);
   return body as unknown as BatchMessage;
 }
 
 function checkItem(raw: unknown, index: number): BatchItem & { context: Record<string, unknown> } {
-  if (!isObject(raw)) throw invalidInput('batch.invalid-item', `Item ${index} must be an object`, [{ path: `/items/${index}`, message: 'must be an object' }]);
+  if (!isObject(raw))
+    throw invalidInput('batch.invalid-item', `Item ${index} must be an object`, [
+      { path: `/items/${index}`, message: 'must be an object' },
+    ]);
   if (raw.document === undefined || (typeof raw.document !== 'string' && !isObject(raw.document))) {
     throw invalidInput('batch.invalid-item', `Item ${index} needs a document (object or XML text)`, [
       { path: `/items/${index}/document`, message: 'is required (object or XML text)' },
     ]);
   }
   if (raw.context !== undefined && !isObject(raw.context)) {
-    throw invalidInput('batch.invalid-item', `Item ${index} context must be an object`, [{ path: `/items/${index}/context`, message: 'must be an object' }]);
+    throw invalidInput('batch.invalid-item', `Item ${index} context must be an object`, [
+      { path: `/items/${index}/context`, message: 'must be an object' },
+    ]);
   }
   if (raw.clientKey !== undefined && typeof raw.clientKey !== 'string') {
-    throw invalidInput('batch.invalid-item', `Item ${index} clientKey must be a string`, [{ path: `/items/${index}/clientKey`, message: 'must be a string' }]);
+    throw invalidInput('batch.invalid-item', `Item ${index} clientKey must be a string`, [
+      { path: `/items/${index}/clientKey`, message: 'must be a string' },
+    ]);
   }
-  return { document: raw.document, context: (raw.context as Record<string, unknown> | undefined) ?? {}, ...(raw.clientKey ? { clientKey: raw.clientKey as string } : {}) };
+  return {
+    document: raw.document,
+    context: raw.context ?? {},
+    ...(raw.clientKey ? { clientKey: raw.clientKey } : {}),
+  };
 }

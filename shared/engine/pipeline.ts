@@ -8,7 +8,13 @@ import type { StepDefinition } from '../flows/types';
 import type { Logger } from '../log';
 import type { DocumentContext } from '../model/context';
 import type { StageMessage } from '../model/message';
-import { isTerminal, type ArtifactInfo, type DocumentRecord, type HistoryEntry, type Stage } from '../model/record';
+import {
+  isTerminal,
+  type ArtifactInfo,
+  type DocumentRecord,
+  type HistoryEntry,
+  type Stage,
+} from '../model/record';
 import type { MessageBus } from '../ports/message-bus';
 import type { DocumentStore, ListQuery } from '../store/document-store';
 import type { TenantDirectory } from '../store/tenants';
@@ -92,7 +98,13 @@ export class Pipeline {
     let count = 0;
     for (const entry of await this.documents.due(Number.MAX_SAFE_INTEGER, 100_000)) {
       const found = await this.documents.get(entry.tenantId, entry.documentId);
-      if (!found || isTerminal(found.record.status) || found.record.status === 'waiting' || !found.record.stepId) continue;
+      if (
+        !found ||
+        isTerminal(found.record.status) ||
+        found.record.status === 'waiting' ||
+        !found.record.stepId
+      )
+        continue;
       await this.publish(found.record);
       count++;
     }
@@ -172,7 +184,9 @@ export class Pipeline {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       correlationId: randomUUID(),
-      history: [{ at: now.toISOString(), stepId: first.id, action: 'intake', attempt: 1, outcome: 'received' }],
+      history: [
+        { at: now.toISOString(), stepId: first.id, action: 'intake', attempt: 1, outcome: 'received' },
+      ],
       artifacts: [artifact],
     };
     if (!(await this.documents.create(record))) {
@@ -214,11 +228,19 @@ export class Pipeline {
     const flow = this.flows.get(found.record.flowId);
     const step = flow?.steps.find((s) => s.id === message.stepId);
     if (!flow || flow.version !== found.record.flowVersion || !step) {
-      await this.finish(found.record, message, {
-        kind: 'fail',
-        code: 'flow.changed',
-        message: `Flow ${found.record.flowId} v${found.record.flowVersion} or its step ${message.stepId} is no longer deployed`,
-      }, { outcome: 'failed' }, 'unknown', [], 0);
+      await this.finish(
+        found.record,
+        message,
+        {
+          kind: 'fail',
+          code: 'flow.changed',
+          message: `Flow ${found.record.flowId} v${found.record.flowVersion} or its step ${message.stepId} is no longer deployed`,
+        },
+        { outcome: 'failed' },
+        'unknown',
+        [],
+        0,
+      );
       return;
     }
     const action = this.actions.get(step.action);
@@ -257,13 +279,23 @@ export class Pipeline {
         readArtifact: async (name) => {
           const content = await this.documents.getArtifact(record.tenantId, record.id, name);
           if (!content) {
-            throw new EInvoiceError('artifact.missing', `Step ${step.id} needs artifact "${name}", which does not exist`);
+            throw new EInvoiceError(
+              'artifact.missing',
+              `Step ${step.id} needs artifact "${name}", which does not exist`,
+            );
           }
           return content;
         },
         writeArtifact: async (name, content, contentType) => {
           const buffer = typeof content === 'string' ? Buffer.from(content, 'utf8') : content;
-          const info = await this.documents.putArtifact(record.tenantId, record.id, name, buffer, contentType, this.now());
+          const info = await this.documents.putArtifact(
+            record.tenantId,
+            record.id,
+            name,
+            buffer,
+            contentType,
+            this.now(),
+          );
           const index = written.findIndex((a) => a.name === name);
           if (index >= 0) written[index] = info;
           else written.push(info);
@@ -303,7 +335,8 @@ export class Pipeline {
       record.tenantId,
       record.id,
       (r) => {
-        if (r.stepId !== message.stepId || r.attempt !== message.attempt || isTerminal(r.status)) return undefined;
+        if (r.stepId !== message.stepId || r.attempt !== message.attempt || isTerminal(r.status))
+          return undefined;
         if (leaseOwner !== undefined && r.lease?.owner !== leaseOwner) return undefined;
         const now = this.now();
         for (const artifact of written) {
@@ -425,17 +458,28 @@ export class Pipeline {
   }
 
   /** Polls the record until it reaches a terminal status or `timeoutMs` passes; returns the last record. */
-  async waitForTerminal(tenantId: string, id: string, timeoutMs: number, pollMs = 100): Promise<DocumentRecord> {
+  async waitForTerminal(
+    tenantId: string,
+    id: string,
+    timeoutMs: number,
+    pollMs = 100,
+  ): Promise<DocumentRecord> {
     const deadline = Date.now() + timeoutMs;
     let record = await this.get(tenantId, id);
     while (!isTerminal(record.status) && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))));
+      await new Promise((resolve) =>
+        setTimeout(resolve, Math.min(pollMs, Math.max(0, deadline - Date.now()))),
+      );
       record = await this.get(tenantId, id);
     }
     return record;
   }
 
-  async artifact(tenantId: string, id: string, name: string): Promise<{ info: ArtifactInfo; content: Buffer }> {
+  async artifact(
+    tenantId: string,
+    id: string,
+    name: string,
+  ): Promise<{ info: ArtifactInfo; content: Buffer }> {
     const record = await this.get(tenantId, id);
     const info = record.artifacts.find((a) => a.name === name);
     const content = info && (await this.documents.getArtifact(tenantId, id, name));
@@ -457,14 +501,24 @@ export class Pipeline {
       id,
       (r) => {
         if (!['failed', 'rejected', 'cancelled'].includes(r.status)) {
-          throw new EInvoiceError('document.not-resubmittable', `Document ${id} is ${r.status}; only failed, rejected or cancelled documents can be resubmitted`, { status: 409 });
+          throw new EInvoiceError(
+            'document.not-resubmittable',
+            `Document ${id} is ${r.status}; only failed, rejected or cancelled documents can be resubmitted`,
+            { status: 409 },
+          );
         }
         const now = this.now();
         r.status = 'processing';
         r.attempt = 1;
         delete r.lease;
         delete r.nextAttemptAt;
-        r.history.push({ at: now.toISOString(), stepId: r.stepId ?? '', action: 'resubmit', attempt: 1, outcome: 'resubmitted' });
+        r.history.push({
+          at: now.toISOString(),
+          stepId: r.stepId ?? '',
+          action: 'resubmit',
+          attempt: 1,
+          outcome: 'resubmitted',
+        });
         return r;
       },
       this.now,
@@ -482,12 +536,20 @@ export class Pipeline {
       id,
       (r) => {
         if (isTerminal(r.status)) {
-          throw new EInvoiceError('document.finished', `Document ${id} is already ${r.status}`, { status: 409 });
+          throw new EInvoiceError('document.finished', `Document ${id} is already ${r.status}`, {
+            status: 409,
+          });
         }
         r.status = 'cancelled';
         delete r.lease;
         delete r.nextAttemptAt;
-        r.history.push({ at: this.now().toISOString(), stepId: r.stepId ?? '', action: 'cancel', attempt: r.attempt, outcome: 'cancelled' });
+        r.history.push({
+          at: this.now().toISOString(),
+          stepId: r.stepId ?? '',
+          action: 'cancel',
+          attempt: r.attempt,
+          outcome: 'cancelled',
+        });
         return r;
       },
       this.now,
@@ -500,7 +562,9 @@ export class Pipeline {
 
 /** Problems with a context, paths under `/context`. */
 export function checkContext(context: unknown): ProblemDetail[] {
-  const validate = compileSchemaFile(join(packageRoot(), 'shared', 'model', 'schemas', 'context.schema.json'));
+  const validate = compileSchemaFile(
+    join(packageRoot(), 'shared', 'model', 'schemas', 'context.schema.json'),
+  );
   return validate(context) ? [] : toProblems(validate.errors, '/context');
 }
 

@@ -2,7 +2,12 @@ import type { FlowDefinition, StepDefinition } from '../flows/types';
 import type { StepOutcome } from '../model/record';
 import { parseDuration } from '../util/duration';
 
-export const DEFAULT_RETRY = { maxAttempts: 5, backoff: 'exponential', initialDelay: '10s', maxDelay: '10m' } as const;
+export const DEFAULT_RETRY = {
+  maxAttempts: 5,
+  backoff: 'exponential',
+  initialDelay: '10s',
+  maxDelay: '10m',
+} as const;
 
 /** What happens to a document after a step reported an outcome. */
 export type Transition =
@@ -13,7 +18,11 @@ export type Transition =
   | { kind: 'retry'; delayMs: number };
 
 /** Delay before attempt `attempt + 1` of a step, with ±10 % jitter so that retries do not arrive in herds. */
-export function retryDelayMs(step: StepDefinition, attempt: number, random: () => number = Math.random): number {
+export function retryDelayMs(
+  step: StepDefinition,
+  attempt: number,
+  random: () => number = Math.random,
+): number {
   const policy = { ...DEFAULT_RETRY, ...step.retry };
   const initial = parseDuration(policy.initialDelay);
   const max = parseDuration(policy.maxDelay);
@@ -21,7 +30,11 @@ export function retryDelayMs(step: StepDefinition, attempt: number, random: () =
   return Math.round(Math.min(max, base * (0.9 + 0.2 * random())));
 }
 
-function target(flow: FlowDefinition, name: string, fallbackReason: { code: string; message: string }): Transition {
+function target(
+  flow: FlowDefinition,
+  name: string,
+  fallbackReason: { code: string; message: string },
+): Transition {
   if (name === 'end') return { kind: 'complete' };
   if (name === 'fail') return { kind: 'fail', ...fallbackReason };
   if (name === 'reject') return { kind: 'reject' };
@@ -44,7 +57,10 @@ export function transition(
   reason: { code?: string; message?: string; retryAfterMs?: number },
   random?: () => number,
 ): Transition {
-  const why = { code: reason.code ?? `step.${outcome}`, message: reason.message ?? `Step ${step.id} ${outcome}` };
+  const why = {
+    code: reason.code ?? `step.${outcome}`,
+    message: reason.message ?? `Step ${step.id} ${outcome}`,
+  };
   switch (outcome) {
     case 'accepted': {
       if (step.on?.accepted) return target(flow, step.on.accepted, why);

@@ -4,12 +4,14 @@ type Context = Readonly<Record<string, unknown>>;
 
 function compare(actual: unknown, expected: Scalar): number | undefined {
   if (typeof actual === 'number' && typeof expected === 'number') return actual - expected;
-  if (typeof actual === 'string' && typeof expected === 'string') return actual < expected ? -1 : actual > expected ? 1 : 0;
+  if (typeof actual === 'string' && typeof expected === 'string')
+    return actual < expected ? -1 : actual > expected ? 1 : 0;
   return undefined;
 }
 
 function equals(actual: unknown, expected: Scalar): boolean {
-  if (typeof actual === 'string' && typeof expected === 'string') return actual.toLowerCase() === expected.toLowerCase();
+  if (typeof actual === 'string' && typeof expected === 'string')
+    return actual.toLowerCase() === expected.toLowerCase();
   return actual === expected;
 }
 
@@ -32,9 +34,17 @@ export function matches(condition: Condition, context: Context): boolean {
     case 'ne':
       return !equals(actual, value);
     case 'contains':
-      return typeof actual === 'string' && typeof value === 'string' && actual.toLowerCase().includes(value.toLowerCase());
+      return (
+        typeof actual === 'string' &&
+        typeof value === 'string' &&
+        actual.toLowerCase().includes(value.toLowerCase())
+      );
     case 'startsWith':
-      return typeof actual === 'string' && typeof value === 'string' && actual.toLowerCase().startsWith(value.toLowerCase());
+      return (
+        typeof actual === 'string' &&
+        typeof value === 'string' &&
+        actual.toLowerCase().startsWith(value.toLowerCase())
+      );
     default: {
       const order = compare(actual, value);
       if (order === undefined) return false;

@@ -28,12 +28,17 @@ export function checkFlow(value: unknown, actions: ActionCatalogue): ProblemDeta
   const problems: ProblemDetail[] = [];
   const ids = new Set<string>();
   flow.steps.forEach((step, index) => {
-    if (ids.has(step.id)) problems.push({ path: `/steps/${index}/id`, message: `duplicate step id "${step.id}"` });
+    if (ids.has(step.id))
+      problems.push({ path: `/steps/${index}/id`, message: `duplicate step id "${step.id}"` });
     ids.add(step.id);
   });
   flow.steps.forEach((step, index) => {
     if (!actions.has(step.action)) {
-      problems.push({ path: `/steps/${index}/action`, message: `unknown action "${step.action}"`, code: 'flow.unknown-action' });
+      problems.push({
+        path: `/steps/${index}/action`,
+        message: `unknown action "${step.action}"`,
+        code: 'flow.unknown-action',
+      });
     } else {
       for (const p of actions.checkParams(step.action, step.with ?? {})) {
         problems.push({ ...p, path: `/steps/${index}/with${p.path === '/' ? '' : (p.path ?? '')}` });
@@ -134,7 +139,12 @@ export class FlowCatalogue {
     if (candidates.length === 0) {
       throw new EInvoiceError('flow.no-match', 'No flow applies to this document context', {
         status: 422,
-        details: [{ path: '/context', message: 'no applicability rule matched; set context.flowId or adjust the rules' }],
+        details: [
+          {
+            path: '/context',
+            message: 'no applicability rule matched; set context.flowId or adjust the rules',
+          },
+        ],
       });
     }
     throw new EInvoiceError(

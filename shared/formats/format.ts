@@ -16,7 +16,8 @@ export class FormatRegistry {
   private readonly formats = new Map<string, OutputFormat>();
 
   register(format: OutputFormat): this {
-    if (this.formats.has(format.id)) throw invalidInput('format.duplicate', `Format "${format.id}" is registered twice`);
+    if (this.formats.has(format.id))
+      throw invalidInput('format.duplicate', `Format "${format.id}" is registered twice`);
     this.formats.set(format.id, format);
     return this;
   }
@@ -24,7 +25,10 @@ export class FormatRegistry {
   get(id: string): OutputFormat {
     const format = this.formats.get(id);
     if (!format) {
-      throw invalidInput('format.unknown', `Unknown format "${id}"; known: ${[...this.formats.keys()].join(', ')}`);
+      throw invalidInput(
+        'format.unknown',
+        `Unknown format "${id}"; known: ${[...this.formats.keys()].join(', ')}`,
+      );
     }
     return format;
   }

@@ -131,7 +131,9 @@ export function renderPeppolUbl(invoice: CanonicalInvoice): string {
     w.open('cac:TaxScheme').leaf('cbc:ID', 'VAT').close('cac:TaxScheme');
     w.close('cac:ClassifiedTaxCategory');
     w.close('cac:Item');
-    w.open('cac:Price').leaf('cbc:PriceAmount', format(dec(line.price)), currency).close('cac:Price');
+    w.open('cac:Price')
+      .leaf('cbc:PriceAmount', format(dec(line.price)), currency)
+      .close('cac:Price');
     w.close(lineName);
   });
   w.close(root);

@@ -12,7 +12,12 @@ export const DOCUMENT_STATUSES = [
 ] as const;
 export type DocumentStatus = (typeof DOCUMENT_STATUSES)[number];
 
-export const TERMINAL_STATUSES: ReadonlySet<DocumentStatus> = new Set(['completed', 'failed', 'rejected', 'cancelled']);
+export const TERMINAL_STATUSES: ReadonlySet<DocumentStatus> = new Set([
+  'completed',
+  'failed',
+  'rejected',
+  'cancelled',
+]);
 
 export function isTerminal(status: DocumentStatus): boolean {
   return TERMINAL_STATUSES.has(status);

@@ -37,7 +37,13 @@ export function sampleInvoice(lineCount = 20, id = 'INV-2026-0001'): CanonicalIn
       endpoint: { scheme: '9930', id: 'DE987654321' },
       address: { street: 'Marktplatz 5', city: 'München', postalCode: '80331', country: 'DE' },
     },
-    payment: { meansCode: '58', iban: 'DE75512108001245126199', bic: 'SOGEDEFFXXX', accountName: 'Muster Software GmbH', remittance: 'INV-2026-0001' },
+    payment: {
+      meansCode: '58',
+      iban: 'DE75512108001245126199',
+      bic: 'SOGEDEFFXXX',
+      accountName: 'Muster Software GmbH',
+      remittance: 'INV-2026-0001',
+    },
     paymentTerms: 'Net 30 days',
     lines,
   };

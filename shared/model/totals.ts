@@ -53,9 +53,20 @@ export function computeTotals(invoice: CanonicalInvoice): InvoiceTotals {
     group.taxable += lines[index]!.net;
     groups.set(key, group);
   });
-  const breakdown = [...groups.values()].map((g) => ({ ...g, tax: round(percent(g.taxable, g.rate ?? 0n), 2) }));
+  const breakdown = [...groups.values()].map((g) => ({
+    ...g,
+    tax: round(percent(g.taxable, g.rate ?? 0n), 2),
+  }));
   const lineExtension = add(...lines.map((l) => l.net));
   const tax = add(...breakdown.map((b) => b.tax));
   const taxInclusive = lineExtension + tax;
-  return { lines, breakdown, lineExtension, taxExclusive: lineExtension, tax, taxInclusive, payable: taxInclusive };
+  return {
+    lines,
+    breakdown,
+    lineExtension,
+    taxExclusive: lineExtension,
+    tax,
+    taxInclusive,
+    payable: taxInclusive,
+  };
 }

@@ -44,7 +44,9 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   if (existsSync(lock)) {
     const pid = Number(readFileSync(lock, 'utf8'));
     if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) {
-      throw new EInvoiceError('runtime.locked', `Data folder ${dataDir} is in use by process ${pid}`, { status: 409 });
+      throw new EInvoiceError('runtime.locked', `Data folder ${dataDir} is in use by process ${pid}`, {
+        status: 409,
+      });
     }
   }
   await writeFile(lock, String(process.pid));
@@ -79,13 +81,19 @@ export async function startEmbedded(
   if (options.port === 0) settings.httpPort = 0;
   const unlock = await lockDataDir(settings.dataDir);
   try {
-    if (settings.keys === 'folder') await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
+    if (settings.keys === 'folder')
+      await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
     const services = createServices(settings, { exclusive: true, ...options.overrides });
     const apiKey = await localApiKey(settings);
-    if (!(await services.tenants.get(LOCAL_TENANT))) await services.tenants.create(LOCAL_TENANT, 'Local tenant', apiKey);
+    if (!(await services.tenants.get(LOCAL_TENANT)))
+      await services.tenants.create(LOCAL_TENANT, 'Local tenant', apiKey);
     else await services.tenants.addKey(LOCAL_TENANT, apiKey);
     provide(services);
-    const host = new EmbeddedHost(services, registrations(), { host: settings.httpHost, port: settings.httpPort, env });
+    const host = new EmbeddedHost(services, registrations(), {
+      host: settings.httpHost,
+      port: settings.httpPort,
+      env,
+    });
     const { port, url } = await host.start();
     const recovered = await services.pipeline.recoverInFlight();
     services.logger.info('runtime.started', { url, dataDir: settings.dataDir, recovered });

@@ -39,7 +39,8 @@ function matchRoute(route: Route, parts: string[]): Record<string, string> | und
   for (let i = 0; i < parts.length; i++) {
     const segment = route.segments[i]!;
     const part = parts[i]!;
-    if (segment.startsWith('{')) params[segment.slice(1, -1).replace(/[:?].*$/, '')] = decodeURIComponent(part);
+    if (segment.startsWith('{'))
+      params[segment.slice(1, -1).replace(/[:?].*$/, '')] = decodeURIComponent(part);
     else if (segment.toLowerCase() !== part.toLowerCase()) return undefined;
   }
   return params;
@@ -73,7 +74,10 @@ export class EmbeddedHost {
     return resolveSetting(value, this.options.env ?? process.env);
   }
 
-  private context(registration: FunctionRegistration, triggerMetadata?: Record<string, unknown>): InvocationContext {
+  private context(
+    registration: FunctionRegistration,
+    triggerMetadata?: Record<string, unknown>,
+  ): InvocationContext {
     const logger = this.services.logger;
     return new InvocationContext({
       invocationId: randomUUID(),
@@ -81,7 +85,8 @@ export class EmbeddedHost {
       ...(triggerMetadata ? { triggerMetadata } : {}),
       logHandler: (level, ...args) => {
         const message = args.map(String).join(' ');
-        if (level === 'error' || level === 'critical') logger.error('runtime.error', { function: registration.name, message });
+        if (level === 'error' || level === 'critical')
+          logger.error('runtime.error', { function: registration.name, message });
         else if (level === 'warning') logger.warn('runtime.error', { function: registration.name, message });
       },
     });
@@ -93,7 +98,13 @@ export class EmbeddedHost {
       const trigger = triggerOf(registration);
       switch (trigger.type.toLowerCase()) {
         case 'httptrigger':
-          this.routes.push(compileRoute(registration, trigger.route ?? registration.name, trigger.methods ?? ['GET', 'POST']));
+          this.routes.push(
+            compileRoute(
+              registration,
+              trigger.route ?? registration.name,
+              trigger.methods ?? ['GET', 'POST'],
+            ),
+          );
           break;
         case 'servicebustrigger':
           this.subscribe(registration, trigger);
@@ -102,7 +113,9 @@ export class EmbeddedHost {
           this.schedule(registration, trigger);
           break;
         default:
-          throw new Error(`Function ${registration.name}: trigger ${trigger.type} is not supported by the embedded runtime`);
+          throw new Error(
+            `Function ${registration.name}: trigger ${trigger.type} is not supported by the embedded runtime`,
+          );
       }
     }
     this.routes.sort((a, b) => b.literals - a.literals);
@@ -164,9 +177,7 @@ export class EmbeddedHost {
         ...(chunks.length > 0 ? { body: { bytes: new Uint8Array(Buffer.concat(chunks)) } } : {}),
       });
       const result = (await route.registration.handler(request, this.context(route.registration))) as
-        | HttpResponseInit
-        | HttpResponse
-        | undefined;
+        HttpResponseInit | HttpResponse | undefined;
       const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? { status: 204 });
       const body = Buffer.from(await response.arrayBuffer());
       const outHeaders: Record<string, string> = {};
@@ -175,13 +186,14 @@ export class EmbeddedHost {
       res.end(body);
       return;
     }
-    if (methodMismatch) return problem(res, 405, 'route.method-not-allowed', `Method ${method} is not allowed here`);
+    if (methodMismatch)
+      return problem(res, 405, 'route.method-not-allowed', `Method ${method} is not allowed here`);
     return problem(res, 404, 'route.not-found', 'No such route');
   }
 
   private subscribe(registration: FunctionRegistration, trigger: Record<string, unknown>): void {
     const topic = trigger.topicName as string | undefined;
-    const destination = this.setting((topic ?? (trigger.queueName as string | undefined)) ?? '');
+    const destination = this.setting(topic ?? (trigger.queueName as string | undefined) ?? '');
     const subscription = topic ? this.setting(trigger.subscriptionName as string) : undefined;
     this.subscriptions.push(
       this.services.bus.subscribe(
@@ -212,7 +224,10 @@ export class EmbeddedHost {
         const work = Promise.resolve(
           registration.handler({ isPastDue: false, scheduleStatus: {} }, this.context(registration)),
         ).catch((error: unknown) =>
-          this.services.logger.error('runtime.error', { function: registration.name, message: (error as Error).message }),
+          this.services.logger.error('runtime.error', {
+            function: registration.name,
+            message: (error as Error).message,
+          }),
         );
         this.track(work);
         void work.finally(arm); // never two runs of one timer at once
@@ -220,7 +235,9 @@ export class EmbeddedHost {
       this.timers.add(timer);
     };
     if (trigger.runOnStartup === true) {
-      const work = Promise.resolve(registration.handler({ isPastDue: false, scheduleStatus: {} }, this.context(registration)));
+      const work = Promise.resolve(
+        registration.handler({ isPastDue: false, scheduleStatus: {} }, this.context(registration)),
+      );
       this.track(work.catch(() => undefined));
     }
     arm();
@@ -231,7 +248,9 @@ export class EmbeddedHost {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
-    const closed = new Promise<void>((resolve) => (this.server ? this.server.close(() => resolve()) : resolve()));
+    const closed = new Promise<void>((resolve) =>
+      this.server ? this.server.close(() => resolve()) : resolve(),
+    );
     this.server?.closeIdleConnections();
     await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
     this.server?.closeAllConnections();

@@ -37,7 +37,10 @@ export class RegistrationRecorder {
 
   readonly coreApi = {
     version: 'embedded',
-    registerFunction: (metadata: { name: string; bindings: Record<string, BindingMetadata> }, handler: (...args: unknown[]) => unknown) => {
+    registerFunction: (
+      metadata: { name: string; bindings: Record<string, BindingMetadata> },
+      handler: (...args: unknown[]) => unknown,
+    ) => {
       if (this.registrations.some((r) => r.name === metadata.name)) {
         throw new Error(`Function "${metadata.name}" is registered twice`);
       }

@@ -1,4 +1,5 @@
 import { join, resolve } from 'node:path';
+import { provideServices } from '../../functions/lib/services';
 import { applyLocalSettingsFile } from '../settings';
 import { startEmbedded } from './embedded';
 import { installRecorder, RegistrationRecorder } from './registrations';
@@ -9,8 +10,6 @@ export async function serve(options: { port?: number; dataDir?: string }): Promi
   const recorder = new RegistrationRecorder();
   installRecorder(recorder);
   // The Function App itself: registering its Functions fills the recorder.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const { provideServices } = require('../../functions/lib/services') as typeof import('../../functions/lib/services');
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../../functions/index');
   const runtime = await startEmbedded(() => recorder.registrations, provideServices, options);

@@ -130,7 +130,8 @@ export class DocumentStore {
       next.updatedAt = now().toISOString();
       const oldMarker = this.dueMarker(current.record);
       const newMarker = this.dueMarker(next);
-      if (newMarker && newMarker !== oldMarker) await this.objects.put(newMarker, '', { contentType: 'text/plain' });
+      if (newMarker && newMarker !== oldMarker)
+        await this.objects.put(newMarker, '', { contentType: 'text/plain' });
       try {
         await this.objects.put(this.recordKey(tenantId, id), JSON.stringify(next), {
           ifMatch: current.etag,
@@ -159,7 +160,13 @@ export class DocumentStore {
     now: Date = new Date(),
   ): Promise<ArtifactInfo> {
     await this.objects.put(this.artifactKey(tenantId, id, name), content, { contentType });
-    return { name, contentType, size: content.length, sha256: sha256Hex(content), createdAt: now.toISOString() };
+    return {
+      name,
+      contentType,
+      size: content.length,
+      sha256: sha256Hex(content),
+      createdAt: now.toISOString(),
+    };
   }
 
   async getArtifact(tenantId: string, id: string, name: string): Promise<Buffer | undefined> {
@@ -179,7 +186,10 @@ export class DocumentStore {
     const records: DocumentRecord[] = [];
     let last: string | undefined;
     for (;;) {
-      const names = await this.objects.list(prefix, { after: after === undefined ? undefined : `${after}/`, limit: 200 });
+      const names = await this.objects.list(prefix, {
+        after: after === undefined ? undefined : `${after}/`,
+        limit: 200,
+      });
       if (names.length === 0) return { records };
       for (const name of names) {
         const id = name.replace(/\/$/, '');

@@ -38,14 +38,26 @@ export class TenantDirectory {
   }
 
   /** Creates a tenant with one API key (given, or generated) and returns the key in clear, once. */
-  async create(tenantId: string, name: string, apiKey?: string): Promise<{ tenant: TenantConfig; apiKey: string }> {
+  async create(
+    tenantId: string,
+    name: string,
+    apiKey?: string,
+  ): Promise<{ tenant: TenantConfig; apiKey: string }> {
     if (!TENANT_ID_PATTERN.test(tenantId)) {
-      throw invalidInput('tenant.invalid-id', `Tenant id "${tenantId}" must match ${TENANT_ID_PATTERN.source}`);
+      throw invalidInput(
+        'tenant.invalid-id',
+        `Tenant id "${tenantId}" must match ${TENANT_ID_PATTERN.source}`,
+      );
     }
     const key = apiKey ?? randomBytes(24).toString('base64url');
     const hash = sha256Hex(key);
     const now = new Date().toISOString();
-    const tenant: TenantConfig = { id: tenantId, name, createdAt: now, apiKeys: [{ id: 'k1', sha256: hash, createdAt: now }] };
+    const tenant: TenantConfig = {
+      id: tenantId,
+      name,
+      createdAt: now,
+      apiKeys: [{ id: 'k1', sha256: hash, createdAt: now }],
+    };
     await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
       ifNoneMatch: '*',
       contentType: 'application/json',
@@ -60,7 +72,11 @@ export class TenantDirectory {
     if (!tenant) throw invalidInput('tenant.unknown', `No tenant ${tenantId}`);
     const hash = sha256Hex(apiKey);
     if (!tenant.apiKeys.some((k) => k.sha256 === hash)) {
-      tenant.apiKeys.push({ id: `k${tenant.apiKeys.length + 1}`, sha256: hash, createdAt: new Date().toISOString() });
+      tenant.apiKeys.push({
+        id: `k${tenant.apiKeys.length + 1}`,
+        sha256: hash,
+        createdAt: new Date().toISOString(),
+      });
       await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
         contentType: 'application/json',
       });
@@ -74,7 +90,8 @@ export class TenantDirectory {
     } catch (error) {
       if (!(error instanceof ConcurrencyError)) throw error;
       const owner = (await this.objects.get(`api-keys/${hash}`))?.body.toString('utf8');
-      if (owner !== tenantId) throw invalidInput('tenant.key-in-use', 'This API key belongs to another tenant');
+      if (owner !== tenantId)
+        throw invalidInput('tenant.key-in-use', 'This API key belongs to another tenant');
     }
   }
 

@@ -9,7 +9,8 @@ export function packageRoot(): string {
   let dir = __dirname;
   while (!existsSync(join(dir, 'package.json')) || !existsSync(join(dir, 'flows'))) {
     const parent = dirname(dir);
-    if (parent === dir) throw new Error('Cannot find the package root (a folder with package.json and flows/)');
+    if (parent === dir)
+      throw new Error('Cannot find the package root (a folder with package.json and flows/)');
     dir = parent;
   }
   cached = dir;

@@ -83,7 +83,9 @@ export class AmqpTestBroker {
   }
 
   private normalise(address: string | undefined): string {
-    return (address ?? '').replace(/^amqps?:\/\/[^/]+\//, '').replace(/\/\$deadletterqueue$/i, '/$DeadLetterQueue');
+    return (address ?? '')
+      .replace(/^amqps?:\/\/[^/]+\//, '')
+      .replace(/\/\$deadletterqueue$/i, '/$DeadLetterQueue');
   }
 
   private wire(): void {
@@ -96,7 +98,8 @@ export class AmqpTestBroker {
       const createSender = session.create_sender.bind(session);
       const createReceiver = session.create_receiver.bind(session);
       session.create_sender = (name, opts) => createSender(name, { ...opts, max_message_size: 1024 * 1024 });
-      session.create_receiver = (name, opts) => createReceiver(name, { ...opts, max_message_size: 1024 * 1024, autoaccept: false });
+      session.create_receiver = (name, opts) =>
+        createReceiver(name, { ...opts, max_message_size: 1024 * 1024, autoaccept: false });
     });
     this.container.on('sender_open', (context: Rhea.EventContext) => {
       const sender = context.sender!;
@@ -107,7 +110,11 @@ export class AmqpTestBroker {
     });
     const dropSender = (context: Rhea.EventContext) => {
       const sender = context.sender!;
-      for (const [address, list] of this.consumers) this.consumers.set(address, list.filter((s) => s !== sender));
+      for (const [address, list] of this.consumers)
+        this.consumers.set(
+          address,
+          list.filter((s) => s !== sender),
+        );
       // Unsettled deliveries on a closed link go back to their entity.
       for (const [tag, entry] of this.inFlight) {
         if ((entry as unknown as { sender?: Rhea.Sender }).sender === sender) this.release(tag, false);
@@ -115,7 +122,9 @@ export class AmqpTestBroker {
     };
     this.container.on('sender_close', dropSender);
     this.container.on('disconnected', () => undefined); // a client going away is not an error here
-    this.container.on('sendable', (context: Rhea.EventContext) => this.pump(this.normalise(context.sender!.source?.address)));
+    this.container.on('sendable', (context: Rhea.EventContext) =>
+      this.pump(this.normalise(context.sender!.source?.address)),
+    );
     this.container.on('message', (context: Rhea.EventContext) => this.onMessage(context));
     this.container.on('accepted', (context: Rhea.EventContext) => this.settle(context, 'complete'));
     this.container.on('released', (context: Rhea.EventContext) => this.settle(context, 'abandon'));
@@ -124,9 +133,16 @@ export class AmqpTestBroker {
   }
 
   /** Answers a request on the client's reply link: addressed by reply-to, or the node the request went to. */
-  private reply(context: Rhea.EventContext, node: string, request: Rhea.Message, response: Partial<Rhea.Message>): void {
+  private reply(
+    context: Rhea.EventContext,
+    node: string,
+    request: Rhea.Message,
+    response: Partial<Rhea.Message>,
+  ): void {
     const replyTo = this.normalise(request.reply_to);
-    const candidates = [...this.consumers.values()].flat().filter((s) => s.connection === context.connection && s.is_open());
+    const candidates = [...this.consumers.values()]
+      .flat()
+      .filter((s) => s.connection === context.connection && s.is_open());
     const target =
       candidates.find((s) => this.normalise(s.target?.address) === replyTo) ??
       candidates.find((s) => this.normalise(s.source?.address) === node);
@@ -141,7 +157,9 @@ export class AmqpTestBroker {
     const delivery = context.delivery!;
     if (address === '$cbs') {
       delivery.accept();
-      this.reply(context, address, message, { application_properties: { 'status-code': 200, 'status-description': 'OK' } });
+      this.reply(context, address, message, {
+        application_properties: { 'status-code': 200, 'status-description': 'OK' },
+      });
       return;
     }
     if (address.endsWith('$management')) {
@@ -152,7 +170,8 @@ export class AmqpTestBroker {
       });
       return;
     }
-    const messages = delivery.format === BATCH_FORMAT ? this.unbatch(message as unknown as Buffer) : [message];
+    const messages =
+      delivery.format === BATCH_FORMAT ? this.unbatch(message as unknown as Buffer) : [message];
     const targets = this.topics[address]
       ? this.topics[address].map((sub) => `${address}/Subscriptions/${sub}`)
       : this.entities.has(address)
@@ -183,10 +202,12 @@ export class AmqpTestBroker {
 
   /** A batch arrives raw (message format 0x80013700): data sections, each an encoded message. */
   private unbatch(raw: Buffer): Rhea.Message[] {
-    const outer = rhea.message.decode(raw) as unknown as { body?: { content: Buffer | Buffer[]; multiple?: boolean } };
+    const outer = rhea.message.decode(raw) as unknown as {
+      body?: { content: Buffer | Buffer[]; multiple?: boolean };
+    };
     const content = outer.body?.content;
     const sections = content === undefined ? [] : Array.isArray(content) ? content : [content];
-    return sections.map((section) => rhea.message.decode(section));
+    return sections.map((section) => rhea.message.decode(section) as unknown as Rhea.Message);
   }
 
   private pumpAll(): void {
@@ -217,7 +238,12 @@ export class AmqpTestBroker {
           delivery_count: stored.deliveryCount,
           message_annotations: annotations,
           ...(stored.deadLetterReason
-            ? { application_properties: { ...stored.message.application_properties, DeadLetterReason: stored.deadLetterReason } }
+            ? {
+                application_properties: {
+                  ...stored.message.application_properties,
+                  DeadLetterReason: stored.deadLetterReason,
+                },
+              }
             : {}),
         };
         sender.send(outgoing, tag);
@@ -239,14 +265,20 @@ export class AmqpTestBroker {
     if (outcome === 'abandon') {
       entry.stored.deliveryCount++;
       entry.stored.locked = false;
-      if (entry.stored.deliveryCount >= this.maxDeliveryCount) this.deadLetter(entry.entity, entry.stored, 'MaxDeliveryCountExceeded');
+      if (entry.stored.deliveryCount >= this.maxDeliveryCount)
+        this.deadLetter(entry.entity, entry.stored, 'MaxDeliveryCountExceeded');
       else queue.push(entry.stored);
     } else if (outcome === 'deadletter') {
-      const reason = (delivery.remote_state as { error?: { info?: { DeadLetterReason?: string } } } | undefined)?.error?.info?.DeadLetterReason;
+      const reason = (
+        delivery.remote_state as { error?: { info?: { DeadLetterReason?: string } } } | undefined
+      )?.error?.info?.DeadLetterReason;
       this.deadLetter(entry.entity, entry.stored, reason ?? 'DeadLettered');
     }
     // Settle back with a plain outcome: the client only needs to see the delivery settled.
-    delivery.update(true, (rhea.message as unknown as { accepted(): { described(): unknown } }).accepted().described() as never);
+    delivery.update(
+      true,
+      (rhea.message as unknown as { accepted(): { described(): unknown } }).accepted().described(),
+    );
     this.pump(entry.entity);
   }
 
@@ -260,6 +292,8 @@ export class AmqpTestBroker {
 
   private deadLetter(entity: string, stored: StoredMessage, reason: string): void {
     if (entity.endsWith('$DeadLetterQueue')) return;
-    this.entities.get(`${entity}/$DeadLetterQueue`)!.push({ ...stored, locked: false, deadLetterReason: reason });
+    this.entities
+      .get(`${entity}/$DeadLetterQueue`)!
+      .push({ ...stored, locked: false, deadLetterReason: reason });
   }
 }

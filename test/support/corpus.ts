@@ -6,10 +6,15 @@ import { resolve } from 'node:path';
  * Absent, tests that need it are skipped with a visible notice, except under CI=true, where it is a failure.
  */
 export function corpusDir(): string | undefined {
-  const dir = resolve(process.env.EINVOICE_CORPUS ?? resolve(__dirname, '..', '..', '..', 'shared', 'corpus'));
+  const dir = resolve(
+    process.env.EINVOICE_CORPUS ?? resolve(__dirname, '..', '..', '..', 'shared', 'corpus'),
+  );
   if (existsSync(dir)) return dir;
-  if (process.env.CI === 'true') throw new Error(`Reference corpus not found at ${dir} (set EINVOICE_CORPUS)`);
-  process.stderr.write(`NOTICE: reference corpus not found at ${dir}; corpus tests are skipped (set EINVOICE_CORPUS)\n`);
+  if (process.env.CI === 'true')
+    throw new Error(`Reference corpus not found at ${dir} (set EINVOICE_CORPUS)`);
+  process.stderr.write(
+    `NOTICE: reference corpus not found at ${dir}; corpus tests are skipped (set EINVOICE_CORPUS)\n`,
+  );
   return undefined;
 }
 

@@ -38,10 +38,16 @@ export async function createHarness(
       this.now += ms;
     },
   };
-  const services = createServices(settings, { bus: wrapBus(bus), logger: silentLogger, now: () => new Date(clock.now) });
+  const services = createServices(settings, {
+    bus: wrapBus(bus),
+    logger: silentLogger,
+    now: () => new Date(clock.now),
+  });
   await services.tenants.create(TENANT, 'Acme');
   for (const stage of STAGES) {
-    bus.subscribe(settings.topics[stage], settings.subscription, (m) => services.pipeline.runStep(m.body as StageMessage));
+    bus.subscribe(settings.topics[stage], settings.subscription, (m) =>
+      services.pipeline.runStep(m.body as StageMessage),
+    );
   }
   onTeardown(() => services.close());
   return {

@@ -33,9 +33,15 @@ export class TestReceiver {
     this.server = createServer((req, res) => {
       void this.read(req).then((body) => {
         const key = req.headers['idempotency-key'] as string | undefined;
-        this.requests.push({ path: req.url ?? '', idempotencyKey: key, contentType: req.headers['content-type'], body });
+        this.requests.push({
+          path: req.url ?? '',
+          idempotencyKey: key,
+          contentType: req.headers['content-type'],
+          body,
+        });
         const answer = this.script.shift() ?? this.fallback;
-        if (answer.status >= 200 && answer.status < 300 && key) this.acceptedByKey.set(key, (this.acceptedByKey.get(key) ?? 0) + 1);
+        if (answer.status >= 200 && answer.status < 300 && key)
+          this.acceptedByKey.set(key, (this.acceptedByKey.get(key) ?? 0) + 1);
         res.writeHead(answer.status, { 'content-type': 'application/json', ...answer.headers });
         res.end(answer.body === undefined ? '' : JSON.stringify(answer.body));
       });

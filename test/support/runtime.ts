@@ -16,17 +16,21 @@ export interface RuntimeProcess {
 }
 
 /** Starts `einvoice serve` (the built CLI, as a user runs it) on a free port with its own data folder. */
-export async function startRuntime(dataDir: string, env: Record<string, string> = {}): Promise<RuntimeProcess> {
+export async function startRuntime(
+  dataDir: string,
+  env: Record<string, string> = {},
+): Promise<RuntimeProcess> {
   const cli = join(ROOT, 'bin', 'einvoice.js');
-  if (!existsSync(join(ROOT, 'dist', 'shared', 'cli', 'main.js'))) throw new Error('dist/ is missing: run npm run build');
+  if (!existsSync(join(ROOT, 'dist', 'shared', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run npm run build');
   const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir], {
     cwd: dataDir,
     env: { ...process.env, EINVOICE_LOG_LEVEL: 'warn', EINVOICE_LOCAL_API_KEY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let output = '';
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
   const { url, apiKey } = await new Promise<{ url: string; apiKey: string }>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`runtime did not start:\n${output}`)), 30_000);
@@ -37,7 +41,7 @@ export async function startRuntime(dataDir: string, env: Record<string, string> 
         resolve({ url: match[1]!, apiKey: match[2]! });
       }
     };
-    child.stderr!.on('data', check);
+    child.stderr.on('data', check);
     child.once('exit', (code) => {
       clearTimeout(timer);
       reject(new Error(`runtime exited with ${code}:\n${output}`));

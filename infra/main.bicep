@@ -1,0 +1,274 @@
+// The e-invoicing service on Azure: Function App (Flex Consumption, Node 20), Service Bus (stage topics,
+// their subscriptions, the batch queue), Storage (documents and the Functions host), Key Vault
+// (certificates and secrets), Application Insights, and one user-assigned managed identity with
+// least-privilege role assignments. Every connection is identity-based: no keys in app settings.
+// App setting names are those of local.settings.sample.json (a test keeps the two in step).
+
+targetScope = 'resourceGroup'
+
+@description('Short name used to derive resource names (letters and digits).')
+@minLength(3)
+@maxLength(11)
+param name string = 'einvoice'
+
+param location string = resourceGroup().location
+
+@description('Stage topics: one per processing stage. Each gets the stage subscription.')
+param stageTopics object = {
+  TRANSFORM_TOPIC: 'transform'
+  SIGN_TOPIC: 'sign'
+  SUBMIT_TOPIC: 'submit'
+  RESPONSE_TOPIC: 'response'
+}
+
+@description('The subscription every stage Function listens on.')
+param stageSubscription string = 'einvoice'
+
+@description('The batch intake queue.')
+param batchQueue string = 'batch'
+
+@description('Deliveries before Service Bus dead-letters a message.')
+param maxDeliveryCount int = 10
+
+@description('Certificate (in Key Vault) that sign steps use by default.')
+param signingCertificate string = 'signing'
+
+var suffix = uniqueString(resourceGroup().id, name)
+var documentsContainer = 'einvoice'
+var deploymentContainer = 'app-package'
+
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
+  name: '${name}-id-${suffix}'
+  location: location
+}
+
+resource logs 'Microsoft.OperationalInsights/workspaces@2023-09-01' = {
+  name: '${name}-logs-${suffix}'
+  location: location
+  properties: { sku: { name: 'PerGB2018' }, retentionInDays: 30 }
+}
+
+resource insights 'Microsoft.Insights/components@2020-02-02' = {
+  name: '${name}-ai-${suffix}'
+  location: location
+  kind: 'web'
+  properties: { Application_Type: 'web', WorkspaceResourceId: logs.id, DisableLocalAuth: true }
+}
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' = {
+  name: take('${name}st${suffix}', 24)
+  location: location
+  kind: 'StorageV2'
+  sku: { name: 'Standard_ZRS' }
+  properties: {
+    allowBlobPublicAccess: false
+    allowSharedKeyAccess: false
+    minimumTlsVersion: 'TLS1_2'
+    supportsHttpsTrafficOnly: true
+  }
+}
+
+resource blobService 'Microsoft.Storage/storageAccounts/blobServices@2023-05-01' = {
+  parent: storage
+  name: 'default'
+  properties: { deleteRetentionPolicy: { enabled: true, days: 30 }, isVersioningEnabled: true }
+}
+
+resource documents 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: documentsContainer
+}
+
+resource deployment 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: deploymentContainer
+}
+
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2022-10-01-preview' = {
+  name: '${name}-sb-${suffix}'
+  location: location
+  sku: { name: 'Standard', tier: 'Standard' }
+  properties: { disableLocalAuth: true, minimumTlsVersion: '1.2' }
+}
+
+resource topics 'Microsoft.ServiceBus/namespaces/topics@2022-10-01-preview' = [
+  for topic in items(stageTopics): {
+    parent: serviceBus
+    name: topic.value
+    properties: { requiresDuplicateDetection: true, duplicateDetectionHistoryTimeWindow: 'PT10M' }
+  }
+]
+
+resource subscriptions 'Microsoft.ServiceBus/namespaces/topics/subscriptions@2022-10-01-preview' = [
+  for (topic, i) in items(stageTopics): {
+    parent: topics[i]
+    name: stageSubscription
+    properties: {
+      lockDuration: 'PT5M'
+      maxDeliveryCount: maxDeliveryCount
+      deadLetteringOnMessageExpiration: true
+    }
+  }
+]
+
+resource queue 'Microsoft.ServiceBus/namespaces/queues@2022-10-01-preview' = {
+  parent: serviceBus
+  name: batchQueue
+  properties: {
+    lockDuration: 'PT5M'
+    maxDeliveryCount: maxDeliveryCount
+    requiresDuplicateDetection: true
+    deadLetteringOnMessageExpiration: true
+  }
+}
+
+resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
+  name: take('${name}-kv-${suffix}', 24)
+  location: location
+  properties: {
+    tenantId: subscription().tenantId
+    sku: { family: 'A', name: 'standard' }
+    enableRbacAuthorization: true
+    enableSoftDelete: true
+    enablePurgeProtection: true
+  }
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: '${name}-plan-${suffix}'
+  location: location
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource app 'Microsoft.Web/sites@2024-04-01' = {
+  name: '${name}-fn-${suffix}'
+  location: location
+  kind: 'functionapp,linux'
+  identity: { type: 'UserAssigned', userAssignedIdentities: { '${identity.id}': {} } }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identity.id }
+        }
+      }
+      scaleAndConcurrency: { maximumInstanceCount: 100, instanceMemoryMB: 2048 }
+      runtime: { name: 'node', version: '20' }
+    }
+    siteConfig: {
+      minTlsVersion: '1.2'
+      appSettings: [
+        { name: 'AzureWebJobsStorage__accountName', value: storage.name }
+        { name: 'AzureWebJobsStorage__credential', value: 'managedidentity' }
+        { name: 'AzureWebJobsStorage__clientId', value: identity.properties.clientId }
+        { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
+        { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
+        { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.properties.clientId}' }
+        { name: 'EINVOICE_STORE', value: 'blob' }
+        { name: 'EINVOICE_BLOB_ACCOUNT_URL', value: storage.properties.primaryEndpoints.blob }
+        { name: 'EINVOICE_BLOB_CONTAINER', value: documentsContainer }
+        { name: 'EINVOICE_BUS', value: 'servicebus' }
+        { name: 'ServiceBusConnection__fullyQualifiedNamespace', value: '${serviceBus.name}.servicebus.windows.net' }
+        { name: 'ServiceBusConnection__credential', value: 'managedidentity' }
+        { name: 'ServiceBusConnection__clientId', value: identity.properties.clientId }
+        { name: 'TRANSFORM_TOPIC', value: stageTopics.TRANSFORM_TOPIC }
+        { name: 'SIGN_TOPIC', value: stageTopics.SIGN_TOPIC }
+        { name: 'SUBMIT_TOPIC', value: stageTopics.SUBMIT_TOPIC }
+        { name: 'RESPONSE_TOPIC', value: stageTopics.RESPONSE_TOPIC }
+        { name: 'STAGE_SUBSCRIPTION', value: stageSubscription }
+        { name: 'BATCH_QUEUE', value: batchQueue }
+        { name: 'RETRY_TIMER_SCHEDULE', value: '0 * * * * *' }
+        { name: 'STAGE_TIMEOUT_SECONDS', value: '300' }
+        { name: 'EINVOICE_MAX_DELIVERY_COUNT', value: string(maxDeliveryCount) }
+        { name: 'EINVOICE_BUS_CONCURRENCY', value: '8' }
+        { name: 'EINVOICE_KEYS', value: 'keyvault' }
+        { name: 'KEY_VAULT_URL', value: vault.properties.vaultUri }
+        { name: 'EINVOICE_SIGNING_CERT', value: signingCertificate }
+        { name: 'EINVOICE_MAX_BODY_BYTES', value: '10485760' }
+        { name: 'EINVOICE_LOG_LEVEL', value: 'info' }
+      ]
+    }
+  }
+  dependsOn: [documents, deployment, subscriptions, queue]
+}
+
+// Least privilege for the app's identity: data-plane roles only, each on the one resource it needs.
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // host storage and documents (ETag writes)
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39'
+  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0'
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6' // private keys are read through the certificate's secret
+  keyVaultCertificateUser: 'db79e9a7-68ee-4b58-9aeb-b90e7c24fcba'
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb'
+}
+
+resource storageRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: storage
+  name: guid(storage.id, identity.id, roles.storageBlobDataOwner)
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+  }
+}
+
+resource busSenderRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: serviceBus
+  name: guid(serviceBus.id, identity.id, roles.serviceBusDataSender)
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+  }
+}
+
+resource busReceiverRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: serviceBus
+  name: guid(serviceBus.id, identity.id, roles.serviceBusDataReceiver)
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+  }
+}
+
+resource vaultSecretsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, identity.id, roles.keyVaultSecretsUser)
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+  }
+}
+
+resource vaultCertificatesRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: vault
+  name: guid(vault.id, identity.id, roles.keyVaultCertificateUser)
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCertificateUser)
+  }
+}
+
+resource metricsRole 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  scope: insights
+  name: guid(insights.id, identity.id, roles.monitoringMetricsPublisher)
+  properties: {
+    principalId: identity.properties.principalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+  }
+}
+
+output functionAppName string = app.name
+output functionAppUrl string = 'https://${app.properties.defaultHostName}/api'
+output keyVaultUrl string = vault.properties.vaultUri
+output serviceBusNamespace string = '${serviceBus.name}.servicebus.windows.net'

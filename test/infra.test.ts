@@ -1,0 +1,112 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { RegistrationRecorder, triggerOf } from '../shared/runtime/registrations';
+import { BINDING_SETTING_DEFAULTS, resolveSetting } from '../shared/settings';
+
+const recorder = new RegistrationRecorder();
+jest.mock('@azure/functions-core', () => recorder.coreApi, { virtual: true });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../functions/index');
+
+const ROOT = join(__dirname, '..');
+const bicep = readFileSync(join(ROOT, 'infra', 'main.bicep'), 'utf8');
+const sample = JSON.parse(readFileSync(join(ROOT, 'local.settings.sample.json'), 'utf8')) as {
+  Values: Record<string, string>;
+};
+
+/** Settings that only the embedded runtime (or local development) reads: Azure does not set them. */
+const LOCAL_ONLY = new Set([
+  'FUNCTIONS_WORKER_RUNTIME', // set by the Flex Consumption runtime configuration
+  'AzureWebJobsStorage', // the identity-based AzureWebJobsStorage__* settings replace it in Azure
+  'EINVOICE_DATA_DIR',
+  'EINVOICE_BLOB_CONNECTION',
+  'ServiceBusConnection',
+  'EINVOICE_KEY_DIR',
+  'EINVOICE_LOCAL_API_KEY',
+  'EINVOICE_FLOWS_DIR',
+  'EINVOICE_HOST',
+  'EINVOICE_PORT',
+  'EINVOICE_OUTBOX_DIR',
+  'SANDBOX_URL',
+]);
+
+function bicepParamDefault(name: string): string {
+  const match = new RegExp(`param ${name} \\w+ = '([^']+)'`).exec(bicep);
+  if (!match) throw new Error(`param ${name} not found`);
+  return match[1]!;
+}
+
+function stageTopics(): Record<string, string> {
+  const block = /param stageTopics object = \{([\s\S]*?)\}/.exec(bicep)![1]!;
+  return Object.fromEntries([...block.matchAll(/(\w+): '([^']+)'/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+function appSettings(): Map<string, string> {
+  const block = /appSettings: \[([\s\S]*?)\n\s*\]/.exec(bicep)![1]!;
+  return new Map([...block.matchAll(/\{ name: '([^']+)', value: (.+?) \}/g)].map((m) => [m[1]!, m[2]!]));
+}
+
+describe('infra/main.bicep', () => {
+  const env = { ...BINDING_SETTING_DEFAULTS };
+
+  it('declares every topic and subscription a stage Function binds to, and wires its setting to it', () => {
+    const topics = stageTopics();
+    const settings = appSettings();
+    const stageFunctions = recorder.registrations.filter((r) => triggerOf(r).topicName);
+    expect(stageFunctions).toHaveLength(4);
+    for (const registration of stageFunctions) {
+      const trigger = triggerOf(registration);
+      const setting = /^%(\w+)%$/.exec(trigger.topicName!)![1]!;
+      expect(topics[setting]).toBe(resolveSetting(trigger.topicName!, env));
+      expect(settings.get(setting)).toBe(`stageTopics.${setting}`);
+      expect(resolveSetting(trigger.subscriptionName!, env)).toBe(bicepParamDefault('stageSubscription'));
+      expect(settings.get('STAGE_SUBSCRIPTION')).toBe('stageSubscription');
+    }
+    expect(bicep).toMatch(/resource subscriptions '[^']+' = \[\s*for \(topic, i\) in items\(stageTopics\)/);
+  });
+
+  it('declares the queue batch intake binds to', () => {
+    const queueBindings = recorder.registrations.map(triggerOf).filter((t) => t.queueName);
+    expect(queueBindings).toHaveLength(1);
+    expect(resolveSetting(queueBindings[0]!.queueName!, env)).toBe(bicepParamDefault('batchQueue'));
+    expect(appSettings().get('BATCH_QUEUE')).toBe('batchQueue');
+    expect(bicep).toMatch(
+      /resource queue 'Microsoft\.ServiceBus\/namespaces\/queues@[^']+' = \{\s*parent: serviceBus\s*name: batchQueue/,
+    );
+  });
+
+  it('uses the app setting names of local.settings.sample.json, and sets every one Azure needs', () => {
+    const inBicep = [...appSettings().keys()];
+    const inSample = Object.keys(sample.Values);
+    expect(inBicep.filter((name) => !inSample.includes(name))).toEqual([]);
+    expect(inSample.filter((name) => !inBicep.includes(name) && !LOCAL_ONLY.has(name))).toEqual([]);
+    for (const name of ['ServiceBusConnection', 'ServiceBusConnection__fullyQualifiedNamespace']) {
+      const connections = recorder.registrations.map(triggerOf).filter((t) => t.connection);
+      expect(connections.every((t) => t.connection === 'ServiceBusConnection')).toBe(true);
+      expect(inSample).toContain(name);
+    }
+  });
+
+  it('keeps no key or connection string in app settings', () => {
+    expect(bicep).not.toMatch(/AccountKey=|SharedAccessKey=|listKeys\(/);
+    expect(bicep).toMatch(/disableLocalAuth: true/);
+    expect(bicep).toMatch(/allowSharedKeyAccess: false/);
+  });
+});
+
+describe('local.settings.sample.json', () => {
+  it('names every setting the service reads', () => {
+    const sources = ['shared/settings.ts', 'shared/log.ts']
+      .map((f) => readFileSync(join(ROOT, f), 'utf8'))
+      .join('\n');
+    const read = new Set(
+      [
+        ...sources.matchAll(/(?:text|choice|positiveInt|inData)\((?:env, )?'([A-Za-z_]+)'/g),
+        ...sources.matchAll(/process\.env\.([A-Z_]+)/g),
+      ].map((m) => m[1]!),
+    );
+    for (const name of Object.keys(BINDING_SETTING_DEFAULTS)) read.add(name);
+    expect(read.size).toBeGreaterThan(20);
+    expect([...read].filter((name) => !(name in sample.Values))).toEqual([]);
+  });
+});

@@ -1,0 +1,95 @@
+import { join } from 'node:path';
+import { XMLParser } from 'fast-xml-parser';
+import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
+import { signXml } from '../shared/actions/sign-xml';
+import {
+  ensureSelfSignedCertificate,
+  FolderCertificateStore,
+} from '../shared/adapters/folder-certificate-store';
+import { sampleInvoice } from '../shared/model/sample-invoice';
+import { describeWithCorpus } from './support/corpus';
+import { tempDir } from './support/temp';
+import { validateXsd } from './support/xsd';
+
+describe('PEPPOL BIS 3 UBL output', () => {
+  const parser = new XMLParser({ ignoreAttributes: false, removeNSPrefix: true, parseTagValue: false });
+
+  it('carries the computed totals and the PEPPOL identifiers', () => {
+    const invoice = sampleInvoice(2);
+    invoice.lines = [
+      {
+        id: '1',
+        quantity: '3',
+        unitCode: 'C62',
+        price: '19.99',
+        name: 'A',
+        vat: { category: 'S', rate: '19' },
+      },
+      {
+        id: '2',
+        quantity: '1.5',
+        unitCode: 'HUR',
+        price: '100',
+        name: 'B',
+        vat: { category: 'S', rate: '7' },
+      },
+    ];
+    const doc = parser.parse(renderPeppolUbl(invoice)) as { Invoice: Record<string, any> };
+    const root = doc.Invoice;
+    expect(root.CustomizationID).toBe(
+      'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0',
+    );
+    expect(root.LegalMonetaryTotal.LineExtensionAmount['#text']).toBe('209.97');
+    expect(root.TaxTotal.TaxAmount['#text']).toBe('21.89'); // 59.97 × 19 % = 11.39; 150 × 7 % = 10.50
+    expect(root.LegalMonetaryTotal.PayableAmount['#text']).toBe('231.86');
+    expect(root.InvoiceLine[1].InvoicedQuantity).toMatchObject({ '#text': '1.5', '@_unitCode': 'HUR' });
+  });
+
+  it('escapes text so that markup in a name cannot break the document', () => {
+    const invoice = sampleInvoice(1);
+    invoice.seller.name = 'Smith & Sons <Ltd> "quoted"';
+    const xml = renderPeppolUbl(invoice);
+    expect(xml).toContain('Smith &amp; Sons &lt;Ltd&gt; &quot;quoted&quot;');
+    expect(
+      (parser.parse(xml) as { Invoice: Record<string, any> }).Invoice.AccountingSupplierParty.Party
+        .PartyLegalEntity.RegistrationName,
+    ).toBe('Smith & Sons <Ltd> "quoted"');
+  });
+});
+
+describeWithCorpus('UBL 2.1 schema validity (official XSD from the reference corpus)', (corpus) => {
+  const xsd = (root: string) => join(corpus, 'oasis-ubl-2.1', 'xsd', 'maindoc', `UBL-${root}-2.1.xsd`);
+
+  it('invoices of 1, 20 and 100 lines, unsigned and signed, are valid UBL 2.1 Invoices', async () => {
+    const dir = tempDir();
+    await ensureSelfSignedCertificate(dir, 'test');
+    const credential = await new FolderCertificateStore(dir).get('test');
+    const key = { privateKey: credential.privateKey, certificatePem: credential.certificates[0]!.toString() };
+    const documents: Record<string, string> = {};
+    for (const lines of [1, 20, 100]) {
+      const xml = renderPeppolUbl(sampleInvoice(lines));
+      documents[`invoice-${lines}.xml`] = xml;
+      documents[`signed-${lines}.xml`] = signXml(xml, key, 'ubl-extensions');
+    }
+    const results = await validateXsd(xsd('Invoice'), documents);
+    expect(results.map((r) => [r.file, r.errors])).toEqual(Object.keys(documents).map((f) => [f, []]));
+  });
+
+  it('a credit note is a valid UBL 2.1 CreditNote', async () => {
+    const creditNote = sampleInvoice(3);
+    creditNote.typeCode = '381';
+    creditNote.precedingInvoice = { id: 'INV-2026-0001', issueDate: '2026-11-02' };
+    const [result] = await validateXsd(xsd('CreditNote'), { 'credit-note.xml': renderPeppolUbl(creditNote) });
+    expect(result!.errors).toEqual([]);
+  });
+
+  it('the schema check itself finds a misplaced element (the check can fail)', async () => {
+    const xml = renderPeppolUbl(sampleInvoice(1)).replace(
+      /(<cbc:DocumentCurrencyCode>EUR<\/cbc:DocumentCurrencyCode>)/,
+      '$1<cbc:Bogus>1</cbc:Bogus>',
+    );
+    const [result] = await validateXsd(xsd('Invoice'), { 'broken.xml': xml });
+    expect(result!.errors.length).toBeGreaterThan(0);
+    expect(result!.errors[0]!.message).toContain('Bogus');
+  });
+});
