@@ -17,7 +17,7 @@ const PEPPOL_PROFILE = 'urn:fdc:peppol.eu:2017:poacc:billing:01:1.0';
 /** Credit note type codes (UNTDID 1001) rendered as a UBL CreditNote. */
 const CREDIT_NOTE_TYPES = new Set(['381', '396', '532']);
 
-function party(w: XmlWriter, p: Party, role: 'seller' | 'buyer'): void {
+function party(w: XmlWriter, p: Party): void {
   w.open('cac:Party');
   w.leaf('cbc:EndpointID', p.endpoint.id, { schemeID: p.endpoint.scheme });
   w.group('cac:PartyName', p.tradingName, () => w.leaf('cbc:Name', p.tradingName));
@@ -43,7 +43,6 @@ function party(w: XmlWriter, p: Party, role: 'seller' | 'buyer'): void {
     w.leaf('cbc:ElectronicMail', p.contact?.email);
   });
   w.close('cac:Party');
-  void role;
 }
 
 /**
@@ -77,10 +76,10 @@ export function renderPeppolUbl(invoice: CanonicalInvoice): string {
     w.close('cac:InvoiceDocumentReference');
   });
   w.open('cac:AccountingSupplierParty');
-  party(w, invoice.seller, 'seller');
+  party(w, invoice.seller);
   w.close('cac:AccountingSupplierParty');
   w.open('cac:AccountingCustomerParty');
-  party(w, invoice.buyer, 'buyer');
+  party(w, invoice.buyer);
   w.close('cac:AccountingCustomerParty');
   const payment = invoice.payment;
   w.group('cac:PaymentMeans', payment, () => {
