@@ -73,20 +73,16 @@ describe('outbound PEPPOL flow to the outbox', () => {
   });
 
   it('returns the existing document when a client key is submitted again', async () => {
-    const first = await h.services.pipeline.submit({
-      tenantId: TENANT,
-      context: { format: 'peppol-bis3-ubl' },
-      content: Buffer.from(JSON.stringify(sampleInvoice(1))),
-      contentType: 'application/json',
-      clientKey: 'erp-4711',
-    });
-    const second = await h.services.pipeline.submit({
-      tenantId: TENANT,
-      context: { format: 'peppol-bis3-ubl' },
-      content: Buffer.from(JSON.stringify(sampleInvoice(1))),
-      contentType: 'application/json',
-      clientKey: 'erp-4711',
-    });
+    const submitWithKey = () =>
+      h.services.pipeline.submit({
+        tenantId: TENANT,
+        context: { format: 'peppol-bis3-ubl' },
+        content: Buffer.from(JSON.stringify(sampleInvoice(1))),
+        contentType: 'application/json',
+        clientKey: 'erp-4711',
+      });
+    const first = await submitWithKey();
+    const second = await submitWithKey();
     expect(first.created).toBe(true);
     expect(second.created).toBe(false);
     expect(second.record.id).toBe(first.record.id);
