@@ -30,7 +30,14 @@ describe('outbound PEPPOL flow to the outbox', () => {
       'deliver',
     ]);
     expect(record.artifacts.map((a) => a.name).sort()).toEqual(
-      ['delivery.json', 'input.json', 'invoice.xml', 'signed.xml', 'validation.json'].sort(),
+      [
+        'canonical.json',
+        'delivery.json',
+        'input.json',
+        'invoice.xml',
+        'signed.xml',
+        'validation.json',
+      ].sort(),
     );
     for (const artifact of record.artifacts) {
       const { content } = await h.services.pipeline.artifact(TENANT, record.id, artifact.name);

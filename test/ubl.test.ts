@@ -21,16 +21,16 @@ describe('PEPPOL BIS 3 UBL output', () => {
         id: '1',
         quantity: '3',
         unitCode: 'C62',
-        price: '19.99',
-        name: 'A',
+        price: { net: '19.99' },
+        item: { name: 'A' },
         vat: { category: 'S', rate: '19' },
       },
       {
         id: '2',
         quantity: '1.5',
         unitCode: 'HUR',
-        price: '100',
-        name: 'B',
+        price: { net: '100' },
+        item: { name: 'B' },
         vat: { category: 'S', rate: '7' },
       },
     ];
@@ -78,7 +78,7 @@ describeWithCorpus('UBL 2.1 schema validity (official XSD from the reference cor
   it('a credit note is a valid UBL 2.1 CreditNote', async () => {
     const creditNote = sampleInvoice(3);
     creditNote.typeCode = '381';
-    creditNote.precedingInvoice = { id: 'INV-2026-0001', issueDate: '2026-11-02' };
+    creditNote.precedingInvoices = [{ id: 'INV-2026-0001', issueDate: '2026-11-02' }];
     const [result] = await validateXsd(xsd('CreditNote'), { 'credit-note.xml': renderPeppolUbl(creditNote) });
     expect(result!.errors).toEqual([]);
   });

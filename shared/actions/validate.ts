@@ -1,55 +1,48 @@
-import { join } from 'node:path';
 import type { Action } from '../engine/action';
-import type { CanonicalInvoice } from '../model/invoice';
-import { packageRoot } from '../util/package-root';
+import type { CalculationMode } from '../model/calculation';
+import { validateInvoice } from '../model/validate-invoice';
 import { parseJson } from '../util/json';
-import { compileSchemaFile, toProblems } from '../validation/schema';
-import type { ProblemDetail } from '../errors';
-
-const SCHEMAS = { invoice: 'invoice.schema.json' } as const;
-
-/** Validates a canonical JSON document against its schema: every problem, with its JSON path. */
-export function validateCanonical(value: unknown, schema: keyof typeof SCHEMAS = 'invoice'): ProblemDetail[] {
-  const validate = compileSchemaFile<CanonicalInvoice>(
-    join(packageRoot(), 'shared', 'model', 'schemas', SCHEMAS[schema]),
-  );
-  return validate(value) ? [] : toProblems(validate.errors);
-}
 
 /**
- * `validate`: checks the canonical document; a document with problems is rejected (not retried) with the
- * problems on the record and in the artifact `validation.json`.
+ * `validate`: the canonical invoice's validation gate (schema, EN 16931 business rules, calculation in
+ * `fill` or `check` mode). A valid document is written, with every computed figure, to `output`; an invalid
+ * one is rejected (not retried) with every problem on the record and in `validation.json`.
  */
 export const validateAction: Action = {
   name: 'validate',
   stage: 'transform',
-  description: 'Validate the canonical document against its JSON Schema',
+  description: 'Validate the canonical invoice (schema, business rules, totals) and complete its figures',
   paramsSchema: {
     type: 'object',
     additionalProperties: false,
     properties: {
-      input: { type: 'string', default: 'input.json' },
-      schema: { enum: Object.keys(SCHEMAS) },
+      input: { type: 'string' },
+      output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+      calculation: { enum: ['fill', 'check'] },
     },
   },
   async run(context) {
     const input = (context.params.input as string | undefined) ?? 'input.json';
-    const schema = (context.params.schema as keyof typeof SCHEMAS | undefined) ?? 'invoice';
+    const output = (context.params.output as string | undefined) ?? 'canonical.json';
+    const mode = (context.params.calculation as CalculationMode | undefined) ?? 'fill';
     const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
-    const problems = parsed.ok
-      ? validateCanonical(parsed.value, schema)
-      : [{ path: '/', message: parsed.message, code: 'json.syntax' }];
+    const result = parsed.ok
+      ? validateInvoice(parsed.value, mode)
+      : { valid: false, problems: [{ path: '/', message: parsed.message, code: 'json.syntax' }] };
     await context.writeArtifact(
       'validation.json',
-      JSON.stringify({ valid: problems.length === 0, problems }, null, 2),
+      JSON.stringify({ valid: result.valid, mode, problems: result.problems }, null, 2),
       'application/json',
     );
-    if (problems.length === 0) return { outcome: 'accepted' };
+    if (result.valid && 'invoice' in result && result.invoice) {
+      await context.writeArtifact(output, JSON.stringify(result.invoice, null, 2), 'application/json');
+      return { outcome: 'accepted' };
+    }
     return {
       outcome: 'rejected',
       code: 'validation.failed',
-      message: `${problems.length} validation problem${problems.length === 1 ? '' : 's'}`,
-      details: problems,
+      message: `${result.problems.length} validation problem${result.problems.length === 1 ? '' : 's'}`,
+      details: result.problems,
     };
   },
 };

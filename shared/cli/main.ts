@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isObject } from '../util/json';
-import { validateCanonical } from '../actions/validate';
+import { validateInvoice } from '../model/validate-invoice';
 import { runBench } from '../bench/bench';
 import { createRegistries } from '../composition';
 import { serve as runServe } from '../runtime/serve';
@@ -16,7 +16,8 @@ Commands:
                                            submit documents; exit 0 only when all completed (with --wait)
   status ID                                print a document's record
   resubmit ID                              start a failed/rejected/cancelled document again
-  validate FILE...  [--json]               check canonical invoices against the schema
+  validate FILE... [--mode fill|check] [--json]
+                                           check canonical invoices: schema, EN 16931 rules, totals
   formats                                  list output formats
   bench [--json] [--quick]                 throughput, as ratios to raw RSA-2048 signing
 `;
@@ -94,7 +95,8 @@ function validate(files: string[], flags: Flags): number {
   const report = files.map((file) => {
     const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
     const document = isObject(parsed) && 'document' in parsed ? parsed.document : parsed;
-    const problems = validateCanonical(document);
+    const mode = flags.mode === 'check' ? 'check' : 'fill';
+    const { problems } = validateInvoice(document, mode);
     if (problems.length > 0) failed++;
     return { file, valid: problems.length === 0, problems };
   });
@@ -102,7 +104,7 @@ function validate(files: string[], flags: Flags): number {
   else {
     for (const r of report) {
       process.stdout.write(`${r.valid ? 'valid  ' : 'INVALID'} ${r.file}\n`);
-      for (const p of r.problems) process.stdout.write(`  ${p.path}: ${p.message} (${p.code})\n`);
+      for (const p of r.problems) process.stdout.write(`  ${p.code ?? ''} ${p.path ?? ''}: ${p.message}\n`);
     }
   }
   return failed === 0 ? 0 : 1;
@@ -125,6 +127,7 @@ export async function main(argv: string[]): Promise<number> {
         wait: { type: 'boolean' },
         json: { type: 'boolean' },
         quick: { type: 'boolean' },
+        mode: { type: 'string' },
       },
     });
   } catch (error) {

@@ -2,17 +2,20 @@ import type { CanonicalInvoice, InvoiceLine } from './invoice';
 
 /**
  * A realistic canonical invoice with `lineCount` lines at mixed VAT rates (19 % and 7 %), for benchmarks
- * and tests. Deterministic: the same count always gives the same document.
+ * and tests. Deterministic: the same count always gives the same document. Totals are left to the
+ * calculation (fill mode).
  */
 export function sampleInvoice(lineCount = 20, id = 'INV-2026-0001'): CanonicalInvoice {
   const lines: InvoiceLine[] = Array.from({ length: lineCount }, (_, i) => ({
     id: String(i + 1),
     quantity: String((i % 7) + 1),
     unitCode: i % 3 === 0 ? 'HUR' : 'C62',
-    price: `${(i * 13.37 + 9.99).toFixed(2)}`,
-    name: `Item ${i + 1}: ${i % 3 === 0 ? 'Consulting hour' : 'Hardware component'}`,
-    sellerItemId: `SKU-${1000 + i}`,
+    price: { net: (i * 13.37 + 9.99).toFixed(2) },
     vat: { category: 'S', rate: i % 4 === 0 ? '7' : '19' },
+    item: {
+      name: `Item ${i + 1}: ${i % 3 === 0 ? 'Consulting hour' : 'Hardware component'}`,
+      sellerId: `SKU-${1000 + i}`,
+    },
   }));
   return {
     id,
@@ -22,11 +25,11 @@ export function sampleInvoice(lineCount = 20, id = 'INV-2026-0001'): CanonicalIn
     currency: 'EUR',
     buyerReference: '04011000-12345-03',
     orderReference: 'PO-4711',
-    note: 'Thank you for your order.',
+    notes: [{ text: 'Thank you for your order.' }],
     seller: {
       name: 'Muster Software GmbH',
       vatId: 'DE123456789',
-      legalId: 'HRB 12345',
+      legalRegistration: { id: 'HRB 12345' },
       endpoint: { scheme: '9930', id: 'DE123456789' },
       address: { street: 'Hauptstraße 1', city: 'Berlin', postalCode: '10115', country: 'DE' },
       contact: { name: 'Erika Muster', phone: '+49 30 1234567', email: 'billing@muster.example' },
@@ -39,10 +42,14 @@ export function sampleInvoice(lineCount = 20, id = 'INV-2026-0001'): CanonicalIn
     },
     payment: {
       meansCode: '58',
-      iban: 'DE75512108001245126199',
-      bic: 'SOGEDEFFXXX',
-      accountName: 'Muster Software GmbH',
-      remittance: 'INV-2026-0001',
+      remittanceInformation: id,
+      creditTransfers: [
+        {
+          accountId: 'DE75512108001245126199',
+          accountName: 'Muster Software GmbH',
+          serviceProviderId: 'SOGEDEFFXXX',
+        },
+      ],
     },
     paymentTerms: 'Net 30 days',
     lines,

@@ -51,6 +51,19 @@ export function percent(a: Decimal, rate: Decimal): Decimal {
   return divRound(a * rate, 100n * SCALE);
 }
 
+/** a ÷ b, rounded half away from zero to the internal precision (8 places). */
+export function div(a: Decimal, b: Decimal): Decimal {
+  if (b === 0n) throw new RangeError('Division by zero');
+  return divRound(a * SCALE, b);
+}
+
+/** Number of decimal places a decimal text or number is written with. */
+export function decimalPlaces(value: string | number): number {
+  const text = typeof value === 'number' ? numberText(value) : value.trim();
+  const dot = text.indexOf('.');
+  return dot === -1 ? 0 : text.length - dot - 1;
+}
+
 /** Rounds to `decimals` places, half away from zero. */
 export function round(value: Decimal, decimals = 2): Decimal {
   const step = 10n ** BigInt(DIGITS - decimals);
