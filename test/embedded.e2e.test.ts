@@ -73,6 +73,7 @@ describe('embedded runtime (einvoice serve)', () => {
     expect(submitted.json.status).toBe('completed');
     const record = (await api(runtime, 'GET', submitted.json.statusUrl)).json as DocumentRecord;
     expect(record.artifacts.map((a) => a.name).sort()).toEqual([
+      'canonical.json',
       'delivery.json',
       'input.json',
       'invoice.xml',

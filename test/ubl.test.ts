@@ -1,4 +1,6 @@
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CanonicalInvoice } from '../shared/model/invoice';
 import { XMLParser } from 'fast-xml-parser';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import { signXml } from '../shared/actions/sign-xml';
@@ -8,6 +10,7 @@ import {
 } from '../shared/adapters/folder-certificate-store';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { describeWithCorpus } from './support/corpus';
+import { fullInvoice } from './support/full-invoice';
 import { tempDir } from './support/temp';
 import { validateXsd } from './support/xsd';
 
@@ -81,6 +84,38 @@ describeWithCorpus('UBL 2.1 schema validity (official XSD from the reference cor
     creditNote.precedingInvoices = [{ id: 'INV-2026-0001', issueDate: '2026-11-02' }];
     const [result] = await validateXsd(xsd('CreditNote'), { 'credit-note.xml': renderPeppolUbl(creditNote) });
     expect(result!.errors).toEqual([]);
+  });
+
+  it('every sample, in every scenario, renders to a valid UBL 2.1 document', async () => {
+    const samples = join(__dirname, '..', 'samples');
+    const invoices: Record<string, string> = {};
+    const creditNotes: Record<string, string> = {};
+    for (const file of readdirSync(samples).filter((f) => f.endsWith('.json'))) {
+      const { document } = JSON.parse(readFileSync(join(samples, file), 'utf8')) as {
+        document: CanonicalInvoice;
+      };
+      const xml = renderPeppolUbl(document);
+      if (xml.includes('<CreditNote ')) creditNotes[file.replace('.json', '.xml')] = xml;
+      else invoices[file.replace('.json', '.xml')] = xml;
+    }
+    expect(Object.keys(creditNotes)).toEqual(['credit-note.xml']);
+    const results = [
+      ...(await validateXsd(xsd('Invoice'), invoices)),
+      ...(await validateXsd(xsd('CreditNote'), creditNotes)),
+    ];
+    expect(results.filter((r) => r.errors.length > 0)).toEqual([]);
+    expect(results).toHaveLength(Object.keys(invoices).length + 1);
+  });
+
+  it('an invoice and a credit note that use every business term are valid UBL 2.1', async () => {
+    const [invoice] = await validateXsd(xsd('Invoice'), {
+      'full-invoice.xml': renderPeppolUbl(fullInvoice('380')),
+    });
+    const [creditNote] = await validateXsd(xsd('CreditNote'), {
+      'full-credit-note.xml': renderPeppolUbl(fullInvoice('381')),
+    });
+    expect(invoice!.errors).toEqual([]);
+    expect(creditNote!.errors).toEqual([]);
   });
 
   it('the schema check itself finds a misplaced element (the check can fail)', async () => {
