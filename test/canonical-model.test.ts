@@ -93,6 +93,8 @@ const RATES: Array<[VatCategoryCode, string]> = [
   ['S', '20'],
   ['Z', '0'],
   ['E', '0'],
+  ['AE', '0'],
+  ['K', '0'],
 ];
 
 function generated(seed: number): CanonicalInvoice {
@@ -136,6 +138,8 @@ function generated(seed: number): CanonicalInvoice {
   }
   if (used.some((u) => u.startsWith('E:')))
     invoice.vatBreakdown = [{ category: 'E', rate: '0', exemptionReason: 'Exempt' }];
+  // Intra-community supplies need the delivery date and the deliver-to country (BR-IC-11, BR-IC-12).
+  invoice.delivery = { date: '2026-10-30', address: { city: 'Lyon', country: 'FR' } };
   if (random() < 0.3) invoice.totals = { prepaid: (random() * 50).toFixed(2), rounding: '0.01' };
   return invoice;
 }
@@ -183,8 +187,8 @@ describe('the calculation (fill mode) satisfies the EN 16931 arithmetic rules', 
             .filter((a) => matchesGroup(a.vatCategory, a.vatRate))
             .map((a) => cents(a.amount)),
         );
-      expect(cents(group.taxableAmount)).toBe(taxable); // BR-S-08, BR-Z-08, BR-E-08
-      expect(cents(group.taxAmount)).toBe(taxCents(taxable, String(group.rate))); // BR-S-09, BR-CO-17; 0 for Z and E
+      expect(cents(group.taxableAmount)).toBe(taxable); // BR-S-08, BR-Z-08, BR-E-08, BR-AE-08, BR-IC-08
+      expect(cents(group.taxAmount)).toBe(taxCents(taxable, String(group.rate))); // BR-S-09, BR-CO-17; 0 for Z, E, AE, K
     }
     // Each line: quantity × net price / base quantity + charges − allowances, rounded (PEPPOL-EN16931-R120).
     invoice.lines.forEach((line) => {
