@@ -180,4 +180,14 @@ describe('TenantDirectory', () => {
     const config = (await objects.get('tenants/acme/config/tenant.json'))!.body.toString();
     expect(config).not.toContain(apiKey);
   });
+
+  it("replaces a tenant's keys: the old key stops working, the new one works", async () => {
+    const tenants = new TenantDirectory(new MemoryObjectStore());
+    const { apiKey: old } = await tenants.create('local', 'Local');
+    expect(await tenants.authenticate(old)).toBe('local');
+    await tenants.replaceKeys('local', 'configured-key-0001');
+    expect(await tenants.authenticate(old)).toBeUndefined();
+    expect(await tenants.authenticate('configured-key-0001')).toBe('local');
+    expect((await tenants.get('local'))!.apiKeys).toHaveLength(1);
+  });
 });

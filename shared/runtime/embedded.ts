@@ -87,7 +87,7 @@ export async function startEmbedded(
     const apiKey = await localApiKey(settings);
     if (!(await services.tenants.get(LOCAL_TENANT)))
       await services.tenants.create(LOCAL_TENANT, 'Local tenant', apiKey);
-    else await services.tenants.addKey(LOCAL_TENANT, apiKey);
+    else await services.tenants.replaceKeys(LOCAL_TENANT, apiKey);
     provide(services);
     const host = new EmbeddedHost(services, registrations(), {
       host: settings.httpHost,

@@ -66,7 +66,25 @@ export class TenantDirectory {
     return { tenant, apiKey: key };
   }
 
-  /** Adds an API key to an existing tenant (used when the configured local key changes). */
+  /**
+   * Makes `apiKey` the tenant's only key (the embedded runtime's configured key): other keys stop working.
+   */
+  async replaceKeys(tenantId: string, apiKey: string): Promise<void> {
+    const tenant = await this.get(tenantId);
+    if (!tenant) throw invalidInput('tenant.unknown', `No tenant ${tenantId}`);
+    const hash = sha256Hex(apiKey);
+    await this.indexKey(hash, tenantId);
+    const stale = tenant.apiKeys.filter((k) => k.sha256 !== hash);
+    if (stale.length === 0 && tenant.apiKeys.length === 1) return;
+    tenant.apiKeys = [{ id: 'k1', sha256: hash, createdAt: new Date().toISOString() }];
+    await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
+      contentType: 'application/json',
+    });
+    for (const key of stale) await this.objects.delete(`api-keys/${key.sha256}`);
+    this.cache.clear();
+  }
+
+  /** Adds an API key to an existing tenant. */
   async addKey(tenantId: string, apiKey: string): Promise<void> {
     const tenant = await this.get(tenantId);
     if (!tenant) throw invalidInput('tenant.unknown', `No tenant ${tenantId}`);
