@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { SignedXml } from 'xml-crypto';
 import type { InProcessMessageBus } from '../shared/adapters/in-process-bus';
 import { EInvoiceError } from '../shared/errors';
+import { DUE_GRANULARITY_MS } from '../shared/store/document-store';
 import type { StageMessage } from '../shared/model/message';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import type { MessageBus, SendOptions } from '../shared/ports/message-bus';
@@ -279,7 +280,7 @@ describe('documents whose message was lost', () => {
     expect(stuck).toMatchObject({ status: 'processing', stepId: 'sign' });
     expect(await h.services.pipeline.redriveDue()).toBe(0); // not yet: the stage still has time
 
-    h.clock.advance(h.settings.stageTimeoutMs + 1);
+    h.clock.advance(h.settings.stageTimeoutMs + DUE_GRANULARITY_MS);
     expect(await h.services.pipeline.redriveDue()).toBe(1);
     const record = await h.settle(submitted.id);
     expect(record.status).toBe('completed');

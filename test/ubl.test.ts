@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import type { CanonicalInvoice } from '../shared/model/invoice';
 import { XMLParser } from 'fast-xml-parser';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
-import { signXml } from '../shared/actions/sign-xml';
+import { signEnveloped } from '../shared/signing/xmldsig';
 import {
   ensureSelfSignedCertificate,
   FolderCertificateStore,
@@ -67,12 +67,12 @@ describeWithCorpus('UBL 2.1 schema validity (official XSD from the reference cor
     const dir = tempDir();
     await ensureSelfSignedCertificate(dir, 'test');
     const credential = await new FolderCertificateStore(dir).get('test');
-    const key = { privateKey: credential.privateKey, certificatePem: credential.certificates[0]!.toString() };
+    const key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
     const documents: Record<string, string> = {};
     for (const lines of [1, 20, 100]) {
       const xml = renderPeppolUbl(sampleInvoice(lines));
       documents[`invoice-${lines}.xml`] = xml;
-      documents[`signed-${lines}.xml`] = signXml(xml, key, 'ubl-extensions');
+      documents[`signed-${lines}.xml`] = signEnveloped(xml, key, 'ubl-extensions').xml;
     }
     const results = await validateXsd(xsd('Invoice'), documents);
     expect(results.map((r) => [r.file, r.errors])).toEqual(Object.keys(documents).map((f) => [f, []]));

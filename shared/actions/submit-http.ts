@@ -67,7 +67,7 @@ export const submitHttpAction: Action = {
           'idempotency-key': context.idempotencyKey,
           'x-correlation-id': context.record.correlationId,
         },
-        body,
+        body: new Uint8Array(body),
         signal: context.signal,
       });
     } catch (error) {

@@ -23,6 +23,8 @@ function isMissing(error: unknown): boolean {
  */
 export class FileObjectStore implements ObjectStore {
   private readonly locks = new Map<string, Promise<unknown>>();
+  /** ETags this process wrote: the process owns the folder, so a conditional write needs no re-read. */
+  private readonly written = new Map<string, string>();
 
   constructor(private readonly root: string) {}
 
@@ -43,20 +45,27 @@ export class FileObjectStore implements ObjectStore {
 
   put(key: string, body: Buffer | string, options: PutOptions = {}): Promise<string> {
     const data = Buffer.isBuffer(body) ? body : Buffer.from(body);
-    if (!options.ifMatch && !options.ifNoneMatch) return this.write(key, data);
+    if (!options.ifMatch && !options.ifNoneMatch) {
+      this.written.delete(key);
+      return this.write(key, data);
+    }
     return this.serialised(key, async () => {
-      const current = await this.get(key);
+      const known = options.ifMatch !== undefined ? this.written.get(key) : undefined;
+      const currentEtag = known ?? (await this.get(key))?.etag;
       if (
-        (options.ifNoneMatch === '*' && current) ||
-        (options.ifMatch && current?.etag !== options.ifMatch)
+        (options.ifNoneMatch === '*' && currentEtag) ||
+        (options.ifMatch && currentEtag !== options.ifMatch)
       ) {
         throw new ConcurrencyError(key);
       }
-      return this.write(key, data);
+      const etag = await this.write(key, data);
+      this.written.set(key, etag);
+      return etag;
     });
   }
 
   async delete(key: string): Promise<void> {
+    this.written.delete(key);
     await rm(this.path(key), { force: true });
   }
 

@@ -2,7 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { signXml } from '../actions/sign-xml';
+import { signEnveloped } from '../signing/xmldsig';
 import { validateInvoice } from '../model/validate-invoice';
 import { ensureSelfSignedCertificate, FolderCertificateStore } from '../adapters/folder-certificate-store';
 import { createServices } from '../composition';
@@ -35,7 +35,7 @@ function measure(fn: () => void, durationMs: number): number {
 }
 
 /** Documents per second through the embedded pipeline: file store, persistent bus, validate → deliver. */
-async function pipelineRate(documents: number): Promise<number> {
+export async function pipelineRate(documents: number): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'einvoice-bench-'));
   try {
     const settings = loadSettings({ ...process.env, EINVOICE_DATA_DIR: dir, EINVOICE_STORE: 'file' });
@@ -95,16 +95,16 @@ export async function runBench(options: { json: boolean; quick: boolean }): Prom
   try {
     await ensureSelfSignedCertificate(keyDir, 'bench');
     const credential = await new FolderCertificateStore(keyDir).get('bench');
-    const key = { privateKey: credential.privateKey, certificatePem: credential.certificates[0]!.toString() };
+    const key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
     const xml20 = renderPeppolUbl(invoice20);
     const xml100 = renderPeppolUbl(invoice100);
     results.push({
       name: 'sign-xmldsig-20',
-      perSec: measure(() => void signXml(xml20, key, 'ubl-extensions'), durationMs),
+      perSec: measure(() => void signEnveloped(xml20, key, 'ubl-extensions'), durationMs),
     });
     results.push({
       name: 'sign-xmldsig-100',
-      perSec: measure(() => void signXml(xml100, key, 'ubl-extensions'), durationMs),
+      perSec: measure(() => void signEnveloped(xml100, key, 'ubl-extensions'), durationMs),
     });
   } finally {
     await rm(keyDir, { recursive: true, force: true });

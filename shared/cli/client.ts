@@ -26,7 +26,7 @@ export async function request(
   options: ClientOptions,
   method: string,
   path: string,
-  body?: { content: Buffer | string; contentType: string },
+  body?: { content: string; contentType: string },
 ): Promise<{ status: number; json: unknown }> {
   const response = await fetch(options.url + path, {
     method,

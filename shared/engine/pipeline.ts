@@ -16,7 +16,7 @@ import {
   type Stage,
 } from '../model/record';
 import type { MessageBus } from '../ports/message-bus';
-import type { DocumentStore, ListQuery } from '../store/document-store';
+import type { DocumentStore, ListQuery, VersionedRecord } from '../store/document-store';
 import type { TenantDirectory } from '../store/tenants';
 import { parseDuration } from '../util/duration';
 import { newDocumentId } from '../util/ids';
@@ -229,7 +229,7 @@ export class Pipeline {
     const step = flow?.steps.find((s) => s.id === message.stepId);
     if (!flow || flow.version !== found.record.flowVersion || !step) {
       await this.finish(
-        found.record,
+        found,
         message,
         {
           kind: 'fail',
@@ -256,6 +256,7 @@ export class Pipeline {
         return r;
       },
       this.now,
+      found,
     );
     if (!claimed?.changed) {
       this.logger.info('step.skipped', log);
@@ -317,12 +318,21 @@ export class Pipeline {
     const durationMs = Date.now() - started;
     const next = transition(flow, step, result.outcome, record.attempt, result, this.options.random);
     this.logger.info('step.finished', { ...log, outcome: result.outcome, code: result.code, durationMs });
-    await this.finish(record, message, next, result, step.action, written, durationMs, owner);
+    await this.finish(
+      { record, etag: claimed.etag },
+      message,
+      next,
+      result,
+      step.action,
+      written,
+      durationMs,
+      owner,
+    );
   }
 
   /** Records a step's result and moves the document on; publishes the next step's message. */
   private async finish(
-    record: DocumentRecord,
+    known: VersionedRecord,
     message: StageMessage,
     next: Transition,
     result: ActionResult,
@@ -332,8 +342,8 @@ export class Pipeline {
     leaseOwner?: string,
   ): Promise<void> {
     const updated = await this.documents.update(
-      record.tenantId,
-      record.id,
+      known.record.tenantId,
+      known.record.id,
       (r) => {
         if (r.stepId !== message.stepId || r.attempt !== message.attempt || isTerminal(r.status))
           return undefined;
@@ -365,6 +375,7 @@ export class Pipeline {
         });
       },
       this.now,
+      known,
     );
     if (!updated?.changed) return;
     const r = updated.record;

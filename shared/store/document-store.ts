@@ -29,6 +29,11 @@ export interface DueEntry {
 }
 
 const MAX_UPDATE_TRIES = 20;
+/**
+ * Stage-timeout markers are rounded up to this step, so that a document moving through its steps within
+ * the step keeps one marker instead of rewriting it on every update. Retry times stay exact.
+ */
+export const DUE_GRANULARITY_MS = 60_000;
 const DUE_PREFIX = 'due/';
 
 export function sha256Hex(data: Buffer | string): string {
@@ -62,8 +67,10 @@ export class DocumentStore {
   dueAt(record: DocumentRecord): number | undefined {
     if (isTerminal(record.status)) return undefined;
     if (record.status === 'waiting' && record.nextAttemptAt) return Date.parse(record.nextAttemptAt);
-    if (record.lease) return Date.parse(record.lease.until);
-    return Date.parse(record.updatedAt) + this.stageTimeoutMs;
+    const silentUntil = record.lease
+      ? Date.parse(record.lease.until)
+      : Date.parse(record.updatedAt) + this.stageTimeoutMs;
+    return Math.ceil(silentUntil / DUE_GRANULARITY_MS) * DUE_GRANULARITY_MS;
   }
 
   private dueMarker(record: DocumentRecord): string | undefined {
@@ -112,7 +119,8 @@ export class DocumentStore {
   }
 
   /**
-   * Applies `mutate` to the current record and writes it with If-Match, retrying on concurrent updates.
+   * Applies `mutate` to the current record and writes it with If-Match, retrying on concurrent updates
+   * (`known`, when given, is tried first).
    * `mutate` returns the new record, or undefined to leave the record unchanged (then the current record is
    * returned with `changed: false`). `updatedAt` is set here.
    */
@@ -121,19 +129,23 @@ export class DocumentStore {
     id: string,
     mutate: (current: DocumentRecord) => DocumentRecord | undefined,
     now: () => Date = () => new Date(),
-  ): Promise<{ record: DocumentRecord; changed: boolean } | undefined> {
+    known?: VersionedRecord,
+  ): Promise<{ record: DocumentRecord; changed: boolean; etag: string } | undefined> {
+    let candidate = known; // a record just read saves one read; a stale one costs one retry
     for (let i = 0; i < MAX_UPDATE_TRIES; i++) {
-      const current = await this.get(tenantId, id);
+      const current = candidate ?? (await this.get(tenantId, id));
+      candidate = undefined;
       if (!current) return undefined;
       const next = mutate(structuredClone(current.record));
-      if (!next) return { record: current.record, changed: false };
+      if (!next) return { record: current.record, changed: false, etag: current.etag };
       next.updatedAt = now().toISOString();
       const oldMarker = this.dueMarker(current.record);
       const newMarker = this.dueMarker(next);
       if (newMarker && newMarker !== oldMarker)
         await this.objects.put(newMarker, '', { contentType: 'text/plain' });
+      let etag: string;
       try {
-        await this.objects.put(this.recordKey(tenantId, id), JSON.stringify(next), {
+        etag = await this.objects.put(this.recordKey(tenantId, id), JSON.stringify(next), {
           ifMatch: current.etag,
           contentType: 'application/json',
         });
@@ -142,7 +154,7 @@ export class DocumentStore {
         throw error;
       }
       if (oldMarker && oldMarker !== newMarker) await this.objects.delete(oldMarker);
-      return { record: next, changed: true };
+      return { record: next, changed: true, etag };
     }
     throw new EInvoiceError('store.contention', `Too many concurrent updates of document ${id}`, {
       status: 503,

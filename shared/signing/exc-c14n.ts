@@ -1,0 +1,157 @@
+/**
+ * Exclusive XML canonicalization (https://www.w3.org/TR/xml-exc-c14n/, without comments and without an
+ * InclusiveNamespaces prefix list) of a whole document, computed in one pass over the text, for the XML
+ * profile this service writes itself: elements, attributes, text and the predefined and numeric
+ * character references; no DTD, comments, processing instructions (other than the XML declaration) or
+ * CDATA. Anything outside that profile returns `undefined`, and the caller uses a general canonicalizer.
+ */
+
+const NAME = '[A-Za-z_][\\w.-]*(?::[A-Za-z_][\\w.-]*)?';
+const TAG = new RegExp(`<(/?)(${NAME})((?:\\s+${NAME}\\s*=\\s*(?:"[^"<]*"|'[^'<]*'))*)\\s*(/?)>`, 'y');
+const ATTRIBUTE = new RegExp(`(${NAME})\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)')`, 'g');
+const ENTITY = /&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(amp|lt|gt|quot|apos));/g;
+const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+
+function decode(text: string): string | undefined {
+  if (/&(?!(?:#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);)/.test(text)) return undefined; // other entities
+  return text.replace(
+    ENTITY,
+    (_, hex: string | undefined, dec: string | undefined, name: string | undefined) =>
+      name ? NAMED[name]! : String.fromCodePoint(parseInt(hex ?? dec!, hex ? 16 : 10)),
+  );
+}
+
+function escapeText(text: string): string {
+  return text.replace(/[&<>\r]/g, (c) =>
+    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;',
+  );
+}
+
+function escapeAttribute(value: string): string {
+  return value.replace(/[&<"\t\n\r]/g, (c) =>
+    c === '&'
+      ? '&amp;'
+      : c === '<'
+        ? '&lt;'
+        : c === '"'
+          ? '&quot;'
+          : c === '\t'
+            ? '&#x9;'
+            : c === '\n'
+              ? '&#xA;'
+              : '&#xD;',
+  );
+}
+
+interface Frame {
+  name: string;
+  /** Prefix → namespace URI in scope ('' is the default namespace). */
+  scope: Map<string, string>;
+  /** Prefix → URI as rendered by this element or its output ancestors. */
+  rendered: Map<string, string>;
+}
+
+function compare(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+export function exclusiveCanonicalize(xml: string): string | undefined {
+  let position = 0;
+  const declaration = /^\uFEFF?<\?xml[^?]*\?>/.exec(xml);
+  if (declaration) position = declaration[0].length;
+  if (/<!|<\?|\r/.test(xml.slice(position))) return undefined; // DTD, comment, CDATA, PI or raw CR: general path
+  const out: string[] = [];
+  const stack: Frame[] = [];
+  let rootClosed = false;
+  while (position < xml.length) {
+    const next = xml.indexOf('<', position);
+    const text = xml.slice(position, next === -1 ? xml.length : next);
+    if (stack.length > 0) {
+      const decoded = decode(text);
+      if (decoded === undefined) return undefined;
+      out.push(escapeText(decoded));
+    } else if (text.trim() !== '') {
+      return undefined; // text outside the root element
+    }
+    if (next === -1) break;
+    TAG.lastIndex = next;
+    const match = TAG.exec(xml);
+    if (!match) return undefined;
+    position = TAG.lastIndex;
+    const [, closing, name, attributeText, selfClosing] = match as unknown as [
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    if (closing) {
+      const frame = stack.pop();
+      if (!frame || frame.name !== name || attributeText.trim() !== '' || selfClosing) return undefined;
+      out.push(`</${name}>`);
+      if (stack.length === 0) rootClosed = true;
+      continue;
+    }
+    if (rootClosed) return undefined; // a second root element
+    const parent = stack[stack.length - 1];
+    const scope = new Map(parent?.scope ?? [['xml', 'http://www.w3.org/XML/1998/namespace']]);
+    const attributes: Array<{ prefix: string; local: string; qname: string; value: string }> = [];
+    for (const attribute of attributeText.matchAll(ATTRIBUTE)) {
+      const qname = attribute[1]!;
+      const raw = attribute[2] ?? attribute[3] ?? '';
+      // Attribute-value normalization: literal whitespace becomes a space; references keep their character.
+      const value = decode(raw.replace(/[\t\n]/g, ' '));
+      if (value === undefined) return undefined;
+      if (qname === 'xmlns') scope.set('', value);
+      else if (qname.startsWith('xmlns:')) scope.set(qname.slice(6), value);
+      else {
+        const colon = qname.indexOf(':');
+        attributes.push({
+          prefix: colon === -1 ? '' : qname.slice(0, colon),
+          local: qname.slice(colon + 1),
+          qname,
+          value,
+        });
+      }
+    }
+    const colon = name.indexOf(':');
+    const prefix = colon === -1 ? '' : name.slice(0, colon);
+    if (prefix && !scope.has(prefix)) return undefined; // undeclared prefix
+    const rendered = new Map(parent?.rendered ?? []);
+    const declarations: Array<[string, string]> = [];
+    const utilize = (p: string) => {
+      const uri = scope.get(p) ?? '';
+      if (p === '' && uri === '' && !rendered.has('')) return; // no default namespace anywhere
+      if (rendered.get(p) === uri) return;
+      rendered.set(p, uri);
+      declarations.push([p, uri]);
+    };
+    utilize(prefix);
+    for (const attribute of attributes) {
+      if (attribute.prefix === 'xml') continue;
+      if (attribute.prefix) {
+        if (!scope.has(attribute.prefix)) return undefined;
+        utilize(attribute.prefix);
+      }
+    }
+    declarations.sort((a, b) => compare(a[0], b[0]));
+    attributes.sort((a, b) => {
+      const nsA = a.prefix ? scope.get(a.prefix)! : '';
+      const nsB = b.prefix ? scope.get(b.prefix)! : '';
+      return compare(nsA, nsB) || compare(a.local, b.local);
+    });
+    let tag = `<${name}`;
+    for (const [p, uri] of declarations)
+      tag += p ? ` xmlns:${p}="${escapeAttribute(uri)}"` : ` xmlns="${escapeAttribute(uri)}"`;
+    for (const attribute of attributes) tag += ` ${attribute.qname}="${escapeAttribute(attribute.value)}"`;
+    out.push(`${tag}>`);
+    if (selfClosing) {
+      out.push(`</${name}>`);
+      if (!parent) rootClosed = true;
+    } else {
+      stack.push({ name, scope, rendered });
+    }
+  }
+  if (stack.length > 0 || !rootClosed) return undefined;
+  return out.join('');
+}

@@ -1,0 +1,85 @@
+import { DOMParser } from '@xmldom/xmldom';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { SignedXml } from 'xml-crypto';
+import {
+  ensureSelfSignedCertificate,
+  FolderCertificateStore,
+} from '../shared/adapters/folder-certificate-store';
+import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
+import { sampleInvoice } from '../shared/model/sample-invoice';
+import { signEnveloped, type XmlSigningKey } from '../shared/signing/xmldsig';
+import { tempDir } from './support/temp';
+
+let key: XmlSigningKey;
+let certificatePem: string;
+
+beforeAll(async () => {
+  const dir = tempDir();
+  await ensureSelfSignedCertificate(dir, 'sig');
+  const credential = await new FolderCertificateStore(dir).get('sig');
+  key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+  certificatePem = readFileSync(join(dir, 'sig.crt.pem'), 'utf8');
+});
+
+/** Verifies with xml-crypto, the reference implementation here. */
+function verifies(xml: string): boolean {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const signatures = doc.getElementsByTagNameNS('http://www.w3.org/2000/09/xmldsig#', 'Signature');
+  expect(signatures.length).toBe(1);
+  const verifier = new SignedXml({ publicCert: certificatePem });
+  verifier.loadSignature(signatures[0] as never);
+  try {
+    return verifier.checkSignature(xml);
+  } catch {
+    return false; // xml-crypto throws for a wrong signature value, returns false for a wrong digest
+  }
+}
+
+function digestOf(xml: string): string {
+  return /<ds:DigestValue>([^<]+)<\/ds:DigestValue>/.exec(xml)![1]!;
+}
+
+describe('enveloped XMLDSig', () => {
+  it.each(['ubl-extensions', 'root-end'] as const)(
+    'signs our own UBL on the fast path, verifiable by xml-crypto (%s)',
+    (placement) => {
+      const signed = signEnveloped(renderPeppolUbl(sampleInvoice(20)), key, placement);
+      expect(signed.path).toBe('direct');
+      expect(verifies(signed.xml)).toBe(true);
+    },
+  );
+
+  it('gives the same digest on the fast and the general path', () => {
+    const xml = renderPeppolUbl(sampleInvoice(5));
+    const fast = signEnveloped(xml, key, 'ubl-extensions');
+    // A comment takes the document off the fast path; exclusive c14n without comments ignores it.
+    const general = signEnveloped(xml.replace('<cbc:ID>', '<!-- note --><cbc:ID>'), key, 'ubl-extensions');
+    expect(general.path).toBe('general');
+    expect(verifies(general.xml)).toBe(true);
+    expect(digestOf(fast.xml)).toBe(digestOf(general.xml));
+  });
+
+  it('fails verification when one byte of the signed invoice changes', () => {
+    const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(3)), key, 'ubl-extensions');
+    expect(verifies(xml)).toBe(true);
+    expect(
+      verifies(
+        xml.replace(
+          '<cbc:PayableAmount currencyID="EUR">197.41',
+          '<cbc:PayableAmount currencyID="EUR">197.42',
+        ),
+      ),
+    ).toBe(false);
+    expect(verifies(xml.replace('Muster Software GmbH', 'Muster Software GmbX'))).toBe(false);
+  });
+
+  it('fails verification when the signature value is altered', () => {
+    const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(1)), key, 'root-end');
+    const tampered = xml.replace(
+      /<ds:SignatureValue>(.)/,
+      (_m, c: string) => `<ds:SignatureValue>${c === 'A' ? 'B' : 'A'}`,
+    );
+    expect(verifies(tampered)).toBe(false);
+  });
+});
