@@ -129,10 +129,8 @@ class UblWriter {
     this.delivery();
     this.paymentMeans();
     w.group('cac:PaymentTerms', inv.paymentTerms, () => w.leaf('cbc:Note', inv.paymentTerms));
-    (inv.allowances ?? []).forEach((a, i) =>
-      this.documentAllowanceCharge(a, false, this.totals.allowances[i]!),
-    );
-    (inv.charges ?? []).forEach((c, i) => this.documentAllowanceCharge(c, true, this.totals.charges[i]!));
+    (inv.allowances ?? []).forEach((a, i) => this.allowanceCharge(a, false, this.totals.allowances[i]!));
+    (inv.charges ?? []).forEach((c, i) => this.allowanceCharge(c, true, this.totals.charges[i]!));
     this.taxTotals();
     this.monetaryTotal();
     inv.lines.forEach((line, i) => this.line(line, i));
@@ -350,7 +348,12 @@ class UblWriter {
     w.close(name);
   }
 
-  private documentAllowanceCharge(entry: AllowanceCharge, charge: boolean, amount: bigint): void {
+  /** A document level (with its VAT category) or line level allowance or charge. */
+  private allowanceCharge(
+    entry: AllowanceCharge | LineAllowanceCharge,
+    charge: boolean,
+    amount: Amountish | undefined,
+  ): void {
     const { w } = this;
     w.open('cac:AllowanceCharge');
     w.leaf('cbc:ChargeIndicator', charge ? 'true' : 'false');
@@ -362,22 +365,7 @@ class UblWriter {
     );
     this.amount('cbc:Amount', amount);
     this.amount('cbc:BaseAmount', entry.baseAmount);
-    this.taxCategory('cac:TaxCategory', entry.vatCategory, entry.vatRate);
-    w.close('cac:AllowanceCharge');
-  }
-
-  private lineAllowanceCharge(entry: LineAllowanceCharge, charge: boolean): void {
-    const { w } = this;
-    w.open('cac:AllowanceCharge');
-    w.leaf('cbc:ChargeIndicator', charge ? 'true' : 'false');
-    w.leaf('cbc:AllowanceChargeReasonCode', entry.reasonCode);
-    w.leaf('cbc:AllowanceChargeReason', entry.reason);
-    w.leaf(
-      'cbc:MultiplierFactorNumeric',
-      entry.percentage === undefined ? undefined : format(dec(entry.percentage)),
-    );
-    this.amount('cbc:Amount', entry.amount);
-    this.amount('cbc:BaseAmount', entry.baseAmount);
+    if ('vatCategory' in entry) this.taxCategory('cac:TaxCategory', entry.vatCategory, entry.vatRate);
     w.close('cac:AllowanceCharge');
   }
 
@@ -440,8 +428,8 @@ class UblWriter {
       this.id('cbc:ID', line.object);
       w.leaf('cbc:DocumentTypeCode', '130');
     });
-    for (const a of line.allowances ?? []) this.lineAllowanceCharge(a, false);
-    for (const c of line.charges ?? []) this.lineAllowanceCharge(c, true);
+    for (const a of line.allowances ?? []) this.allowanceCharge(a, false, a.amount);
+    for (const c of line.charges ?? []) this.allowanceCharge(c, true, c.amount);
     const item = line.item;
     w.open('cac:Item');
     w.leaf('cbc:Description', item.description);
