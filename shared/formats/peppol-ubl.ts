@@ -129,8 +129,8 @@ class UblWriter {
     this.delivery();
     this.paymentMeans();
     w.group('cac:PaymentTerms', inv.paymentTerms, () => w.leaf('cbc:Note', inv.paymentTerms));
-    (inv.allowances ?? []).forEach((a, i) => this.allowanceCharge(a, false, this.totals.allowances[i]!));
-    (inv.charges ?? []).forEach((c, i) => this.allowanceCharge(c, true, this.totals.charges[i]!));
+    (inv.allowances ?? []).forEach((a, i) => this.allowanceCharge(a, false, this.totals.allowances[i]));
+    (inv.charges ?? []).forEach((c, i) => this.allowanceCharge(c, true, this.totals.charges[i]));
     this.taxTotals();
     this.monetaryTotal();
     inv.lines.forEach((line, i) => this.line(line, i));
