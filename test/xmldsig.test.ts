@@ -1,5 +1,7 @@
 import { DOMParser } from '@xmldom/xmldom';
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import forge from 'node-forge';
 import { join } from 'node:path';
 import { SignedXml } from 'xml-crypto';
 import {
@@ -81,5 +83,52 @@ describe('enveloped XMLDSig', () => {
       (_m, c: string) => `<ds:SignatureValue>${c === 'A' ? 'B' : 'A'}`,
     );
     expect(verifies(tampered)).toBe(false);
+  });
+});
+
+describe('einvoice sign', () => {
+  const cli = join(__dirname, '..', 'bin', 'einvoice.js');
+
+  it('signs a file with a PEM (key and certificate) and with a PKCS#12 certificate', () => {
+    const dir = tempDir();
+    const input = join(dir, 'invoice.xml');
+    writeFileSync(input, renderPeppolUbl(sampleInvoice(2)));
+    const keyPem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    writeFileSync(join(dir, 'both.pem'), keyPem + certificatePem);
+    execFileSync(process.execPath, [
+      cli,
+      'sign',
+      input,
+      '--cert',
+      join(dir, 'both.pem'),
+      '-o',
+      join(dir, 'signed.xml'),
+    ]);
+    expect(verifies(readFileSync(join(dir, 'signed.xml'), 'utf8'))).toBe(true);
+
+    const p12 = forge.pkcs12.toPkcs12Asn1(
+      forge.pki.privateKeyFromPem(keyPem),
+      [forge.pki.certificateFromPem(certificatePem)],
+      'pw',
+      {
+        algorithm: '3des',
+      },
+    );
+    writeFileSync(join(dir, 'cert.p12'), Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'));
+    const stdout = execFileSync(
+      process.execPath,
+      [cli, 'sign', input, '--cert', join(dir, 'cert.p12'), '--password', 'pw', '--placement', 'root-end'],
+      {
+        encoding: 'utf8',
+      },
+    );
+    expect(verifies(stdout)).toBe(true);
+    expect(() =>
+      execFileSync(
+        process.execPath,
+        [cli, 'sign', input, '--cert', join(dir, 'cert.p12'), '--password', 'wrong'],
+        { stdio: 'pipe' },
+      ),
+    ).toThrow();
   });
 });

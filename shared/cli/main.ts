@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isObject } from '../util/json';
@@ -6,6 +6,8 @@ import { validateInvoice } from '../model/validate-invoice';
 import { runBench } from '../bench/bench';
 import { createRegistries } from '../composition';
 import { serve as runServe } from '../runtime/serve';
+import { fromPem, fromPkcs12 } from '../signing/credentials';
+import { signEnveloped, type SignaturePlacement } from '../signing/xmldsig';
 import { clientOptions, ProgressBar, request } from './client';
 
 const USAGE = `einvoice <command>
@@ -18,6 +20,8 @@ Commands:
   resubmit ID                              start a failed/rejected/cancelled document again
   validate FILE... [--mode fill|check] [--json]
                                            check canonical invoices: schema, EN 16931 rules, totals
+  sign FILE --cert FILE [--password P] [--placement ubl-extensions|root-end] [-o OUT]
+                                           enveloped XMLDSig (certificate: PEM with key, or PKCS#12)
   formats                                  list output formats
   bench [--json] [--quick]                 throughput, as ratios to raw RSA-2048 signing
 `;
@@ -110,6 +114,30 @@ function validate(files: string[], flags: Flags): number {
   return failed === 0 ? 0 : 1;
 }
 
+/** `einvoice sign`: signs an XML file with a certificate file (PEM with its key, or PKCS#12). */
+function signFile(files: string[], flags: Flags): number {
+  const [file] = files;
+  if (!file || typeof flags.cert !== 'string') throw new Error('sign needs FILE and --cert FILE');
+  const certificate = readFileSync(flags.cert);
+  const password = typeof flags.password === 'string' ? flags.password : '';
+  const credential = /\.(p12|pfx)$/i.test(flags.cert)
+    ? fromPkcs12(flags.cert, certificate.toString('base64'), password)
+    : fromPem(flags.cert, certificate.toString('utf8'));
+  const placement = (
+    typeof flags.placement === 'string' ? flags.placement : 'ubl-extensions'
+  ) as SignaturePlacement;
+  if (placement !== 'ubl-extensions' && placement !== 'root-end')
+    throw new Error('--placement is ubl-extensions or root-end');
+  const signed = signEnveloped(
+    readFileSync(file, 'utf8'),
+    { privateKey: credential.privateKey, certificate: credential.certificates[0]! },
+    placement,
+  );
+  if (typeof flags.output === 'string') writeFileSync(flags.output, signed.xml);
+  else process.stdout.write(signed.xml);
+  return 0;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   let parsed;
@@ -128,6 +156,10 @@ export async function main(argv: string[]): Promise<number> {
         json: { type: 'boolean' },
         quick: { type: 'boolean' },
         mode: { type: 'string' },
+        cert: { type: 'string' },
+        password: { type: 'string' },
+        placement: { type: 'string' },
+        output: { type: 'string', short: 'o' },
       },
     });
   } catch (error) {
@@ -153,6 +185,8 @@ export async function main(argv: string[]): Promise<number> {
         );
       case 'validate':
         return validate(positionals, flags);
+      case 'sign':
+        return signFile(positionals, flags);
       case 'formats': {
         const { formats } = createRegistries(
           { outboxDir: '.' },
