@@ -8,6 +8,7 @@ import { signXmlAction } from './actions/sign-xml';
 import { submitHttpAction } from './actions/submit-http';
 import { transformAction } from './actions/transform';
 import { validateAction } from './actions/validate';
+import { verifyXmlAction } from './actions/verify-xml';
 import { BlobObjectStore } from './adapters/blob-object-store';
 import { FileObjectStore } from './adapters/file-object-store';
 import { FolderCertificateStore } from './adapters/folder-certificate-store';
@@ -117,6 +118,7 @@ export function createRegistries(settings: Pick<Settings, 'outboxDir'>, certific
     .register(validateAction)
     .register(transformAction(formats))
     .register(signXmlAction(certificates))
+    .register(verifyXmlAction)
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction)
     .register(handleResponseAction);

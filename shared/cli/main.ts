@@ -7,7 +7,9 @@ import { runBench } from '../bench/bench';
 import { createRegistries } from '../composition';
 import { serve as runServe } from '../runtime/serve';
 import { fromPem, fromPkcs12 } from '../signing/credentials';
+import { verifyXmlSignature } from '../signing/verify';
 import { signEnveloped, type SignaturePlacement } from '../signing/xmldsig';
+import { X509Certificate } from 'node:crypto';
 import { clientOptions, ProgressBar, request } from './client';
 
 const USAGE = `einvoice <command>
@@ -22,6 +24,8 @@ Commands:
                                            check canonical invoices: schema, EN 16931 rules, totals
   sign FILE --cert FILE [--password P] [--placement ubl-extensions|root-end] [-o OUT]
                                            enveloped XMLDSig (certificate: PEM with key, or PKCS#12)
+  verify FILE... [--cert FILE] [--trust FILE] [--allow-sha1] [--json]
+                                           check XMLDSig signatures (wrapping-resistant); exit 1 if any fails
   formats                                  list output formats
   bench [--json] [--quick]                 throughput, as ratios to raw RSA-2048 signing
 `;
@@ -138,6 +142,37 @@ function signFile(files: string[], flags: Flags): number {
   return 0;
 }
 
+/** `einvoice verify`: checks the XMLDSig signature of each file; exit 1 when any does not verify. */
+function verifyFiles(files: string[], flags: Flags): number {
+  if (files.length === 0) throw new Error('verify needs at least one FILE');
+  const trusted =
+    typeof flags.trust === 'string'
+      ? (
+          readFileSync(flags.trust, 'utf8').match(
+            /-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g,
+          ) ?? []
+        ).map((pem) => new X509Certificate(pem))
+      : undefined;
+  const results = files.map((file) => ({
+    file,
+    ...verifyXmlSignature(readFileSync(file, 'utf8'), {
+      ...(typeof flags.cert === 'string' ? { certificate: readFileSync(flags.cert, 'utf8') } : {}),
+      ...(trusted ? { trusted } : {}),
+      allowSha1: flags['allow-sha1'] === true,
+    }),
+  }));
+  if (flags.json === true) print(results);
+  else {
+    for (const r of results) {
+      process.stdout.write(
+        `${r.valid ? 'valid  ' : 'INVALID'} ${r.file}${r.certificate ? `  (${r.certificate.subject.replace(/\n/g, ', ')})` : ''}\n`,
+      );
+      for (const p of r.problems) process.stdout.write(`  ${p.code ?? ''} ${p.path ?? ''}: ${p.message}\n`);
+    }
+  }
+  return results.every((r) => r.valid) ? 0 : 1;
+}
+
 export async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   let parsed;
@@ -160,6 +195,8 @@ export async function main(argv: string[]): Promise<number> {
         password: { type: 'string' },
         placement: { type: 'string' },
         output: { type: 'string', short: 'o' },
+        trust: { type: 'string' },
+        'allow-sha1': { type: 'boolean' },
       },
     });
   } catch (error) {
@@ -187,6 +224,8 @@ export async function main(argv: string[]): Promise<number> {
         return validate(positionals, flags);
       case 'sign':
         return signFile(positionals, flags);
+      case 'verify':
+        return verifyFiles(positionals, flags);
       case 'formats': {
         const { formats } = createRegistries(
           { outboxDir: '.' },

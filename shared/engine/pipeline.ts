@@ -583,7 +583,7 @@ function describeResult(result: ActionResult): string | undefined {
   const parts: string[] = [];
   if (result.message) parts.push(result.message);
   for (const detail of (result.details ?? []).slice(0, 20)) {
-    parts.push(`${detail.path ?? ''}: ${detail.message}`);
+    parts.push(`${detail.code ? `[${detail.code}] ` : ''}${detail.path ?? ''}: ${detail.message}`);
   }
   if ((result.details?.length ?? 0) > 20) parts.push(`… ${result.details!.length - 20} more`);
   return parts.length > 0 ? parts.join('; ') : undefined;
