@@ -190,7 +190,7 @@ describe('verify-xml in a flow, and einvoice verify', () => {
     expect(rejected.status).toBe('rejected');
     expect(rejected.history.find((e) => e.action === 'verify-xml')).toMatchObject({
       code: 'signature.invalid',
-      message: expect.stringContaining('verify.digest-mismatch') as unknown as string,
+      message: expect.stringContaining('verify.digest-mismatch'),
     });
   });
 
