@@ -4,6 +4,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { join } from 'node:path';
 import { deliverFolderAction } from './actions/deliver-folder';
 import { handleResponseAction } from './actions/handle-response';
+import { signJwsAction } from './actions/sign-jws';
 import { signXmlAction } from './actions/sign-xml';
 import { submitHttpAction } from './actions/submit-http';
 import { transformAction } from './actions/transform';
@@ -119,6 +120,7 @@ export function createRegistries(settings: Pick<Settings, 'outboxDir'>, certific
     .register(transformAction(formats))
     .register(signXmlAction(certificates))
     .register(verifyXmlAction)
+    .register(signJwsAction(certificates))
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction)
     .register(handleResponseAction);
