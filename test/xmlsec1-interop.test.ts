@@ -89,3 +89,33 @@ describeInterop('signatures verify with xmlsec1', () => {
     expect(await xmlsecVerifies(signed.xml, 'other-key.xml')).toBe(false);
   });
 });
+
+describeInterop('XAdES-BES verifies with xmlsec1', () => {
+  it('both references (document and signed properties) verify; a changed signing time does not', async () => {
+    const dir = tempDir();
+    await ensureSelfSignedCertificate(dir, 'xades');
+    const credential = await new FolderCertificateStore(dir).get('xades');
+    const key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+    const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(5)), key, 'ubl-extensions', {
+      profile: 'xades-bes',
+    });
+    const verify = async (content: string, name: string) => {
+      writeFileSync(join(dir, name), content);
+      const args = [
+        '--verify',
+        '--pubkey-cert-pem',
+        join(dir, 'xades.crt.pem'),
+        '--id-attr:Id',
+        'http://uri.etsi.org/01903/v1.3.2#:SignedProperties',
+        join(dir, name),
+      ];
+      return run('xmlsec1', args).then(
+        (r) => r.stderr,
+        () => undefined,
+      );
+    };
+    expect(await verify(xml, 'xades.xml')).toContain('SignedInfo References (ok/all): 2/2');
+    const changedTime = xml.replace(/<xades:SigningTime>\d{4}/, '<xades:SigningTime>1999');
+    expect(await verify(changedTime, 'xades-tampered.xml')).toBeUndefined();
+  });
+});

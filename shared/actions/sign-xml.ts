@@ -1,8 +1,8 @@
 import type { Action } from '../engine/action';
 import type { CertificateStore } from '../ports/certificate-store';
-import { signEnveloped, type SignaturePlacement } from '../signing/xmldsig';
+import { signEnveloped, type SignaturePlacement, type SignatureProfile } from '../signing/xmldsig';
 
-/** `sign-xml`: enveloped XMLDSig with a certificate from the certificate store. */
+/** `sign-xml`: enveloped XMLDSig or XAdES-BES with a certificate from the certificate store. */
 export function signXmlAction(certificates: CertificateStore): Action {
   return {
     name: 'sign-xml',
@@ -18,6 +18,7 @@ export function signXmlAction(certificates: CertificateStore): Action {
         output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
         algorithm: { enum: ['rsa-sha256'] },
         placement: { enum: ['ubl-extensions', 'root-end'] },
+        profile: { enum: ['xmldsig', 'xades-bes'] },
       },
     },
     async run(context) {
@@ -30,6 +31,7 @@ export function signXmlAction(certificates: CertificateStore): Action {
         xml,
         { privateKey: credential.privateKey, certificate: credential.certificates[0]! },
         placement,
+        { profile: (context.params.profile as SignatureProfile | undefined) ?? 'xmldsig' },
       );
       await context.writeArtifact(output, signed.xml, 'application/xml');
       return { outcome: 'accepted' };

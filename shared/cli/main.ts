@@ -8,6 +8,7 @@ import { createRegistries } from '../composition';
 import { serve as runServe } from '../runtime/serve';
 import { fromPem, fromPkcs12 } from '../signing/credentials';
 import { verifyXmlSignature } from '../signing/verify';
+import { signJws } from '../signing/jws';
 import { signEnveloped, type SignaturePlacement } from '../signing/xmldsig';
 import { X509Certificate } from 'node:crypto';
 import { clientOptions, ProgressBar, request } from './client';
@@ -22,8 +23,8 @@ Commands:
   resubmit ID                              start a failed/rejected/cancelled document again
   validate FILE... [--mode fill|check] [--json]
                                            check canonical invoices: schema, EN 16931 rules, totals
-  sign FILE --cert FILE [--password P] [--placement ubl-extensions|root-end] [-o OUT]
-                                           enveloped XMLDSig (certificate: PEM with key, or PKCS#12)
+  sign FILE --cert FILE [--password P] [--profile xmldsig|xades-bes|jws] [--placement P] [-o OUT]
+                                           sign: XMLDSig, XAdES-BES (XML) or JWS (JSON); PEM or PKCS#12
   verify FILE... [--cert FILE] [--trust FILE] [--allow-sha1] [--json]
                                            check XMLDSig signatures (wrapping-resistant); exit 1 if any fails
   formats                                  list output formats
@@ -118,7 +119,7 @@ function validate(files: string[], flags: Flags): number {
   return failed === 0 ? 0 : 1;
 }
 
-/** `einvoice sign`: signs an XML file with a certificate file (PEM with its key, or PKCS#12). */
+/** `einvoice sign`: XMLDSig, XAdES-BES or JWS with a certificate file (PEM with its key, or PKCS#12). */
 function signFile(files: string[], flags: Flags): number {
   const [file] = files;
   if (!file || typeof flags.cert !== 'string') throw new Error('sign needs FILE and --cert FILE');
@@ -127,18 +128,29 @@ function signFile(files: string[], flags: Flags): number {
   const credential = /\.(p12|pfx)$/i.test(flags.cert)
     ? fromPkcs12(flags.cert, certificate.toString('base64'), password)
     : fromPem(flags.cert, certificate.toString('utf8'));
-  const placement = (
-    typeof flags.placement === 'string' ? flags.placement : 'ubl-extensions'
-  ) as SignaturePlacement;
-  if (placement !== 'ubl-extensions' && placement !== 'root-end')
-    throw new Error('--placement is ubl-extensions or root-end');
-  const signed = signEnveloped(
-    readFileSync(file, 'utf8'),
-    { privateKey: credential.privateKey, certificate: credential.certificates[0]! },
-    placement,
-  );
-  if (typeof flags.output === 'string') writeFileSync(flags.output, signed.xml);
-  else process.stdout.write(signed.xml);
+  const profile = typeof flags.profile === 'string' ? flags.profile : 'xmldsig';
+  if (!['xmldsig', 'xades-bes', 'jws'].includes(profile))
+    throw new Error('--profile is xmldsig, xades-bes or jws');
+  let signed: string;
+  if (profile === 'jws') {
+    signed = signJws(readFileSync(file), credential, {
+      serialization: flags.json === true ? 'json' : 'compact',
+    });
+  } else {
+    const placement = (
+      typeof flags.placement === 'string' ? flags.placement : 'ubl-extensions'
+    ) as SignaturePlacement;
+    if (placement !== 'ubl-extensions' && placement !== 'root-end')
+      throw new Error('--placement is ubl-extensions or root-end');
+    signed = signEnveloped(
+      readFileSync(file, 'utf8'),
+      { privateKey: credential.privateKey, certificate: credential.certificates[0]! },
+      placement,
+      { profile: profile as 'xmldsig' | 'xades-bes' },
+    ).xml;
+  }
+  if (typeof flags.output === 'string') writeFileSync(flags.output, signed);
+  else process.stdout.write(signed);
   return 0;
 }
 
@@ -194,6 +206,7 @@ export async function main(argv: string[]): Promise<number> {
         cert: { type: 'string' },
         password: { type: 'string' },
         placement: { type: 'string' },
+        profile: { type: 'string' },
         output: { type: 'string', short: 'o' },
         trust: { type: 'string' },
         'allow-sha1': { type: 'boolean' },

@@ -4,6 +4,8 @@ import { SignedXml } from 'xml-crypto';
 import type { ProblemDetail } from '../errors';
 import { XMLDSIG_NS } from './xmldsig';
 
+const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
+
 const ALGORITHMS = {
   signature: new Set([
     'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
@@ -60,6 +62,17 @@ type XmlElement = {
   parentNode: unknown;
   attributes?: ArrayLike<{ localName?: string; name: string; value: string }>;
 };
+
+function isInside(element: XmlElement, ancestor: XmlElement): boolean {
+  for (
+    let node = element.parentNode as XmlElement | null;
+    node;
+    node = node.parentNode as XmlElement | null
+  ) {
+    if (node === ancestor) return true;
+  }
+  return false;
+}
 
 /** The element's Id: an attribute named Id, ID or id, in no namespace or any (wsu:Id, for instance). */
 function idOf(element: XmlElement): string | null {
@@ -170,6 +183,17 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
       });
       return;
     }
+    if (reference.getAttribute('Type') === SIGNED_PROPERTIES_TYPE) {
+      // XAdES: the signed properties are part of this signature, never of the document.
+      if (!isInside(targets[0]!, signature)) {
+        problems.push({
+          code: 'verify.reference',
+          path,
+          message: `Signed properties ${uri} are not inside the signature`,
+        });
+      }
+      return;
+    }
     if (options.requireWholeDocument !== false && targets[0] !== root) {
       problems.push({
         code: 'verify.reference-not-document',
@@ -184,7 +208,8 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
       path: 'SignedInfo',
       message: 'The signature has no reference',
     });
-  if (options.requireWholeDocument !== false && references.length !== 1) {
+  const documentReferences = references.filter((r) => r.getAttribute('Type') !== SIGNED_PROPERTIES_TYPE);
+  if (options.requireWholeDocument !== false && documentReferences.length !== 1) {
     problems.push({
       code: 'verify.reference',
       path: 'SignedInfo',
