@@ -7,12 +7,15 @@
  */
 
 const NAME = '[A-Za-z_][\\w.-]*(?::[A-Za-z_][\\w.-]*)?';
-const TAG = new RegExp(`<(/?)(${NAME})((?:\\s+${NAME}\\s*=\\s*(?:"[^"<]*"|'[^'<]*'))*)\\s*(/?)>`, 'y');
+// A tag; its attributes are matched, completely, separately. A '>' inside an attribute value ends the tag
+// early, its attributes then do not match completely, and the general path takes over.
+const TAG = /<(\/?)([A-Za-z_][\w.:-]*)([^>]*?)(\/?)>/y;
 const ATTRIBUTE = new RegExp(`(${NAME})\\s*=\\s*(?:"([^"<]*)"|'([^'<]*)')`, 'g');
 const ENTITY = /&(?:#x([0-9A-Fa-f]+)|#([0-9]+)|(amp|lt|gt|quot|apos));/g;
 const NAMED: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
 
 function decode(text: string): string | undefined {
+  if (!text.includes('&')) return text;
   if (/&(?!(?:#x[0-9A-Fa-f]+|#[0-9]+|amp|lt|gt|quot|apos);)/.test(text)) return undefined; // other entities
   return text.replace(
     ENTITY,
@@ -22,12 +25,14 @@ function decode(text: string): string | undefined {
 }
 
 function escapeText(text: string): string {
+  if (!/[&<>\r]/.test(text)) return text;
   return text.replace(/[&<>\r]/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;',
   );
 }
 
 function escapeAttribute(value: string): string {
+  if (!/[&<"\t\n\r]/.test(value)) return value;
   return value.replace(/[&<"\t\n\r]/g, (c) =>
     c === '&'
       ? '&amp;'
@@ -43,12 +48,27 @@ function escapeAttribute(value: string): string {
   );
 }
 
+/** Namespace bindings as a chain shared with the ancestors: an element adds links, never copies. */
+interface Binding {
+  prefix: string;
+  uri: string;
+  next: Binding | undefined;
+}
+
+function lookup(chain: Binding | undefined, prefix: string): string | undefined {
+  for (let binding = chain; binding; binding = binding.next)
+    if (binding.prefix === prefix) return binding.uri;
+  return undefined;
+}
+
+const ROOT_SCOPE: Binding = { prefix: 'xml', uri: 'http://www.w3.org/XML/1998/namespace', next: undefined };
+
 interface Frame {
   name: string;
   /** Prefix → namespace URI in scope ('' is the default namespace). */
-  scope: Map<string, string>;
+  scope: Binding;
   /** Prefix → URI as rendered by this element or its output ancestors. */
-  rendered: Map<string, string>;
+  rendered: Binding | undefined;
 }
 
 function compare(a: string, b: string): number {
@@ -94,17 +114,18 @@ export function exclusiveCanonicalize(xml: string): string | undefined {
     }
     if (rootClosed) return undefined; // a second root element
     const parent = stack[stack.length - 1];
-    const scope = new Map(parent?.scope ?? [['xml', 'http://www.w3.org/XML/1998/namespace']]);
+    let scope = parent?.scope ?? ROOT_SCOPE;
+    if (attributeText && attributeText.replace(ATTRIBUTE, '').trim() !== '') return undefined; // not only attributes
     const attributes: Array<{ prefix: string; local: string; qname: string; value: string }> = [];
-    for (const attribute of attributeText.matchAll(ATTRIBUTE)) {
+    for (const attribute of attributeText ? attributeText.matchAll(ATTRIBUTE) : []) {
       const qname = attribute[1]!;
       const raw = attribute[2] ?? attribute[3] ?? '';
       // Attribute-value normalization: literal whitespace becomes a space; references keep their character.
       const value = decode(raw.replace(/[\t\n]/g, ' '));
       if (value === undefined) return undefined;
-      if (qname === 'xmlns') scope.set('', value);
-      else if (qname.startsWith('xmlns:')) scope.set(qname.slice(6), value);
-      else {
+      if (qname === 'xmlns' || qname.startsWith('xmlns:')) {
+        scope = { prefix: qname === 'xmlns' ? '' : qname.slice(6), uri: value, next: scope };
+      } else {
         const colon = qname.indexOf(':');
         attributes.push({
           prefix: colon === -1 ? '' : qname.slice(0, colon),
@@ -116,32 +137,31 @@ export function exclusiveCanonicalize(xml: string): string | undefined {
     }
     const colon = name.indexOf(':');
     const prefix = colon === -1 ? '' : name.slice(0, colon);
-    if (prefix && !scope.has(prefix)) return undefined; // undeclared prefix
-    const rendered = new Map(parent?.rendered ?? []);
-    const declarations: Array<[string, string]> = [];
-    const utilize = (p: string) => {
-      const uri = scope.get(p) ?? '';
-      if (p === '' && uri === '' && !rendered.has('')) return; // no default namespace anywhere
-      if (rendered.get(p) === uri) return;
-      rendered.set(p, uri);
-      declarations.push([p, uri]);
-    };
-    utilize(prefix);
-    for (const attribute of attributes) {
-      if (attribute.prefix === 'xml') continue;
-      if (attribute.prefix) {
-        if (!scope.has(attribute.prefix)) return undefined;
-        utilize(attribute.prefix);
-      }
+    if (prefix && lookup(scope, prefix) === undefined) return undefined; // undeclared prefix
+    let rendered = parent?.rendered;
+    let declarations: Array<[string, string]> | undefined;
+    // Visibly utilized prefixes: the element's own, then its attributes' (exc-c14n renders only those).
+    for (let k = -1; k < attributes.length; k++) {
+      const p = k === -1 ? prefix : attributes[k]!.prefix;
+      if (k >= 0 && (p === '' || p === 'xml')) continue;
+      const uri = lookup(scope, p);
+      if (k >= 0 && uri === undefined) return undefined; // undeclared attribute prefix
+      const shown = lookup(rendered, p);
+      if (p === '' && (uri ?? '') === '' && shown === undefined) continue; // no default namespace anywhere
+      if (shown === (uri ?? '')) continue;
+      rendered = { prefix: p, uri: uri ?? '', next: rendered };
+      (declarations ??= []).push([p, uri ?? '']);
     }
-    declarations.sort((a, b) => compare(a[0], b[0]));
-    attributes.sort((a, b) => {
-      const nsA = a.prefix ? scope.get(a.prefix)! : '';
-      const nsB = b.prefix ? scope.get(b.prefix)! : '';
-      return compare(nsA, nsB) || compare(a.local, b.local);
-    });
+    if (declarations && declarations.length > 1) declarations.sort((a, b) => compare(a[0], b[0]));
+    if (attributes.length > 1) {
+      attributes.sort((a, b) => {
+        const nsA = a.prefix ? lookup(scope, a.prefix)! : '';
+        const nsB = b.prefix ? lookup(scope, b.prefix)! : '';
+        return compare(nsA, nsB) || compare(a.local, b.local);
+      });
+    }
     let tag = `<${name}`;
-    for (const [p, uri] of declarations)
+    for (const [p, uri] of declarations ?? [])
       tag += p ? ` xmlns:${p}="${escapeAttribute(uri)}"` : ` xmlns="${escapeAttribute(uri)}"`;
     for (const attribute of attributes) tag += ` ${attribute.qname}="${escapeAttribute(attribute.value)}"`;
     out.push(`${tag}>`);
