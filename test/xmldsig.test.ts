@@ -1,6 +1,6 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { execFileSync } from 'node:child_process';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import forge from 'node-forge';
 import { join } from 'node:path';
 import { SignedXml } from 'xml-crypto';
@@ -11,6 +11,7 @@ import {
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { signEnveloped, type XmlSigningKey } from '../shared/signing/xmldsig';
+import { createHarness } from './support/harness';
 import { tempDir } from './support/temp';
 
 let key: XmlSigningKey;
@@ -130,5 +131,34 @@ describe('einvoice sign', () => {
         { stdio: 'pipe' },
       ),
     ).toThrow();
+  });
+});
+
+describe('signing certificate lifetime', () => {
+  it('warns on the record within 30 days of expiry, and fails the step with an expired certificate', async () => {
+    // The harness made a two-year certificate under this name; replace it before its first use.
+    const replace = async (dir: string, name: string, days: number) => {
+      rmSync(join(dir, `${name}.key.pem`));
+      rmSync(join(dir, `${name}.crt.pem`));
+      await ensureSelfSignedCertificate(dir, name, name, days);
+    };
+    const soon = await createHarness({ EINVOICE_SIGNING_CERT: 'short-lived' });
+    await replace(soon.settings.keyDir, 'short-lived', 10);
+    const warned = await soon.settle((await soon.submit(sampleInvoice(1))).id);
+    expect(warned.status).toBe('completed');
+    expect(warned.history.find((e) => e.action === 'sign-xml')).toMatchObject({
+      outcome: 'accepted',
+      code: 'certificate.expiring',
+      message: expect.stringMatching(/expires on \d{4}-\d{2}-\d{2} \(in (9|10) days\)/) as unknown as string,
+    });
+
+    const late = await createHarness({ EINVOICE_SIGNING_CERT: 'expired' });
+    await replace(late.settings.keyDir, 'expired', -1);
+    const failed = await late.settle((await late.submit(sampleInvoice(1))).id);
+    expect(failed.status).toBe('failed');
+    expect(failed.history.find((e) => e.action === 'sign-xml')).toMatchObject({
+      outcome: 'failed',
+      code: 'certificate.expired',
+    });
   });
 });

@@ -1,5 +1,6 @@
 import type { Action } from '../engine/action';
 import type { CertificateStore } from '../ports/certificate-store';
+import { checkSigningCertificate } from '../signing/credentials';
 import { signJws, type JwsAlgorithm, type JwsSerialization } from '../signing/jws';
 
 /** `sign-jws`: signs a JSON artifact as a JWS (compact or JSON serialization), certificate chain in `x5c`. */
@@ -22,6 +23,7 @@ export function signJwsAction(certificates: CertificateStore): Action {
     },
     async run(context) {
       const credential = await certificates.get(context.params.certificate as string);
+      const notice = checkSigningCertificate(credential);
       const serialization = (context.params.serialization as JwsSerialization | undefined) ?? 'compact';
       const jws = signJws(await context.readArtifact(context.params.input as string), credential, {
         ...(context.params.algorithm ? { algorithm: context.params.algorithm as JwsAlgorithm } : {}),
@@ -35,7 +37,7 @@ export function signJwsAction(certificates: CertificateStore): Action {
         jws,
         serialization === 'json' ? 'application/jose+json' : 'application/jose',
       );
-      return { outcome: 'accepted' };
+      return { outcome: 'accepted', ...notice };
     },
   };
 }

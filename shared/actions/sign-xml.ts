@@ -1,5 +1,6 @@
 import type { Action } from '../engine/action';
 import type { CertificateStore } from '../ports/certificate-store';
+import { checkSigningCertificate } from '../signing/credentials';
 import { signEnveloped, type SignaturePlacement, type SignatureProfile } from '../signing/xmldsig';
 
 /** `sign-xml`: enveloped XMLDSig or XAdES-BES with a certificate from the certificate store. */
@@ -26,6 +27,7 @@ export function signXmlAction(certificates: CertificateStore): Action {
       const output = (context.params.output as string | undefined) ?? 'signed.xml';
       const placement = (context.params.placement as SignaturePlacement | undefined) ?? 'ubl-extensions';
       const credential = await certificates.get(context.params.certificate as string);
+      const notice = checkSigningCertificate(credential);
       const xml = (await context.readArtifact(input)).toString('utf8');
       const signed = signEnveloped(
         xml,
@@ -34,7 +36,7 @@ export function signXmlAction(certificates: CertificateStore): Action {
         { profile: (context.params.profile as SignatureProfile | undefined) ?? 'xmldsig' },
       );
       await context.writeArtifact(output, signed.xml, 'application/xml');
-      return { outcome: 'accepted' };
+      return { outcome: 'accepted', ...notice };
     },
   };
 }

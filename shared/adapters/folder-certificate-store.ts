@@ -67,6 +67,7 @@ export async function ensureSelfSignedCertificate(
   dir: string,
   name: string,
   commonName = 'einvoice local test',
+  validDays = 730,
 ): Promise<boolean> {
   const keyFile = join(dir, `${name}.key.pem`);
   const certFile = join(dir, `${name}.crt.pem`);
@@ -77,8 +78,8 @@ export async function ensureSelfSignedCertificate(
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
   cert.serialNumber = '01' + randomBytes(8).toString('hex');
-  cert.validity.notBefore = new Date(Date.now() - 60_000);
-  cert.validity.notAfter = new Date(Date.now() + 2 * 365 * 24 * 3600 * 1000);
+  cert.validity.notBefore = new Date(Date.now() - Math.max(60_000, -validDays * 2 * 86_400_000));
+  cert.validity.notAfter = new Date(Date.now() + validDays * 86_400_000);
   const subject = [
     { name: 'commonName', value: commonName },
     { name: 'organizationName', value: 'einvoice' },

@@ -2,6 +2,7 @@ import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { verifyXmlSignature } from '../signing/verify';
 import { signEnveloped } from '../signing/xmldsig';
 import { validateInvoice } from '../model/validate-invoice';
 import { ensureSelfSignedCertificate, FolderCertificateStore } from '../adapters/folder-certificate-store';
@@ -105,6 +106,11 @@ export async function runBench(options: { json: boolean; quick: boolean }): Prom
     results.push({
       name: 'sign-xmldsig-100',
       perSec: measure(() => void signEnveloped(xml100, key, 'ubl-extensions'), durationMs),
+    });
+    const signed20 = signEnveloped(xml20, key, 'ubl-extensions').xml;
+    results.push({
+      name: 'verify-xmldsig-20',
+      perSec: measure(() => void verifyXmlSignature(signed20), durationMs),
     });
   } finally {
     await rm(keyDir, { recursive: true, force: true });

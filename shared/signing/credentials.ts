@@ -43,3 +43,31 @@ export function fromPem(name: string, pem: string): SigningCredential {
   const certificates = certs.map((c) => new X509Certificate(c));
   return { name, privateKey, certificates };
 }
+
+const EXPIRY_WARNING_DAYS = 30;
+
+/**
+ * Refuses an expired (or not yet valid) signing certificate, and warns within 30 days of its end: the
+ * warning goes on the document's history and into the log with the step's result.
+ */
+export function checkSigningCertificate(
+  credential: SigningCredential,
+  now: Date = new Date(),
+): { code: string; message: string } | undefined {
+  const certificate = credential.certificates[0]!;
+  const validTo = new Date(certificate.validTo);
+  if (now < new Date(certificate.validFrom) || now > validTo) {
+    throw new EInvoiceError(
+      'certificate.expired',
+      `Signing certificate "${credential.name}" is not valid now (valid ${certificate.validFrom} to ${certificate.validTo})`,
+    );
+  }
+  const days = Math.floor((validTo.getTime() - now.getTime()) / 86_400_000);
+  if (days < EXPIRY_WARNING_DAYS) {
+    return {
+      code: 'certificate.expiring',
+      message: `Signing certificate "${credential.name}" expires on ${validTo.toISOString().slice(0, 10)} (in ${days} days)`,
+    };
+  }
+  return undefined;
+}
