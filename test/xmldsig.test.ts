@@ -149,7 +149,7 @@ describe('signing certificate lifetime', () => {
     expect(warned.history.find((e) => e.action === 'sign-xml')).toMatchObject({
       outcome: 'accepted',
       code: 'certificate.expiring',
-      message: expect.stringMatching(/expires on \d{4}-\d{2}-\d{2} \(in (9|10) days\)/) as unknown as string,
+      message: expect.stringMatching(/expires on \d{4}-\d{2}-\d{2} \(in (9|10) days\)/),
     });
 
     const late = await createHarness({ EINVOICE_SIGNING_CERT: 'expired' });
