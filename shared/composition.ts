@@ -12,7 +12,7 @@ import { validateAction } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
 import { BlobObjectStore } from './adapters/blob-object-store';
 import { FileObjectStore } from './adapters/file-object-store';
-import { FolderCertificateStore } from './adapters/folder-certificate-store';
+import { FolderCertificateStore, keyPasswordFromEnv } from './adapters/folder-certificate-store';
 import { InProcessMessageBus } from './adapters/in-process-bus';
 import { KeyVaultCertificateStore } from './adapters/key-vault-certificate-store';
 import { MemoryObjectStore } from './adapters/memory-object-store';
@@ -106,7 +106,8 @@ function messageBus(settings: Settings, logger: Logger): MessageBus {
 }
 
 function certificateStore(settings: Settings): CertificateStore {
-  if (settings.keys === 'folder') return new FolderCertificateStore(settings.keyDir);
+  if (settings.keys === 'folder')
+    return new FolderCertificateStore(settings.keyDir, keyPasswordFromEnv(settings.env));
   if (!settings.keyVaultUrl)
     throw invalidInput('settings.missing', 'EINVOICE_KEYS=keyvault needs KEY_VAULT_URL');
   return KeyVaultCertificateStore.create(settings.keyVaultUrl, new DefaultAzureCredential());

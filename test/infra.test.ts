@@ -22,6 +22,7 @@ const LOCAL_ONLY = new Set([
   'EINVOICE_BLOB_CONNECTION',
   'ServiceBusConnection',
   'EINVOICE_KEY_DIR',
+  'EINVOICE_KEY_PASSWORD', // PKCS#12 files in the local key folder; Azure reads certificates from Key Vault
   'EINVOICE_LOCAL_API_KEY',
   'EINVOICE_FLOWS_DIR',
   'EINVOICE_HOST',

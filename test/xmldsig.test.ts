@@ -7,6 +7,7 @@ import { SignedXml } from 'xml-crypto';
 import {
   ensureSelfSignedCertificate,
   FolderCertificateStore,
+  keyPasswordFromEnv,
 } from '../shared/adapters/folder-certificate-store';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import { sampleInvoice } from '../shared/model/sample-invoice';
@@ -160,5 +161,30 @@ describe('signing certificate lifetime', () => {
       outcome: 'failed',
       code: 'certificate.expired',
     });
+  });
+});
+
+describe('FolderCertificateStore with PKCS#12', () => {
+  it('opens {name}.p12 with the password from the settings, and says so when the password is wrong', async () => {
+    const dir = tempDir();
+    const keyPem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    const p12 = forge.pkcs12.toPkcs12Asn1(
+      forge.pki.privateKeyFromPem(keyPem),
+      [forge.pki.certificateFromPem(certificatePem)],
+      's3cret',
+      {
+        algorithm: '3des',
+      },
+    );
+    writeFileSync(join(dir, 'company-seal.p12'), Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'));
+    const store = new FolderCertificateStore(
+      dir,
+      keyPasswordFromEnv({ EINVOICE_KEY_PASSWORD_COMPANY_SEAL: 's3cret' }),
+    );
+    const credential = await store.get('company-seal');
+    expect(credential.certificates[0]!.fingerprint256).toBe(key.certificate.fingerprint256);
+    const wrong = new FolderCertificateStore(dir, keyPasswordFromEnv({ EINVOICE_KEY_PASSWORD: 'nope' }));
+    await expect(wrong.get('company-seal')).rejects.toMatchObject({ code: 'certificate.invalid' });
+    await expect(wrong.get('missing')).rejects.toMatchObject({ code: 'certificate.not-found' });
   });
 });

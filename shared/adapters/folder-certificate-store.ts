@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import forge from 'node-forge';
 import { EInvoiceError } from '../errors';
 import type { CertificateStore, SigningCredential } from '../ports/certificate-store';
+import { fromPkcs12 } from '../signing/credentials';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -13,14 +14,28 @@ function splitCertificates(pem: string): X509Certificate[] {
   return blocks.map((block) => new X509Certificate(block));
 }
 
+/** The password of `{name}.p12`: EINVOICE_KEY_PASSWORD_{NAME} (upper case, other characters as _), else EINVOICE_KEY_PASSWORD. */
+export function keyPasswordFromEnv(
+  env: Readonly<Record<string, string | undefined>>,
+): (name: string) => string {
+  return (name) =>
+    env[`EINVOICE_KEY_PASSWORD_${name.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`] ??
+    env.EINVOICE_KEY_PASSWORD ??
+    '';
+}
+
 /**
  * Signing certificates in the embedded runtime's key folder: `{name}.key.pem` (private key, PKCS#8 or
- * PKCS#1) and `{name}.crt.pem` (certificate, then its chain). Parsed once and kept as `KeyObject`s.
+ * PKCS#1) with `{name}.crt.pem` (certificate, then its chain), or `{name}.p12` / `{name}.pfx` (PKCS#12,
+ * password from the settings). Parsed once and kept as `KeyObject`s.
  */
 export class FolderCertificateStore implements CertificateStore {
   private readonly cache = new Map<string, Promise<SigningCredential>>();
 
-  constructor(private readonly dir: string) {}
+  constructor(
+    private readonly dir: string,
+    private readonly password: (name: string) => string = () => '',
+  ) {}
 
   get(name: string): Promise<SigningCredential> {
     let found = this.cache.get(name);
@@ -38,9 +53,21 @@ export class FolderCertificateStore implements CertificateStore {
     const keyFile = join(this.dir, `${name}.key.pem`);
     const certFile = join(this.dir, `${name}.crt.pem`);
     if (!existsSync(keyFile) || !existsSync(certFile)) {
+      const bundle = [`${name}.p12`, `${name}.pfx`].map((f) => join(this.dir, f)).find((f) => existsSync(f));
+      if (bundle) {
+        try {
+          return fromPkcs12(name, (await readFile(bundle)).toString('base64'), this.password(name));
+        } catch (error) {
+          if (error instanceof EInvoiceError) throw error;
+          throw new EInvoiceError(
+            'certificate.invalid',
+            `Cannot open ${name} PKCS#12 bundle (wrong password, or not PKCS#12)`,
+          );
+        }
+      }
       throw new EInvoiceError(
         'certificate.not-found',
-        `Certificate "${name}" is not in the key folder (expected ${name}.key.pem and ${name}.crt.pem)`,
+        `Certificate "${name}" is not in the key folder (expected ${name}.key.pem and ${name}.crt.pem, or ${name}.p12)`,
       );
     }
     const privateKey = createPrivateKey(await readFile(keyFile));
