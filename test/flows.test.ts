@@ -63,6 +63,25 @@ describe('flow checks', () => {
     );
   });
 
+  it('refuses RSA-SHA1 signing unless the flow allows it explicitly', () => {
+    const sha1 = (extra: Record<string, unknown>) =>
+      checkFlow(
+        {
+          ...base,
+          steps: [
+            {
+              id: 's',
+              action: 'sign-xml',
+              with: { certificate: 'c', input: 'x.xml', algorithm: 'rsa-sha1', ...extra },
+            },
+          ],
+        },
+        actions,
+      );
+    expect(sha1({}).map((p) => p.path)).toContain('/steps/0/with/allowSha1');
+    expect(sha1({ allowSha1: true })).toEqual([]);
+  });
+
   it('stops start-up on an invalid file, naming the file and the path', () => {
     const dir = mkdtempSync(join(tmpdir(), 'flows-'));
     writeFileSync(join(dir, 'bad.json'), JSON.stringify({ ...base, version: 'one' }));

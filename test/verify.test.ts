@@ -216,3 +216,13 @@ describe('verify-xml in a flow, and einvoice verify', () => {
     expect(bad.stdout).toContain('verify.digest-mismatch');
   });
 });
+
+describe('a signature whose KeyInfo holds only a key value', () => {
+  it('is not accepted without a certificate naming the signer', () => {
+    const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(1)), key, 'root-end', {
+      keyInfo: 'key-value',
+    });
+    expect(codes(xml)).toEqual(['verify.no-certificate']);
+    expect(codes(xml, { certificate: certificatePem })).toEqual([]);
+  });
+});

@@ -8,7 +8,14 @@ import {
 } from '../shared/adapters/folder-certificate-store';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import { sampleInvoice } from '../shared/model/sample-invoice';
-import { signEnveloped, type SignaturePlacement, type XmlSigningKey } from '../shared/signing/xmldsig';
+import { verifyXmlSignature } from '../shared/signing/verify';
+import {
+  signEnveloped,
+  type SignaturePlacement,
+  type XmlSignOptions,
+  type XmlSigningKey,
+} from '../shared/signing/xmldsig';
+import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { tempDir } from './support/temp';
 
 /** xmlsec1 (Debian package xmlsec1) is an independent XMLDSig implementation: a missing one fails CI. */
@@ -117,5 +124,105 @@ describeInterop('XAdES-BES verifies with xmlsec1', () => {
     expect(await verify(xml, 'xades.xml')).toContain('SignedInfo References (ok/all): 2/2');
     const changedTime = xml.replace(/<xades:SigningTime>\d{4}/, '<xades:SigningTime>1999');
     expect(await verify(changedTime, 'xades-tampered.xml')).toBeUndefined();
+  });
+});
+
+/** An EC P-256 key and a self-signed certificate, made with openssl (forge has no EC certificates). */
+function ecCredential(dir: string): { keyFile: string; certFile: string } | undefined {
+  try {
+    execFileSync(
+      'openssl',
+      [
+        'req',
+        '-x509',
+        '-newkey',
+        'ec',
+        '-pkeyopt',
+        'ec_paramgen_curve:P-256',
+        '-nodes',
+        '-keyout',
+        join(dir, 'ec.key.pem'),
+        '-out',
+        join(dir, 'ec.crt.pem'),
+        '-days',
+        '30',
+        '-subj',
+        '/CN=einvoice ec test',
+      ],
+      { stdio: 'ignore' },
+    );
+    return { keyFile: join(dir, 'ec.key.pem'), certFile: join(dir, 'ec.crt.pem') };
+  } catch {
+    if (process.env.CI === 'true')
+      throw new Error('openssl is required in CI to make an EC test certificate');
+    process.stderr.write('NOTICE: openssl not found; the ECDSA interop test is skipped\n');
+    return undefined;
+  }
+}
+
+describeInterop("signature options verify with xmlsec1 and with the service's verifier", () => {
+  let dir: string;
+  let rsa: XmlSigningKey;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    await ensureSelfSignedCertificate(dir, 'opt');
+    const credential = await new FolderCertificateStore(dir).get('opt');
+    rsa = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+  });
+
+  async function bothVerify(xml: string, certFile: string, name: string): Promise<[boolean, boolean]> {
+    writeFileSync(join(dir, name), xml);
+    const xmlsec = await run('xmlsec1', [
+      '--verify',
+      '--pubkey-cert-pem',
+      certFile,
+      '--enabled-reference-uris',
+      'empty',
+      join(dir, name),
+    ]).then(
+      () => true,
+      () => false,
+    );
+    // A bare key value names no signer: the service's verifier is then given the certificate.
+    const certificate = xml.includes('<ds:RSAKeyValue>') ? readFileSync(certFile, 'utf8') : undefined;
+    return [xmlsec, verifyXmlSignature(xml, certificate ? { certificate } : {}).valid];
+  }
+
+  it.each<[string, XmlSignOptions, SignaturePlacement]>([
+    ['RSA-SHA512', { algorithm: 'rsa-sha512' }, 'ubl-extensions'],
+    ['inclusive c14n', { canonicalization: 'inclusive' }, 'ubl-extensions'],
+    ['inclusive c14n at the end of the root', { canonicalization: 'inclusive' }, 'root-end'],
+    ['exclusive c14n with comments', { canonicalization: 'exclusive-with-comments' }, 'root-end'],
+    ['KeyInfo with the RSA key value', { keyInfo: 'key-value' }, 'root-end'],
+  ])('%s', async (name, options, placement) => {
+    const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(4)), rsa, placement, options);
+    expect(await bothVerify(xml, join(dir, 'opt.crt.pem'), `${name}.xml`.replace(/\s/g, '-'))).toEqual([
+      true,
+      true,
+    ]);
+    expect(
+      await bothVerify(
+        xml.replace('Beispiel AG', 'Beispiel AH'),
+        join(dir, 'opt.crt.pem'),
+        `${name}-t.xml`.replace(/\s/g, '-'),
+      ),
+    ).toEqual([false, false]);
+  });
+
+  it('ECDSA-SHA256 with a P-256 key', async () => {
+    const ec = ecCredential(dir);
+    if (!ec) return;
+    const key = {
+      privateKey: createPrivateKey(readFileSync(ec.keyFile)),
+      certificate: new X509Certificate(readFileSync(ec.certFile)),
+    };
+    const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(4)), key, 'ubl-extensions');
+    expect(xml).toContain('xmldsig-more#ecdsa-sha256');
+    expect(await bothVerify(xml, ec.certFile, 'ecdsa.xml')).toEqual([true, true]);
+    expect(await bothVerify(xml.replace('Beispiel AG', 'Beispiel AH'), ec.certFile, 'ecdsa-t.xml')).toEqual([
+      false,
+      false,
+    ]);
   });
 });

@@ -1,7 +1,15 @@
 import type { Action } from '../engine/action';
 import type { CertificateStore } from '../ports/certificate-store';
 import { checkSigningCertificate } from '../signing/credentials';
-import { signEnveloped, type SignaturePlacement, type SignatureProfile } from '../signing/xmldsig';
+import {
+  signEnveloped,
+  XML_CANONICALIZATIONS,
+  XML_SIGNATURE_ALGORITHMS,
+  type SignaturePlacement,
+  type SignatureProfile,
+  type XmlCanonicalization,
+  type XmlSignatureAlgorithm,
+} from '../signing/xmldsig';
 
 /** `sign-xml`: enveloped XMLDSig or XAdES-BES with a certificate from the certificate store. */
 export function signXmlAction(certificates: CertificateStore): Action {
@@ -13,11 +21,17 @@ export function signXmlAction(certificates: CertificateStore): Action {
       type: 'object',
       required: ['certificate', 'input'],
       additionalProperties: false,
+      // RSA-SHA1 is refused unless the flow allows it explicitly: checked when the flow loads.
+      if: { required: ['algorithm'], properties: { algorithm: { const: 'rsa-sha1' } } },
+      then: { required: ['allowSha1'], properties: { allowSha1: { const: true } } },
       properties: {
         certificate: { type: 'string', minLength: 1 },
         input: { type: 'string' },
         output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
-        algorithm: { enum: ['rsa-sha256'] },
+        algorithm: { enum: Object.keys(XML_SIGNATURE_ALGORITHMS) },
+        allowSha1: { type: 'boolean' },
+        canonicalization: { enum: Object.keys(XML_CANONICALIZATIONS) },
+        keyInfo: { enum: ['certificate', 'chain', 'key-value'] },
         placement: { enum: ['ubl-extensions', 'root-end'] },
         profile: { enum: ['xmldsig', 'xades-bes'] },
       },
@@ -33,7 +47,19 @@ export function signXmlAction(certificates: CertificateStore): Action {
         xml,
         { privateKey: credential.privateKey, certificate: credential.certificates[0]! },
         placement,
-        { profile: (context.params.profile as SignatureProfile | undefined) ?? 'xmldsig' },
+        {
+          profile: (context.params.profile as SignatureProfile | undefined) ?? 'xmldsig',
+          ...(context.params.algorithm
+            ? { algorithm: context.params.algorithm as XmlSignatureAlgorithm }
+            : {}),
+          ...(context.params.canonicalization
+            ? { canonicalization: context.params.canonicalization as XmlCanonicalization }
+            : {}),
+          ...(context.params.keyInfo
+            ? { keyInfo: context.params.keyInfo as 'certificate' | 'chain' | 'key-value' }
+            : {}),
+          chain: credential.certificates.slice(1),
+        },
       );
       await context.writeArtifact(output, signed.xml, 'application/xml');
       return { outcome: 'accepted', ...notice };

@@ -1,10 +1,26 @@
 import { DOMParser } from '@xmldom/xmldom';
-import { X509Certificate } from 'node:crypto';
+import { createPublicKey, verify as verifyRaw, X509Certificate, type KeyLike } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import type { ProblemDetail } from '../errors';
 import { XMLDSIG_NS } from './xmldsig';
 
 const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
+const ECDSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256';
+
+/** ECDSA-SHA256 for xml-crypto's verifier (RFC 4051: the signature value is r || s). */
+class EcdsaSha256 {
+  getAlgorithmName = () => ECDSA_SHA256;
+  getSignature = (): string => {
+    throw new Error('signing is done elsewhere');
+  };
+  verifySignature = (material: string, key: KeyLike, signatureValue: string): boolean =>
+    verifyRaw(
+      'sha256',
+      Buffer.from(material),
+      { key: typeof key === 'string' || Buffer.isBuffer(key) ? createPublicKey(key) : key, dsaEncoding: 'ieee-p1363' },
+      Buffer.from(signatureValue, 'base64'),
+    );
+}
 
 const ALGORITHMS = {
   signature: new Set([
@@ -274,6 +290,7 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
   }
   if (problems.length === 0) {
     const verifier = new SignedXml({ publicCert: certificate.toString() });
+    (verifier.SignatureAlgorithms as Record<string, unknown>)[ECDSA_SHA256] = EcdsaSha256;
     verifier.loadSignature(signature as never);
     try {
       if (!verifier.checkSignature(xml))

@@ -1,15 +1,52 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { createHash, randomUUID, sign, type KeyObject, type X509Certificate } from 'node:crypto';
+import { SignedXml } from 'xml-crypto';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { EInvoiceError } from '../errors';
 import { exclusiveCanonicalize } from './exc-c14n';
 
 export const XMLDSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
-const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
 const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
-const RSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256';
+
+/** Signature algorithms: URI, digest URI and Node hash, and whether the key is EC. */
+export const XML_SIGNATURE_ALGORITHMS = {
+  'rsa-sha256': {
+    uri: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+    digest: SHA256,
+    hash: 'sha256',
+    ec: false,
+  },
+  'rsa-sha512': {
+    uri: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+    digest: 'http://www.w3.org/2001/04/xmlenc#sha512',
+    hash: 'sha512',
+    ec: false,
+  },
+  'rsa-sha1': {
+    uri: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
+    digest: 'http://www.w3.org/2000/09/xmldsig#sha1',
+    hash: 'sha1',
+    ec: false,
+  },
+  'ecdsa-sha256': {
+    uri: 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256',
+    digest: SHA256,
+    hash: 'sha256',
+    ec: true,
+  },
+} as const;
+export type XmlSignatureAlgorithm = keyof typeof XML_SIGNATURE_ALGORITHMS;
+
+/** Canonicalization of the signed document (and of SignedInfo). */
+export const XML_CANONICALIZATIONS = {
+  exclusive: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+  'exclusive-with-comments': 'http://www.w3.org/2001/10/xml-exc-c14n#WithComments',
+  inclusive: 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
+  'inclusive-with-comments': 'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments',
+} as const;
+export type XmlCanonicalization = keyof typeof XML_CANONICALIZATIONS;
 const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
 const UBL_EXT = 'urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2';
 const EXTENSION_CONTENT_END = '</ext:ExtensionContent>';
@@ -26,6 +63,14 @@ export interface XmlSignOptions {
   profile?: SignatureProfile;
   /** XAdES SigningTime; default now. */
   signingTime?: Date;
+  /** Default `rsa-sha256` (`ecdsa-sha256` for an EC key). RSA-SHA1 only where a flow allows it explicitly. */
+  algorithm?: XmlSignatureAlgorithm;
+  /** Default `exclusive`. Inclusive c14n takes the general path and plain XMLDSig only. */
+  canonicalization?: XmlCanonicalization;
+  /** What KeyInfo carries: the signing certificate (default), the whole chain, or the RSA public key. */
+  keyInfo?: 'certificate' | 'chain' | 'key-value';
+  /** The chain after the signing certificate, for `keyInfo: 'chain'`. */
+  chain?: X509Certificate[];
 }
 
 /** Inserts an empty `ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent` as the root's first child. */
@@ -60,7 +105,8 @@ function canonicalizeGeneral(document: string): string {
   return new ExclusiveCanonicalization().process(doc.documentElement, {}).toString();
 }
 
-const sha256 = (data: string | Buffer) => createHash('sha256').update(data).digest('base64');
+const digestOf = (hash: string, data: string | Buffer) => createHash(hash).update(data).digest('base64');
+const sha256 = (data: string | Buffer) => digestOf('sha256', data);
 
 function escapeText(text: string): string {
   return text.replace(/[&<>\r]/g, (c) =>
@@ -86,12 +132,45 @@ function rfc4514(name: string): string {
     .join(',');
 }
 
-function reference(uri: string, transforms: string[], digest: string, type?: string): string {
+function reference(
+  uri: string,
+  transforms: string[],
+  digestMethod: string,
+  digest: string,
+  type?: string,
+): string {
   return (
     `<ds:Reference${type ? ` Type="${type}"` : ''} URI="${uri}"><ds:Transforms>` +
     transforms.map((t) => `<ds:Transform Algorithm="${t}"></ds:Transform>`).join('') +
-    `</ds:Transforms><ds:DigestMethod Algorithm="${SHA256}"></ds:DigestMethod><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>`
+    `</ds:Transforms><ds:DigestMethod Algorithm="${digestMethod}"></ds:DigestMethod><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>`
   );
+}
+
+/** KeyInfo content: the certificate, the chain, or the RSA key value. */
+function keyInfo(key: XmlSigningKey, options: XmlSignOptions): string {
+  if (options.keyInfo === 'key-value') {
+    const jwk = key.certificate.publicKey.export({ format: 'jwk' });
+    if (jwk.kty !== 'RSA')
+      throw new EInvoiceError('sign.unsupported', 'KeyInfo key-value is written for RSA keys');
+    const b64 = (v: string | undefined) => Buffer.from(v ?? '', 'base64url').toString('base64');
+    return `<ds:KeyInfo><ds:KeyValue><ds:RSAKeyValue><ds:Modulus>${b64(jwk.n)}</ds:Modulus><ds:Exponent>${b64(jwk.e)}</ds:Exponent></ds:RSAKeyValue></ds:KeyValue></ds:KeyInfo>`;
+  }
+  const certificates =
+    options.keyInfo === 'chain' ? [key.certificate, ...(options.chain ?? [])] : [key.certificate];
+  return `<ds:KeyInfo><ds:X509Data>${certificates.map((c) => `<ds:X509Certificate>${c.raw.toString('base64')}</ds:X509Certificate>`).join('')}</ds:X509Data></ds:KeyInfo>`;
+}
+
+function algorithmOf(key: XmlSigningKey, options: XmlSignOptions) {
+  const name =
+    options.algorithm ?? (key.privateKey.asymmetricKeyType === 'ec' ? 'ecdsa-sha256' : 'rsa-sha256');
+  const algorithm = XML_SIGNATURE_ALGORITHMS[name];
+  if (algorithm.ec !== (key.privateKey.asymmetricKeyType === 'ec')) {
+    throw new EInvoiceError(
+      'sign.key-mismatch',
+      `Algorithm ${name} does not fit a ${key.privateKey.asymmetricKeyType ?? 'unknown'} key`,
+    );
+  }
+  return algorithm;
 }
 
 /**
@@ -119,29 +198,82 @@ function signedProperties(id: string, key: XmlSigningKey, signingTime: Date): st
  * Writes the signature: SignedInfo directly in its canonical form (exclusive c14n renders the ds namespace
  * on it, as a verifier will), so one digest per reference and one RSA signature are all the work.
  */
-function signatureElement(documentDigest: string, key: XmlSigningKey, options: XmlSignOptions): string {
+function signatureElement(canonicalDocument: string, key: XmlSigningKey, options: XmlSignOptions): string {
   const id = randomUUID();
-  let references = reference('', [ENVELOPED, EXC_C14N], documentDigest);
+  const algorithm = algorithmOf(key, options);
+  const c14n = XML_CANONICALIZATIONS[options.canonicalization ?? 'exclusive'];
+  let references = reference(
+    '',
+    [ENVELOPED, c14n],
+    algorithm.digest,
+    digestOf(algorithm.hash, canonicalDocument),
+  );
   let object = '';
   if (options.profile === 'xades-bes') {
     const properties = signedProperties(`xades-${id}`, key, options.signingTime ?? new Date());
-    references += reference(`#xades-${id}`, [EXC_C14N], sha256(properties), SIGNED_PROPERTIES_TYPE);
+    references += reference(
+      `#xades-${id}`,
+      [XML_CANONICALIZATIONS.exclusive],
+      algorithm.digest,
+      digestOf(algorithm.hash, properties),
+      SIGNED_PROPERTIES_TYPE,
+    );
     object = `<ds:Object><xades:QualifyingProperties xmlns:xades="${XADES_NS}" Target="#sig-${id}">${properties}</xades:QualifyingProperties></ds:Object>`;
   }
+  // SignedInfo is always canonicalized exclusively (its canonical form is what is written here).
   const body =
-    `<ds:CanonicalizationMethod Algorithm="${EXC_C14N}"></ds:CanonicalizationMethod>` +
-    `<ds:SignatureMethod Algorithm="${RSA_SHA256}"></ds:SignatureMethod>${references}`;
+    `<ds:CanonicalizationMethod Algorithm="${XML_CANONICALIZATIONS.exclusive}"></ds:CanonicalizationMethod>` +
+    `<ds:SignatureMethod Algorithm="${algorithm.uri}"></ds:SignatureMethod>${references}`;
   const value = sign(
-    'sha256',
+    algorithm.hash,
     Buffer.from(`<ds:SignedInfo xmlns:ds="${XMLDSIG_NS}">${body}</ds:SignedInfo>`, 'utf8'),
-    key.privateKey,
+    algorithm.ec ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey,
   );
   return (
     `<ds:Signature xmlns:ds="${XMLDSIG_NS}"${options.profile === 'xades-bes' ? ` Id="sig-${id}"` : ''}>` +
     `<ds:SignedInfo>${body}</ds:SignedInfo><ds:SignatureValue>${value.toString('base64')}</ds:SignatureValue>` +
-    `<ds:KeyInfo><ds:X509Data><ds:X509Certificate>${key.certificate.raw.toString('base64')}</ds:X509Certificate></ds:X509Data></ds:KeyInfo>` +
-    `${object}</ds:Signature>`
+    `${keyInfo(key, options)}${object}</ds:Signature>`
   );
+}
+
+/**
+ * Inclusive c14n (the document reference and SignedInfo), through xml-crypto: inclusive canonical forms
+ * depend on every namespace in scope, which only a DOM knows. Plain XMLDSig with RSA keys only.
+ */
+function signInclusive(
+  document: string,
+  key: XmlSigningKey,
+  placement: SignaturePlacement,
+  options: XmlSignOptions,
+): string {
+  if (options.profile === 'xades-bes')
+    throw new EInvoiceError('sign.unsupported', 'XAdES-BES is signed with exclusive c14n');
+  const algorithm = algorithmOf(key, options);
+  if (algorithm.ec) throw new EInvoiceError('sign.unsupported', 'ECDSA is signed with exclusive c14n');
+  const c14n = XML_CANONICALIZATIONS[options.canonicalization ?? 'inclusive'];
+  const signer = new SignedXml({
+    privateKey: key.privateKey,
+    publicCert: key.certificate.toString(),
+    signatureAlgorithm: algorithm.uri,
+    canonicalizationAlgorithm: c14n,
+  });
+  signer.addReference({
+    xpath: '/*',
+    digestAlgorithm: algorithm.digest,
+    transforms: [ENVELOPED, c14n],
+    isEmptyUri: true,
+  });
+  signer.computeSignature(document, {
+    prefix: 'ds',
+    location:
+      placement === 'ubl-extensions'
+        ? {
+            reference: "/*/*[local-name()='UBLExtensions']/*[1]/*[local-name()='ExtensionContent']",
+            action: 'append',
+          }
+        : { reference: '/*', action: 'append' },
+  });
+  return signer.getSignedXml();
 }
 
 /**
@@ -157,9 +289,13 @@ export function signEnveloped(
   options: XmlSignOptions = {},
 ): { xml: string; path: 'direct' | 'general' } {
   const document = placement === 'ubl-extensions' ? withUblExtension(xml) : xml;
+  const canonicalization = options.canonicalization ?? 'exclusive';
+  if (canonicalization.startsWith('inclusive'))
+    return { xml: signInclusive(document, key, placement, options), path: 'general' };
+  // A same-document reference (URI="") selects the document without its comments, whichever c14n follows.
   const direct = exclusiveCanonicalize(document);
   const canonical = direct ?? canonicalizeGeneral(document);
-  const signature = signatureElement(sha256(canonical), key, options);
+  const signature = signatureElement(canonical, key, options);
   const at =
     placement === 'ubl-extensions'
       ? document.indexOf(EXTENSION_CONTENT_END)
