@@ -64,7 +64,7 @@ describeInterop('signatures verify with xmlsec1', () => {
     }
   }
 
-  const cases: Array<[SignaturePlacement, 'direct' | 'general']> = [
+  const cases: Array<['ubl-extensions' | 'root-end', 'direct' | 'general']> = [
     ['ubl-extensions', 'direct'],
     ['root-end', 'direct'],
     ['ubl-extensions', 'general'],
@@ -223,6 +223,57 @@ describeInterop("signature options verify with xmlsec1 and with the service's ve
     expect(await bothVerify(xml.replace('Beispiel AG', 'Beispiel AH'), ec.certFile, 'ecdsa-t.xml')).toEqual([
       false,
       false,
+    ]);
+  });
+});
+
+describeInterop('signature placement and reference', () => {
+  let dir: string;
+  let rsa: XmlSigningKey;
+
+  beforeAll(async () => {
+    dir = tempDir();
+    await ensureSelfSignedCertificate(dir, 'pl');
+    const credential = await new FolderCertificateStore(dir).get('pl');
+    rsa = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+  });
+
+  const xmlsec = (xml: string, name: string, extra: string[] = []) => {
+    writeFileSync(join(dir, name), xml);
+    return run('xmlsec1', [
+      '--verify',
+      '--pubkey-cert-pem',
+      join(dir, 'pl.crt.pem'),
+      ...extra,
+      join(dir, name),
+    ]).then(
+      () => true,
+      () => false,
+    );
+  };
+
+  it('places the signature in a named parent element', async () => {
+    const document = '<p:Doc xmlns:p="urn:p"><p:Body>data</p:Body><p:Sig></p:Sig></p:Doc>';
+    const signed = signEnveloped(document, rsa, { parent: 'p:Sig' });
+    expect(signed.path).toBe('direct');
+    expect(signed.xml).toMatch(/<p:Sig><ds:Signature[\s\S]*<\/ds:Signature><\/p:Sig>/);
+    expect(await xmlsec(signed.xml, 'parent.xml')).toBe(true);
+    expect(verifyXmlSignature(signed.xml).valid).toBe(true);
+  });
+
+  it('signs an element by Id; the document-level verifier accepts it only when that element is the root', async () => {
+    const rootSigned = signEnveloped('<Doc Id="d1"><Body>data</Body></Doc>', rsa, 'root-end', {
+      referenceId: 'd1',
+    });
+    expect(rootSigned.xml).toContain('URI="#d1"');
+    expect(await xmlsec(rootSigned.xml, 'by-id.xml', ['--id-attr:Id', 'Doc'])).toBe(true);
+    expect(verifyXmlSignature(rootSigned.xml).problems).toEqual([]);
+    const childSigned = signEnveloped('<Doc><Body Id="b1">data</Body></Doc>', rsa, 'root-end', {
+      referenceId: 'b1',
+    });
+    expect(await xmlsec(childSigned.xml, 'child-by-id.xml', ['--id-attr:Id', 'Body'])).toBe(true);
+    expect(verifyXmlSignature(childSigned.xml).problems.map((p) => p.code)).toEqual([
+      'verify.reference-not-document',
     ]);
   });
 });

@@ -33,13 +33,18 @@ export function signXmlAction(certificates: CertificateStore): Action {
         canonicalization: { enum: Object.keys(XML_CANONICALIZATIONS) },
         keyInfo: { enum: ['certificate', 'chain', 'key-value'] },
         placement: { enum: ['ubl-extensions', 'root-end'] },
+        parent: { type: 'string', pattern: '^[A-Za-z_][\\w.-]*(:[A-Za-z_][\\w.-]*)?$' },
+        referenceId: { type: 'string', pattern: '^[A-Za-z_][\\w.-]*$' },
         profile: { enum: ['xmldsig', 'xades-bes'] },
       },
     },
     async run(context) {
       const input = context.params.input as string;
       const output = (context.params.output as string | undefined) ?? 'signed.xml';
-      const placement = (context.params.placement as SignaturePlacement | undefined) ?? 'ubl-extensions';
+      const parent = context.params.parent as string | undefined;
+      const placement: SignaturePlacement = parent
+        ? { parent }
+        : ((context.params.placement as 'ubl-extensions' | 'root-end' | undefined) ?? 'ubl-extensions');
       const credential = await certificates.get(context.params.certificate as string);
       const notice = checkSigningCertificate(credential);
       const xml = (await context.readArtifact(input)).toString('utf8');
@@ -59,6 +64,7 @@ export function signXmlAction(certificates: CertificateStore): Action {
             ? { keyInfo: context.params.keyInfo as 'certificate' | 'chain' | 'key-value' }
             : {}),
           chain: credential.certificates.slice(1),
+          ...(context.params.referenceId ? { referenceId: context.params.referenceId as string } : {}),
         },
       );
       await context.writeArtifact(output, signed.xml, 'application/xml');

@@ -17,7 +17,10 @@ class EcdsaSha256 {
     verifyRaw(
       'sha256',
       Buffer.from(material),
-      { key: typeof key === 'string' || Buffer.isBuffer(key) ? createPublicKey(key) : key, dsaEncoding: 'ieee-p1363' },
+      {
+        key: typeof key === 'string' || Buffer.isBuffer(key) ? createPublicKey(key) : key,
+        dsaEncoding: 'ieee-p1363',
+      },
       Buffer.from(signatureValue, 'base64'),
     );
 }

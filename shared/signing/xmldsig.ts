@@ -51,7 +51,8 @@ const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
 const UBL_EXT = 'urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2';
 const EXTENSION_CONTENT_END = '</ext:ExtensionContent>';
 
-export type SignaturePlacement = 'ubl-extensions' | 'root-end';
+/** In UBL extensions, at the end of the root element, or as the last child of the first element with this name. */
+export type SignaturePlacement = 'ubl-extensions' | 'root-end' | { parent: string };
 export type SignatureProfile = 'xmldsig' | 'xades-bes';
 
 export interface XmlSigningKey {
@@ -71,6 +72,8 @@ export interface XmlSignOptions {
   keyInfo?: 'certificate' | 'chain' | 'key-value';
   /** The chain after the signing certificate, for `keyInfo: 'chain'`. */
   chain?: X509Certificate[];
+  /** Sign the element with this Id (Id, ID or id attribute) instead of the whole document (general path). */
+  referenceId?: string;
 }
 
 /** Inserts an empty `ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent` as the root's first child. */
@@ -236,42 +239,51 @@ function signatureElement(canonicalDocument: string, key: XmlSigningKey, options
   );
 }
 
+const ID_PATTERN = /^[A-Za-z_][\w.-]*$/;
+const QNAME_PATTERN = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
+
+/** The XPath of a placement, for xml-crypto. */
+function locationXPath(placement: SignaturePlacement): string {
+  if (placement === 'ubl-extensions')
+    return "/*/*[local-name()='UBLExtensions']/*[1]/*[local-name()='ExtensionContent']";
+  if (placement === 'root-end') return '/*';
+  return `(//*[name()='${placement.parent}'])[1]`;
+}
+
 /**
- * Inclusive c14n (the document reference and SignedInfo), through xml-crypto: inclusive canonical forms
- * depend on every namespace in scope, which only a DOM knows. Plain XMLDSig with RSA keys only.
+ * Inclusive c14n, or a reference to an element by Id, through xml-crypto: inclusive canonical forms depend
+ * on every namespace in scope, which only a DOM knows. Plain XMLDSig with RSA keys only.
  */
-function signInclusive(
+function signWithXmlCrypto(
   document: string,
   key: XmlSigningKey,
   placement: SignaturePlacement,
   options: XmlSignOptions,
 ): string {
   if (options.profile === 'xades-bes')
-    throw new EInvoiceError('sign.unsupported', 'XAdES-BES is signed with exclusive c14n');
+    throw new EInvoiceError(
+      'sign.unsupported',
+      'XAdES-BES is signed over the whole document with exclusive c14n',
+    );
   const algorithm = algorithmOf(key, options);
   if (algorithm.ec) throw new EInvoiceError('sign.unsupported', 'ECDSA is signed with exclusive c14n');
-  const c14n = XML_CANONICALIZATIONS[options.canonicalization ?? 'inclusive'];
+  const c14n = XML_CANONICALIZATIONS[options.canonicalization ?? 'exclusive'];
   const signer = new SignedXml({
     privateKey: key.privateKey,
     publicCert: key.certificate.toString(),
     signatureAlgorithm: algorithm.uri,
     canonicalizationAlgorithm: c14n,
   });
+  const id = options.referenceId;
   signer.addReference({
-    xpath: '/*',
+    xpath: id ? `//*[@Id='${id}' or @ID='${id}' or @id='${id}']` : '/*',
     digestAlgorithm: algorithm.digest,
     transforms: [ENVELOPED, c14n],
-    isEmptyUri: true,
+    isEmptyUri: id === undefined,
   });
   signer.computeSignature(document, {
     prefix: 'ds',
-    location:
-      placement === 'ubl-extensions'
-        ? {
-            reference: "/*/*[local-name()='UBLExtensions']/*[1]/*[local-name()='ExtensionContent']",
-            action: 'append',
-          }
-        : { reference: '/*', action: 'append' },
+    location: { reference: locationXPath(placement), action: 'append' },
   });
   return signer.getSignedXml();
 }
@@ -290,8 +302,15 @@ export function signEnveloped(
 ): { xml: string; path: 'direct' | 'general' } {
   const document = placement === 'ubl-extensions' ? withUblExtension(xml) : xml;
   const canonicalization = options.canonicalization ?? 'exclusive';
-  if (canonicalization.startsWith('inclusive'))
-    return { xml: signInclusive(document, key, placement, options), path: 'general' };
+  if (options.referenceId !== undefined && !ID_PATTERN.test(options.referenceId)) {
+    throw new EInvoiceError('sign.invalid-reference', `Invalid reference Id "${options.referenceId}"`);
+  }
+  if (typeof placement === 'object' && !QNAME_PATTERN.test(placement.parent)) {
+    throw new EInvoiceError('sign.invalid-placement', `Invalid parent element name "${placement.parent}"`);
+  }
+  if (canonicalization.startsWith('inclusive') || options.referenceId !== undefined) {
+    return { xml: signWithXmlCrypto(document, key, placement, options), path: 'general' };
+  }
   // A same-document reference (URI="") selects the document without its comments, whichever c14n follows.
   const direct = exclusiveCanonicalize(document);
   const canonical = direct ?? canonicalizeGeneral(document);
@@ -299,8 +318,10 @@ export function signEnveloped(
   const at =
     placement === 'ubl-extensions'
       ? document.indexOf(EXTENSION_CONTENT_END)
-      : document.search(/<\/[^>]+>\s*$/);
-  if (at < 0) throw new EInvoiceError('sign.invalid-xml', 'No place for the signature in the document');
+      : placement === 'root-end'
+        ? document.search(/<\/[^>]+>\s*$/)
+        : document.indexOf(`</${placement.parent}>`);
+  if (at < 0) throw new EInvoiceError('sign.invalid-placement', 'No place for the signature in the document');
   return {
     xml: document.slice(0, at) + signature + document.slice(at),
     path: direct === undefined ? 'general' : 'direct',
