@@ -59,6 +59,7 @@ describe('XMLDSig verification', () => {
     expect(result.valid).toBe(true);
     expect(result.certificate?.subject).toContain('CN=einvoice local test');
     expect(result.references).toEqual(['']);
+    expect(result.method).toBe('direct');
   });
 
   it('fails when one byte of the signed invoice changes, or the signature value does', () => {
@@ -98,6 +99,13 @@ describe('XMLDSig verification', () => {
     );
     expect(codes(signed)).toEqual(['verify.reference-not-document']);
     expect(codes(signed, { requireWholeDocument: false })).toEqual([]);
+  });
+
+  it('rejects a signature with a second SignedInfo hidden in it', () => {
+    const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(1)), key, 'root-end');
+    const signedInfo = /<ds:SignedInfo>[\s\S]*<\/ds:SignedInfo>/.exec(xml)![0];
+    const doubled = xml.replace('</ds:KeyInfo>', `</ds:KeyInfo><ds:Object>${signedInfo}</ds:Object>`);
+    expect(codes(doubled)).toEqual(['verify.structure']);
   });
 
   it('rejects two signatures, a DTD, SHA-1 unless allowed, and an untrusted or expired certificate', () => {

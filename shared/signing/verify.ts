@@ -1,7 +1,8 @@
 import { DOMParser } from '@xmldom/xmldom';
-import { createPublicKey, verify as verifyRaw, X509Certificate, type KeyLike } from 'node:crypto';
+import { createHash, createPublicKey, verify as verifyRaw, X509Certificate, type KeyLike } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import type { ProblemDetail } from '../errors';
+import { exclusiveCanonicalize } from './exc-c14n';
 import { XMLDSIG_NS } from './xmldsig';
 
 const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
@@ -63,6 +64,8 @@ export interface VerifyOptions {
 
 export interface VerifyResult {
   valid: boolean;
+  /** `direct`: digest and signature checked on the one-pass canonical forms; `general`: through xml-crypto. */
+  method?: 'direct' | 'general';
   problems: ProblemDetail[];
   certificate?: {
     subject: string;
@@ -91,6 +94,103 @@ function isInside(element: XmlElement, ancestor: XmlElement): boolean {
     if (node === ancestor) return true;
   }
   return false;
+}
+
+const DIGEST_MISMATCH: ProblemDetail = {
+  code: 'verify.digest-mismatch',
+  path: 'Reference',
+  message: 'The signed content was changed (digest mismatch)',
+};
+const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
+const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+const HASHES: Record<string, { hash: string; ec: boolean }> = {
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256': { hash: 'sha256', ec: false },
+  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512': { hash: 'sha512', ec: false },
+  'http://www.w3.org/2000/09/xmldsig#rsa-sha1': { hash: 'sha1', ec: false },
+  [ECDSA_SHA256]: { hash: 'sha256', ec: true },
+};
+const DIGESTS: Record<string, string> = {
+  'http://www.w3.org/2001/04/xmlenc#sha256': 'sha256',
+  'http://www.w3.org/2001/04/xmlenc#sha512': 'sha512',
+  'http://www.w3.org/2000/09/xmldsig#sha1': 'sha1',
+};
+
+/**
+ * The fast check, for the common shape (one reference to the whole document, enveloped + exclusive c14n,
+ * SignedInfo canonicalized exclusively, everything in the one-pass canonicalizer's profile): the digest and
+ * the signature value are checked on canonical forms computed from the text. Returns undefined when the
+ * document does not have that shape (the caller then uses xml-crypto), null when it verifies, or the problem.
+ */
+function checkDirect(
+  xml: string,
+  signature: XmlElement,
+  certificate: X509Certificate,
+): ProblemDetail | null | undefined {
+  const element = signature as unknown as { prefix?: string | null };
+  const qname = element.prefix ? `${element.prefix}:Signature` : 'Signature';
+  const ds = element.prefix ? `${element.prefix}:` : '';
+  const references = signature.getElementsByTagNameNS(XMLDSIG_NS, 'Reference');
+  if (references.length !== 1 || (references[0]!.getAttribute('URI') ?? '') !== '') return undefined;
+  const transforms = Array.from(references[0]!.getElementsByTagNameNS(XMLDSIG_NS, 'Transform')).map((t) =>
+    t.getAttribute('Algorithm'),
+  );
+  if (transforms.length !== 2 || transforms[0] !== ENVELOPED || transforms[1] !== EXC_C14N) return undefined;
+  const c14n = signature.getElementsByTagNameNS(XMLDSIG_NS, 'CanonicalizationMethod')[0];
+  if (c14n?.getAttribute('Algorithm') !== EXC_C14N || xml.includes('InclusiveNamespaces')) return undefined;
+  const method =
+    HASHES[
+      signature.getElementsByTagNameNS(XMLDSIG_NS, 'SignatureMethod')[0]?.getAttribute('Algorithm') ?? ''
+    ];
+  const digestHash =
+    DIGESTS[
+      references[0]!.getElementsByTagNameNS(XMLDSIG_NS, 'DigestMethod')[0]?.getAttribute('Algorithm') ?? ''
+    ];
+  if (!method || !digestHash) return undefined;
+  // The signature's span in the text: exactly one start tag (the DOM found exactly one element).
+  const starts = [...xml.matchAll(new RegExp(`<${qname}(?=[\\s>/])`, 'g'))];
+  if (starts.length !== 1) return undefined;
+  const start = starts[0]!.index;
+  const closing = `</${qname}>`;
+  const end = xml.indexOf(closing, start);
+  if (end < 0) return undefined;
+  const canonicalDocument = exclusiveCanonicalize(xml.slice(0, start) + xml.slice(end + closing.length));
+  if (canonicalDocument === undefined) return undefined;
+  const signatureText = xml.slice(start, end + closing.length);
+  const signedInfoStart = signatureText.indexOf(`<${ds}SignedInfo`);
+  const signedInfoClose = `</${ds}SignedInfo>`;
+  const signedInfoEnd = signatureText.indexOf(signedInfoClose);
+  if (signedInfoStart < 0 || signedInfoEnd < 0) return undefined;
+  let signedInfo = signatureText.slice(signedInfoStart, signedInfoEnd + signedInfoClose.length);
+  // Canonicalized on its own, SignedInfo needs the dsig namespace its ancestors declared.
+  const declaration = element.prefix ? `xmlns:${element.prefix}=` : 'xmlns=';
+  const tagEnd = signedInfo.indexOf('>');
+  if (!signedInfo.slice(0, tagEnd).includes(declaration)) {
+    const at = `<${ds}SignedInfo`.length;
+    signedInfo = `${signedInfo.slice(0, at)} ${declaration}"${XMLDSIG_NS}"${signedInfo.slice(at)}`;
+  }
+  const canonicalSignedInfo = exclusiveCanonicalize(signedInfo);
+  if (canonicalSignedInfo === undefined) return undefined;
+  const expectedDigest = (
+    references[0]!.getElementsByTagNameNS(XMLDSIG_NS, 'DigestValue')[0]?.textContent ?? ''
+  ).replace(/\s+/g, '');
+  if (createHash(digestHash).update(canonicalDocument).digest('base64') !== expectedDigest)
+    return DIGEST_MISMATCH;
+  const value = (
+    signature.getElementsByTagNameNS(XMLDSIG_NS, 'SignatureValue')[0]?.textContent ?? ''
+  ).replace(/\s+/g, '');
+  const ok = verifyRaw(
+    method.hash,
+    Buffer.from(canonicalSignedInfo, 'utf8'),
+    method.ec ? { key: certificate.publicKey, dsaEncoding: 'ieee-p1363' } : certificate.publicKey,
+    Buffer.from(value, 'base64'),
+  );
+  return ok
+    ? null
+    : {
+        code: 'verify.signature-invalid',
+        path: 'SignatureValue',
+        message: 'The signature value does not verify',
+      };
 }
 
 /** The element's Id: an attribute named Id, ID or id, in no namespace or any (wsu:Id, for instance). */
@@ -142,6 +242,11 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
     signature.getElementsByTagNameNS(XMLDSIG_NS, name)[0]?.getAttribute('Algorithm') ?? '';
   const allowed = (kind: 'signature' | 'digest', uri: string) =>
     ALGORITHMS[kind].has(uri) || (options.allowSha1 === true && uri === SHA1[kind]);
+  for (const name of ['SignedInfo', 'SignatureValue']) {
+    const count = signature.getElementsByTagNameNS(XMLDSIG_NS, name).length;
+    if (count !== 1)
+      return fail('verify.structure', `The signature must contain exactly one ${name}, found ${count}`);
+  }
   const signatureMethod = algorithm('SignatureMethod');
   if (!allowed('signature', signatureMethod))
     problems.push({
@@ -291,27 +396,31 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
       });
     }
   }
+  let method: 'direct' | 'general' | undefined;
   if (problems.length === 0) {
-    const verifier = new SignedXml({ publicCert: certificate.toString() });
-    (verifier.SignatureAlgorithms as Record<string, unknown>)[ECDSA_SHA256] = EcdsaSha256;
-    verifier.loadSignature(signature as never);
-    try {
-      if (!verifier.checkSignature(xml))
+    const direct = checkDirect(xml, signature, certificate);
+    if (direct !== undefined) {
+      method = 'direct';
+      if (direct) problems.push(direct);
+    } else {
+      method = 'general';
+      const verifier = new SignedXml({ publicCert: certificate.toString() });
+      (verifier.SignatureAlgorithms as Record<string, unknown>)[ECDSA_SHA256] = EcdsaSha256;
+      verifier.loadSignature(signature as never);
+      try {
+        if (!verifier.checkSignature(xml)) problems.push(DIGEST_MISMATCH);
+      } catch (error) {
         problems.push({
-          code: 'verify.digest-mismatch',
-          path: 'Reference',
-          message: 'The signed content was changed (digest mismatch)',
+          code: 'verify.signature-invalid',
+          path: 'SignatureValue',
+          message: (error as Error).message.replace(/value [A-Za-z0-9+/=]{20,}/, 'value'),
         });
-    } catch (error) {
-      problems.push({
-        code: 'verify.signature-invalid',
-        path: 'SignatureValue',
-        message: (error as Error).message.replace(/value [A-Za-z0-9+/=]{20,}/, 'value'),
-      });
+      }
     }
   }
   return {
     valid: problems.length === 0,
+    ...(method ? { method } : {}),
     problems,
     references: uris,
     certificate: {
