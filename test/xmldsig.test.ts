@@ -26,6 +26,20 @@ beforeAll(async () => {
   certificatePem = readFileSync(join(dir, 'sig.crt.pem'), 'utf8');
 });
 
+/** The test key and certificate as a PKCS#12 bundle. */
+function pkcs12(password: string): Buffer {
+  const keyPem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const asn1 = forge.pkcs12.toPkcs12Asn1(
+    forge.pki.privateKeyFromPem(keyPem),
+    [forge.pki.certificateFromPem(certificatePem)],
+    password,
+    {
+      algorithm: '3des',
+    },
+  );
+  return Buffer.from(forge.asn1.toDer(asn1).getBytes(), 'binary');
+}
+
 /** Verifies with xml-crypto, the reference implementation here. */
 function verifies(xml: string): boolean {
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
@@ -108,15 +122,7 @@ describe('einvoice sign', () => {
     ]);
     expect(verifies(readFileSync(join(dir, 'signed.xml'), 'utf8'))).toBe(true);
 
-    const p12 = forge.pkcs12.toPkcs12Asn1(
-      forge.pki.privateKeyFromPem(keyPem),
-      [forge.pki.certificateFromPem(certificatePem)],
-      'pw',
-      {
-        algorithm: '3des',
-      },
-    );
-    writeFileSync(join(dir, 'cert.p12'), Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'));
+    writeFileSync(join(dir, 'cert.p12'), pkcs12('pw'));
     const stdout = execFileSync(
       process.execPath,
       [cli, 'sign', input, '--cert', join(dir, 'cert.p12'), '--password', 'pw', '--placement', 'root-end'],
@@ -167,16 +173,7 @@ describe('signing certificate lifetime', () => {
 describe('FolderCertificateStore with PKCS#12', () => {
   it('opens {name}.p12 with the password from the settings, and says so when the password is wrong', async () => {
     const dir = tempDir();
-    const keyPem = key.privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
-    const p12 = forge.pkcs12.toPkcs12Asn1(
-      forge.pki.privateKeyFromPem(keyPem),
-      [forge.pki.certificateFromPem(certificatePem)],
-      's3cret',
-      {
-        algorithm: '3des',
-      },
-    );
-    writeFileSync(join(dir, 'company-seal.p12'), Buffer.from(forge.asn1.toDer(p12).getBytes(), 'binary'));
+    writeFileSync(join(dir, 'company-seal.p12'), pkcs12('s3cret'));
     const store = new FolderCertificateStore(
       dir,
       keyPasswordFromEnv({ EINVOICE_KEY_PASSWORD_COMPANY_SEAL: 's3cret' }),
