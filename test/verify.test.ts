@@ -1,4 +1,6 @@
+import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import forge from 'node-forge';
 import { join } from 'node:path';
 import { SignedXml } from 'xml-crypto';
 import {
@@ -232,5 +234,60 @@ describe('a signature whose KeyInfo holds only a key value', () => {
     });
     expect(codes(xml)).toEqual(['verify.no-certificate']);
     expect(codes(xml, { certificate: certificatePem })).toEqual([]);
+  });
+});
+
+/** A certificate made with forge, signed by `issuer` (or self-signed). */
+function makeCertificate(
+  commonName: string,
+  ca: boolean,
+  issuer?: { cert: forge.pki.Certificate; key: forge.pki.rsa.PrivateKey },
+) {
+  const { privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
+  const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+  const key = forge.pki.privateKeyFromPem(keyPem);
+  const cert = forge.pki.createCertificate();
+  cert.publicKey = forge.pki.setRsaPublicKey(
+    (key).n,
+    (key).e,
+  );
+  cert.serialNumber = `0${Math.floor(Math.random() * 1e9).toString(16)}`;
+  cert.validity.notBefore = new Date(Date.now() - 60_000);
+  cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);
+  cert.setSubject([{ name: 'commonName', value: commonName }]);
+  cert.setIssuer(issuer ? issuer.cert.subject.attributes : [{ name: 'commonName', value: commonName }]);
+  cert.setExtensions([
+    { name: 'basicConstraints', cA: ca },
+    { name: 'keyUsage', keyCertSign: ca, digitalSignature: true },
+  ]);
+  cert.sign(issuer ? issuer.key : key, forge.md.sha256.create());
+  return { cert, key, keyObject: privateKey, x509: new X509Certificate(forge.pki.certificateToPem(cert)) };
+}
+
+describe('trust anchors and certificate chains', () => {
+  const root = makeCertificate('Test Root CA', true);
+  const intermediate = makeCertificate('Test Issuing CA', true, root);
+  const leaf = makeCertificate('Seller signing', false, intermediate);
+  const otherRoot = makeCertificate('Other Root CA', true);
+
+  const signed = (keyInfo: 'certificate' | 'chain') =>
+    signEnveloped(
+      renderPeppolUbl(sampleInvoice(1)),
+      { privateKey: leaf.keyObject, certificate: leaf.x509 },
+      'root-end',
+      {
+        keyInfo,
+        chain: [intermediate.x509],
+      },
+    ).xml;
+
+  it('accepts a signer that chains to a trust anchor through the intermediate it sent', () => {
+    expect(codes(signed('chain'), { trusted: [root.x509] })).toEqual([]);
+    expect(codes(signed('chain'), { trusted: [intermediate.x509] })).toEqual([]);
+  });
+
+  it('refuses a signer whose chain is incomplete or leads to another anchor', () => {
+    expect(codes(signed('certificate'), { trusted: [root.x509] })).toEqual(['verify.untrusted']);
+    expect(codes(signed('chain'), { trusted: [otherRoot.x509] })).toEqual(['verify.untrusted']);
   });
 });

@@ -193,6 +193,45 @@ function checkDirect(
       };
 }
 
+/** Further certificates the signer sent in KeyInfo (X509Data), as chain candidates. */
+function intermediates(signature: XmlElement): X509Certificate[] {
+  const found: X509Certificate[] = [];
+  for (const element of Array.from(signature.getElementsByTagNameNS(XMLDSIG_NS, 'X509Certificate')).slice(
+    1,
+  )) {
+    try {
+      found.push(new X509Certificate(Buffer.from((element.textContent ?? '').replace(/\s+/g, ''), 'base64')));
+    } catch {
+      // not a certificate: it cannot help to build the chain
+    }
+  }
+  return found;
+}
+
+/**
+ * True when `certificate` is a trust anchor or chains to one through the given intermediates: each link
+ * issued and signed by the next, each within its validity period, at most five links.
+ */
+function chainsToAnchor(
+  certificate: X509Certificate,
+  candidates: X509Certificate[],
+  anchors: X509Certificate[],
+  now: Date,
+): boolean {
+  let current = certificate;
+  for (let depth = 0; depth < 5; depth++) {
+    if (anchors.some((a) => a.fingerprint256 === current.fingerprint256)) return true;
+    if (anchors.some((a) => current.checkIssued(a) && current.verify(a.publicKey))) return true;
+    const issuer = candidates.find(
+      (c) =>
+        c.fingerprint256 !== current.fingerprint256 && current.checkIssued(c) && current.verify(c.publicKey),
+    );
+    if (!issuer || now > new Date(issuer.validTo) || now < new Date(issuer.validFrom)) return false;
+    current = issuer;
+  }
+  return false;
+}
+
 /** The element's Id: an attribute named Id, ID or id, in no namespace or any (wsu:Id, for instance). */
 function idOf(element: XmlElement): string | null {
   const attributes = element.attributes;
@@ -382,19 +421,12 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
       path: 'KeyInfo',
       message: `The certificate expired on ${certificate.validTo}`,
     });
-  if (options.trusted) {
-    const signer = certificate;
-    const trustedDirectly = options.trusted.some((anchor) => anchor.fingerprint256 === signer.fingerprint256);
-    const issuedByAnchor = options.trusted.some(
-      (anchor) => signer.checkIssued(anchor) && signer.verify(anchor.publicKey),
-    );
-    if (!trustedDirectly && !issuedByAnchor) {
-      problems.push({
-        code: 'verify.untrusted',
-        path: 'KeyInfo',
-        message: `The certificate of ${certificate.subject.replace(/\n/g, ', ')} is not from a trusted issuer`,
-      });
-    }
+  if (options.trusted && !chainsToAnchor(certificate, intermediates(signature), options.trusted, now)) {
+    problems.push({
+      code: 'verify.untrusted',
+      path: 'KeyInfo',
+      message: `The certificate of ${certificate.subject.replace(/\n/g, ', ')} does not chain to a trusted issuer`,
+    });
   }
   let method: 'direct' | 'general' | undefined;
   if (problems.length === 0) {
