@@ -94,6 +94,16 @@ export function exclusiveCanonicalize(xml: string): string | undefined {
       return undefined; // text outside the root element
     }
     if (next === -1) break;
+    if (xml.charCodeAt(next + 1) === 47 /* '/' */) {
+      // A closing tag: the name must be exactly the open element's (which also validates it).
+      const gt = xml.indexOf('>', next);
+      const frame = stack.pop();
+      if (gt === -1 || !frame || xml.slice(next + 2, gt).trimEnd() !== frame.name) return undefined;
+      out.push(`</${frame.name}>`);
+      if (stack.length === 0) rootClosed = true;
+      position = gt + 1;
+      continue;
+    }
     TAG.lastIndex = next;
     const match = TAG.exec(xml);
     if (!match) return undefined;
