@@ -6,6 +6,7 @@ import { FileObjectStore } from '../shared/adapters/file-object-store';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import type { DocumentRecord } from '../shared/model/record';
 import { TenantDirectory } from '../shared/store/tenants';
+import { PEPPOL_OUTBOX_ARTIFACTS } from './support/expectations';
 import { TestReceiver } from './support/receiver';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 import { eventually, onTeardown, tempDir } from './support/temp';
@@ -72,14 +73,7 @@ describe('embedded runtime (einvoice serve)', () => {
     expect(submitted.status).toBe(200);
     expect(submitted.json.status).toBe('completed');
     const record = (await api(runtime, 'GET', submitted.json.statusUrl)).json as DocumentRecord;
-    expect(record.artifacts.map((a) => a.name).sort()).toEqual([
-      'canonical.json',
-      'delivery.json',
-      'input.json',
-      'invoice.xml',
-      'signed.xml',
-      'validation.json',
-    ]);
+    expect(record.artifacts.map((a) => a.name).sort()).toEqual(PEPPOL_OUTBOX_ARTIFACTS);
     expect(readdirSync(join(dir, 'outbox', 'local'))).toEqual([`${record.id}.xml`]);
 
     const cli = await promisify(execFile)(

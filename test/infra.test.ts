@@ -81,11 +81,13 @@ describe('infra/main.bicep', () => {
     const inSample = Object.keys(sample.Values);
     expect(inBicep.filter((name) => !inSample.includes(name))).toEqual([]);
     expect(inSample.filter((name) => !inBicep.includes(name) && !LOCAL_ONLY.has(name))).toEqual([]);
-    for (const name of ['ServiceBusConnection', 'ServiceBusConnection__fullyQualifiedNamespace']) {
-      const connections = recorder.registrations.map(triggerOf).filter((t) => t.connection);
-      expect(connections.every((t) => t.connection === 'ServiceBusConnection')).toBe(true);
-      expect(inSample).toContain(name);
-    }
+    // Every Service Bus trigger names the connection ServiceBusConnection: the sample carries its forms.
+    const connections = recorder.registrations.map(triggerOf).filter((t) => t.connection);
+    expect(connections.length).toBeGreaterThan(0);
+    expect(connections.every((t) => t.connection === 'ServiceBusConnection')).toBe(true);
+    expect(inSample).toEqual(
+      expect.arrayContaining(['ServiceBusConnection', 'ServiceBusConnection__fullyQualifiedNamespace']),
+    );
   });
 
   it('keeps no key or connection string in app settings', () => {

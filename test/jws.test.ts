@@ -1,21 +1,15 @@
 import { generateKeyPairSync } from 'node:crypto';
 import * as jose from 'jose';
-import {
-  ensureSelfSignedCertificate,
-  FolderCertificateStore,
-} from '../shared/adapters/folder-certificate-store';
 import type { SigningCredential } from '../shared/ports/certificate-store';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { signJws, verifyJws } from '../shared/signing/jws';
-import { tempDir } from './support/temp';
+import { testSigner } from './support/signer';
 
 let credential: SigningCredential;
 const payload = Buffer.from(JSON.stringify(sampleInvoice(3)));
 
 beforeAll(async () => {
-  const dir = tempDir();
-  await ensureSelfSignedCertificate(dir, 'jws');
-  credential = await new FolderCertificateStore(dir).get('jws');
+  ({ credential } = await testSigner('jws'));
 });
 
 describe('JWS signatures verify with an independent implementation (jose)', () => {

@@ -9,6 +9,7 @@ import type { StageMessage } from '../shared/model/message';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import type { MessageBus, SendOptions } from '../shared/ports/message-bus';
 import { createHarness, TENANT, type Harness } from './support/harness';
+import { PEPPOL_OUTBOX_ARTIFACTS } from './support/expectations';
 import { TestReceiver } from './support/receiver';
 
 const SANDBOX = { flowId: 'sandbox-submit' };
@@ -30,16 +31,7 @@ describe('outbound PEPPOL flow to the outbox', () => {
       'sign',
       'deliver',
     ]);
-    expect(record.artifacts.map((a) => a.name).sort()).toEqual(
-      [
-        'canonical.json',
-        'delivery.json',
-        'input.json',
-        'invoice.xml',
-        'signed.xml',
-        'validation.json',
-      ].sort(),
-    );
+    expect(record.artifacts.map((a) => a.name).sort()).toEqual(PEPPOL_OUTBOX_ARTIFACTS);
     for (const artifact of record.artifacts) {
       const { content } = await h.services.pipeline.artifact(TENANT, record.id, artifact.name);
       expect(createHash('sha256').update(content).digest('hex')).toBe(artifact.sha256);

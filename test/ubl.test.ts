@@ -4,14 +4,10 @@ import type { CanonicalInvoice } from '../shared/model/invoice';
 import { XMLParser } from 'fast-xml-parser';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import { signEnveloped } from '../shared/signing/xmldsig';
-import {
-  ensureSelfSignedCertificate,
-  FolderCertificateStore,
-} from '../shared/adapters/folder-certificate-store';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { describeWithCorpus } from './support/corpus';
 import { fullInvoice } from './support/full-invoice';
-import { tempDir } from './support/temp';
+import { testSigner } from './support/signer';
 import { validateXsd } from './support/xsd';
 
 describe('PEPPOL BIS 3 UBL output', () => {
@@ -64,10 +60,7 @@ describeWithCorpus('UBL 2.1 schema validity (official XSD from the reference cor
   const xsd = (root: string) => join(corpus, 'oasis-ubl-2.1', 'xsd', 'maindoc', `UBL-${root}-2.1.xsd`);
 
   it('invoices of 1, 20 and 100 lines, unsigned and signed, are valid UBL 2.1 Invoices', async () => {
-    const dir = tempDir();
-    await ensureSelfSignedCertificate(dir, 'test');
-    const credential = await new FolderCertificateStore(dir).get('test');
-    const key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+    const { key } = await testSigner('test');
     const documents: Record<string, string> = {};
     for (const lines of [1, 20, 100]) {
       const xml = renderPeppolUbl(sampleInvoice(lines));

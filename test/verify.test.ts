@@ -3,10 +3,6 @@ import { readFileSync } from 'node:fs';
 import forge from 'node-forge';
 import { join } from 'node:path';
 import { SignedXml } from 'xml-crypto';
-import {
-  ensureSelfSignedCertificate,
-  FolderCertificateStore,
-} from '../shared/adapters/folder-certificate-store';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { verifyXmlSignature } from '../shared/signing/verify';
@@ -16,6 +12,7 @@ import { execFile } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { createHarness, TENANT } from './support/harness';
+import { testSigner } from './support/signer';
 import { tempDir } from './support/temp';
 
 let key: XmlSigningKey;
@@ -23,12 +20,7 @@ let keyPem: string;
 let certificatePem: string;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  await ensureSelfSignedCertificate(dir, 'v');
-  const credential = await new FolderCertificateStore(dir).get('v');
-  key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
-  keyPem = readFileSync(join(dir, 'v.key.pem'), 'utf8');
-  certificatePem = readFileSync(join(dir, 'v.crt.pem'), 'utf8');
+  ({ key, keyPem, certificatePem } = await testSigner('v'));
 });
 
 /** A signature over an element by Id (xml-crypto), to build wrapping attacks from. */
@@ -247,10 +239,7 @@ function makeCertificate(
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const key = forge.pki.privateKeyFromPem(keyPem);
   const cert = forge.pki.createCertificate();
-  cert.publicKey = forge.pki.setRsaPublicKey(
-    (key).n,
-    (key).e,
-  );
+  cert.publicKey = forge.pki.setRsaPublicKey(key.n, key.e);
   cert.serialNumber = `0${Math.floor(Math.random() * 1e9).toString(16)}`;
   cert.validity.notBefore = new Date(Date.now() - 60_000);
   cert.validity.notAfter = new Date(Date.now() + 365 * 86_400_000);

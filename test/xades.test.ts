@@ -1,15 +1,11 @@
 import * as xmldom from '@xmldom/xmldom';
 import * as xadesjs from 'xadesjs';
 import xpath from 'xpath';
-import {
-  ensureSelfSignedCertificate,
-  FolderCertificateStore,
-} from '../shared/adapters/folder-certificate-store';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { verifyXmlSignature } from '../shared/signing/verify';
 import { signEnveloped, XADES_NS, type XmlSigningKey } from '../shared/signing/xmldsig';
-import { tempDir } from './support/temp';
+import { testSigner } from './support/signer';
 
 xadesjs.Application.setEngine('NodeJS', globalThis.crypto);
 xadesjs.setNodeDependencies({
@@ -22,10 +18,7 @@ xadesjs.setNodeDependencies({
 let key: XmlSigningKey;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  await ensureSelfSignedCertificate(dir, 'xades', 'XAdES test signer');
-  const credential = await new FolderCertificateStore(dir).get('xades');
-  key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+  ({ key } = await testSigner('xades', 'XAdES test signer'));
 });
 
 async function xadesjsVerifies(xml: string): Promise<{ valid: boolean; signingTime?: Date }> {

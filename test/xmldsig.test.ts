@@ -13,17 +13,14 @@ import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { signEnveloped, type XmlSigningKey } from '../shared/signing/xmldsig';
 import { createHarness } from './support/harness';
+import { testSigner } from './support/signer';
 import { tempDir } from './support/temp';
 
 let key: XmlSigningKey;
 let certificatePem: string;
 
 beforeAll(async () => {
-  const dir = tempDir();
-  await ensureSelfSignedCertificate(dir, 'sig');
-  const credential = await new FolderCertificateStore(dir).get('sig');
-  key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
-  certificatePem = readFileSync(join(dir, 'sig.crt.pem'), 'utf8');
+  ({ key, certificatePem } = await testSigner('sig'));
 });
 
 /** The test key and certificate as a PKCS#12 bundle. */

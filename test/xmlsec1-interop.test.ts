@@ -16,6 +16,7 @@ import {
   type XmlSigningKey,
 } from '../shared/signing/xmldsig';
 import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { testSigner } from './support/signer';
 import { tempDir } from './support/temp';
 
 /** xmlsec1 (Debian package xmlsec1) is an independent XMLDSig implementation: a missing one fails CI. */
@@ -40,10 +41,7 @@ describeInterop('signatures verify with xmlsec1', () => {
   let key: XmlSigningKey;
 
   beforeAll(async () => {
-    dir = tempDir();
-    await ensureSelfSignedCertificate(dir, 'interop');
-    const credential = await new FolderCertificateStore(dir).get('interop');
-    key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+    ({ dir, key } = await testSigner('interop'));
   });
 
   async function xmlsecVerifies(xml: string, name: string): Promise<boolean> {
@@ -99,10 +97,7 @@ describeInterop('signatures verify with xmlsec1', () => {
 
 describeInterop('XAdES-BES verifies with xmlsec1', () => {
   it('both references (document and signed properties) verify; a changed signing time does not', async () => {
-    const dir = tempDir();
-    await ensureSelfSignedCertificate(dir, 'xades');
-    const credential = await new FolderCertificateStore(dir).get('xades');
-    const key = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+    const { dir, key } = await testSigner('xades');
     const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(5)), key, 'ubl-extensions', {
       profile: 'xades-bes',
     });
@@ -165,10 +160,7 @@ describeInterop("signature options verify with xmlsec1 and with the service's ve
   let rsa: XmlSigningKey;
 
   beforeAll(async () => {
-    dir = tempDir();
-    await ensureSelfSignedCertificate(dir, 'opt');
-    const credential = await new FolderCertificateStore(dir).get('opt');
-    rsa = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+    ({ dir, key: rsa } = await testSigner('opt'));
   });
 
   async function bothVerify(xml: string, certFile: string, name: string): Promise<[boolean, boolean]> {
@@ -232,10 +224,7 @@ describeInterop('signature placement and reference', () => {
   let rsa: XmlSigningKey;
 
   beforeAll(async () => {
-    dir = tempDir();
-    await ensureSelfSignedCertificate(dir, 'pl');
-    const credential = await new FolderCertificateStore(dir).get('pl');
-    rsa = { privateKey: credential.privateKey, certificate: credential.certificates[0]! };
+    ({ dir, key: rsa } = await testSigner('pl'));
   });
 
   const xmlsec = (xml: string, name: string, extra: string[] = []) => {
