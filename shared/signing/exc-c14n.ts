@@ -24,7 +24,8 @@ function decode(text: string): string | undefined {
   );
 }
 
-function escapeText(text: string): string {
+/** Escapes character data as canonical XML writes it. */
+export function escapeText(text: string): string {
   if (!/[&<>\r]/.test(text)) return text;
   return text.replace(/[&<>\r]/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;',

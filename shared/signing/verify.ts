@@ -3,10 +3,10 @@ import { createHash, createPublicKey, verify as verifyRaw, X509Certificate, type
 import { SignedXml } from 'xml-crypto';
 import type { ProblemDetail } from '../errors';
 import { exclusiveCanonicalize } from './exc-c14n';
-import { XMLDSIG_NS } from './xmldsig';
+import { ENVELOPED, XML_CANONICALIZATIONS, XML_SIGNATURE_ALGORITHMS, XMLDSIG_NS } from './xmldsig';
 
 const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
-const ECDSA_SHA256 = 'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256';
+const ECDSA_SHA256 = XML_SIGNATURE_ALGORITHMS['ecdsa-sha256'].uri;
 
 /** ECDSA-SHA256 for xml-crypto's verifier (RFC 4051: the signature value is r || s). */
 class EcdsaSha256 {
@@ -26,25 +26,21 @@ class EcdsaSha256 {
     );
 }
 
+const SIGNATURE_METHODS: ReadonlyArray<{ uri: string; digest: string; hash: string; ec: boolean }> =
+  Object.values(XML_SIGNATURE_ALGORITHMS);
+const SHA1 = XML_SIGNATURE_ALGORITHMS['rsa-sha1'];
+/** What verification accepts: the signer's algorithms (SHA-1 only when allowed) and canonicalizations. */
 const ALGORITHMS = {
-  signature: new Set([
-    'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
-    'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
-    'http://www.w3.org/2001/04/xmldsig-more#ecdsa-sha256',
-  ]),
-  digest: new Set(['http://www.w3.org/2001/04/xmlenc#sha256', 'http://www.w3.org/2001/04/xmlenc#sha512']),
-  canonicalization: new Set([
-    'http://www.w3.org/2001/10/xml-exc-c14n#',
-    'http://www.w3.org/2001/10/xml-exc-c14n#WithComments',
-    'http://www.w3.org/TR/2001/REC-xml-c14n-20010315',
-    'http://www.w3.org/TR/2001/REC-xml-c14n-20010315#WithComments',
-  ]),
-  transform: new Set(['http://www.w3.org/2000/09/xmldsig#enveloped-signature']),
+  signature: new Set<string>(SIGNATURE_METHODS.filter((a) => a !== SHA1).map((a) => a.uri)),
+  digest: new Set<string>(SIGNATURE_METHODS.filter((a) => a !== SHA1).map((a) => a.digest)),
+  canonicalization: new Set<string>(Object.values(XML_CANONICALIZATIONS)),
+  transform: new Set<string>([ENVELOPED]),
 };
-const SHA1 = {
-  signature: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1',
-  digest: 'http://www.w3.org/2000/09/xmldsig#sha1',
-};
+/** Signature method URI → Node hash and key type; digest method URI → Node hash. */
+const HASHES: Record<string, { hash: string; ec: boolean }> = Object.fromEntries(
+  SIGNATURE_METHODS.map((a) => [a.uri, { hash: a.hash, ec: a.ec }]),
+);
+const DIGESTS: Record<string, string> = Object.fromEntries(SIGNATURE_METHODS.map((a) => [a.digest, a.hash]));
 
 export interface VerifyOptions {
   /** PEM certificate to verify with; otherwise the one in KeyInfo. */
@@ -101,19 +97,7 @@ const DIGEST_MISMATCH: ProblemDetail = {
   path: 'Reference',
   message: 'The signed content was changed (digest mismatch)',
 };
-const EXC_C14N = 'http://www.w3.org/2001/10/xml-exc-c14n#';
-const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
-const HASHES: Record<string, { hash: string; ec: boolean }> = {
-  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256': { hash: 'sha256', ec: false },
-  'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512': { hash: 'sha512', ec: false },
-  'http://www.w3.org/2000/09/xmldsig#rsa-sha1': { hash: 'sha1', ec: false },
-  [ECDSA_SHA256]: { hash: 'sha256', ec: true },
-};
-const DIGESTS: Record<string, string> = {
-  'http://www.w3.org/2001/04/xmlenc#sha256': 'sha256',
-  'http://www.w3.org/2001/04/xmlenc#sha512': 'sha512',
-  'http://www.w3.org/2000/09/xmldsig#sha1': 'sha1',
-};
+const EXC_C14N = XML_CANONICALIZATIONS.exclusive;
 
 /**
  * The fast check, for the common shape (one reference to the whole document, enveloped + exclusive c14n,
@@ -280,7 +264,8 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
   const algorithm = (name: string) =>
     signature.getElementsByTagNameNS(XMLDSIG_NS, name)[0]?.getAttribute('Algorithm') ?? '';
   const allowed = (kind: 'signature' | 'digest', uri: string) =>
-    ALGORITHMS[kind].has(uri) || (options.allowSha1 === true && uri === SHA1[kind]);
+    ALGORITHMS[kind].has(uri) ||
+    (options.allowSha1 === true && uri === (kind === 'signature' ? SHA1.uri : SHA1.digest));
   for (const name of ['SignedInfo', 'SignatureValue']) {
     const count = signature.getElementsByTagNameNS(XMLDSIG_NS, name).length;
     if (count !== 1)

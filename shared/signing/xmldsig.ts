@@ -3,11 +3,11 @@ import { createHash, randomUUID, sign, type KeyObject, type X509Certificate } fr
 import { SignedXml } from 'xml-crypto';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { EInvoiceError } from '../errors';
-import { exclusiveCanonicalize } from './exc-c14n';
+import { escapeText, exclusiveCanonicalize } from './exc-c14n';
 
 export const XMLDSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
-const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
+export const ENVELOPED = 'http://www.w3.org/2000/09/xmldsig#enveloped-signature';
 const SHA256 = 'http://www.w3.org/2001/04/xmlenc#sha256';
 
 /** Signature algorithms: URI, digest URI and Node hash, and whether the key is EC. */
@@ -110,12 +110,6 @@ function canonicalizeGeneral(document: string): string {
 
 const digestOf = (hash: string, data: string | Buffer) => createHash(hash).update(data).digest('base64');
 const sha256 = (data: string | Buffer) => digestOf('sha256', data);
-
-function escapeText(text: string): string {
-  return text.replace(/[&<>\r]/g, (c) =>
-    c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : '&#xD;',
-  );
-}
 
 /** An RFC 4514 distinguished name from Node's line-per-attribute form (most significant RDN first). */
 function rfc4514(name: string): string {
