@@ -93,14 +93,25 @@ describe('embedded runtime (einvoice serve)', () => {
     expect(cli.stdout).toMatch(/^completed\s+\w{26}/);
   });
 
-  it("answers malformed JSON, an unknown flow and a foreign tenant's document with problem+json", async () => {
+  it("answers malformed JSON, an unknown flow, an oversized body and a foreign tenant's document with problem+json", async () => {
     const dir = tempDir();
     // A second tenant, configured in the data folder before start.
     const { apiKey: otherKey } = await new TenantDirectory(new FileObjectStore(join(dir, 'store'))).create(
       'globex',
       'Globex',
     );
-    const runtime = await run(dir);
+    const runtime = await run(dir, { EINVOICE_MAX_BODY_BYTES: '20000' });
+    const oversized = await api(
+      runtime,
+      'POST',
+      '/api/invoices',
+      JSON.stringify({ context: CONTEXT, document: { note: 'x'.repeat(30_000) } }),
+    );
+    expect(oversized).toMatchObject({
+      status: 413,
+      contentType: 'application/problem+json',
+      json: { code: 'request.too-large' },
+    });
     const malformed = await api(runtime, 'POST', '/api/invoices', '{"document": ');
     expect(malformed).toMatchObject({
       status: 400,
