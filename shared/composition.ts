@@ -11,6 +11,7 @@ import { transformAction } from './actions/transform';
 import { validateAction } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
 import { BlobObjectStore } from './adapters/blob-object-store';
+import { JournalObjectStore } from './adapters/journal-object-store';
 import { FileObjectStore } from './adapters/file-object-store';
 import { FolderCertificateStore, keyPasswordFromEnv } from './adapters/folder-certificate-store';
 import { InProcessMessageBus } from './adapters/in-process-bus';
@@ -64,6 +65,8 @@ function objectStore(settings: Settings): ObjectStore {
   switch (settings.store) {
     case 'memory':
       return new MemoryObjectStore();
+    case 'journal':
+      return new JournalObjectStore(join(settings.dataDir, 'journal'), { sync: settings.storeSync });
     case 'file':
       return new FileObjectStore(join(settings.dataDir, 'store'));
     case 'blob': {
@@ -159,6 +162,9 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     certificates,
     pipeline,
     batches,
-    close: () => bus.close(),
+    close: async () => {
+      await bus.close();
+      await objects.close?.();
+    },
   };
 }

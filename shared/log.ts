@@ -16,6 +16,7 @@ export type LogEvent =
   | 'batch.received'
   | 'batch.item-failed'
   | 'bus.dead-lettered'
+  | 'bus.journal-rotation-failed'
   | 'runtime.started'
   | 'runtime.stopped'
   | 'runtime.error';

@@ -9,7 +9,9 @@ import { packageRoot } from './util/package-root';
  * (as Azure App Settings are). Every setting has a default that runs the embedded single-machine mode.
  */
 export interface Settings {
-  store: 'file' | 'blob' | 'memory';
+  store: 'journal' | 'file' | 'blob' | 'memory';
+  /** `journal` store: flush every write group to disk (`fdatasync`) before acknowledging it. */
+  storeSync: boolean;
   dataDir: string;
   blobConnection?: string;
   blobAccountUrl?: string;
@@ -94,7 +96,8 @@ export function loadSettings(env: Env = process.env): Settings {
     return isAbsolute(value) ? value : resolve(value);
   };
   return {
-    store: choice(env, 'EINVOICE_STORE', ['file', 'blob', 'memory'] as const, 'file'),
+    store: choice(env, 'EINVOICE_STORE', ['journal', 'file', 'blob', 'memory'] as const, 'journal'),
+    storeSync: choice(env, 'EINVOICE_STORE_SYNC', ['true', 'false'] as const, 'false') === 'true',
     dataDir,
     blobConnection: text(env, 'EINVOICE_BLOB_CONNECTION'),
     blobAccountUrl: text(env, 'EINVOICE_BLOB_ACCOUNT_URL'),

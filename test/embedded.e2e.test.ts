@@ -2,7 +2,7 @@ import { execFile } from 'node:child_process';
 import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { FileObjectStore } from '../shared/adapters/file-object-store';
+import { JournalObjectStore } from '../shared/adapters/journal-object-store';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import type { DocumentRecord } from '../shared/model/record';
 import { TenantDirectory } from '../shared/store/tenants';
@@ -96,10 +96,9 @@ describe('embedded runtime (einvoice serve)', () => {
   it("answers malformed JSON, an unknown flow, an oversized body and a foreign tenant's document with problem+json", async () => {
     const dir = tempDir();
     // A second tenant, configured in the data folder before start.
-    const { apiKey: otherKey } = await new TenantDirectory(new FileObjectStore(join(dir, 'store'))).create(
-      'globex',
-      'Globex',
-    );
+    const store = new JournalObjectStore(join(dir, 'journal'));
+    const { apiKey: otherKey } = await new TenantDirectory(store).create('globex', 'Globex');
+    await store.close();
     const runtime = await run(dir, { EINVOICE_MAX_BODY_BYTES: '20000' });
     const oversized = await api(
       runtime,

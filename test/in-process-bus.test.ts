@@ -1,4 +1,4 @@
-import { existsSync, readdirSync } from 'node:fs';
+import { appendFileSync, existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { InProcessMessageBus } from '../shared/adapters/in-process-bus';
 import type { ReceivedMessage } from '../shared/ports/message-bus';
@@ -69,7 +69,30 @@ describe('InProcessMessageBus', () => {
     });
     await second.whenIdle();
     expect(bodies).toEqual(expect.arrayContaining([{ survive: 1 }, { survive: 2 }]));
-    expect(readdirSync(join(dir, 't')).filter((f) => f.endsWith('.json'))).toEqual([]);
+    await second.close();
+    const third = new InProcessMessageBus({ dir });
+    expect(third.depth('t')).toBe(0); // settled messages stay settled
+    await third.close();
+  });
+
+  it('survives a journal line torn by a crash, and starts a fresh journal when the old one grows', async () => {
+    const dir = tempDir();
+    const first = new InProcessMessageBus({ dir, journalBytes: 200 });
+    for (let i = 0; i < 40; i++) await first.send('t', { i, padding: 'x'.repeat(40) });
+    await first.close();
+    const journals = readdirSync(dir).filter((f) => f.startsWith('journal-'));
+    expect(journals).toHaveLength(1); // earlier ones were replaced by the fresh one
+    expect(journals[0]).not.toBe('journal-00000001.jsonl');
+    appendFileSync(join(dir, journals[0]!), '{"send":"t","entry":{"id":"torn');
+
+    const second = new InProcessMessageBus({ dir });
+    const seen: number[] = [];
+    second.subscribe('t', 's', (m) => {
+      seen.push((m.body as { i: number }).i);
+      return Promise.resolve();
+    });
+    await second.whenIdle();
+    expect(seen.sort((a, b) => a - b)).toEqual(Array.from({ length: 40 }, (_, i) => i));
     await second.close();
   });
 

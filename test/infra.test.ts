@@ -19,6 +19,7 @@ const LOCAL_ONLY = new Set([
   'FUNCTIONS_WORKER_RUNTIME', // set by the Flex Consumption runtime configuration
   'AzureWebJobsStorage', // the identity-based AzureWebJobsStorage__* settings replace it in Azure
   'EINVOICE_DATA_DIR',
+  'EINVOICE_STORE_SYNC', // the journal store of the embedded runtime
   'EINVOICE_BLOB_CONNECTION',
   'ServiceBusConnection',
   'EINVOICE_KEY_DIR',

@@ -1,6 +1,7 @@
 import { BlobServiceClient } from '@azure/storage-blob';
 import { BlobObjectStore } from '../shared/adapters/blob-object-store';
 import { FileObjectStore } from '../shared/adapters/file-object-store';
+import { JournalObjectStore } from '../shared/adapters/journal-object-store';
 import { MemoryObjectStore } from '../shared/adapters/memory-object-store';
 import { ConcurrencyError } from '../shared/errors';
 import type { DocumentRecord } from '../shared/model/record';
@@ -27,6 +28,7 @@ afterAll(() => azurite?.stop());
 
 const adapters: Array<[string, () => ObjectStore]> = [
   ['MemoryObjectStore', () => new MemoryObjectStore()],
+  ['JournalObjectStore', () => new JournalObjectStore(tempDir())],
   ['FileObjectStore', () => new FileObjectStore(tempDir())],
   ['BlobObjectStore (Azurite)', () => blobStore],
 ];

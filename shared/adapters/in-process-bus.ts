@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
-import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { AppendLog } from './append-log';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { MessageBus, MessageHandler, SendOptions, Subscription } from '../ports/message-bus';
@@ -24,8 +25,10 @@ interface Channel {
 }
 
 export interface InProcessBusOptions {
-  /** Keep messages in this folder until they are settled, so a restart continues them. */
+  /** Keep messages in a journal in this folder until they are settled, so a restart continues them. */
   dir?: string;
+  /** Start a fresh journal (carrying only unsettled messages) past this size. Default 16 MiB. */
+  journalBytes?: number;
   /** Deliveries before a message is dead-lettered (as Service Bus's MaxDeliveryCount). Default 10. */
   maxDeliveryCount?: number;
   /** Pause before an abandoned message is offered again. Default 250 ms. */
@@ -35,10 +38,21 @@ export interface InProcessBusOptions {
 
 const NAME = /^[A-Za-z0-9._-]+$/;
 
+/** One line of the bus journal: a message sent, settled, scheduled again or dead-lettered. */
+type JournalLine =
+  | { send: string; entry: Entry }
+  | { done: string }
+  | { retry: string; availableAt: number; deliveryCount: number };
+
+const JOURNAL_NAME = /^journal-(\d{8})\.jsonl$/;
+
 /**
  * The embedded runtime's bus: queues and topics in the process, with at-least-once delivery, delivery
- * counts, scheduled delivery and a dead-letter folder. With `dir`, every message is a file until settled
- * (written before `send` returns, removed on completion), so a killed process loses nothing.
+ * counts, scheduled delivery and a dead-letter folder. With `dir`, every send, settlement and redelivery
+ * is appended to a journal before it takes effect (group-committed: one write for all messages of a
+ * moment), so a killed process loses nothing: a new bus on the folder replays the journal and delivers
+ * what was not settled. The journal is started afresh, with just the unsettled messages, when it grows
+ * past `journalBytes` and at every start.
  * A topic has one subscription here: the one the runtime's stage Function listens on.
  */
 export class InProcessMessageBus implements MessageBus {
@@ -49,6 +63,12 @@ export class InProcessMessageBus implements MessageBus {
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
   private readonly idle = new Set<() => void>();
+  /** Unsettled messages by id, with their destination: what a fresh journal must carry over. */
+  private readonly unsettled = new Map<string, { destination: string; entry: Entry }>();
+  private journal: AppendLog | undefined;
+  private journalNumber = 0;
+  /** Journal size that triggers a fresh one: twice what the last one started with, at least `journalBytes`. */
+  private rotateAt = 0;
 
   constructor(private readonly options: InProcessBusOptions = {}) {
     this.maxDeliveryCount = options.maxDeliveryCount ?? 10;
@@ -67,25 +87,75 @@ export class InProcessMessageBus implements MessageBus {
     return channel;
   }
 
-  private file(destination: string, id: string): string {
-    return join(this.options.dir!, destination, `${id}.json`);
+  private journalFile(n: number): string {
+    return join(this.options.dir!, `journal-${String(n).padStart(8, '0')}.jsonl`);
   }
 
   private recover(dir: string): void {
     mkdirSync(dir, { recursive: true });
-    for (const destination of readdirSync(dir, { withFileTypes: true })) {
-      if (!destination.isDirectory() || !NAME.test(destination.name)) continue;
-      const channel = this.channel(destination.name);
-      for (const name of readdirSync(join(dir, destination.name))) {
-        if (!name.endsWith('.json')) continue;
+    const numbers = readdirSync(dir)
+      .map((name) => JOURNAL_NAME.exec(name)?.[1])
+      .filter((n): n is string => n !== undefined)
+      .map(Number)
+      .sort((a, b) => a - b);
+    for (const n of numbers) {
+      for (const text of readFileSync(this.journalFile(n), 'utf8').split('\n')) {
+        let line: JournalLine;
         try {
-          const entry = JSON.parse(readFileSync(join(dir, destination.name, name), 'utf8')) as Entry;
-          this.enqueue(channel, entry);
+          line = JSON.parse(text) as JournalLine;
         } catch {
-          // a message file cut short by a crash during its first write was never acknowledged to the sender
+          continue; // the last line, cut short by a crash: that send was never acknowledged
+        }
+        if ('send' in line) this.unsettled.set(line.entry.id, { destination: line.send, entry: line.entry });
+        else if ('done' in line) this.unsettled.delete(line.done);
+        else {
+          const found = this.unsettled.get(line.retry);
+          if (found) {
+            found.entry.availableAt = line.availableAt;
+            found.entry.deliveryCount = line.deliveryCount;
+          }
         }
       }
     }
+    this.journalNumber = numbers[numbers.length - 1] ?? 0;
+    this.rotate();
+    for (const { destination, entry } of this.unsettled.values()) {
+      if (NAME.test(destination)) this.enqueue(this.channel(destination), entry);
+    }
+  }
+
+  /** Starts a new journal holding the unsettled messages, then removes the earlier ones. */
+  private rotate(): void {
+    const previous = this.journal;
+    this.journalNumber++;
+    this.journal = new AppendLog(this.journalFile(this.journalNumber));
+    const carried = [...this.unsettled.values()].map(({ destination, entry }) => ({ send: destination, entry }));
+    const text = carried.map((line) => `${JSON.stringify(line)}\n`).join('');
+    const written = this.journal.append(Buffer.from(text, 'utf8')).written;
+    this.rotateAt = Math.max(this.options.journalBytes ?? 16 * 1024 * 1024, 2 * text.length);
+    const number = this.journalNumber;
+    void written
+      .then(() => previous?.close())
+      .then(() => {
+        for (const name of readdirSync(this.options.dir!)) {
+          const n = JOURNAL_NAME.exec(name)?.[1];
+          if (n !== undefined && Number(n) < number) rmSync(join(this.options.dir!, name), { force: true });
+        }
+      })
+      .catch((error: unknown) =>
+        this.logger.error('bus.journal-rotation-failed', {
+          message: error instanceof Error ? error.message : String(error),
+        }),
+      );
+  }
+
+  /** Appends lines to the journal; resolves when they are written. */
+  private record(...lines: JournalLine[]): Promise<void> {
+    if (!this.journal) return Promise.resolve();
+    const text = lines.map((line) => JSON.stringify(line)).join('\n') + '\n';
+    const written = this.journal.append(Buffer.from(text, 'utf8')).written;
+    if (this.journal.size > this.rotateAt) this.rotate();
+    return written;
   }
 
   private enqueue(channel: Channel, entry: Entry): void {
@@ -107,21 +177,12 @@ export class InProcessMessageBus implements MessageBus {
       availableAt: options.scheduledAt ? options.scheduledAt.getTime() : now,
       deliveryCount: 0,
     };
-    if (this.options.dir) await this.persist(destination, entry);
+    if (this.options.dir) {
+      this.unsettled.set(entry.id, { destination, entry });
+      await this.record({ send: destination, entry });
+    }
     this.enqueue(channel, entry);
     this.pump(destination);
-  }
-
-  private async persist(destination: string, entry: Entry): Promise<void> {
-    const file = this.file(destination, entry.id);
-    const temp = `${file}.tmp`;
-    try {
-      await writeFile(temp, JSON.stringify(entry));
-    } catch {
-      await mkdir(join(this.options.dir!, destination), { recursive: true });
-      await writeFile(temp, JSON.stringify(entry));
-    }
-    await rename(temp, file);
   }
 
   subscribe(
@@ -167,7 +228,10 @@ export class InProcessMessageBus implements MessageBus {
         deliveryCount: entry.deliveryCount,
         enqueuedAt: new Date(entry.enqueuedAt),
       });
-      if (this.options.dir) await rm(this.file(destination, entry.id), { force: true });
+      if (this.options.dir) {
+        this.unsettled.delete(entry.id);
+        await this.record({ done: entry.id });
+      }
     } catch (error) {
       await this.abandon(destination, channel, entry, error);
     } finally {
@@ -189,12 +253,20 @@ export class InProcessMessageBus implements MessageBus {
       if (this.options.dir) {
         const dlq = join(this.options.dir, destination, '$deadletter');
         await mkdir(dlq, { recursive: true });
-        await rename(this.file(destination, entry.id), join(dlq, `${entry.id}.json`)).catch(() => undefined);
+        await writeFile(join(dlq, `${entry.id}.json`), JSON.stringify(entry));
+        this.unsettled.delete(entry.id);
+        await this.record({ done: entry.id });
       }
       return;
     }
     entry.availableAt = Date.now() + this.redeliveryDelayMs;
-    if (this.options.dir) await this.persist(destination, entry).catch(() => undefined);
+    if (this.options.dir) {
+      await this.record({
+        retry: entry.id,
+        availableAt: entry.availableAt,
+        deliveryCount: entry.deliveryCount,
+      }).catch(() => undefined);
+    }
     if (!this.closed) this.enqueue(channel, entry);
   }
 
@@ -259,5 +331,6 @@ export class InProcessMessageBus implements MessageBus {
     while ([...this.channels.values()].some((c) => c.inFlight > 0) && Date.now() < deadline) {
       await new Promise((r) => setTimeout(r, 10));
     }
+    await this.journal?.close();
   }
 }

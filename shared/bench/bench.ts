@@ -1,5 +1,5 @@
 import { generateKeyPairSync, sign } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { verifyXmlSignature } from '../signing/verify';
@@ -14,6 +14,8 @@ import { STAGES } from '../model/record';
 import { sampleInvoice } from '../model/sample-invoice';
 import { loadSettings } from '../settings';
 import { InProcessMessageBus } from '../adapters/in-process-bus';
+import type { FlowDefinition } from '../flows/types';
+import { packageRoot } from '../util/package-root';
 
 export interface BenchResult {
   name: string;
@@ -35,11 +37,30 @@ function measure(fn: () => void, durationMs: number): number {
   return count / (Number(elapsed) / 1e9);
 }
 
-/** Documents per second through the embedded pipeline: file store, persistent bus, validate → deliver. */
-export async function pipelineRate(documents: number): Promise<number> {
+/**
+ * Documents per second through the embedded pipeline: journal store, persistent bus. The measured flow is
+ * the outbox flow (validate → transform → sign → deliver to the outbox folder); with `deliver: false`, its
+ * steps up to signing, so that the figure is what the service itself costs, without an export channel.
+ */
+export async function pipelineRate(documents: number, options: { deliver?: boolean } = {}): Promise<number> {
   const dir = await mkdtemp(join(tmpdir(), 'einvoice-bench-'));
   try {
-    const settings = loadSettings({ ...process.env, EINVOICE_DATA_DIR: dir, EINVOICE_STORE: 'file' });
+    const flowsDir = join(dir, 'flows');
+    await mkdir(flowsDir);
+    const outbox = JSON.parse(
+      await readFile(join(packageRoot(), 'flows', 'peppol-outbox.json'), 'utf8'),
+    ) as FlowDefinition;
+    const flow =
+      options.deliver === false
+        ? { ...outbox, steps: outbox.steps.filter((s) => s.action !== 'deliver-folder') }
+        : outbox;
+    await writeFile(join(flowsDir, 'bench.json'), JSON.stringify(flow));
+    const settings = loadSettings({
+      ...process.env,
+      EINVOICE_DATA_DIR: dir,
+      EINVOICE_STORE: 'journal',
+      EINVOICE_FLOWS_DIR: flowsDir,
+    });
     await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
     const bus = new InProcessMessageBus({ dir: join(dir, 'bus') });
     const services = createServices(settings, { bus, logger: silentLogger, exclusive: true });
@@ -115,7 +136,9 @@ export async function runBench(options: { json: boolean; quick: boolean }): Prom
   } finally {
     await rm(keyDir, { recursive: true, force: true });
   }
-  results.push({ name: 'pipeline-20', perSec: await pipelineRate(options.quick ? 20 : 100) });
+  const documents = options.quick ? 20 : 300;
+  results.push({ name: 'pipeline-20', perSec: await pipelineRate(documents, { deliver: false }) });
+  results.push({ name: 'pipeline-outbox-20', perSec: await pipelineRate(documents) });
   const baseline = results[0]!.perSec;
   const out: BenchResult[] = results.map((r) => ({
     name: r.name,

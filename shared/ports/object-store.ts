@@ -1,7 +1,7 @@
 /**
  * Key/value storage of documents, artifacts and configuration, with optimistic concurrency.
- * Keys are `/`-separated paths; a key ending in `/` is a folder. Implemented by `FileObjectStore`
- * (embedded runtime), `BlobObjectStore` (Azure Blob Storage) and `MemoryObjectStore` (tests).
+ * Keys are `/`-separated paths; a key ending in `/` is a folder. Implemented by `JournalObjectStore`
+ * (embedded runtime), `FileObjectStore`, `BlobObjectStore` (Azure Blob Storage) and `MemoryObjectStore` (tests).
  */
 export interface StoredObject {
   body: Buffer;
@@ -35,4 +35,6 @@ export interface ObjectStore {
    * returned with a trailing `/`.
    */
   list(prefix: string, options?: ListOptions): Promise<string[]>;
+  /** Waits for outstanding writes and releases files or connections, where the adapter holds any. */
+  close?(): Promise<void>;
 }
