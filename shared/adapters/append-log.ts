@@ -68,7 +68,10 @@ export class AppendLog {
     this.writeAll(chunks, (error) => {
       this.writing = false;
       if (error) {
-        this.failure = transientFailure('store.write-failed', `Writing ${this.path} failed: ${error.message}`);
+        this.failure = transientFailure(
+          'store.write-failed',
+          `Writing ${this.path} failed: ${error.message}`,
+        );
         for (const w of [...waiters, ...this.waiters]) w.reject(this.failure);
         this.pending = [];
         this.waiters = [];

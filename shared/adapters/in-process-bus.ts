@@ -129,7 +129,10 @@ export class InProcessMessageBus implements MessageBus {
     const previous = this.journal;
     this.journalNumber++;
     this.journal = new AppendLog(this.journalFile(this.journalNumber));
-    const carried = [...this.unsettled.values()].map(({ destination, entry }) => ({ send: destination, entry }));
+    const carried = [...this.unsettled.values()].map(({ destination, entry }) => ({
+      send: destination,
+      entry,
+    }));
     const text = carried.map((line) => `${JSON.stringify(line)}\n`).join('');
     const written = this.journal.append(Buffer.from(text, 'utf8')).written;
     this.rotateAt = Math.max(this.options.journalBytes ?? 16 * 1024 * 1024, 2 * text.length);

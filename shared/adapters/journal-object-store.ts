@@ -1,4 +1,13 @@
-import { closeSync, ftruncateSync, mkdirSync, openSync, read, readdirSync, readFileSync, rmSync } from 'node:fs';
+import {
+  closeSync,
+  ftruncateSync,
+  mkdirSync,
+  openSync,
+  read,
+  readdirSync,
+  readFileSync,
+  rmSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ConcurrencyError, EInvoiceError } from '../errors';
