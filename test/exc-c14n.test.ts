@@ -48,6 +48,10 @@ describe("exclusive canonicalization of the service's own XML", () => {
     ['a prefix rebound to another URI', '<p:r xmlns:p="urn:1"><p:c xmlns:p="urn:2"><p:d/></p:c></p:r>'],
     ['self-closing elements', '<?xml version="1.0" encoding="UTF-8"?>\n<r><e/><f a="1" /></r>'],
     ['non-ASCII text and numeric references', '<r>Stra&#223;e &#x20AC; Grüße</r>'],
+    [
+      'the same start tag in contexts that render it differently',
+      '<r xmlns:p="urn:p"><a><p:x/></a><p:y><p:x/><p:x/></p:y><b xmlns:p="urn:q"><p:x/></b><a><p:x/></a></r>',
+    ],
   ])('%s', (_name, xml) => {
     expect(exclusiveCanonicalize(xml)).toBe(reference(xml));
   });
@@ -62,6 +66,7 @@ describe("exclusive canonicalization of the service's own XML", () => {
     ['mismatched tags', '<r><a></b></r>'],
     ['two root elements', '<r/><s/>'],
     ['a raw carriage return', '<r>a\r\nb</r>'],
+    ['a raw carriage return in an attribute value', '<r a="x\ry"/>'],
     ['a > inside an attribute value', '<r a="x>y"/>'],
   ])('leaves documents with %s to the general canonicalizer', (_name, xml) => {
     expect(exclusiveCanonicalize(xml)).toBeUndefined();

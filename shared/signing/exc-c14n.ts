@@ -64,12 +64,31 @@ function lookup(chain: Binding | undefined, prefix: string): string | undefined 
 
 const ROOT_SCOPE: Binding = { prefix: 'xml', uri: 'http://www.w3.org/XML/1998/namespace', next: undefined };
 
+/**
+ * Where an element stands: the namespaces in scope and those its output ancestors rendered. Contexts are
+ * reached through the start tags that lead to them, so that repeated structures (invoice lines) share
+ * them, and a start tag met again in the same context is rendered from `tags` without a second look.
+ */
+interface Context {
+  scope: Binding;
+  rendered: Binding | undefined;
+  tags: Map<string, StartTag>;
+}
+
+interface StartTag {
+  name: string;
+  /** The canonical start tag, and with it the end tag for an empty-element tag. */
+  open: string;
+  close: string;
+  selfClosing: boolean;
+  /** The context of the element's children. */
+  inner: Context;
+}
+
 interface Frame {
   name: string;
-  /** Prefix → namespace URI in scope ('' is the default namespace). */
-  scope: Binding;
-  /** Prefix → URI as rendered by this element or its output ancestors. */
-  rendered: Binding | undefined;
+  close: string;
+  context: Context;
 }
 
 function compare(a: string, b: string): number {
@@ -80,109 +99,127 @@ export function exclusiveCanonicalize(xml: string): string | undefined {
   let position = 0;
   const declaration = /^\uFEFF?<\?xml[^?]*\?>/.exec(xml);
   if (declaration) position = declaration[0].length;
-  if (/<!|<\?|\r/.test(xml.slice(position))) return undefined; // DTD, comment, CDATA, PI or raw CR: general path
   const out: string[] = [];
   const stack: Frame[] = [];
+  const top: Context = { scope: ROOT_SCOPE, rendered: undefined, tags: new Map() };
   let rootClosed = false;
   while (position < xml.length) {
     const next = xml.indexOf('<', position);
     const text = xml.slice(position, next === -1 ? xml.length : next);
     if (stack.length > 0) {
-      const decoded = decode(text);
-      if (decoded === undefined) return undefined;
-      out.push(escapeText(decoded));
+      if (text !== '') {
+        if (text.includes('\r')) return undefined; // a parser would turn it into a line feed: general path
+        const decoded = decode(text);
+        if (decoded === undefined) return undefined;
+        out.push(escapeText(decoded));
+      }
     } else if (text.trim() !== '') {
       return undefined; // text outside the root element
     }
     if (next === -1) break;
     if (xml.charCodeAt(next + 1) === 47 /* '/' */) {
       // A closing tag: the name must be exactly the open element's (which also validates it).
-      const gt = xml.indexOf('>', next);
       const frame = stack.pop();
-      if (gt === -1 || !frame || xml.slice(next + 2, gt).trimEnd() !== frame.name) return undefined;
-      out.push(`</${frame.name}>`);
+      if (!frame) return undefined;
+      let end = next + 2 + frame.name.length;
+      if (!xml.startsWith(frame.name, next + 2) || xml.charCodeAt(end) !== 62 /* '>' */) {
+        end = xml.indexOf('>', next);
+        if (end === -1 || xml.slice(next + 2, end).trimEnd() !== frame.name) return undefined;
+      }
+      out.push(frame.close);
       if (stack.length === 0) rootClosed = true;
-      position = gt + 1;
+      position = end + 1;
       continue;
     }
     TAG.lastIndex = next;
-    const match = TAG.exec(xml);
+    const match = TAG.exec(xml); // also refuses `<!` (DTD, comment, CDATA) and `<?` (processing instruction)
     if (!match) return undefined;
     position = TAG.lastIndex;
-    const [, closing, name, attributeText, selfClosing] = match as unknown as [
-      string,
-      string,
-      string,
-      string,
-      string,
-    ];
-    if (closing) {
-      const frame = stack.pop();
-      if (!frame || frame.name !== name || attributeText.trim() !== '' || selfClosing) return undefined;
-      out.push(`</${name}>`);
-      if (stack.length === 0) rootClosed = true;
-      continue;
-    }
     if (rootClosed) return undefined; // a second root element
-    const parent = stack[stack.length - 1];
-    let scope = parent?.scope ?? ROOT_SCOPE;
-    if (attributeText && attributeText.replace(ATTRIBUTE, '').trim() !== '') return undefined; // not only attributes
-    const attributes: Array<{ prefix: string; local: string; qname: string; value: string }> = [];
-    for (const attribute of attributeText ? attributeText.matchAll(ATTRIBUTE) : []) {
-      const qname = attribute[1]!;
-      const raw = attribute[2] ?? attribute[3] ?? '';
-      // Attribute-value normalization: literal whitespace becomes a space; references keep their character.
-      const value = decode(raw.replace(/[\t\n]/g, ' '));
-      if (value === undefined) return undefined;
-      if (qname === 'xmlns' || qname.startsWith('xmlns:')) {
-        scope = { prefix: qname === 'xmlns' ? '' : qname.slice(6), uri: value, next: scope };
-      } else {
-        const colon = qname.indexOf(':');
-        attributes.push({
-          prefix: colon === -1 ? '' : qname.slice(0, colon),
-          local: qname.slice(colon + 1),
-          qname,
-          value,
-        });
-      }
+    const context = stack.length > 0 ? stack[stack.length - 1]!.context : top;
+    let tag = context.tags.get(match[0]);
+    if (!tag) {
+      tag = startTag(match, context);
+      if (!tag) return undefined;
+      context.tags.set(match[0], tag);
     }
-    const colon = name.indexOf(':');
-    const prefix = colon === -1 ? '' : name.slice(0, colon);
-    if (prefix && lookup(scope, prefix) === undefined) return undefined; // undeclared prefix
-    let rendered = parent?.rendered;
-    let declarations: Array<[string, string]> | undefined;
-    // Visibly utilized prefixes: the element's own, then its attributes' (exc-c14n renders only those).
-    for (let k = -1; k < attributes.length; k++) {
-      const p = k === -1 ? prefix : attributes[k]!.prefix;
-      if (k >= 0 && (p === '' || p === 'xml')) continue;
-      const uri = lookup(scope, p);
-      if (k >= 0 && uri === undefined) return undefined; // undeclared attribute prefix
-      const shown = lookup(rendered, p);
-      if (p === '' && (uri ?? '') === '' && shown === undefined) continue; // no default namespace anywhere
-      if (shown === (uri ?? '')) continue;
-      rendered = { prefix: p, uri: uri ?? '', next: rendered };
-      (declarations ??= []).push([p, uri ?? '']);
-    }
-    if (declarations && declarations.length > 1) declarations.sort((a, b) => compare(a[0], b[0]));
-    if (attributes.length > 1) {
-      attributes.sort((a, b) => {
-        const nsA = a.prefix ? lookup(scope, a.prefix)! : '';
-        const nsB = b.prefix ? lookup(scope, b.prefix)! : '';
-        return compare(nsA, nsB) || compare(a.local, b.local);
-      });
-    }
-    let tag = `<${name}`;
-    for (const [p, uri] of declarations ?? [])
-      tag += p ? ` xmlns:${p}="${escapeAttribute(uri)}"` : ` xmlns="${escapeAttribute(uri)}"`;
-    for (const attribute of attributes) tag += ` ${attribute.qname}="${escapeAttribute(attribute.value)}"`;
-    out.push(`${tag}>`);
-    if (selfClosing) {
-      out.push(`</${name}>`);
-      if (!parent) rootClosed = true;
+    out.push(tag.open);
+    if (tag.selfClosing) {
+      out.push(tag.close);
+      if (stack.length === 0) rootClosed = true;
     } else {
-      stack.push({ name, scope, rendered });
+      stack.push({ name: tag.name, close: tag.close, context: tag.inner });
     }
   }
   if (stack.length > 0 || !rootClosed) return undefined;
   return out.join('');
+}
+
+/** Renders a start tag in `context`; undefined when it is outside the profile. */
+function startTag(match: RegExpExecArray, context: Context): StartTag | undefined {
+  const [, closing, name, attributeText, selfClosing] = match as unknown as [
+    string,
+    string,
+    string,
+    string,
+    string,
+  ];
+  if (closing || match[0].includes('\r')) return undefined; // a malformed end tag; a raw CR: general path
+  let scope = context.scope;
+  if (attributeText && attributeText.replace(ATTRIBUTE, '').trim() !== '') return undefined; // not only attributes
+  const attributes: Array<{ prefix: string; local: string; qname: string; value: string }> = [];
+  for (const attribute of attributeText ? attributeText.matchAll(ATTRIBUTE) : []) {
+    const qname = attribute[1]!;
+    const raw = attribute[2] ?? attribute[3] ?? '';
+    // Attribute-value normalization: literal whitespace becomes a space; references keep their character.
+    const value = decode(raw.replace(/[\t\n]/g, ' '));
+    if (value === undefined) return undefined;
+    if (qname === 'xmlns' || qname.startsWith('xmlns:')) {
+      scope = { prefix: qname === 'xmlns' ? '' : qname.slice(6), uri: value, next: scope };
+    } else {
+      const colon = qname.indexOf(':');
+      attributes.push({
+        prefix: colon === -1 ? '' : qname.slice(0, colon),
+        local: qname.slice(colon + 1),
+        qname,
+        value,
+      });
+    }
+  }
+  const colon = name.indexOf(':');
+  const prefix = colon === -1 ? '' : name.slice(0, colon);
+  if (prefix && lookup(scope, prefix) === undefined) return undefined; // undeclared prefix
+  let rendered = context.rendered;
+  let declarations: Array<[string, string]> | undefined;
+  // Visibly utilized prefixes: the element's own, then its attributes' (exc-c14n renders only those).
+  for (let k = -1; k < attributes.length; k++) {
+    const p = k === -1 ? prefix : attributes[k]!.prefix;
+    if (k >= 0 && (p === '' || p === 'xml')) continue;
+    const uri = lookup(scope, p);
+    if (k >= 0 && uri === undefined) return undefined; // undeclared attribute prefix
+    const shown = lookup(rendered, p);
+    if (p === '' && (uri ?? '') === '' && shown === undefined) continue; // no default namespace anywhere
+    if (shown === (uri ?? '')) continue;
+    rendered = { prefix: p, uri: uri ?? '', next: rendered };
+    (declarations ??= []).push([p, uri ?? '']);
+  }
+  if (declarations && declarations.length > 1) declarations.sort((a, b) => compare(a[0], b[0]));
+  if (attributes.length > 1) {
+    attributes.sort((a, b) => {
+      const nsA = a.prefix ? lookup(scope, a.prefix)! : '';
+      const nsB = b.prefix ? lookup(scope, b.prefix)! : '';
+      return compare(nsA, nsB) || compare(a.local, b.local);
+    });
+  }
+  let open = `<${name}`;
+  for (const [p, uri] of declarations ?? [])
+    open += p ? ` xmlns:${p}="${escapeAttribute(uri)}"` : ` xmlns="${escapeAttribute(uri)}"`;
+  for (const attribute of attributes) open += ` ${attribute.qname}="${escapeAttribute(attribute.value)}"`;
+  return {
+    name,
+    open: `${open}>`,
+    close: `</${name}>`,
+    selfClosing: selfClosing !== '',
+    inner: { scope, rendered, tags: new Map() },
+  };
 }
