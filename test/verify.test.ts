@@ -106,6 +106,10 @@ describe('XMLDSig verification', () => {
     const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(1)), key, 'root-end');
     const twice = xml.replace(/(<ds:Signature[\s\S]*<\/ds:Signature>)/, '$1$1');
     expect(codes(twice)).toEqual(['verify.signature-count']);
+    // The same, with the second signature under another prefix: signatures are found by namespace.
+    const signature = /<ds:Signature[\s\S]*<\/ds:Signature>/.exec(xml)![0];
+    const disguised = signature.replace(/ds:/g, 'x:').replace('xmlns:ds=', 'xmlns:x=');
+    expect(codes(xml.replace(signature, signature + disguised))).toEqual(['verify.signature-count']);
     expect(codes(`<!DOCTYPE x [<!ENTITY e "y">]>${xml.replace(/^<\?xml[^>]*>/, '')}`)).toEqual([
       'xml.dtd-forbidden',
     ]);

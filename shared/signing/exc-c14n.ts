@@ -77,6 +77,9 @@ interface Context {
 
 interface StartTag {
   name: string;
+  /** The element's namespace URI ('' for none) and local name. */
+  namespace: string;
+  local: string;
   /** The canonical start tag, and with it the end tag for an empty-element tag. */
   open: string;
   close: string;
@@ -89,6 +92,16 @@ interface Frame {
   name: string;
   close: string;
   context: Context;
+  /** An element `canonicalizeLocating` looks for. */
+  located: boolean;
+}
+
+/** The canonical document split around the elements with a given name, in document order. */
+export interface LocatedCanonicalForm {
+  /** The canonical text between (and before and after) the located elements: one more than `elements`. */
+  between: string[];
+  /** Each located element's canonical form (its start tag renders what the element uses). */
+  elements: string[];
 }
 
 function compare(a: string, b: string): number {
@@ -96,7 +109,42 @@ function compare(a: string, b: string): number {
 }
 
 export function exclusiveCanonicalize(xml: string): string | undefined {
+  const parts = canonicalize(xml, undefined);
+  return parts && parts.join('');
+}
+
+/**
+ * The exclusive canonical form, split around every element named `local` in namespace `namespace` (outermost
+ * ones; an element nested in a located one stays part of it). Removing an element's canonical text from the
+ * document's is the canonical form of the document without the element, as the enveloped-signature
+ * transform wants it: exclusive c14n renders an element from its ancestors alone.
+ */
+export function canonicalizeLocating(
+  xml: string,
+  namespace: string,
+  local: string,
+): LocatedCanonicalForm | undefined {
+  const cuts: number[] = [];
+  const parts = canonicalize(xml, { namespace, local, cuts });
+  if (!parts) return undefined;
+  const between: string[] = [];
+  const elements: string[] = [];
+  let from = 0;
+  for (let i = 0; i < cuts.length; i += 2) {
+    between.push(parts.slice(from, cuts[i]).join(''));
+    elements.push(parts.slice(cuts[i], cuts[i + 1]).join(''));
+    from = cuts[i + 1]!;
+  }
+  between.push(parts.slice(from).join(''));
+  return { between, elements };
+}
+
+function canonicalize(
+  xml: string,
+  locate: { namespace: string; local: string; cuts: number[] } | undefined,
+): string[] | undefined {
   let position = 0;
+  let locatedDepth = 0;
   const declaration = /^\uFEFF?<\?xml[^?]*\?>/.exec(xml);
   if (declaration) position = declaration[0].length;
   const out: string[] = [];
@@ -127,6 +175,7 @@ export function exclusiveCanonicalize(xml: string): string | undefined {
         if (end === -1 || xml.slice(next + 2, end).trimEnd() !== frame.name) return undefined;
       }
       out.push(frame.close);
+      if (frame.located && --locatedDepth === 0) locate!.cuts.push(out.length);
       if (stack.length === 0) rootClosed = true;
       position = end + 1;
       continue;
@@ -143,16 +192,19 @@ export function exclusiveCanonicalize(xml: string): string | undefined {
       if (!tag) return undefined;
       context.tags.set(match[0], tag);
     }
+    const located = locate !== undefined && tag.local === locate.local && tag.namespace === locate.namespace;
+    if (located && locatedDepth++ === 0) locate.cuts.push(out.length);
     out.push(tag.open);
     if (tag.selfClosing) {
       out.push(tag.close);
+      if (located && --locatedDepth === 0) locate.cuts.push(out.length);
       if (stack.length === 0) rootClosed = true;
     } else {
-      stack.push({ name: tag.name, close: tag.close, context: tag.inner });
+      stack.push({ name: tag.name, close: tag.close, context: tag.inner, located });
     }
   }
   if (stack.length > 0 || !rootClosed) return undefined;
-  return out.join('');
+  return out;
 }
 
 /** Renders a start tag in `context`; undefined when it is outside the profile. */
@@ -217,6 +269,8 @@ function startTag(match: RegExpExecArray, context: Context): StartTag | undefine
   for (const attribute of attributes) open += ` ${attribute.qname}="${escapeAttribute(attribute.value)}"`;
   return {
     name,
+    namespace: lookup(scope, prefix) ?? '',
+    local: name.slice(colon + 1),
     open: `${open}>`,
     close: `</${name}>`,
     selfClosing: selfClosing !== '',

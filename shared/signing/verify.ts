@@ -2,7 +2,7 @@ import { DOMParser } from '@xmldom/xmldom';
 import { createHash, createPublicKey, verify as verifyRaw, X509Certificate, type KeyLike } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import type { ProblemDetail } from '../errors';
-import { exclusiveCanonicalize } from './exc-c14n';
+import { canonicalizeLocating, exclusiveCanonicalize } from './exc-c14n';
 import { ENVELOPED, XML_CANONICALIZATIONS, XML_SIGNATURE_ALGORITHMS, XMLDSIG_NS } from './xmldsig';
 
 const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
@@ -99,72 +99,80 @@ const DIGEST_MISMATCH: ProblemDetail = {
 };
 const EXC_C14N = XML_CANONICALIZATIONS.exclusive;
 
+/** The canonical forms a signature in the common shape is checked on, computed from the text alone. */
+interface DirectForms {
+  signature: XmlElement;
+  /** The document without the signature (the enveloped-signature transform), canonical. */
+  document: string;
+  /** SignedInfo canonicalized on its own. */
+  signedInfo: string;
+  digestHash: string;
+}
+
 /**
- * The fast check, for the common shape (one reference to the whole document, enveloped + exclusive c14n,
- * SignedInfo canonicalized exclusively, everything in the one-pass canonicalizer's profile): the digest and
- * the signature value are checked on canonical forms computed from the text. Returns undefined when the
- * document does not have that shape (the caller then uses xml-crypto), null when it verifies, or the problem.
+ * The fast path, for the common shape: one signature, one reference to the whole document, enveloped +
+ * exclusive c14n, SignedInfo canonicalized exclusively, everything in the one-pass canonicalizer's profile.
+ * The document is canonicalized once, split around the signature (namespace-aware, so a signature under
+ * another prefix is found too); only the signature's own few kilobytes are parsed into a DOM. Returns
+ * undefined for any other shape, which the caller then parses and checks in full.
  */
-function checkDirect(
-  xml: string,
-  signature: XmlElement,
-  certificate: X509Certificate,
-): ProblemDetail | null | undefined {
-  const element = signature as unknown as { prefix?: string | null };
-  const qname = element.prefix ? `${element.prefix}:Signature` : 'Signature';
-  const ds = element.prefix ? `${element.prefix}:` : '';
+function directForms(xml: string): DirectForms | undefined {
+  const located = canonicalizeLocating(xml, XMLDSIG_NS, 'Signature');
+  if (!located || located.elements.length !== 1) return undefined;
+  const text = located.elements[0]!;
+  if (text.includes('InclusiveNamespaces')) return undefined;
+  const parsed = parseXml(text);
+  if (!parsed.doc?.documentElement) return undefined;
+  const signature = parsed.doc.documentElement as unknown as XmlElement & { prefix?: string | null };
   const references = signature.getElementsByTagNameNS(XMLDSIG_NS, 'Reference');
   if (references.length !== 1 || (references[0]!.getAttribute('URI') ?? '') !== '') return undefined;
   const transforms = Array.from(references[0]!.getElementsByTagNameNS(XMLDSIG_NS, 'Transform')).map((t) =>
     t.getAttribute('Algorithm'),
   );
   if (transforms.length !== 2 || transforms[0] !== ENVELOPED || transforms[1] !== EXC_C14N) return undefined;
-  const c14n = signature.getElementsByTagNameNS(XMLDSIG_NS, 'CanonicalizationMethod')[0];
-  if (c14n?.getAttribute('Algorithm') !== EXC_C14N || xml.includes('InclusiveNamespaces')) return undefined;
-  const method =
-    HASHES[
-      signature.getElementsByTagNameNS(XMLDSIG_NS, 'SignatureMethod')[0]?.getAttribute('Algorithm') ?? ''
-    ];
+  const c14n = signature.getElementsByTagNameNS(XMLDSIG_NS, 'CanonicalizationMethod');
+  if (c14n.length !== 1 || c14n[0]!.getAttribute('Algorithm') !== EXC_C14N) return undefined;
   const digestHash =
     DIGESTS[
       references[0]!.getElementsByTagNameNS(XMLDSIG_NS, 'DigestMethod')[0]?.getAttribute('Algorithm') ?? ''
     ];
-  if (!method || !digestHash) return undefined;
-  // The signature's span in the text: exactly one start tag (the DOM found exactly one element).
-  const starts = [...xml.matchAll(new RegExp(`<${qname}(?=[\\s>/])`, 'g'))];
-  if (starts.length !== 1) return undefined;
-  const start = starts[0]!.index;
-  const closing = `</${qname}>`;
-  const end = xml.indexOf(closing, start);
-  if (end < 0) return undefined;
-  const canonicalDocument = exclusiveCanonicalize(xml.slice(0, start) + xml.slice(end + closing.length));
-  if (canonicalDocument === undefined) return undefined;
-  const signatureText = xml.slice(start, end + closing.length);
-  const signedInfoStart = signatureText.indexOf(`<${ds}SignedInfo`);
+  if (!digestHash) return undefined;
+  // SignedInfo's text within the canonical signature; on its own it must declare the dsig namespace,
+  // which in the document its parent rendered.
+  const ds = signature.prefix ? `${signature.prefix}:` : '';
+  const signedInfoStart = text.indexOf(`<${ds}SignedInfo>`);
   const signedInfoClose = `</${ds}SignedInfo>`;
-  const signedInfoEnd = signatureText.indexOf(signedInfoClose);
-  if (signedInfoStart < 0 || signedInfoEnd < 0) return undefined;
-  let signedInfo = signatureText.slice(signedInfoStart, signedInfoEnd + signedInfoClose.length);
-  // Canonicalized on its own, SignedInfo needs the dsig namespace its ancestors declared.
-  const declaration = element.prefix ? `xmlns:${element.prefix}=` : 'xmlns=';
-  const tagEnd = signedInfo.indexOf('>');
-  if (!signedInfo.slice(0, tagEnd).includes(declaration)) {
-    const at = `<${ds}SignedInfo`.length;
-    signedInfo = `${signedInfo.slice(0, at)} ${declaration}"${XMLDSIG_NS}"${signedInfo.slice(at)}`;
-  }
-  const canonicalSignedInfo = exclusiveCanonicalize(signedInfo);
-  if (canonicalSignedInfo === undefined) return undefined;
+  const signedInfoEnd = text.indexOf(signedInfoClose);
+  if (signedInfoStart < 0 || signedInfoEnd < 0 || text.indexOf(signedInfoClose, signedInfoEnd + 1) >= 0)
+    return undefined;
+  const declaration = signature.prefix ? `xmlns:${signature.prefix}` : 'xmlns';
+  const at = signedInfoStart + ds.length + 'SignedInfo'.length + 1;
+  const signedInfo = exclusiveCanonicalize(
+    `${text.slice(signedInfoStart, at)} ${declaration}="${XMLDSIG_NS}"${text.slice(at, signedInfoEnd + signedInfoClose.length)}`,
+  );
+  if (signedInfo === undefined) return undefined;
+  return { signature, document: located.between.join(''), signedInfo, digestHash };
+}
+
+/** Checks the digest and the signature value on the canonical forms: null when both hold, else the problem. */
+function checkDirect(forms: DirectForms, certificate: X509Certificate): ProblemDetail | null {
+  const { signature } = forms;
+  const method =
+    HASHES[
+      signature.getElementsByTagNameNS(XMLDSIG_NS, 'SignatureMethod')[0]?.getAttribute('Algorithm') ?? ''
+    ];
+  if (!method) return { code: 'verify.algorithm', path: 'SignatureMethod', message: 'Unknown algorithm' };
   const expectedDigest = (
-    references[0]!.getElementsByTagNameNS(XMLDSIG_NS, 'DigestValue')[0]?.textContent ?? ''
+    signature.getElementsByTagNameNS(XMLDSIG_NS, 'DigestValue')[0]?.textContent ?? ''
   ).replace(/\s+/g, '');
-  if (createHash(digestHash).update(canonicalDocument).digest('base64') !== expectedDigest)
+  if (createHash(forms.digestHash).update(forms.document).digest('base64') !== expectedDigest)
     return DIGEST_MISMATCH;
   const value = (
     signature.getElementsByTagNameNS(XMLDSIG_NS, 'SignatureValue')[0]?.textContent ?? ''
   ).replace(/\s+/g, '');
   const ok = verifyRaw(
     method.hash,
-    Buffer.from(canonicalSignedInfo, 'utf8'),
+    Buffer.from(forms.signedInfo, 'utf8'),
     method.ec ? { key: certificate.publicKey, dsaEncoding: 'ieee-p1363' } : certificate.publicKey,
     Buffer.from(value, 'base64'),
   );
@@ -175,6 +183,19 @@ function checkDirect(
         path: 'SignatureValue',
         message: 'The signature value does not verify',
       };
+}
+
+function parseXml(xml: string): { doc: Document | undefined; errors: string[] } {
+  const errors: string[] = [];
+  const doc = new DOMParser({
+    locator: {},
+    errorHandler: {
+      warning: () => undefined,
+      error: (m: string) => errors.push(m),
+      fatalError: (m: string) => errors.push(m),
+    },
+  }).parseFromString(xml, 'application/xml');
+  return { doc: doc as unknown as Document | undefined, errors };
 }
 
 /** Further certificates the signer sent in KeyInfo (X509Data), as chain candidates. */
@@ -241,26 +262,32 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
   };
   if (/<!DOCTYPE|<!ENTITY/i.test(xml))
     return fail('xml.dtd-forbidden', 'Documents with a DTD or entity declarations are refused');
-  const errors: string[] = [];
-  const doc = new DOMParser({
-    locator: {},
-    errorHandler: {
-      warning: () => undefined,
-      error: (m: string) => errors.push(m),
-      fatalError: (m: string) => errors.push(m),
-    },
-  }).parseFromString(xml, 'application/xml');
-  if (errors.length > 0 || !doc.documentElement)
-    return fail('xml.malformed', `The document is not well-formed: ${errors[0] ?? 'no root element'}`);
-  const root = doc.documentElement as unknown as XmlElement;
-  const signatures = doc.getElementsByTagNameNS(XMLDSIG_NS, 'Signature');
-  if (signatures.length !== 1) {
-    return fail(
-      'verify.signature-count',
-      `Expected exactly one XMLDSig signature, found ${signatures.length}`,
-    );
+  const direct = directForms(xml);
+  let signature: XmlElement;
+  // Elements by Id, and the root: needed to resolve references to elements (never on the direct path).
+  const ids = new Map<string, XmlElement[]>();
+  let root: XmlElement | undefined;
+  if (direct) signature = direct.signature;
+  else {
+    const { doc, errors } = parseXml(xml);
+    if (errors.length > 0 || !doc?.documentElement)
+      return fail('xml.malformed', `The document is not well-formed: ${errors[0] ?? 'no root element'}`);
+    root = doc.documentElement as unknown as XmlElement;
+    const signatures = doc.getElementsByTagNameNS(XMLDSIG_NS, 'Signature');
+    if (signatures.length !== 1) {
+      return fail(
+        'verify.signature-count',
+        `Expected exactly one XMLDSig signature, found ${signatures.length}`,
+      );
+    }
+    signature = signatures[0] as unknown as XmlElement;
+    const all = doc.getElementsByTagName('*');
+    for (let i = 0; i < all.length; i++) {
+      const element = all[i] as unknown as XmlElement;
+      const id = idOf(element);
+      if (id) ids.set(id, [...(ids.get(id) ?? []), element]);
+    }
   }
-  const signature = signatures[0] as unknown as XmlElement;
   const algorithm = (name: string) =>
     signature.getElementsByTagNameNS(XMLDSIG_NS, name)[0]?.getAttribute('Algorithm') ?? '';
   const allowed = (kind: 'signature' | 'digest', uri: string) =>
@@ -286,14 +313,6 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
       message: `Canonicalization ${c14n} is not allowed`,
     });
 
-  // Every Id in the document, to resolve references and refuse duplicates.
-  const ids = new Map<string, XmlElement[]>();
-  const all = doc.getElementsByTagName('*');
-  for (let i = 0; i < all.length; i++) {
-    const element = all[i] as unknown as XmlElement;
-    const id = idOf(element);
-    if (id) ids.set(id, [...(ids.get(id) ?? []), element]);
-  }
   const references = Array.from(signature.getElementsByTagNameNS(XMLDSIG_NS, 'Reference'));
   const uris: string[] = [];
   references.forEach((reference, index) => {
@@ -415,10 +434,10 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
   }
   let method: 'direct' | 'general' | undefined;
   if (problems.length === 0) {
-    const direct = checkDirect(xml, signature, certificate);
-    if (direct !== undefined) {
+    if (direct) {
       method = 'direct';
-      if (direct) problems.push(direct);
+      const problem = checkDirect(direct, certificate);
+      if (problem) problems.push(problem);
     } else {
       method = 'general';
       const verifier = new SignedXml({ publicCert: certificate.toString() });
