@@ -195,7 +195,7 @@ function parseXml(xml: string): { doc: Document | undefined; errors: string[] } 
       fatalError: (m: string) => errors.push(m),
     },
   }).parseFromString(xml, 'application/xml');
-  return { doc: doc as unknown as Document | undefined, errors };
+  return { doc: doc, errors };
 }
 
 /** Further certificates the signer sent in KeyInfo (X509Data), as chain candidates. */
@@ -272,7 +272,7 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
     const { doc, errors } = parseXml(xml);
     if (errors.length > 0 || !doc?.documentElement)
       return fail('xml.malformed', `The document is not well-formed: ${errors[0] ?? 'no root element'}`);
-    root = doc.documentElement as unknown as XmlElement;
+    root = doc.documentElement;
     const signatures = doc.getElementsByTagNameNS(XMLDSIG_NS, 'Signature');
     if (signatures.length !== 1) {
       return fail(
