@@ -109,8 +109,7 @@ function compare(a: string, b: string): number {
 }
 
 export function exclusiveCanonicalize(xml: string): string | undefined {
-  const parts = canonicalize(xml, undefined);
-  return parts && parts.join('');
+  return canonicalize(xml, undefined);
 }
 
 /**
@@ -125,29 +124,30 @@ export function canonicalizeLocating(
   local: string,
 ): LocatedCanonicalForm | undefined {
   const cuts: number[] = [];
-  const parts = canonicalize(xml, { namespace, local, cuts });
-  if (!parts) return undefined;
+  const canonical = canonicalize(xml, { namespace, local, cuts });
+  if (canonical === undefined) return undefined;
   const between: string[] = [];
   const elements: string[] = [];
   let from = 0;
   for (let i = 0; i < cuts.length; i += 2) {
-    between.push(parts.slice(from, cuts[i]).join(''));
-    elements.push(parts.slice(cuts[i], cuts[i + 1]).join(''));
+    between.push(canonical.slice(from, cuts[i]));
+    elements.push(canonical.slice(cuts[i], cuts[i + 1]));
     from = cuts[i + 1]!;
   }
-  between.push(parts.slice(from).join(''));
+  between.push(canonical.slice(from));
   return { between, elements };
 }
 
 function canonicalize(
   xml: string,
   locate: { namespace: string; local: string; cuts: number[] } | undefined,
-): string[] | undefined {
+): string | undefined {
   let position = 0;
   let locatedDepth = 0;
   const declaration = /^\uFEFF?<\?xml[^?]*\?>/.exec(xml);
   if (declaration) position = declaration[0].length;
-  const out: string[] = [];
+  // Appending to a string builds a rope that is flattened once; cheaper than joining thousands of parts.
+  let out = '';
   const stack: Frame[] = [];
   const top: Context = { scope: ROOT_SCOPE, rendered: undefined, tags: new Map() };
   let rootClosed = false;
@@ -159,7 +159,7 @@ function canonicalize(
         if (text.includes('\r')) return undefined; // a parser would turn it into a line feed: general path
         const decoded = decode(text);
         if (decoded === undefined) return undefined;
-        out.push(escapeText(decoded));
+        out += escapeText(decoded);
       }
     } else if (text.trim() !== '') {
       return undefined; // text outside the root element
@@ -174,29 +174,31 @@ function canonicalize(
         end = xml.indexOf('>', next);
         if (end === -1 || xml.slice(next + 2, end).trimEnd() !== frame.name) return undefined;
       }
-      out.push(frame.close);
+      out += frame.close;
       if (frame.located && --locatedDepth === 0) locate!.cuts.push(out.length);
       if (stack.length === 0) rootClosed = true;
       position = end + 1;
       continue;
     }
-    TAG.lastIndex = next;
-    const match = TAG.exec(xml); // also refuses `<!` (DTD, comment, CDATA) and `<?` (processing instruction)
-    if (!match) return undefined;
-    position = TAG.lastIndex;
-    if (rootClosed) return undefined; // a second root element
+    const gt = xml.indexOf('>', next);
+    if (gt === -1 || rootClosed) return undefined; // an unfinished tag; a second root element
+    position = gt + 1;
     const context = stack.length > 0 ? stack[stack.length - 1]!.context : top;
-    let tag = context.tags.get(match[0]);
+    const raw = xml.slice(next, position);
+    let tag = context.tags.get(raw);
     if (!tag) {
+      TAG.lastIndex = next;
+      const match = TAG.exec(xml); // also refuses `<!` (DTD, comment, CDATA) and `<?` (processing instruction)
+      if (!match || TAG.lastIndex !== position) return undefined;
       tag = startTag(match, context);
       if (!tag) return undefined;
-      context.tags.set(match[0], tag);
+      context.tags.set(raw, tag);
     }
     const located = locate !== undefined && tag.local === locate.local && tag.namespace === locate.namespace;
     if (located && locatedDepth++ === 0) locate.cuts.push(out.length);
-    out.push(tag.open);
+    out += tag.open;
     if (tag.selfClosing) {
-      out.push(tag.close);
+      out += tag.close;
       if (located && --locatedDepth === 0) locate.cuts.push(out.length);
       if (stack.length === 0) rootClosed = true;
     } else {
