@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppendLog } from './append-log';
+import { cloneJson } from '../util/json';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
 import type { MessageBus, MessageHandler, SendOptions, Subscription } from '../ports/message-bus';
@@ -175,7 +176,8 @@ export class InProcessMessageBus implements MessageBus {
     const now = Date.now();
     const entry: Entry = {
       id: randomUUID(),
-      body: structuredClone(body),
+      // Bodies travel as JSON, as on Service Bus: what JSON cannot carry does not arrive.
+      body: JSON.parse(JSON.stringify(body) ?? 'null') as unknown,
       enqueuedAt: now,
       availableAt: options.scheduledAt ? options.scheduledAt.getTime() : now,
       deliveryCount: 0,
@@ -226,7 +228,7 @@ export class InProcessMessageBus implements MessageBus {
     entry.deliveryCount++;
     try {
       await handler({
-        body: structuredClone(entry.body),
+        body: cloneJson(entry.body),
         messageId: entry.id,
         deliveryCount: entry.deliveryCount,
         enqueuedAt: new Date(entry.enqueuedAt),

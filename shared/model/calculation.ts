@@ -1,5 +1,6 @@
 import type { ProblemDetail } from '../errors';
 import { add, dec, decimalPlaces, div, format, mul, percent, round, type Decimal } from '../util/decimal';
+import { cloneJson } from '../util/json';
 import type {
   AllowanceCharge,
   CanonicalInvoice,
@@ -81,7 +82,7 @@ const groupKey = (category: string, rate: Decimal | undefined): string =>
  * mismatch breaks. Expects a schema-valid invoice.
  */
 export function calculate(source: CanonicalInvoice, mode: CalculationMode = 'fill'): CalculationResult {
-  const invoice = structuredClone(source);
+  const invoice = cloneJson(source);
   const problems: ProblemDetail[] = [];
   const problem = (path: string, code: string, message: string) => problems.push({ path, code, message });
 

@@ -4,6 +4,7 @@ import type { ArtifactInfo, DocumentRecord, DocumentStatus } from '../model/reco
 import { isTerminal } from '../model/record';
 import type { ObjectStore } from '../ports/object-store';
 import { documentIdFloor } from '../util/ids';
+import { cloneJson } from '../util/json';
 
 export interface VersionedRecord {
   record: DocumentRecord;
@@ -136,7 +137,7 @@ export class DocumentStore {
       const current = candidate ?? (await this.get(tenantId, id));
       candidate = undefined;
       if (!current) return undefined;
-      const next = mutate(structuredClone(current.record));
+      const next = mutate(cloneJson(current.record));
       if (!next) return { record: current.record, changed: false, etag: current.etag };
       next.updatedAt = now().toISOString();
       const oldMarker = this.dueMarker(current.record);
