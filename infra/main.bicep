@@ -187,6 +187,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'STAGE_TIMEOUT_SECONDS', value: '300' }
         { name: 'EINVOICE_MAX_DELIVERY_COUNT', value: string(maxDeliveryCount) }
         { name: 'EINVOICE_BUS_CONCURRENCY', value: '8' }
+        { name: 'EINVOICE_SIGNING_THREADS', value: 'auto' }
         { name: 'EINVOICE_KEYS', value: 'keyvault' }
         { name: 'KEY_VAULT_URL', value: vault.properties.vaultUri }
         { name: 'EINVOICE_SIGNING_CERT', value: signingCertificate }

@@ -12,6 +12,7 @@ import { validateAction } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
 import { BlobObjectStore } from './adapters/blob-object-store';
 import { JournalObjectStore } from './adapters/journal-object-store';
+import { inlineXmlSigner, SigningPool, type XmlSigner } from './signing/signing-pool';
 import { FileObjectStore } from './adapters/file-object-store';
 import { FolderCertificateStore, keyPasswordFromEnv } from './adapters/folder-certificate-store';
 import { InProcessMessageBus } from './adapters/in-process-bus';
@@ -117,12 +118,16 @@ function certificateStore(settings: Settings): CertificateStore {
 }
 
 /** The registries of formats and actions, which flows are checked against. */
-export function createRegistries(settings: Pick<Settings, 'outboxDir'>, certificates: CertificateStore) {
+export function createRegistries(
+  settings: Pick<Settings, 'outboxDir'>,
+  certificates: CertificateStore,
+  signer: XmlSigner = inlineXmlSigner,
+) {
   const formats = new FormatRegistry().register(peppolBis3Ubl);
   const actions = new ActionRegistry()
     .register(validateAction)
     .register(transformAction(formats))
-    .register(signXmlAction(certificates))
+    .register(signXmlAction(certificates, signer))
     .register(verifyXmlAction)
     .register(signJwsAction(certificates))
     .register(deliverFolderAction(settings.outboxDir))
@@ -137,7 +142,8 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
   const objects = overrides.objects ?? objectStore(settings);
   const bus = overrides.bus ?? messageBus(settings, logger);
   const certificates = overrides.certificates ?? certificateStore(settings);
-  const { formats, actions } = createRegistries(settings, certificates);
+  const signer = settings.signingThreads > 0 ? new SigningPool(settings.signingThreads) : inlineXmlSigner;
+  const { formats, actions } = createRegistries(settings, certificates, signer);
   const flows = FlowCatalogue.load(settings.flowsDir, actions);
   const documents = new DocumentStore(objects, settings.stageTimeoutMs);
   const tenants = new TenantDirectory(objects);
@@ -164,6 +170,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     batches,
     close: async () => {
       await bus.close();
+      await signer.close();
       await objects.close?.();
     },
   };

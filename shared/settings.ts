@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { invalidInput } from './errors';
 import { isObject } from './util/json';
@@ -37,6 +38,8 @@ export interface Settings {
   sandboxUrl: string;
   maxDeliveryCount: number;
   busConcurrency: number;
+  /** Threads that sign XML beside the main thread; 0 signs in the main thread. */
+  signingThreads: number;
   /** The variables these settings were read from: `%NAME%` placeholders in flows resolve against them. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -76,16 +79,25 @@ function choice<T extends string>(env: Env, name: string, allowed: readonly T[],
   );
 }
 
-function positiveInt(env: Env, name: string, fallback: number): number {
+function integer(env: Env, name: string, fallback: number, min: 0 | 1): number {
   const value = env[name];
   if (value === undefined || value === '') return fallback;
   const n = Number(value);
-  if (!Number.isInteger(n) || n <= 0) {
-    throw invalidInput('settings.invalid', `Setting ${name} must be a positive integer, got "${value}"`, [
-      { path: name, message: 'expected a positive integer' },
+  if (!Number.isInteger(n) || n < min) {
+    const expected = min === 1 ? 'a positive integer' : 'an integer of 0 or more';
+    throw invalidInput('settings.invalid', `Setting ${name} must be ${expected}, got "${value}"`, [
+      { path: name, message: `expected ${expected}` },
     ]);
   }
   return n;
+}
+
+function positiveInt(env: Env, name: string, fallback: number): number {
+  return integer(env, name, fallback, 1);
+}
+
+function nonNegativeInt(env: Env, name: string, fallback: number): number {
+  return integer(env, name, fallback, 0);
 }
 
 export function loadSettings(env: Env = process.env): Settings {
@@ -130,6 +142,11 @@ export function loadSettings(env: Env = process.env): Settings {
     sandboxUrl: text(env, 'SANDBOX_URL')!,
     maxDeliveryCount: positiveInt(env, 'EINVOICE_MAX_DELIVERY_COUNT', 10),
     busConcurrency: positiveInt(env, 'EINVOICE_BUS_CONCURRENCY', 8),
+    // auto: one signing thread when there is a core to spare for it
+    signingThreads:
+      text(env, 'EINVOICE_SIGNING_THREADS') === 'auto'
+        ? Number(availableParallelism() > 1)
+        : nonNegativeInt(env, 'EINVOICE_SIGNING_THREADS', Number(availableParallelism() > 1)),
     env: { ...env },
   };
 }

@@ -1,8 +1,8 @@
 import type { Action } from '../engine/action';
 import type { CertificateStore } from '../ports/certificate-store';
 import { checkSigningCertificate } from '../signing/credentials';
+import { inlineXmlSigner, type XmlSigner } from '../signing/signing-pool';
 import {
-  signEnveloped,
   XML_CANONICALIZATIONS,
   XML_SIGNATURE_ALGORITHMS,
   type SignaturePlacement,
@@ -11,8 +11,11 @@ import {
   type XmlSignatureAlgorithm,
 } from '../signing/xmldsig';
 
-/** `sign-xml`: enveloped XMLDSig or XAdES-BES with a certificate from the certificate store. */
-export function signXmlAction(certificates: CertificateStore): Action {
+/**
+ * `sign-xml`: enveloped XMLDSig or XAdES-BES with a certificate from the certificate store, signed by
+ * `signer` (in this thread, or on signing threads).
+ */
+export function signXmlAction(certificates: CertificateStore, signer: XmlSigner = inlineXmlSigner): Action {
   return {
     name: 'sign-xml',
     stage: 'sign',
@@ -47,26 +50,19 @@ export function signXmlAction(certificates: CertificateStore): Action {
         : ((context.params.placement as 'ubl-extensions' | 'root-end' | undefined) ?? 'ubl-extensions');
       const credential = await certificates.get(context.params.certificate as string);
       const notice = checkSigningCertificate(credential);
-      const xml = (await context.readArtifact(input)).toString('utf8');
-      const signed = signEnveloped(
-        xml,
-        { privateKey: credential.privateKey, certificate: credential.certificates[0]! },
+      const xml = await context.readArtifact(input);
+      const signed = await signer.sign(xml, credential, {
         placement,
-        {
-          profile: (context.params.profile as SignatureProfile | undefined) ?? 'xmldsig',
-          ...(context.params.algorithm
-            ? { algorithm: context.params.algorithm as XmlSignatureAlgorithm }
-            : {}),
-          ...(context.params.canonicalization
-            ? { canonicalization: context.params.canonicalization as XmlCanonicalization }
-            : {}),
-          ...(context.params.keyInfo
-            ? { keyInfo: context.params.keyInfo as 'certificate' | 'chain' | 'key-value' }
-            : {}),
-          chain: credential.certificates.slice(1),
-          ...(context.params.referenceId ? { referenceId: context.params.referenceId as string } : {}),
-        },
-      );
+        profile: (context.params.profile as SignatureProfile | undefined) ?? 'xmldsig',
+        ...(context.params.algorithm ? { algorithm: context.params.algorithm as XmlSignatureAlgorithm } : {}),
+        ...(context.params.canonicalization
+          ? { canonicalization: context.params.canonicalization as XmlCanonicalization }
+          : {}),
+        ...(context.params.keyInfo
+          ? { keyInfo: context.params.keyInfo as 'certificate' | 'chain' | 'key-value' }
+          : {}),
+        ...(context.params.referenceId ? { referenceId: context.params.referenceId as string } : {}),
+      });
       await context.writeArtifact(output, signed.xml, 'application/xml');
       return { outcome: 'accepted', ...notice };
     },

@@ -73,19 +73,21 @@ function etagOf(seq: number): string {
   return `"j${seq.toString(36)}"`;
 }
 
-function encode(kind: number, seq: number, key: string, contentType: string, body: Buffer): Buffer {
-  const keyBytes = Buffer.from(key, 'utf8');
-  const typeBytes = Buffer.from(contentType, 'utf8');
-  const length = HEADER + keyBytes.length + typeBytes.length + body.length;
-  const entry = Buffer.allocUnsafe(length);
+function encode(kind: number, seq: number, key: string, contentType: string, body: Buffer | string): Buffer {
+  const keyLength = Buffer.byteLength(key, 'utf8');
+  const typeLength = Buffer.byteLength(contentType, 'utf8');
+  const bodyLength = typeof body === 'string' ? Buffer.byteLength(body, 'utf8') : body.length;
+  const length = HEADER + keyLength + typeLength + bodyLength;
+  const entry = Buffer.allocUnsafeSlow(length);
   entry.writeUInt32LE(length, 4);
   entry.writeUInt8(kind, 8);
-  entry.writeUInt8(typeBytes.length, 9);
-  entry.writeUInt16LE(keyBytes.length, 10);
+  entry.writeUInt8(typeLength, 9);
+  entry.writeUInt16LE(keyLength, 10);
   entry.writeDoubleLE(seq, 12);
-  keyBytes.copy(entry, HEADER);
-  typeBytes.copy(entry, HEADER + keyBytes.length);
-  body.copy(entry, HEADER + keyBytes.length + typeBytes.length);
+  entry.write(key, HEADER, 'utf8');
+  entry.write(contentType, HEADER + keyLength, 'utf8');
+  if (typeof body === 'string') entry.write(body, HEADER + keyLength + typeLength, 'utf8');
+  else body.copy(entry, HEADER + keyLength + typeLength);
   entry.writeUInt32LE(crc32(entry.subarray(4)), 0);
   return entry;
 }
@@ -248,10 +250,11 @@ export class JournalObjectStore implements ObjectStore {
   }
 
   private indexFolders(key: string, delta: 1 | -1): void {
-    const parts = key.split('/');
-    for (let depth = 0; depth < parts.length; depth++) {
-      const folder = depth === 0 ? '' : `${parts.slice(0, depth).join('/')}/`;
-      const child = depth === parts.length - 1 ? parts[depth]! : `${parts[depth]}/`;
+    let folder = '';
+    let from = 0;
+    for (;;) {
+      const slash = key.indexOf('/', from);
+      const child = slash === -1 ? key.slice(from) : key.slice(from, slash + 1);
       let children = this.folders.get(folder);
       if (!children) {
         children = new Map();
@@ -263,6 +266,9 @@ export class JournalObjectStore implements ObjectStore {
         children.delete(child);
         if (children.size === 0) this.folders.delete(folder);
       }
+      if (slash === -1) return;
+      folder = key.slice(0, slash + 1);
+      from = slash + 1;
     }
   }
 
@@ -313,7 +319,7 @@ export class JournalObjectStore implements ObjectStore {
     if (!location.pendingWrite) delete location.body;
   }
 
-  private append(kind: number, key: string, body: Buffer, contentType: string, seq: number) {
+  private append(kind: number, key: string, body: Buffer | string, contentType: string, seq: number) {
     const entry = encode(kind, seq, key, contentType, body);
     const segment = this.active();
     const { offset, written } = segment.log!.append(entry);
@@ -364,24 +370,25 @@ export class JournalObjectStore implements ObjectStore {
     ) {
       throw new ConcurrencyError(key);
     }
-    const data = Buffer.isBuffer(body) ? Buffer.from(body) : Buffer.from(body, 'utf8');
     const seq = ++this.seq;
     const contentType = options.contentType ?? contentTypeOf(key);
-    await this.write(key, data, contentType, seq);
+    await this.write(key, body, contentType, seq);
     return etagOf(seq);
   }
 
-  private async write(key: string, data: Buffer, contentType: string, seq: number): Promise<void> {
+  private async write(key: string, data: Buffer | string, contentType: string, seq: number): Promise<void> {
     const { segment, offset, entry, written } = this.append(PUT, key, data, contentType, seq);
+    const bodyBytes = entry.length - HEADER - entry.readUInt16LE(10) - entry.readUInt8(9);
     const location: Location = {
       segment,
       offset,
       entryBytes: entry.length,
-      bodyOffset: offset + entry.length - data.length,
-      bodyBytes: data.length,
+      bodyOffset: offset + entry.length - bodyBytes,
+      bodyBytes,
       seq,
       contentType,
-      body: data,
+      // the body as it sits in the entry: a view, no copy (the entry is kept until written anyway)
+      body: entry.subarray(entry.length - bodyBytes),
       pendingWrite: true,
     };
     this.setLocation(key, location);
