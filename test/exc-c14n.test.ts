@@ -1,16 +1,17 @@
 import { DOMParser } from '@xmldom/xmldom';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ExclusiveCanonicalization } from 'xml-crypto';
+import { ExclusiveCanonicalization, ExclusiveCanonicalizationWithComments } from 'xml-crypto';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import type { CanonicalInvoice } from '../shared/model/invoice';
-import { exclusiveCanonicalize } from '../shared/signing/exc-c14n';
+import { canonicalizeLocating, exclusiveCanonicalize } from '../shared/signing/exc-c14n';
 import { fullInvoice } from './support/full-invoice';
 
 /** The reference: xml-crypto's exclusive canonicalization of the parsed document. */
-function reference(xml: string): string {
+function reference(xml: string, comments = false): string {
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
-  return new ExclusiveCanonicalization().process(doc.documentElement, {}).toString();
+  const c14n = comments ? new ExclusiveCanonicalizationWithComments() : new ExclusiveCanonicalization();
+  return c14n.process(doc.documentElement, {}).toString();
 }
 
 describe("exclusive canonicalization of the service's own XML", () => {
@@ -56,9 +57,42 @@ describe("exclusive canonicalization of the service's own XML", () => {
     expect(exclusiveCanonicalize(xml)).toBe(reference(xml));
   });
 
+  it.each<[string, string]>([['a comment in an element', '<r>a<!-- c -->b<s><!---->t</s></r>']])(
+    'comments (%s): left out, or kept WithComments',
+    (_name, xml) => {
+      expect(exclusiveCanonicalize(xml)).toBe(reference(xml));
+      expect(exclusiveCanonicalize(xml, { comments: true })).toBe(reference(xml, true));
+    },
+  );
+
+  it('keeps markup-like text in a comment as it is (a comment node renders its string value)', () => {
+    // xml-crypto escapes it; the c14n recommendation (section 2.3, comment nodes) does not.
+    expect(exclusiveCanonicalize('<r><!-- <x a="1"> & --></r>', { comments: true })).toBe(
+      '<r><!-- <x a="1"> & --></r>',
+    );
+  });
+
+  it('comments outside the root element: set apart by a line feed, WithComments', () => {
+    // xml-crypto canonicalizes from the root element, so the expectation is written out (c14n section 2.1).
+    const xml = '<?xml version="1.0"?>\n<!-- before -->\n<r/>\n<!-- after -->\n';
+    expect(exclusiveCanonicalize(xml)).toBe('<r></r>');
+    expect(exclusiveCanonicalize(xml, { comments: true })).toBe('<!-- before -->\n<r></r>\n<!-- after -->');
+  });
+
+  it('an element located in a document is rendered as the apex of its own node set', () => {
+    const xml = '<p:r xmlns:p="urn:p" xmlns:q="urn:q"><p:a q:x="1"><p:b/></p:a><p:a><q:c/></p:a><p:z/></p:r>';
+    const located = canonicalizeLocating(xml, 'urn:p', 'a')!;
+    const doc = new DOMParser().parseFromString(xml, 'text/xml');
+    const elements = doc.getElementsByTagNameNS('urn:p', 'a');
+    expect(located.elements).toEqual(
+      [0, 1].map((i) => new ExclusiveCanonicalization().process(elements.item(i)!, {}).toString()),
+    );
+    expect(located.between.join('')).toBe('<p:r xmlns:p="urn:p"><p:z></p:z></p:r>');
+  });
+
   it.each<[string, string]>([
     ['a DTD', '<!DOCTYPE r [<!ENTITY e "x">]><r>&e;</r>'],
-    ['a comment', '<r><!-- c --></r>'],
+    ['a comment with a double hyphen', '<r><!-- a -- b --></r>'],
     ['CDATA', '<r><![CDATA[x]]></r>'],
     ['a processing instruction', '<r><?pi x?></r>'],
     ['an undeclared prefix', '<p:r/>'],

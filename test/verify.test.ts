@@ -56,6 +56,34 @@ describe('XMLDSig verification', () => {
     expect(result.method).toBe('direct');
   });
 
+  it('verifies in one pass a signature made elsewhere with an InclusiveNamespaces prefix list and comments', () => {
+    const xml = renderPeppolUbl(sampleInvoice(3)).replace('<cbc:Note>', '<!-- a remark --><cbc:Note>');
+    const signer = new SignedXml({
+      privateKey: keyPem,
+      publicCert: certificatePem,
+      signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha256',
+      canonicalizationAlgorithm: 'http://www.w3.org/2001/10/xml-exc-c14n#',
+      inclusiveNamespacesPrefixList: ['cac'],
+    });
+    signer.addReference({
+      xpath: '/*',
+      isEmptyUri: true,
+      digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha256',
+      transforms: [
+        'http://www.w3.org/2000/09/xmldsig#enveloped-signature',
+        'http://www.w3.org/2001/10/xml-exc-c14n#',
+      ],
+      inclusiveNamespacesPrefixList: ['cbc', 'cac'],
+    });
+    signer.computeSignature(xml, { location: { reference: '/*', action: 'append' } });
+    const signed = signer.getSignedXml();
+    expect(signed).toContain('PrefixList="cbc cac"');
+    const result = verifyXmlSignature(signed);
+    expect(result.problems).toEqual([]);
+    expect(result.method).toBe('direct');
+    expect(codes(signed.replace('Beispiel AG', 'Beispiel AH'))).toEqual(['verify.digest-mismatch']);
+  });
+
   it('fails when one byte of the signed invoice changes, or the signature value does', () => {
     const { xml } = signEnveloped(renderPeppolUbl(sampleInvoice(3)), key, 'ubl-extensions');
     expect(codes(xml.replace('Beispiel AG', 'Beispiel AH'))).toEqual(['verify.digest-mismatch']);

@@ -68,11 +68,20 @@ describe('enveloped XMLDSig', () => {
   it('gives the same digest on the fast and the general path', () => {
     const xml = renderPeppolUbl(sampleInvoice(5));
     const fast = signEnveloped(xml, key, 'ubl-extensions');
-    // A comment takes the document off the fast path; exclusive c14n without comments ignores it.
-    const general = signEnveloped(xml.replace('<cbc:ID>', '<!-- note --><cbc:ID>'), key, 'ubl-extensions');
+    // A CDATA section takes the document off the fast path; canonically it is the text it holds.
+    const general = signEnveloped(
+      xml.replace('<cbc:ID>INV-2026-0001<', '<cbc:ID><![CDATA[INV-2026-0001]]><'),
+      key,
+      'ubl-extensions',
+    );
     expect(general.path).toBe('general');
     expect(verifies(general.xml)).toBe(true);
     expect(digestOf(fast.xml)).toBe(digestOf(general.xml));
+    // A comment stays on the fast path, and a same-document reference leaves it out of the digest.
+    const commented = signEnveloped(xml.replace('<cbc:ID>', '<!-- note --><cbc:ID>'), key, 'ubl-extensions');
+    expect(commented.path).toBe('direct');
+    expect(verifies(commented.xml)).toBe(true);
+    expect(digestOf(commented.xml)).toBe(digestOf(fast.xml));
   });
 
   it('fails verification when one byte of the signed invoice changes', () => {

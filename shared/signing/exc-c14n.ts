@@ -1,9 +1,10 @@
 /**
- * Exclusive XML canonicalization (https://www.w3.org/TR/xml-exc-c14n/, without comments and without an
- * InclusiveNamespaces prefix list) of a whole document, computed in one pass over the text, for the XML
- * profile this service writes itself: elements, attributes, text and the predefined and numeric
- * character references; no DTD, comments, processing instructions (other than the XML declaration) or
- * CDATA. Anything outside that profile returns `undefined`, and the caller uses a general canonicalizer.
+ * Exclusive XML canonicalization (https://www.w3.org/TR/xml-exc-c14n/, with or without comments, with or
+ * without an InclusiveNamespaces prefix list) of a whole document or of elements within it, computed in one pass over
+ * the text, for the XML profile this service writes itself and most documents share: elements, attributes,
+ * text, comments, and the predefined and numeric character references; no DTD, processing instructions
+ * (other than the XML declaration) or CDATA. Anything outside that profile returns `undefined`, and the
+ * caller uses a general canonicalizer.
  */
 
 const NAME = '[A-Za-z_][\\w.-]*(?::[A-Za-z_][\\w.-]*)?';
@@ -73,6 +74,8 @@ interface Context {
   scope: Binding;
   rendered: Binding | undefined;
   tags: Map<string, StartTag>;
+  /** The same scope with nothing rendered: where a located element starts, as the apex of its subset. */
+  apex?: Context;
 }
 
 interface StartTag {
@@ -100,7 +103,10 @@ interface Frame {
 export interface LocatedCanonicalForm {
   /** The canonical text between (and before and after) the located elements: one more than `elements`. */
   between: string[];
-  /** Each located element's canonical form (its start tag renders what the element uses). */
+  /**
+   * Each located element's canonical form as the apex of its own node set (its start tag renders every
+   * namespace it uses, whatever its ancestors rendered): what a reference to the element digests.
+   */
   elements: string[];
 }
 
@@ -108,23 +114,46 @@ function compare(a: string, b: string): number {
   return a < b ? -1 : a > b ? 1 : 0;
 }
 
-export function exclusiveCanonicalize(xml: string): string | undefined {
-  return canonicalize(xml, undefined);
+export interface CanonicalizeOptions {
+  /** Keep comments (`…#WithComments`). Default false: a same-document reference never selects comments. */
+  comments?: boolean;
+  /**
+   * The InclusiveNamespaces PrefixList: these prefixes (`#default` for the default namespace) are rendered
+   * as inclusive c14n renders them, wherever they are in scope, used or not.
+   */
+  inclusivePrefixes?: readonly string[];
+}
+
+interface Mode {
+  comments: boolean;
+  inclusive: readonly string[];
+}
+
+function modeOf(options: CanonicalizeOptions): Mode {
+  return {
+    comments: options.comments === true,
+    inclusive: (options.inclusivePrefixes ?? []).map((p) => (p === '#default' ? '' : p)),
+  };
+}
+
+export function exclusiveCanonicalize(xml: string, options: CanonicalizeOptions = {}): string | undefined {
+  return canonicalize(xml, modeOf(options), undefined);
 }
 
 /**
  * The exclusive canonical form, split around every element named `local` in namespace `namespace` (outermost
  * ones; an element nested in a located one stays part of it). Removing an element's canonical text from the
  * document's is the canonical form of the document without the element, as the enveloped-signature
- * transform wants it: exclusive c14n renders an element from its ancestors alone.
+ * transform wants it: exclusive c14n renders an element from its ancestors alone, never its siblings.
  */
 export function canonicalizeLocating(
   xml: string,
   namespace: string,
   local: string,
+  options: CanonicalizeOptions = {},
 ): LocatedCanonicalForm | undefined {
   const cuts: number[] = [];
-  const canonical = canonicalize(xml, { namespace, local, cuts });
+  const canonical = canonicalize(xml, modeOf(options), { namespace, local, cuts });
   if (canonical === undefined) return undefined;
   const between: string[] = [];
   const elements: string[] = [];
@@ -140,6 +169,7 @@ export function canonicalizeLocating(
 
 function canonicalize(
   xml: string,
+  mode: Mode,
   locate: { namespace: string; local: string; cuts: number[] } | undefined,
 ): string | undefined {
   let position = 0;
@@ -165,6 +195,20 @@ function canonicalize(
       return undefined; // text outside the root element
     }
     if (next === -1) break;
+    if (xml.startsWith('<!--', next)) {
+      const end = xml.indexOf('-->', next + 4);
+      if (end === -1) return undefined;
+      const comment = xml.slice(next + 4, end);
+      if (comment.includes('--') || comment.endsWith('-') || comment.includes('\r')) return undefined;
+      if (mode.comments) {
+        // Outside the root element, a comment is set apart from it by a line feed.
+        if (stack.length > 0) out += `<!--${comment}-->`;
+        else if (rootClosed) out += `\n<!--${comment}-->`;
+        else out += `<!--${comment}-->\n`;
+      }
+      position = end + 3;
+      continue;
+    }
     if (xml.charCodeAt(next + 1) === 47 /* '/' */) {
       // A closing tag: the name must be exactly the open element's (which also validates it).
       const frame = stack.pop();
@@ -185,17 +229,16 @@ function canonicalize(
     position = gt + 1;
     const context = stack.length > 0 ? stack[stack.length - 1]!.context : top;
     const raw = xml.slice(next, position);
-    let tag = context.tags.get(raw);
-    if (!tag) {
-      TAG.lastIndex = next;
-      const match = TAG.exec(xml); // also refuses `<!` (DTD, comment, CDATA) and `<?` (processing instruction)
-      if (!match || TAG.lastIndex !== position) return undefined;
-      tag = startTag(match, context);
-      if (!tag) return undefined;
-      context.tags.set(raw, tag);
-    }
+    let tag = tagIn(context, raw, xml, next, mode.inclusive);
+    if (!tag) return undefined;
     const located = locate !== undefined && tag.local === locate.local && tag.namespace === locate.namespace;
-    if (located && locatedDepth++ === 0) locate.cuts.push(out.length);
+    if (located && locatedDepth++ === 0) {
+      locate.cuts.push(out.length);
+      if (context.rendered !== undefined) {
+        context.apex ??= { scope: context.scope, rendered: undefined, tags: new Map() };
+        tag = tagIn(context.apex, raw, xml, next, mode.inclusive)!;
+      }
+    }
     out += tag.open;
     if (tag.selfClosing) {
       out += tag.close;
@@ -209,8 +252,32 @@ function canonicalize(
   return out;
 }
 
+/** The start tag `raw` (at `at` in `xml`) in `context`, rendered once per context; undefined outside the profile. */
+function tagIn(
+  context: Context,
+  raw: string,
+  xml: string,
+  at: number,
+  inclusive: readonly string[],
+): StartTag | undefined {
+  let tag = context.tags.get(raw);
+  if (!tag) {
+    TAG.lastIndex = at;
+    const match = TAG.exec(xml); // also refuses `<!` (DTD, CDATA) and `<?` (processing instruction)
+    if (!match || TAG.lastIndex !== at + raw.length) return undefined;
+    tag = startTag(match, context, inclusive);
+    if (!tag) return undefined;
+    context.tags.set(raw, tag);
+  }
+  return tag;
+}
+
 /** Renders a start tag in `context`; undefined when it is outside the profile. */
-function startTag(match: RegExpExecArray, context: Context): StartTag | undefined {
+function startTag(
+  match: RegExpExecArray,
+  context: Context,
+  inclusive: readonly string[],
+): StartTag | undefined {
   const [, closing, name, attributeText, selfClosing] = match as unknown as [
     string,
     string,
@@ -256,6 +323,16 @@ function startTag(match: RegExpExecArray, context: Context): StartTag | undefine
     if (shown === (uri ?? '')) continue;
     rendered = { prefix: p, uri: uri ?? '', next: rendered };
     (declarations ??= []).push([p, uri ?? '']);
+  }
+  // Prefixes of the InclusiveNamespaces list: rendered wherever in scope and not shown by an output ancestor.
+  for (const p of inclusive) {
+    const uri = lookup(scope, p);
+    if (uri === undefined || p === 'xml') continue;
+    const shown = lookup(rendered, p);
+    if (p === '' && uri === '' && shown === undefined) continue;
+    if (shown === uri) continue;
+    rendered = { prefix: p, uri, next: rendered };
+    (declarations ??= []).push([p, uri]);
   }
   if (declarations && declarations.length > 1) declarations.sort((a, b) => compare(a[0], b[0]));
   if (attributes.length > 1) {

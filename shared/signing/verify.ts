@@ -120,16 +120,18 @@ function directForms(xml: string): DirectForms | undefined {
   const located = canonicalizeLocating(xml, XMLDSIG_NS, 'Signature');
   if (!located || located.elements.length !== 1) return undefined;
   const text = located.elements[0]!;
-  if (text.includes('InclusiveNamespaces')) return undefined;
   const parsed = parseXml(text);
   if (!parsed.doc?.documentElement) return undefined;
   const signature = parsed.doc.documentElement as unknown as XmlElement & { prefix?: string | null };
   const references = signature.getElementsByTagNameNS(XMLDSIG_NS, 'Reference');
   if (references.length !== 1 || (references[0]!.getAttribute('URI') ?? '') !== '') return undefined;
-  const transforms = Array.from(references[0]!.getElementsByTagNameNS(XMLDSIG_NS, 'Transform')).map((t) =>
-    t.getAttribute('Algorithm'),
-  );
-  if (transforms.length !== 2 || transforms[0] !== ENVELOPED || transforms[1] !== EXC_C14N) return undefined;
+  const transforms = Array.from(references[0]!.getElementsByTagNameNS(XMLDSIG_NS, 'Transform'));
+  if (
+    transforms.length !== 2 ||
+    transforms[0]!.getAttribute('Algorithm') !== ENVELOPED ||
+    transforms[1]!.getAttribute('Algorithm') !== EXC_C14N
+  )
+    return undefined;
   const c14n = signature.getElementsByTagNameNS(XMLDSIG_NS, 'CanonicalizationMethod');
   if (c14n.length !== 1 || c14n[0]!.getAttribute('Algorithm') !== EXC_C14N) return undefined;
   const digestHash =
@@ -137,21 +139,50 @@ function directForms(xml: string): DirectForms | undefined {
       references[0]!.getElementsByTagNameNS(XMLDSIG_NS, 'DigestMethod')[0]?.getAttribute('Algorithm') ?? ''
     ];
   if (!digestHash) return undefined;
-  // SignedInfo's text within the canonical signature; on its own it must declare the dsig namespace,
-  // which in the document its parent rendered.
-  const ds = signature.prefix ? `${signature.prefix}:` : '';
-  const signedInfoStart = text.indexOf(`<${ds}SignedInfo>`);
-  const signedInfoClose = `</${ds}SignedInfo>`;
-  const signedInfoEnd = text.indexOf(signedInfoClose);
-  if (signedInfoStart < 0 || signedInfoEnd < 0 || text.indexOf(signedInfoClose, signedInfoEnd + 1) >= 0)
-    return undefined;
-  const declaration = signature.prefix ? `xmlns:${signature.prefix}` : 'xmlns';
-  const at = signedInfoStart + ds.length + 'SignedInfo'.length + 1;
-  const signedInfo = exclusiveCanonicalize(
-    `${text.slice(signedInfoStart, at)} ${declaration}="${XMLDSIG_NS}"${text.slice(at, signedInfoEnd + signedInfoClose.length)}`,
-  );
+  const documentPrefixes = prefixList(transforms[1]!);
+  const signedInfoPrefixes = prefixList(c14n[0]!);
+  if (documentPrefixes === null || signedInfoPrefixes === null) return undefined;
+  let document = located.between.join('');
+  if (documentPrefixes.length > 0) {
+    const withList = canonicalizeLocating(xml, XMLDSIG_NS, 'Signature', {
+      inclusivePrefixes: documentPrefixes,
+    });
+    if (!withList) return undefined;
+    document = withList.between.join('');
+  }
+  let signedInfo: string | undefined;
+  if (signedInfoPrefixes.length > 0) {
+    // Listed prefixes may come from anywhere above SignedInfo: canonicalize it where it stands.
+    const within = canonicalizeLocating(xml, XMLDSIG_NS, 'SignedInfo', {
+      inclusivePrefixes: signedInfoPrefixes,
+    });
+    if (within?.elements.length !== 1) return undefined;
+    signedInfo = within.elements[0];
+  } else {
+    // SignedInfo's text within the canonical signature; on its own it must declare the dsig namespace,
+    // which in the document its parent rendered.
+    const ds = signature.prefix ? `${signature.prefix}:` : '';
+    const signedInfoStart = text.indexOf(`<${ds}SignedInfo>`);
+    const signedInfoClose = `</${ds}SignedInfo>`;
+    const signedInfoEnd = text.indexOf(signedInfoClose);
+    if (signedInfoStart < 0 || signedInfoEnd < 0 || text.indexOf(signedInfoClose, signedInfoEnd + 1) >= 0)
+      return undefined;
+    const declaration = signature.prefix ? `xmlns:${signature.prefix}` : 'xmlns';
+    const at = signedInfoStart + ds.length + 'SignedInfo'.length + 1;
+    signedInfo = exclusiveCanonicalize(
+      `${text.slice(signedInfoStart, at)} ${declaration}="${XMLDSIG_NS}"${text.slice(at, signedInfoEnd + signedInfoClose.length)}`,
+    );
+  }
   if (signedInfo === undefined) return undefined;
-  return { signature, document: located.between.join(''), signedInfo, digestHash };
+  return { signature, document, signedInfo, digestHash };
+}
+
+/** The InclusiveNamespaces PrefixList of a c14n element ([] when none); null when it has more than one. */
+function prefixList(element: XmlElement): string[] | null {
+  const lists = element.getElementsByTagNameNS(EXC_C14N, 'InclusiveNamespaces');
+  if (lists.length === 0) return [];
+  if (lists.length > 1) return null;
+  return (lists[0]!.getAttribute('PrefixList') ?? '').split(/\s+/).filter(Boolean);
 }
 
 /** Checks the digest and the signature value on the canonical forms: null when both hold, else the problem. */
