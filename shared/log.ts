@@ -7,6 +7,7 @@ export type LogEvent =
   | 'document.duplicate'
   | 'step.started'
   | 'step.finished'
+  | 'step.notice'
   | 'step.skipped'
   | 'step.retry-scheduled'
   | 'document.finished'

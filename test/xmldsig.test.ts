@@ -164,6 +164,12 @@ describe('signing certificate lifetime', () => {
       code: 'certificate.expiring',
       message: expect.stringMatching(/expires on \d{4}-\d{2}-\d{2} \(in (9|10) days\)/),
     });
+    expect(soon.logs.filter((l) => l.level === 'warn')).toEqual([
+      expect.objectContaining({
+        event: 'step.notice',
+        fields: expect.objectContaining({ documentId: warned.id, code: 'certificate.expiring' }),
+      }),
+    ]);
 
     const late = await createHarness({ EINVOICE_SIGNING_CERT: 'expired' });
     await replace(late.settings.keyDir, 'expired', -1);

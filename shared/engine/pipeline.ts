@@ -318,6 +318,10 @@ export class Pipeline {
     const durationMs = Date.now() - started;
     const next = transition(flow, step, result.outcome, record.attempt, result, this.options.random);
     this.logger.info('step.finished', { ...log, outcome: result.outcome, code: result.code, durationMs });
+    if (result.outcome === 'accepted' && result.code) {
+      // A step that succeeded with something to say (a signing certificate about to expire, say).
+      this.logger.warn('step.notice', { ...log, code: result.code, message: result.message });
+    }
     await this.finish(
       { record, etag: claimed.etag },
       message,

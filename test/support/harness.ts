@@ -1,7 +1,7 @@
 import { ensureSelfSignedCertificate } from '../../shared/adapters/folder-certificate-store';
 import { InProcessMessageBus } from '../../shared/adapters/in-process-bus';
 import { createServices, type Services } from '../../shared/composition';
-import { silentLogger } from '../../shared/log';
+import type { LogEvent, LogFields, Logger } from '../../shared/log';
 import type { StageMessage } from '../../shared/model/message';
 import { isTerminal, STAGES, type DocumentRecord } from '../../shared/model/record';
 import type { MessageBus } from '../../shared/ports/message-bus';
@@ -14,6 +14,8 @@ export interface Harness {
   bus: InProcessMessageBus;
   clock: { now: number; advance(ms: number): void };
   dir: string;
+  /** Every log line the services wrote, in order. */
+  logs: Array<{ level: 'info' | 'warn' | 'error'; event: LogEvent; fields: LogFields }>;
   submit(document: unknown, context?: Record<string, unknown>, clientKey?: string): Promise<DocumentRecord>;
   settle(id: string): Promise<DocumentRecord>;
 }
@@ -38,9 +40,15 @@ export async function createHarness(
       this.now += ms;
     },
   };
+  const logs: Harness['logs'] = [];
+  const logger: Logger = {
+    info: (event, fields = {}) => void logs.push({ level: 'info', event, fields }),
+    warn: (event, fields = {}) => void logs.push({ level: 'warn', event, fields }),
+    error: (event, fields = {}) => void logs.push({ level: 'error', event, fields }),
+  };
   const services = createServices(settings, {
     bus: wrapBus(bus),
-    logger: silentLogger,
+    logger,
     now: () => new Date(clock.now),
   });
   await services.tenants.create(TENANT, 'Acme');
@@ -56,6 +64,7 @@ export async function createHarness(
     bus,
     clock,
     dir,
+    logs,
     async submit(document, context = { format: 'peppol-bis3-ubl' }, clientKey) {
       const { record } = await services.pipeline.submit({
         tenantId: TENANT,
