@@ -166,12 +166,15 @@ describeInterop("signature options verify with xmlsec1 and with the service's ve
 
   async function bothVerify(xml: string, certFile: string, name: string): Promise<[boolean, boolean]> {
     writeFileSync(join(dir, name), xml);
+    // Only the document itself ("") may be referenced; XAdES adds its SignedProperties, found by Id.
+    const references = xml.includes('xades:SignedProperties')
+      ? ['--id-attr:Id', 'http://uri.etsi.org/01903/v1.3.2#:SignedProperties']
+      : ['--enabled-reference-uris', 'empty'];
     const xmlsec = await run('xmlsec1', [
       '--verify',
       '--pubkey-cert-pem',
       certFile,
-      '--enabled-reference-uris',
-      'empty',
+      ...references,
       join(dir, name),
     ]).then(
       () => true,
@@ -179,11 +182,14 @@ describeInterop("signature options verify with xmlsec1 and with the service's ve
     );
     // A bare key value names no signer: the service's verifier is then given the certificate.
     const certificate = xml.includes('<ds:RSAKeyValue>') ? readFileSync(certFile, 'utf8') : undefined;
-    return [xmlsec, verifyXmlSignature(xml, certificate ? { certificate } : {}).valid];
+    const allowSha1 = xml.includes('xmldsig#rsa-sha1');
+    return [xmlsec, verifyXmlSignature(xml, { ...(certificate ? { certificate } : {}), allowSha1 }).valid];
   }
 
   it.each<[string, XmlSignOptions, SignaturePlacement]>([
     ['RSA-SHA512', { algorithm: 'rsa-sha512' }, 'ubl-extensions'],
+    ['RSA-SHA1, where a flow allows it', { algorithm: 'rsa-sha1' }, 'root-end'],
+    ['XAdES-BES with RSA-SHA512', { algorithm: 'rsa-sha512', profile: 'xades-bes' }, 'root-end'],
     ['inclusive c14n', { canonicalization: 'inclusive' }, 'ubl-extensions'],
     ['inclusive c14n at the end of the root', { canonicalization: 'inclusive' }, 'root-end'],
     ['exclusive c14n with comments', { canonicalization: 'exclusive-with-comments' }, 'root-end'],
