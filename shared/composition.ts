@@ -25,7 +25,7 @@ import { Pipeline } from './engine/pipeline';
 import { invalidInput } from './errors';
 import { FlowCatalogue } from './flows/catalogue';
 import { FormatRegistry } from './formats/format';
-import { peppolBis3Ubl } from './formats/peppol-ubl';
+import { loadMappings, shippedFormats } from './formats/mapping';
 import { consoleLogger, type Logger } from './log';
 import type { CertificateStore } from './ports/certificate-store';
 import type { MessageBus } from './ports/message-bus';
@@ -119,11 +119,13 @@ function certificateStore(settings: Settings): CertificateStore {
 
 /** The registries of formats and actions, which flows are checked against. */
 export function createRegistries(
-  settings: Pick<Settings, 'outboxDir'>,
+  settings: Pick<Settings, 'outboxDir' | 'formatsDir'>,
   certificates: CertificateStore,
   signer: XmlSigner = inlineXmlSigner,
 ) {
-  const formats = new FormatRegistry().register(peppolBis3Ubl);
+  const formats = new FormatRegistry();
+  for (const format of shippedFormats()) formats.register(format);
+  if (settings.formatsDir) for (const format of loadMappings(settings.formatsDir)) formats.register(format);
   const actions = new ActionRegistry()
     .register(validateAction)
     .register(transformAction(formats))

@@ -31,6 +31,8 @@ export interface Settings {
   signingCertificate: string;
   localApiKey?: string;
   flowsDir: string;
+  /** A folder of further format mappings, besides the shipped ones. */
+  formatsDir?: string;
   httpHost: string;
   httpPort: number;
   maxBodyBytes: number;
@@ -135,6 +137,7 @@ export function loadSettings(env: Env = process.env): Settings {
     flowsDir: text(env, 'EINVOICE_FLOWS_DIR')
       ? resolve(text(env, 'EINVOICE_FLOWS_DIR')!)
       : join(packageRoot(), 'flows'),
+    formatsDir: text(env, 'EINVOICE_FORMATS_DIR') ? resolve(text(env, 'EINVOICE_FORMATS_DIR')!) : undefined,
     httpHost: text(env, 'EINVOICE_HOST') ?? '127.0.0.1',
     httpPort: positiveInt(env, 'EINVOICE_PORT', 7071),
     maxBodyBytes: positiveInt(env, 'EINVOICE_MAX_BODY_BYTES', 10 * 1024 * 1024),

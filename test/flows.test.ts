@@ -9,7 +9,7 @@ import { retryDelayMs, transition } from '../shared/engine/transitions';
 import { packageRoot } from '../shared/util/package-root';
 
 const { actions } = createRegistries(
-  { outboxDir: tmpdir() },
+  { outboxDir: tmpdir(), formatsDir: undefined },
   { get: () => Promise.reject(new Error('not used')) },
 );
 const flowsDir = join(packageRoot(), 'flows');

@@ -5,6 +5,7 @@ import { isObject } from '../util/json';
 import { validateInvoice } from '../model/validate-invoice';
 import { runBench } from '../bench/bench';
 import { createRegistries } from '../composition';
+import { loadSettings } from '../settings';
 import { serve as runServe } from '../runtime/serve';
 import { fromPem, fromPkcs12 } from '../signing/credentials';
 import { verifyXmlSignature } from '../signing/verify';
@@ -241,7 +242,7 @@ export async function main(argv: string[]): Promise<number> {
         return verifyFiles(positionals, flags);
       case 'formats': {
         const { formats } = createRegistries(
-          { outboxDir: '.' },
+          { outboxDir: '.', formatsDir: loadSettings().formatsDir },
           { get: () => Promise.reject(new Error('unused')) },
         );
         for (const f of formats.list()) process.stdout.write(`${f.id.padEnd(20)} ${f.description}\n`);

@@ -13,12 +13,25 @@ export class XmlWriter {
   private readonly parts: string[] = [];
   private depth = 0;
 
-  constructor(declaration = true) {
+  constructor(
+    declaration = true,
+    private readonly indentUnit = '  ',
+  ) {
     if (declaration) this.parts.push('<?xml version="1.0" encoding="UTF-8"?>\n');
   }
 
   private indent(): string {
-    return '  '.repeat(this.depth);
+    return this.indentUnit.repeat(this.depth);
+  }
+
+  /** A point to go back to with `reset` (what was written after it is dropped). */
+  mark(): { length: number; depth: number } {
+    return { length: this.parts.length, depth: this.depth };
+  }
+
+  reset(mark: { length: number; depth: number }): void {
+    this.parts.length = mark.length;
+    this.depth = mark.depth;
   }
 
   open(name: string, attributes: Record<string, string | undefined> = {}): this {

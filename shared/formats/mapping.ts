@@ -1,0 +1,342 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EInvoiceError, invalidInput, type ProblemDetail } from '../errors';
+import { calculate } from '../model/calculation';
+import type { CanonicalInvoice } from '../model/invoice';
+import { dec, format } from '../util/decimal';
+import { parseJson } from '../util/json';
+import { packageRoot } from '../util/package-root';
+import { compileSchemaFile, toProblems } from '../validation/schema';
+import type { OutputFormat } from './format';
+import { XmlWriter } from './xml-writer';
+
+/** A text of the output: from a path, a constant, or a template with `{path}` placeholders. */
+export interface MappingValue {
+  path?: string;
+  value?: string;
+  template?: string;
+  default?: string;
+  format?: 'text' | 'amount' | 'decimal';
+}
+
+export type MappingCondition =
+  | { all: MappingCondition[] }
+  | { any: MappingCondition[] }
+  | { not: MappingCondition }
+  | {
+      path: string;
+      exists?: boolean;
+      eq?: string | number | boolean;
+      ne?: string | number | boolean;
+      in?: Array<string | number>;
+    };
+
+export interface MappingNode {
+  element?: string;
+  comment?: string;
+  when?: MappingCondition;
+  scope?: string;
+  bind?: Record<string, string>;
+  forEach?: string;
+  text?: MappingValue;
+  attributes?: Record<string, MappingValue>;
+  children?: MappingNode[];
+  use?: string;
+  choose?: MappingNode[];
+}
+
+/** A format mapping as written in `formats/*.json` (checked against formats/schema/mapping.schema.json). */
+export interface MappingDefinition {
+  id: string;
+  description: string;
+  output: 'xml';
+  contentType: string;
+  extension: string;
+  calculate?: boolean;
+  xml?: { declaration?: boolean; indent?: string };
+  fragments?: Record<string, MappingNode[]>;
+  root: MappingNode;
+}
+
+type Getter = (scope: unknown, root: unknown) => unknown;
+type TextOf = (scope: unknown, root: unknown) => string | undefined;
+type Test = (scope: unknown, root: unknown) => boolean;
+/** Writes a node for `scope`; true when it wrote anything. */
+type Emit = (scope: unknown, root: unknown, out: XmlWriter) => boolean;
+
+function compilePath(path: string): Getter {
+  const absolute = path.startsWith('/');
+  const keys = (absolute ? path.slice(1) : path).split('.');
+  return (scope, root) => {
+    let value: unknown = absolute ? root : scope;
+    for (const key of keys) {
+      if (value === null || typeof value !== 'object') return undefined;
+      value = (value as Record<string, unknown>)[key];
+    }
+    return value;
+  };
+}
+
+function isEmpty(value: unknown): boolean {
+  return (
+    value === undefined || value === null || value === '' || (Array.isArray(value) && value.length === 0)
+  );
+}
+
+const FORMATTERS: Record<NonNullable<MappingValue['format']>, (raw: unknown) => string> = {
+  text: (raw) => String(raw),
+  amount: (raw) => format(dec(raw as string | number), 2),
+  decimal: (raw) => format(dec(raw as string | number)),
+};
+
+function compileValue(value: MappingValue, at: string): TextOf {
+  const formatter = FORMATTERS[value.format ?? 'text'];
+  const fallback = value.default;
+  const formatted = (raw: unknown): string | undefined => {
+    if (isEmpty(raw)) return fallback === undefined ? undefined : formatter(fallback);
+    try {
+      return formatter(raw);
+    } catch {
+      throw invalidInput('transform.invalid-value', `${at}: "${String(raw)}" is not a ${value.format}`);
+    }
+  };
+  if (value.value !== undefined) {
+    const constant = value.value;
+    return () => constant;
+  }
+  if (value.path !== undefined) {
+    const get = compilePath(value.path);
+    return (scope, root) => formatted(get(scope, root));
+  }
+  // A template: literal parts and {path} placeholders; empty when any placeholder is.
+  const parts = value.template!.split(/(\{[^}]+\})/).filter(Boolean);
+  const pieces = parts.map((part) =>
+    part.startsWith('{') && part.endsWith('}') ? compilePath(part.slice(1, -1)) : part,
+  );
+  return (scope, root) => {
+    let text = '';
+    for (const piece of pieces) {
+      if (typeof piece === 'string') text += piece;
+      else {
+        const raw = piece(scope, root);
+        if (isEmpty(raw)) return fallback;
+        text += String(raw);
+      }
+    }
+    return text;
+  };
+}
+
+function compileCondition(condition: MappingCondition): Test {
+  if ('all' in condition) {
+    const tests = condition.all.map(compileCondition);
+    return (s, r) => tests.every((t) => t(s, r));
+  }
+  if ('any' in condition) {
+    const tests = condition.any.map(compileCondition);
+    return (s, r) => tests.some((t) => t(s, r));
+  }
+  if ('not' in condition) {
+    const test = compileCondition(condition.not);
+    return (s, r) => !test(s, r);
+  }
+  const get = compilePath(condition.path);
+  if (condition.exists !== undefined) {
+    const wanted = condition.exists;
+    return (s, r) => !isEmpty(get(s, r)) === wanted;
+  }
+  if (condition.eq !== undefined) {
+    const wanted = String(condition.eq);
+    return (s, r) => !isEmpty(get(s, r)) && String(get(s, r)) === wanted;
+  }
+  if (condition.ne !== undefined) {
+    const unwanted = String(condition.ne);
+    return (s, r) => isEmpty(get(s, r)) || String(get(s, r)) !== unwanted;
+  }
+  const allowed = new Set((condition.in ?? []).map(String));
+  return (s, r) => {
+    const value = get(s, r);
+    return !isEmpty(value) && allowed.has(String(value));
+  };
+}
+
+/** Compiles a mapping's template into one function per node, resolved once. */
+class Compiler {
+  constructor(private readonly definition: MappingDefinition) {}
+
+  node(node: MappingNode, at: string): Emit {
+    if (node.choose) {
+      const options = node.choose.map((option, i) => ({
+        test: option.when ? compileCondition(option.when) : () => true,
+        emit: this.node({ ...option, when: undefined }, `${at}/choose/${i}`),
+      }));
+      return this.wrap(node, (scope, root, out) => {
+        for (const option of options) if (option.test(scope, root)) return option.emit(scope, root, out);
+        return false;
+      });
+    }
+    const children = this.children(node, at);
+    const element = node.element;
+    if (element === undefined) {
+      // A bare fragment insertion.
+      return this.wrap(node, (scope, root, out) => emitAll(children, scope, root, out));
+    }
+    const attributes = Object.entries(node.attributes ?? {}).map(
+      ([name, value]) => [name, compileValue(value, `${at}/attributes/${name}`)] as const,
+    );
+    const text = node.text ? compileValue(node.text, `${at}/text`) : undefined;
+    const single: Emit = (scope, root, out) => {
+      let attrs: Record<string, string> | undefined;
+      for (const [name, value] of attributes) {
+        const v = value(scope, root);
+        if (v !== undefined && v !== '') (attrs ??= {})[name] = v;
+      }
+      if (text) {
+        const t = text(scope, root);
+        if (t === undefined || t === '') return false;
+        out.leaf(element, t, attrs);
+        return true;
+      }
+      const mark = out.mark();
+      out.open(element, attrs);
+      if (!emitAll(children, scope, root, out)) {
+        out.reset(mark); // a container with nothing in it is left out
+        return false;
+      }
+      out.close(element);
+      return true;
+    };
+    return this.wrap(node, single);
+  }
+
+  /** `when`, `scope`, `bind` and `forEach`, in that order, around the element itself. */
+  private wrap(node: MappingNode, single: Emit): Emit {
+    let emit = single;
+    if (node.forEach) {
+      const items = compilePath(node.forEach);
+      const each = emit;
+      emit = (scope, root, out) => {
+        const list = items(scope, root);
+        if (!Array.isArray(list)) return false;
+        let any = false;
+        for (const item of list) any = each(item, root, out) || any;
+        return any;
+      };
+    }
+    if (node.bind) {
+      const bindings = Object.entries(node.bind).map(([name, path]) => [name, compilePath(path)] as const);
+      const inner = emit;
+      emit = (scope, root, out) => {
+        const bound: Record<string, unknown> = {};
+        for (const [name, get] of bindings) bound[name] = get(scope, root);
+        return inner(bound, root, out);
+      };
+    }
+    if (node.scope) {
+      const get = compilePath(node.scope);
+      const inner = emit;
+      emit = (scope, root, out) => {
+        const value = get(scope, root);
+        return isEmpty(value) ? false : inner(value, root, out);
+      };
+    }
+    if (node.when) {
+      const test = compileCondition(node.when);
+      const inner = emit;
+      emit = (scope, root, out) => test(scope, root) && inner(scope, root, out);
+    }
+    return emit;
+  }
+
+  private children(node: MappingNode, at: string): Emit[] {
+    const nodes = [...(node.children ?? [])];
+    if (node.use !== undefined) {
+      const fragment = this.definition.fragments?.[node.use];
+      if (!fragment) {
+        throw invalidInput(
+          'format.invalid-mapping',
+          `Mapping ${this.definition.id}: unknown fragment "${node.use}"`,
+          [{ path: `${at}/use`, message: `no fragment "${node.use}"` }],
+        );
+      }
+      nodes.push(...fragment);
+    }
+    return nodes.map((child, i) => this.node(child, `${at}/children/${i}`));
+  }
+}
+
+function emitAll(children: Emit[], scope: unknown, root: unknown, out: XmlWriter): boolean {
+  let any = false;
+  for (const child of children) any = child(scope, root, out) || any;
+  return any;
+}
+
+/** An output format defined by a mapping: compiled once, rendered by walking the plan over the invoice. */
+export function mappingFormat(definition: MappingDefinition): OutputFormat {
+  const root = new Compiler(definition).node(definition.root, '/root');
+  const declaration = definition.xml?.declaration ?? true;
+  const indent = definition.xml?.indent ?? '  ';
+  return {
+    id: definition.id,
+    description: definition.description,
+    contentType: definition.contentType,
+    extension: definition.extension,
+    render(source: CanonicalInvoice): string {
+      let invoice: unknown = source;
+      if (definition.calculate !== false) {
+        const result = calculate(source, 'fill');
+        if (result.problems.length > 0) {
+          throw new EInvoiceError(
+            'transform.inconsistent',
+            `The invoice's figures are inconsistent (${result.problems.length} problems)`,
+            { details: result.problems },
+          );
+        }
+        invoice = result.invoice;
+      }
+      const out = new XmlWriter(declaration, indent);
+      if (!root(invoice, invoice, out)) {
+        throw invalidInput('transform.empty', `Mapping ${definition.id} wrote nothing for this document`);
+      }
+      return out.toString();
+    },
+  };
+}
+
+const validateMapping = () =>
+  compileSchemaFile<MappingDefinition>(join(packageRoot(), 'formats', 'schema', 'mapping.schema.json'));
+
+/** Checks a mapping against the schema and compiles it; problems carry the file and JSON path. */
+export function loadMapping(text: string, source: string): OutputFormat {
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    throw invalidInput('format.invalid-mapping', `${source} is not JSON`, [
+      { path: source, message: parsed.message },
+    ]);
+  }
+  const validate = validateMapping();
+  if (!validate(parsed.value)) {
+    const problems: ProblemDetail[] = toProblems(validate.errors).map((p) => ({
+      ...p,
+      path: `${source}#${p.path ?? ''}`,
+    }));
+    throw invalidInput('format.invalid-mapping', `${source} is not a valid format mapping`, problems);
+  }
+  return mappingFormat(parsed.value);
+}
+
+let shipped: OutputFormat[] | undefined;
+
+/** The formats that come with the service (`formats/` in the package), loaded and compiled once. */
+export function shippedFormats(): OutputFormat[] {
+  shipped ??= loadMappings(join(packageRoot(), 'formats'));
+  return shipped;
+}
+
+/** Every `*.json` mapping in `dir` (not recursing into `schema/`). */
+export function loadMappings(dir: string): OutputFormat[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => loadMapping(readFileSync(join(dir, name), 'utf8'), join(dir, name)));
+}

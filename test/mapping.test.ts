@@ -1,0 +1,185 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { createRegistries } from '../shared/composition';
+import {
+  loadMapping,
+  mappingFormat,
+  shippedFormats,
+  type MappingDefinition,
+  type MappingNode,
+} from '../shared/formats/mapping';
+import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
+import type { CanonicalInvoice } from '../shared/model/invoice';
+import { sampleInvoice } from '../shared/model/sample-invoice';
+import { packageRoot } from '../shared/util/package-root';
+import { tempDir } from './support/temp';
+
+const noCertificates = { get: () => Promise.reject(new Error('not used')) };
+
+function tiny(root: MappingNode, fragments?: Record<string, MappingNode[]>): MappingDefinition {
+  return {
+    id: 'tiny',
+    description: 'test',
+    output: 'xml',
+    contentType: 'application/xml',
+    extension: 'xml',
+    calculate: false,
+    xml: { declaration: false },
+    root,
+    ...(fragments ? { fragments } : {}),
+  };
+}
+
+const render = (definition: MappingDefinition, data: unknown) =>
+  mappingFormat(definition).render(data as CanonicalInvoice);
+
+describe('mapping engine', () => {
+  it('repeats, chooses, reads absolute paths, and leaves out empty texts, attributes and containers', () => {
+    const definition = tiny({
+      element: 'r',
+      attributes: { xmlns: { value: 'urn:t' }, missing: { path: 'nothing' } },
+      children: [
+        {
+          element: 'line',
+          forEach: 'lines',
+          children: [
+            { element: 'id', text: { path: 'id' } },
+            { element: 'cur', text: { path: '/currency' } },
+            {
+              choose: [
+                { element: 'big', when: { path: 'qty', in: ['10', '20'] }, text: { path: 'qty' } },
+                { element: 'small', text: { path: 'qty', format: 'decimal' } },
+              ],
+            },
+            { element: 'note', text: { template: '#{code}#{text}' } },
+          ],
+        },
+        { element: 'empty', children: [{ element: 'x', text: { path: 'absent' } }] },
+        { element: 'amount', text: { path: 'total', format: 'amount' } },
+      ],
+    });
+    const xml = render(definition, {
+      currency: 'EUR',
+      total: '7.5',
+      lines: [
+        { id: 'a', qty: '10', code: 'AAI', text: 'hello' },
+        { id: 'b', qty: '1.500', text: 'no code' },
+      ],
+    });
+    expect(xml).toBe(
+      [
+        '<r xmlns="urn:t">',
+        '  <line>',
+        '    <id>a</id>',
+        '    <cur>EUR</cur>',
+        '    <big>10</big>',
+        '    <note>#AAI#hello</note>',
+        '  </line>',
+        '  <line>',
+        '    <id>b</id>',
+        '    <cur>EUR</cur>',
+        '    <small>1.5</small>',
+        '  </line>',
+        '  <amount>7.50</amount>',
+        '</r>',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('inserts fragments with a scope or bound names, and escapes text', () => {
+    const definition = tiny(
+      {
+        element: 'r',
+        children: [
+          { element: 'seller', scope: 'seller', use: 'party' },
+          { element: 'buyer', bind: { name: 'buyerName' }, use: 'party' },
+        ],
+      },
+      { party: [{ element: 'name', text: { path: 'name' } }] },
+    );
+    expect(render(definition, { seller: { name: 'A & B <Ltd>' }, buyerName: 'C' })).toBe(
+      '<r>\n  <seller>\n    <name>A &amp; B &lt;Ltd&gt;</name>\n  </seller>\n  <buyer>\n    <name>C</name>\n  </buyer>\n</r>\n',
+    );
+  });
+
+  it('names the mapping node when a value does not fit its format', () => {
+    const definition = tiny({
+      element: 'r',
+      children: [{ element: 'a', text: { path: 'x', format: 'amount' } }],
+    });
+    expect(() => render(definition, { x: 'ten' })).toThrow(
+      expect.objectContaining({
+        code: 'transform.invalid-value',
+        message: expect.stringContaining('/root/children/0/text'),
+      }),
+    );
+  });
+
+  it('refuses a mapping that breaks the schema, with the file and JSON path, and an unknown fragment', () => {
+    const broken = JSON.stringify({ ...tiny({ element: 'r' }), root: { element: 'r', colour: 'red' } });
+    expect(() => loadMapping(broken, 'broken.json')).toThrow(
+      expect.objectContaining({
+        code: 'format.invalid-mapping',
+        details: expect.arrayContaining([expect.objectContaining({ path: 'broken.json#/root/colour' })]),
+      }),
+    );
+    expect(() => mappingFormat(tiny({ element: 'r', use: 'nowhere' }))).toThrow(/unknown fragment "nowhere"/);
+  });
+});
+
+describe('shipped mappings', () => {
+  it('load, and render a sample', () => {
+    const formats = shippedFormats();
+    expect(formats.map((f) => f.id)).toContain('peppol-bis3-ubl');
+    for (const format of formats) expect(format.render(sampleInvoice(3)).length).toBeGreaterThan(0);
+  });
+});
+
+describe('a changed copy of a mapping, registered without code', () => {
+  function find(node: MappingNode, element: string): MappingNode | undefined {
+    if (node.element === element) return node;
+    for (const child of [...(node.children ?? []), ...(node.choose ?? [])]) {
+      const found = find(child, element);
+      if (found) return found;
+    }
+    return undefined;
+  }
+
+  it('changes the output as configured, and is listed by `einvoice formats`', () => {
+    const shipped = JSON.parse(
+      readFileSync(join(packageRoot(), 'formats', 'peppol-bis3-ubl.json'), 'utf8'),
+    ) as MappingDefinition & { $schema?: string };
+    const copy = structuredClone(shipped);
+    copy.id = 'acme-peppol';
+    copy.description = 'PEPPOL BIS 3 with Acme defaults';
+    delete copy.$schema;
+    const invoiceRoot = copy.root.choose!.find((n) => n.element === 'Invoice')!;
+    // a constant, a default, and an element left out
+    find(invoiceRoot, 'cbc:CustomizationID')!.text = { value: 'urn:acme:customization' };
+    find(invoiceRoot, 'cbc:BuyerReference')!.text = { path: 'buyerReference', default: 'ACME-DEFAULT' };
+    invoiceRoot.children = invoiceRoot.children!.filter((n) => n.element !== 'cac:PaymentTerms');
+    const dir = tempDir();
+    writeFileSync(join(dir, 'acme-peppol.json'), JSON.stringify(copy, null, 2));
+
+    const { formats } = createRegistries({ outboxDir: dir, formatsDir: dir }, noCertificates);
+    const invoice = { ...sampleInvoice(2), paymentTerms: 'Net 30' };
+    delete invoice.buyerReference;
+    const original = renderPeppolUbl(invoice);
+    const changed = formats.get('acme-peppol').render(invoice);
+    expect(original).toContain('<cac:PaymentTerms>');
+    expect(changed).not.toContain('<cac:PaymentTerms>');
+    expect(changed).toContain('<cbc:CustomizationID>urn:acme:customization</cbc:CustomizationID>');
+    expect(changed).toContain('<cbc:BuyerReference>ACME-DEFAULT</cbc:BuyerReference>');
+    expect(original).not.toContain('ACME-DEFAULT');
+
+    const cli = join(packageRoot(), 'bin', 'einvoice.js');
+    const listed = execFileSync(process.execPath, [cli, 'formats'], {
+      env: { ...process.env, EINVOICE_FORMATS_DIR: dir },
+      encoding: 'utf8',
+    });
+    expect(listed).toMatch(/^acme-peppol\s+PEPPOL BIS 3 with Acme defaults$/m);
+    expect(listed).toMatch(/^peppol-bis3-ubl\s/m);
+  });
+});
