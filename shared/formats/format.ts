@@ -1,7 +1,10 @@
 import { invalidInput } from '../errors';
 import type { CanonicalInvoice } from '../model/invoice';
 
-/** A target format: turns a valid canonical invoice into the bytes of an e-invoice. */
+/**
+ * An e-invoice format: turns a valid canonical invoice into the bytes of an e-invoice and, where it can,
+ * reads such a document back into the canonical model.
+ */
 export interface OutputFormat {
   readonly id: string;
   readonly description: string;
@@ -9,6 +12,13 @@ export interface OutputFormat {
   /** File extension of the output, without the dot. */
   readonly extension: string;
   render(invoice: CanonicalInvoice): string;
+  /**
+   * Reads a document of this format into the canonical model (not yet validated); throws `EInvoiceError`
+   * (`xml.*` for unsafe or malformed XML, `convert.unknown-document` for another kind of document).
+   */
+  parse?(content: string): CanonicalInvoice;
+  /** As `parse`, and where the document has elements the format does not read (their locations). */
+  read?(content: string): { invoice: CanonicalInvoice; unread: string[] };
 }
 
 /** Formats by id; an unknown or duplicate id is a coded error. */

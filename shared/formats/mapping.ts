@@ -9,6 +9,8 @@ import { packageRoot } from '../util/package-root';
 import { compileSchemaFile, toProblems } from '../validation/schema';
 import type { OutputFormat } from './format';
 import { XmlWriter } from './xml-writer';
+import { compileReader } from './mapping-reader';
+import { parseXmlSafely } from '../xml/safe-xml';
 
 /** A text of the output: from a path, a constant, or a template with `{path}` placeholders. */
 export interface MappingValue {
@@ -16,7 +18,8 @@ export interface MappingValue {
   value?: string;
   template?: string;
   default?: string;
-  format?: 'text' | 'amount' | 'decimal';
+  format?: 'text' | 'amount' | 'decimal' | 'boolean';
+  matchAny?: boolean;
 }
 
 export type MappingCondition =
@@ -87,6 +90,7 @@ const FORMATTERS: Record<NonNullable<MappingValue['format']>, (raw: unknown) => 
   text: (raw) => String(raw),
   amount: (raw) => format(dec(raw as string | number), 2),
   decimal: (raw) => format(dec(raw as string | number)),
+  boolean: (raw) => String(raw === true || raw === 'true' || raw === '1'),
 };
 
 function compileValue(value: MappingValue, at: string): TextOf {
@@ -274,6 +278,7 @@ function emitAll(children: Emit[], scope: unknown, root: unknown, out: XmlWriter
 /** An output format defined by a mapping: compiled once, rendered by walking the plan over the invoice. */
 export function mappingFormat(definition: MappingDefinition): OutputFormat {
   const root = new Compiler(definition).node(definition.root, '/root');
+  const read = compileReader(definition);
   const declaration = definition.xml?.declaration ?? true;
   const indent = definition.xml?.indent ?? '  ';
   return {
@@ -299,6 +304,14 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
         throw invalidInput('transform.empty', `Mapping ${definition.id} wrote nothing for this document`);
       }
       return out.toString();
+    },
+    parse(content: string): CanonicalInvoice {
+      return this.read!(content).invoice;
+    },
+    read(content: string) {
+      const doc = parseXmlSafely(content);
+      const { value, unread } = read(doc.documentElement);
+      return { invoice: value as unknown as CanonicalInvoice, unread };
     },
   };
 }

@@ -341,7 +341,11 @@ export function calculate(source: CanonicalInvoice, mode: CalculationMode = 'fil
 
   const breakdown: VatGroup[] = [];
   const filledBreakdown: VatBreakdown[] = [];
-  for (const [key, group] of groups) {
+  // The document's own order of its breakdown entries is kept; groups it did not state follow.
+  const sentKeys = [...sentByKey].sort((a, b) => a[1].index - b[1].index).map(([key]) => key);
+  const orderedKeys = [...new Set([...sentKeys.filter((key) => groups.has(key)), ...groups.keys()])];
+  for (const key of orderedKeys) {
+    const group = groups.get(key)!;
     const rules = CATEGORY_RULES[group.category];
     const sent = sentByKey.get(key);
     const path = sent ? `/vatBreakdown/${sent.index}` : '/vatBreakdown';

@@ -77,13 +77,6 @@ export function checkBusinessRules(
         'BT-135 Invoice line period end date must not be before BT-134 start date',
       );
     }
-    if (CREDIT_NOTE_TYPES.has(invoice.typeCode) && dec(line.quantity) < 0n) {
-      problem(
-        `/lines/${i}/quantity`,
-        'EINV-CN-01',
-        'A credit note states positive quantities: its type code (BT-3) carries the sign',
-      );
-    }
     if (line.price.baseQuantityUnit && line.price.baseQuantityUnit !== line.unitCode) {
       problem(
         `/lines/${i}/price/baseQuantityUnit`,
