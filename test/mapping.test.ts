@@ -179,7 +179,7 @@ describe('a changed copy of a mapping, registered without code', () => {
       env: { ...process.env, EINVOICE_FORMATS_DIR: dir },
       encoding: 'utf8',
     });
-    expect(listed).toMatch(/^acme-peppol\s+PEPPOL BIS 3 with Acme defaults$/m);
+    expect(listed).toMatch(/^acme-peppol\s+PEPPOL BIS 3 with Acme defaults \(reads and writes\)$/m);
     expect(listed).toMatch(/^peppol-bis3-ubl\s/m);
   });
 });

@@ -6,6 +6,7 @@ import { validateInvoice } from '../model/validate-invoice';
 import { runBench } from '../bench/bench';
 import { createRegistries } from '../composition';
 import { loadSettings } from '../settings';
+import { EInvoiceError } from '../errors';
 import { serve as runServe } from '../runtime/serve';
 import { fromPem, fromPkcs12 } from '../signing/credentials';
 import { verifyXmlSignature } from '../signing/verify';
@@ -23,12 +24,16 @@ Commands:
   status ID                                print a document's record
   resubmit ID                              start a failed/rejected/cancelled document again
   validate FILE... [--mode fill|check] [--json]
-                                           check canonical invoices: schema, EN 16931 rules, totals
+                                           check invoices (canonical JSON, or XML of a registered format):
+                                           schema, EN 16931 rules, totals
   sign FILE --cert FILE [--password P] [--profile xmldsig|xades-bes|jws] [--placement P] [-o OUT]
                                            sign: XMLDSig, XAdES-BES (XML) or JWS (JSON); PEM or PKCS#12
   verify FILE... [--cert FILE] [--trust FILE] [--allow-sha1] [--json]
                                            check XMLDSig signatures (wrapping-resistant); exit 1 if any fails
-  formats                                  list output formats
+  convert FILE --to canonical|FORMAT [--from FORMAT] [--mode fill|check] [-o OUT]
+                                           UBL/CII/... to the canonical model and back; exit 1 when the
+                                           result does not validate (it is written all the same)
+  formats                                  list formats
   bench [--json] [--quick]                 throughput, as ratios to raw RSA-2048 signing
 `;
 
@@ -103,8 +108,7 @@ async function documentCommand(method: 'GET' | 'POST', path: string, flags: Flag
 function validate(files: string[], flags: Flags): number {
   let failed = 0;
   const report = files.map((file) => {
-    const parsed: unknown = JSON.parse(readFileSync(file, 'utf8'));
-    const document = isObject(parsed) && 'document' in parsed ? parsed.document : parsed;
+    const { invoice: document } = toCanonical(readFileSync(file, 'utf8'), undefined);
     const mode = flags.mode === 'check' ? 'check' : 'fill';
     const { problems } = validateInvoice(document, mode);
     if (problems.length > 0) failed++;
@@ -118,6 +122,75 @@ function validate(files: string[], flags: Flags): number {
     }
   }
   return failed === 0 ? 0 : 1;
+}
+
+function registeredFormats() {
+  return createRegistries(
+    { outboxDir: '.', formatsDir: loadSettings().formatsDir },
+    { get: () => Promise.reject(new Error('unused')) },
+  ).formats;
+}
+
+/**
+ * Reads a document into the canonical model: canonical JSON (bare or in an envelope) as it is, XML through
+ * the format named by `from` or the first registered format that reads it.
+ */
+function toCanonical(
+  text: string,
+  from: string | undefined,
+): { invoice: unknown; unread: string[]; format: string } {
+  if (!text.trimStart().startsWith('<')) {
+    const parsed: unknown = JSON.parse(text);
+    return {
+      invoice: isObject(parsed) && 'document' in parsed ? parsed.document : parsed,
+      unread: [],
+      format: 'canonical',
+    };
+  }
+  const formats = registeredFormats();
+  const candidates = from ? [formats.get(from)] : formats.list().filter((f) => f.read !== undefined);
+  let lastError: Error = new Error('No registered format reads this document');
+  for (const format of candidates) {
+    if (format.read === undefined) throw new Error(`Format ${format.id} does not read documents`);
+    try {
+      return { ...format.read(text), format: format.id };
+    } catch (error) {
+      if (!(error instanceof EInvoiceError) || error.code !== 'convert.unknown-document') throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
+
+/** `einvoice convert`: between the canonical model and the registered formats. */
+function convert(files: string[], flags: Flags): number {
+  const [file] = files;
+  if (!file || typeof flags.to !== 'string') throw new Error('convert needs FILE and --to canonical|FORMAT');
+  const source = toCanonical(
+    readFileSync(file, 'utf8'),
+    typeof flags.from === 'string' ? flags.from : undefined,
+  );
+  for (const location of source.unread) process.stderr.write(`not read (${source.format}): ${location}\n`);
+  // Canonical JSON may leave the computed figures to the service; a document from elsewhere states them.
+  const mode =
+    flags.mode === 'fill' || flags.mode === 'check'
+      ? flags.mode
+      : source.format === 'canonical'
+        ? 'fill'
+        : 'check';
+  const { problems } = validateInvoice(source.invoice, mode);
+  for (const p of problems) process.stderr.write(`${p.code ?? ''} ${p.path ?? ''}: ${p.message}\n`);
+  let output: string;
+  if (flags.to === 'canonical') output = `${JSON.stringify(source.invoice, null, 2)}\n`;
+  else {
+    if (problems.length > 0) return 1; // a document that does not validate is not rendered
+    output = registeredFormats()
+      .get(flags.to)
+      .render(source.invoice as never);
+  }
+  if (typeof flags.output === 'string') writeFileSync(flags.output, output);
+  else process.stdout.write(output);
+  return problems.length === 0 ? 0 : 1;
 }
 
 /** `einvoice sign`: XMLDSig, XAdES-BES or JWS with a certificate file (PEM with its key, or PKCS#12). */
@@ -211,6 +284,8 @@ export async function main(argv: string[]): Promise<number> {
         output: { type: 'string', short: 'o' },
         trust: { type: 'string' },
         'allow-sha1': { type: 'boolean' },
+        to: { type: 'string' },
+        from: { type: 'string' },
       },
     });
   } catch (error) {
@@ -240,12 +315,13 @@ export async function main(argv: string[]): Promise<number> {
         return signFile(positionals, flags);
       case 'verify':
         return verifyFiles(positionals, flags);
+      case 'convert':
+        return convert(positionals, flags);
       case 'formats': {
-        const { formats } = createRegistries(
-          { outboxDir: '.', formatsDir: loadSettings().formatsDir },
-          { get: () => Promise.reject(new Error('unused')) },
-        );
-        for (const f of formats.list()) process.stdout.write(`${f.id.padEnd(20)} ${f.description}\n`);
+        for (const f of registeredFormats().list()) {
+          const direction = f.read ? 'reads and writes' : 'writes';
+          process.stdout.write(`${f.id.padEnd(20)} ${f.description} (${direction})\n`);
+        }
         return 0;
       }
       case 'bench': {

@@ -3,6 +3,8 @@ import { createHash, createPublicKey, verify as verifyRaw, X509Certificate, type
 import { SignedXml } from 'xml-crypto';
 import type { ProblemDetail } from '../errors';
 import { canonicalizeLocating, exclusiveCanonicalize } from './exc-c14n';
+import { checkXmlSafety } from '../xml/safe-xml';
+import type { EInvoiceError } from '../errors';
 import { ENVELOPED, XML_CANONICALIZATIONS, XML_SIGNATURE_ALGORITHMS, XMLDSIG_NS } from './xmldsig';
 
 const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
@@ -291,8 +293,12 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
     problems.push({ code, message, path });
     return { valid: false, problems, references: [] };
   };
-  if (/<!DOCTYPE|<!ENTITY/i.test(xml))
-    return fail('xml.dtd-forbidden', 'Documents with a DTD or entity declarations are refused');
+  try {
+    checkXmlSafety(xml);
+  } catch (error) {
+    const refused = error as EInvoiceError;
+    return fail(refused.code, refused.message, refused.details[0]?.path);
+  }
   const direct = directForms(xml);
   let signature: XmlElement;
   // Elements by Id, and the root: needed to resolve references to elements (never on the direct path).

@@ -1,4 +1,5 @@
 import { DOMParser } from '@xmldom/xmldom';
+import { XMLValidator } from 'fast-xml-parser';
 import { invalidInput } from '../errors';
 
 export interface SafeXmlOptions {
@@ -80,10 +81,17 @@ export function checkXmlSafety(text: string, options: SafeXmlOptions = {}): void
 
 /**
  * Parses XML into a namespace-aware DOM after `checkXmlSafety`. A document that is not well-formed is
- * refused with the parser's message and its line and column.
+ * refused with the validator's message and its line and column.
  */
 export function parseXmlSafely(text: string, options: SafeXmlOptions = {}): Document {
   checkXmlSafety(text, options);
+  // xmldom repairs some malformed documents (a wrong end tag, say); fast-xml-parser's validator does not.
+  const verdict = XMLValidator.validate(text);
+  if (verdict !== true) {
+    throw invalidInput('xml.malformed', 'The document is not well-formed XML', [
+      { path: `line ${verdict.err.line}, column ${verdict.err.col}`, message: verdict.err.msg },
+    ]);
+  }
   const errors: string[] = [];
   const doc = new DOMParser({
     locator: {},
