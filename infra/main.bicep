@@ -33,6 +33,9 @@ param maxDeliveryCount int = 10
 @description('Certificate (in Key Vault) that sign steps use by default.')
 param signingCertificate string = 'signing'
 
+@description('Folder of the official XML Schemas inside the deployed package (see docs/formats.md); empty: XSD steps that do not require them pass with a notice.')
+param schemasDir string = ''
+
 var suffix = uniqueString(resourceGroup().id, name)
 var documentsContainer = 'einvoice'
 var deploymentContainer = 'app-package'
@@ -188,6 +191,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'EINVOICE_MAX_DELIVERY_COUNT', value: string(maxDeliveryCount) }
         { name: 'EINVOICE_BUS_CONCURRENCY', value: '8' }
         { name: 'EINVOICE_SIGNING_THREADS', value: 'auto' }
+        { name: 'EINVOICE_SCHEMAS_DIR', value: schemasDir }
         { name: 'EINVOICE_KEYS', value: 'keyvault' }
         { name: 'KEY_VAULT_URL', value: vault.properties.vaultUri }
         { name: 'EINVOICE_SIGNING_CERT', value: signingCertificate }

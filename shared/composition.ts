@@ -13,6 +13,8 @@ import { verifyXmlAction } from './actions/verify-xml';
 import { BlobObjectStore } from './adapters/blob-object-store';
 import { JournalObjectStore } from './adapters/journal-object-store';
 import { inlineXmlSigner, SigningPool, type XmlSigner } from './signing/signing-pool';
+import { XsdValidatorPool } from './xml/xsd';
+import { validateXsdAction } from './actions/validate-xsd';
 import { FileObjectStore } from './adapters/file-object-store';
 import { FolderCertificateStore, keyPasswordFromEnv } from './adapters/folder-certificate-store';
 import { InProcessMessageBus } from './adapters/in-process-bus';
@@ -119,9 +121,10 @@ function certificateStore(settings: Settings): CertificateStore {
 
 /** The registries of formats and actions, which flows are checked against. */
 export function createRegistries(
-  settings: Pick<Settings, 'outboxDir' | 'formatsDir'>,
+  settings: Pick<Settings, 'outboxDir' | 'formatsDir' | 'schemasDir'>,
   certificates: CertificateStore,
   signer: XmlSigner = inlineXmlSigner,
+  xsd: XsdValidatorPool = new XsdValidatorPool(settings.schemasDir),
 ) {
   const formats = new FormatRegistry();
   for (const format of shippedFormats()) formats.register(format);
@@ -131,11 +134,12 @@ export function createRegistries(
     .register(transformAction(formats))
     .register(signXmlAction(certificates, signer))
     .register(verifyXmlAction)
+    .register(validateXsdAction(xsd))
     .register(signJwsAction(certificates))
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction)
     .register(handleResponseAction);
-  return { formats, actions };
+  return { formats, actions, xsd };
 }
 
 /** The composition root: builds every adapter once from the settings and wires the use cases. */
@@ -145,7 +149,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
   const bus = overrides.bus ?? messageBus(settings, logger);
   const certificates = overrides.certificates ?? certificateStore(settings);
   const signer = settings.signingThreads > 0 ? new SigningPool(settings.signingThreads) : inlineXmlSigner;
-  const { formats, actions } = createRegistries(settings, certificates, signer);
+  const { formats, actions, xsd } = createRegistries(settings, certificates, signer);
   const flows = FlowCatalogue.load(settings.flowsDir, actions);
   const documents = new DocumentStore(objects, settings.stageTimeoutMs);
   const tenants = new TenantDirectory(objects);
@@ -173,6 +177,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     close: async () => {
       await bus.close();
       await signer.close();
+      await xsd.close();
       await objects.close?.();
     },
   };

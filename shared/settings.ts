@@ -33,6 +33,8 @@ export interface Settings {
   flowsDir: string;
   /** A folder of further format mappings, besides the shipped ones. */
   formatsDir?: string;
+  /** Where the official XML Schemas are installed (layout in docs/formats.md). */
+  schemasDir?: string;
   httpHost: string;
   httpPort: number;
   maxBodyBytes: number;
@@ -138,6 +140,7 @@ export function loadSettings(env: Env = process.env): Settings {
       ? resolve(text(env, 'EINVOICE_FLOWS_DIR')!)
       : join(packageRoot(), 'flows'),
     formatsDir: text(env, 'EINVOICE_FORMATS_DIR') ? resolve(text(env, 'EINVOICE_FORMATS_DIR')!) : undefined,
+    schemasDir: text(env, 'EINVOICE_SCHEMAS_DIR') ? resolve(text(env, 'EINVOICE_SCHEMAS_DIR')!) : undefined,
     httpHost: text(env, 'EINVOICE_HOST') ?? '127.0.0.1',
     httpPort: positiveInt(env, 'EINVOICE_PORT', 7071),
     maxBodyBytes: positiveInt(env, 'EINVOICE_MAX_BODY_BYTES', 10 * 1024 * 1024),

@@ -28,6 +28,7 @@ describe('outbound PEPPOL flow to the outbox', () => {
     expect(record.history.filter((e) => e.outcome === 'accepted').map((e) => e.stepId)).toEqual([
       'validate',
       'transform',
+      'schema',
       'sign',
       'deliver',
     ]);

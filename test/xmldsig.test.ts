@@ -164,7 +164,7 @@ describe('signing certificate lifetime', () => {
       code: 'certificate.expiring',
       message: expect.stringMatching(/expires on \d{4}-\d{2}-\d{2} \(in (9|10) days\)/),
     });
-    expect(soon.logs.filter((l) => l.level === 'warn')).toEqual([
+    expect(soon.logs.filter((l) => l.level === 'warn' && l.fields.stepId === 'sign')).toEqual([
       expect.objectContaining({
         event: 'step.notice',
         fields: expect.objectContaining({ documentId: warned.id, code: 'certificate.expiring' }),

@@ -6,7 +6,8 @@ import { validateInvoice } from '../model/validate-invoice';
 import { runBench } from '../bench/bench';
 import { createRegistries } from '../composition';
 import { loadSettings } from '../settings';
-import { EInvoiceError } from '../errors';
+import { EInvoiceError, type ProblemDetail } from '../errors';
+import { XsdValidatorPool } from '../xml/xsd';
 import { serve as runServe } from '../runtime/serve';
 import { fromPem, fromPkcs12 } from '../signing/credentials';
 import { verifyXmlSignature } from '../signing/verify';
@@ -23,9 +24,9 @@ Commands:
                                            submit documents; exit 0 only when all completed (with --wait)
   status ID                                print a document's record
   resubmit ID                              start a failed/rejected/cancelled document again
-  validate FILE... [--mode fill|check] [--json]
+  validate FILE... [--mode fill|check|xsd] [--json]
                                            check invoices (canonical JSON, or XML of a registered format):
-                                           schema, EN 16931 rules, totals
+                                           schema, EN 16931 rules, totals; XML also against its XSD
   sign FILE --cert FILE [--password P] [--profile xmldsig|xades-bes|jws] [--placement P] [-o OUT]
                                            sign: XMLDSig, XAdES-BES (XML) or JWS (JSON); PEM or PKCS#12
   verify FILE... [--cert FILE] [--trust FILE] [--allow-sha1] [--json]
@@ -105,19 +106,46 @@ async function documentCommand(method: 'GET' | 'POST', path: string, flags: Flag
   return response.status < 400 ? 0 : 1;
 }
 
-function validate(files: string[], flags: Flags): number {
+/**
+ * `einvoice validate`: canonical JSON, or XML of a registered format. XML is also checked against its
+ * official schema (`--mode xsd` for that alone) when the schemas are installed (EINVOICE_SCHEMAS_DIR).
+ */
+async function validate(files: string[], flags: Flags): Promise<number> {
   let failed = 0;
-  const report = files.map((file) => {
-    const { invoice: document } = toCanonical(readFileSync(file, 'utf8'), undefined);
-    const mode = flags.mode === 'check' ? 'check' : 'fill';
-    const { problems } = validateInvoice(document, mode);
-    if (problems.length > 0) failed++;
-    return { file, valid: problems.length === 0, problems };
-  });
+  const xsd = new XsdValidatorPool(loadSettings().schemasDir);
+  const report: Array<{ file: string; valid: boolean; problems: ProblemDetail[]; notice?: string }> = [];
+  try {
+    for (const file of files) {
+      const text = readFileSync(file, 'utf8');
+      const problems: ProblemDetail[] = [];
+      let notice: string | undefined;
+      if (text.trimStart().startsWith('<')) {
+        try {
+          problems.push(...(await xsd.validate(text)));
+        } catch (error) {
+          if (!(error instanceof EInvoiceError) || error.code !== 'schema.not-installed') throw error;
+          notice = `XML Schema not checked: ${error.message}`;
+        }
+      }
+      if (flags.mode !== 'xsd') {
+        const { invoice } = toCanonical(text, undefined);
+        const mode =
+          flags.mode === 'check' || (flags.mode !== 'fill' && text.trimStart().startsWith('<'))
+            ? 'check'
+            : 'fill';
+        problems.push(...validateInvoice(invoice, mode).problems);
+      }
+      if (problems.length > 0) failed++;
+      report.push({ file, valid: problems.length === 0, problems, ...(notice ? { notice } : {}) });
+    }
+  } finally {
+    await xsd.close();
+  }
   if (flags.json === true) print(report);
   else {
     for (const r of report) {
       process.stdout.write(`${r.valid ? 'valid  ' : 'INVALID'} ${r.file}\n`);
+      if (r.notice) process.stdout.write(`  ${r.notice}\n`);
       for (const p of r.problems) process.stdout.write(`  ${p.code ?? ''} ${p.path ?? ''}: ${p.message}\n`);
     }
   }
@@ -310,7 +338,7 @@ export async function main(argv: string[]): Promise<number> {
           flags,
         );
       case 'validate':
-        return validate(positionals, flags);
+        return await validate(positionals, flags);
       case 'sign':
         return signFile(positionals, flags);
       case 'verify':
