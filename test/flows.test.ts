@@ -28,7 +28,7 @@ describe('shipped flows', () => {
         .all()
         .map((f) => f.id)
         .sort(),
-    ).toEqual(['peppol-outbox', 'sandbox-submit']);
+    ).toEqual(['peppol-outbox', 'sandbox-submit', 'xrechnung-ubl-outbox']);
     expect(Object.isFrozen(catalogue.get('peppol-outbox')!.steps[0])).toBe(true);
   });
 });

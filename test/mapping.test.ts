@@ -3,6 +3,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createRegistries } from '../shared/composition';
 import {
+  compileMappings,
   loadMapping,
   mappingFormat,
   shippedFormats,
@@ -126,6 +127,35 @@ describe('mapping engine', () => {
       }),
     );
     expect(() => mappingFormat(tiny({ element: 'r', use: 'nowhere' }))).toThrow(/unknown fragment "nowhere"/);
+  });
+});
+
+describe('mappings that extend others', () => {
+  it('EN 16931 and XRechnung UBL are PEPPOL UBL with their own specification identifiers', () => {
+    const byId = new Map(shippedFormats().map((f) => [f.id, f]));
+    const invoice = sampleInvoice(1);
+    const en16931 = byId.get('en16931-ubl')!.render(invoice);
+    expect(en16931).toContain('<cbc:CustomizationID>urn:cen.eu:en16931:2017</cbc:CustomizationID>');
+    expect(en16931).not.toContain('<cbc:ProfileID>');
+    const xrechnung = byId.get('xrechnung-ubl')!.render(invoice);
+    expect(xrechnung).toContain('urn:xeinkauf.de:kosit:xrechnung_3.0</cbc:CustomizationID>');
+    expect(xrechnung.replace(/<cbc:CustomizationID>[^<]*/, '')).toBe(
+      byId
+        .get('peppol-bis3-ubl')!
+        .render(invoice)
+        .replace(/<cbc:CustomizationID>[^<]*/, ''),
+    );
+  });
+
+  it('refuses a circle of extensions, an unknown base and an unset parameter', () => {
+    const a = { id: 'a', description: 'a', extends: 'b' };
+    const b = { id: 'b', description: 'b', extends: 'a' };
+    expect(() => compileMappings([a, b])).toThrow(/extend each other in a circle/);
+    expect(() => compileMappings([{ id: 'c', description: 'c', extends: 'nowhere' }])).toThrow(
+      /unknown mapping "nowhere"/,
+    );
+    const unset = tiny({ element: 'r', text: { value: '${missing}' } });
+    expect(() => compileMappings([unset])).toThrow(/parameter "missing"/);
   });
 });
 

@@ -1,6 +1,9 @@
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { shippedFormats } from '../shared/formats/mapping';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
+import type { CanonicalInvoice } from '../shared/model/invoice';
+import { packageRoot } from '../shared/util/package-root';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { rootElementOf, XsdValidatorPool } from '../shared/xml/xsd';
 import { describeWithCorpus } from './support/corpus';
@@ -56,6 +59,19 @@ describeWithCorpus('XSD validation with the official schemas', (corpus) => {
     }
   });
 
+  it('every shipped format writes XSD-valid documents for every sample', async () => {
+    const samples = join(packageRoot(), 'samples');
+    for (const format of shippedFormats()) {
+      for (const name of readdirSync(samples).filter((n) => n.endsWith('.json'))) {
+        const { document } = JSON.parse(readFileSync(join(samples, name), 'utf8')) as {
+          document: CanonicalInvoice;
+        };
+        const problems = await pool.validate(format.render(document));
+        expect({ format: format.id, name, problems }).toEqual({ format: format.id, name, problems: [] });
+      }
+    }
+  });
+
   it('reports each error with its line and the element', async () => {
     const xml = renderPeppolUbl(sampleInvoice(1)).replace(
       /(<cbc:IssueDate>[^<]*<\/cbc:IssueDate>\n)/,
@@ -70,6 +86,18 @@ describeWithCorpus('XSD validation with the official schemas', (corpus) => {
         message: expect.stringContaining('Bogus'),
       }),
     ]);
+  });
+
+  it('runs the XRechnung flow to the outbox with a schema-checked document', async () => {
+    const harness = await createHarness({ EINVOICE_SCHEMAS_DIR: corpus });
+    const record = await harness.settle(
+      (await harness.submit(sampleInvoice(2), { format: 'xrechnung-ubl' })).id,
+    );
+    expect(record.flowId).toBe('xrechnung-ubl-outbox');
+    expect(record.status).toBe('completed');
+    const xml = (await harness.services.documents.getArtifact(TENANT, record.id, 'invoice.xml'))!.toString();
+    expect(xml).toContain('urn:xeinkauf.de:kosit:xrechnung_3.0');
+    expect(record.history.find((h) => h.action === 'validate-xsd')).toMatchObject({ outcome: 'accepted' });
   });
 
   it("passes the outbox flow's UBL, without a notice", async () => {

@@ -319,8 +319,16 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
 const validateMapping = () =>
   compileSchemaFile<MappingDefinition>(join(packageRoot(), 'formats', 'schema', 'mapping.schema.json'));
 
-/** Checks a mapping against the schema and compiles it; problems carry the file and JSON path. */
-export function loadMapping(text: string, source: string): OutputFormat {
+/** A mapping file as written: a whole mapping, or one that `extends` another with other parameters. */
+export type MappingSource = Partial<MappingDefinition> & {
+  id: string;
+  description: string;
+  extends?: string;
+  parameters?: Record<string, string>;
+};
+
+/** Checks a mapping file against the schema; problems carry the file and JSON path. */
+export function readMappingSource(text: string, source: string): MappingSource {
   const parsed = parseJson(text);
   if (!parsed.ok) {
     throw invalidInput('format.invalid-mapping', `${source} is not JSON`, [
@@ -335,21 +343,91 @@ export function loadMapping(text: string, source: string): OutputFormat {
     }));
     throw invalidInput('format.invalid-mapping', `${source} is not a valid format mapping`, problems);
   }
-  return mappingFormat(parsed.value);
+  return parsed.value;
 }
 
+/** Puts the parameters into `${name}` placeholders of every constant and default of the template. */
+function withParameters<T>(value: T, parameters: Record<string, string>, id: string): T {
+  if (typeof value === 'string') {
+    return value.replace(/\$\{([A-Za-z_][\w-]*)\}/g, (_, name: string) => {
+      const parameter = parameters[name];
+      if (parameter === undefined) {
+        throw invalidInput(
+          'format.invalid-mapping',
+          `Mapping ${id} uses parameter "${name}", which it does not set`,
+        );
+      }
+      return parameter;
+    }) as T;
+  }
+  if (Array.isArray(value)) return value.map((v: unknown) => withParameters(v, parameters, id)) as T;
+  if (value !== null && typeof value === 'object') {
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, k === 'comment' ? v : withParameters(v, parameters, id)]),
+    ) as T;
+  }
+  return value;
+}
+
+/**
+ * Resolves `extends` (a mapping takes another's template, fragments and settings, with its own parameters and
+ * fragments over the other's) and parameters, and compiles each mapping. `base` holds mappings that may be
+ * extended but are not returned (the shipped ones, for a folder of one's own).
+ */
+export function compileMappings(sources: MappingSource[], base: MappingSource[] = []): OutputFormat[] {
+  const byId = new Map([...base, ...sources].map((m) => [m.id, m]));
+  const resolve = (source: MappingSource, seen: string[]): MappingSource => {
+    if (!source.extends) return source;
+    if (seen.includes(source.extends)) {
+      throw invalidInput(
+        'format.invalid-mapping',
+        `Mappings extend each other in a circle: ${[...seen, source.extends].join(' → ')}`,
+      );
+    }
+    const parent = byId.get(source.extends);
+    if (!parent)
+      throw invalidInput(
+        'format.invalid-mapping',
+        `Mapping ${source.id} extends unknown mapping "${source.extends}"`,
+      );
+    const resolved = resolve(parent, [...seen, source.id]);
+    return {
+      ...resolved,
+      ...source,
+      extends: undefined,
+      parameters: { ...resolved.parameters, ...source.parameters },
+      fragments: { ...resolved.fragments, ...source.fragments },
+    };
+  };
+  return sources.map((source) => {
+    const { parameters = {}, extends: _extends, ...resolved } = resolve(source, [source.id]);
+    return mappingFormat(withParameters(resolved as MappingDefinition, parameters, source.id));
+  });
+}
+
+/** Checks a single, self-contained mapping and compiles it. */
+export function loadMapping(text: string, source: string): OutputFormat {
+  return compileMappings([readMappingSource(text, source)])[0]!;
+}
+
+/** The mapping files in `dir` (`*.json`, not recursing into `schema/`). */
+export function readMappingSources(dir: string): MappingSource[] {
+  return readdirSync(dir)
+    .filter((name) => name.endsWith('.json'))
+    .sort()
+    .map((name) => readMappingSource(readFileSync(join(dir, name), 'utf8'), join(dir, name)));
+}
+
+const shippedDir = () => join(packageRoot(), 'formats');
 let shipped: OutputFormat[] | undefined;
 
 /** The formats that come with the service (`formats/` in the package), loaded and compiled once. */
 export function shippedFormats(): OutputFormat[] {
-  shipped ??= loadMappings(join(packageRoot(), 'formats'));
+  shipped ??= compileMappings(readMappingSources(shippedDir()));
   return shipped;
 }
 
-/** Every `*.json` mapping in `dir` (not recursing into `schema/`). */
+/** The mappings of a folder of one's own, which may extend the shipped ones. */
 export function loadMappings(dir: string): OutputFormat[] {
-  return readdirSync(dir)
-    .filter((name) => name.endsWith('.json'))
-    .sort()
-    .map((name) => loadMapping(readFileSync(join(dir, name), 'utf8'), join(dir, name)));
+  return compileMappings(readMappingSources(dir), readMappingSources(shippedDir()));
 }
