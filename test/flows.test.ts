@@ -80,6 +80,11 @@ describe('flow checks', () => {
       );
     expect(sha1({}).map((p) => p.path)).toContain('/steps/0/with/allowSha1');
     expect(sha1({ allowSha1: true })).toEqual([]);
+    // a SHA-1 digest under a SHA-256 signature needs the same permission
+    expect(sha1({ algorithm: 'rsa-sha256', digest: 'sha1' }).map((p) => p.path)).toContain(
+      '/steps/0/with/allowSha1',
+    );
+    expect(sha1({ algorithm: 'rsa-sha256', digest: 'sha512' })).toEqual([]);
   });
 
   it('stops start-up on an invalid file, naming the file and the path', () => {

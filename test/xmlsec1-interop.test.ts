@@ -182,13 +182,15 @@ describeInterop("signature options verify with xmlsec1 and with the service's ve
     );
     // A bare key value names no signer: the service's verifier is then given the certificate.
     const certificate = xml.includes('<ds:RSAKeyValue>') ? readFileSync(certFile, 'utf8') : undefined;
-    const allowSha1 = xml.includes('xmldsig#rsa-sha1');
+    const allowSha1 = xml.includes('xmldsig#rsa-sha1') || xml.includes('xmldsig#sha1');
     return [xmlsec, verifyXmlSignature(xml, { ...(certificate ? { certificate } : {}), allowSha1 }).valid];
   }
 
   it.each<[string, XmlSignOptions, SignaturePlacement]>([
     ['RSA-SHA512', { algorithm: 'rsa-sha512' }, 'ubl-extensions'],
     ['RSA-SHA1, where a flow allows it', { algorithm: 'rsa-sha1' }, 'root-end'],
+    ['RSA-SHA256 over SHA-512 digests', { digest: 'sha512' }, 'ubl-extensions'],
+    ['RSA-SHA256 over SHA-1 digests, where a flow allows it', { digest: 'sha1' }, 'root-end'],
     ['XAdES-BES with RSA-SHA512', { algorithm: 'rsa-sha512', profile: 'xades-bes' }, 'root-end'],
     ['inclusive c14n', { canonicalization: 'inclusive' }, 'ubl-extensions'],
     ['inclusive c14n at the end of the root', { canonicalization: 'inclusive' }, 'root-end'],

@@ -4,6 +4,8 @@ import { checkSigningCertificate } from '../signing/credentials';
 import { inlineXmlSigner, type XmlSigner } from '../signing/signing-pool';
 import {
   XML_CANONICALIZATIONS,
+  XML_DIGEST_ALGORITHMS,
+  type XmlDigestAlgorithm,
   XML_SIGNATURE_ALGORITHMS,
   type SignaturePlacement,
   type SignatureProfile,
@@ -24,14 +26,23 @@ export function signXmlAction(certificates: CertificateStore, signer: XmlSigner 
       type: 'object',
       required: ['certificate', 'input'],
       additionalProperties: false,
-      // RSA-SHA1 is refused unless the flow allows it explicitly: checked when the flow loads.
-      if: { required: ['algorithm'], properties: { algorithm: { const: 'rsa-sha1' } } },
-      then: { required: ['allowSha1'], properties: { allowSha1: { const: true } } },
+      // SHA-1 (as signature or digest algorithm) is refused unless the flow allows it: checked when it loads.
+      allOf: [
+        {
+          if: { required: ['algorithm'], properties: { algorithm: { const: 'rsa-sha1' } } },
+          then: { required: ['allowSha1'], properties: { allowSha1: { const: true } } },
+        },
+        {
+          if: { required: ['digest'], properties: { digest: { const: 'sha1' } } },
+          then: { required: ['allowSha1'], properties: { allowSha1: { const: true } } },
+        },
+      ],
       properties: {
         certificate: { type: 'string', minLength: 1 },
         input: { type: 'string' },
         output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
         algorithm: { enum: Object.keys(XML_SIGNATURE_ALGORITHMS) },
+        digest: { enum: Object.keys(XML_DIGEST_ALGORITHMS) },
         allowSha1: { type: 'boolean' },
         canonicalization: { enum: Object.keys(XML_CANONICALIZATIONS) },
         keyInfo: { enum: ['certificate', 'chain', 'key-value'] },
@@ -55,6 +66,7 @@ export function signXmlAction(certificates: CertificateStore, signer: XmlSigner 
         placement,
         profile: (context.params.profile as SignatureProfile | undefined) ?? 'xmldsig',
         ...(context.params.algorithm ? { algorithm: context.params.algorithm as XmlSignatureAlgorithm } : {}),
+        ...(context.params.digest ? { digest: context.params.digest as XmlDigestAlgorithm } : {}),
         ...(context.params.canonicalization
           ? { canonicalization: context.params.canonicalization as XmlCanonicalization }
           : {}),

@@ -10,6 +10,7 @@ import {
   type SignaturePlacement,
   type XmlCanonicalization,
   type XmlSignatureAlgorithm,
+  type XmlDigestAlgorithm,
   type SignatureProfile,
 } from './xmldsig';
 
@@ -18,6 +19,7 @@ export interface XmlSignRequest {
   placement: SignaturePlacement;
   profile?: SignatureProfile;
   algorithm?: XmlSignatureAlgorithm;
+  digest?: XmlDigestAlgorithm;
   canonicalization?: XmlCanonicalization;
   keyInfo?: 'certificate' | 'chain' | 'key-value';
   referenceId?: string;

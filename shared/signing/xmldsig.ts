@@ -39,6 +39,14 @@ export const XML_SIGNATURE_ALGORITHMS = {
 } as const;
 export type XmlSignatureAlgorithm = keyof typeof XML_SIGNATURE_ALGORITHMS;
 
+/** Digest methods of references, when a flow asks for another than the signature algorithm's. */
+export const XML_DIGEST_ALGORITHMS = {
+  sha256: { uri: SHA256, hash: 'sha256' },
+  sha512: { uri: 'http://www.w3.org/2001/04/xmlenc#sha512', hash: 'sha512' },
+  sha1: { uri: 'http://www.w3.org/2000/09/xmldsig#sha1', hash: 'sha1' },
+} as const;
+export type XmlDigestAlgorithm = keyof typeof XML_DIGEST_ALGORITHMS;
+
 /** Canonicalization of the signed document (and of SignedInfo). */
 export const XML_CANONICALIZATIONS = {
   exclusive: 'http://www.w3.org/2001/10/xml-exc-c14n#',
@@ -66,6 +74,8 @@ export interface XmlSignOptions {
   signingTime?: Date;
   /** Default `rsa-sha256` (`ecdsa-sha256` for an EC key). RSA-SHA1 only where a flow allows it explicitly. */
   algorithm?: XmlSignatureAlgorithm;
+  /** Digest of the references; default the signature algorithm's (SHA-256 for RSA-SHA256). */
+  digest?: XmlDigestAlgorithm;
   /** Default `exclusive`. Inclusive c14n takes the general path and plain XMLDSig only. */
   canonicalization?: XmlCanonicalization;
   /** What KeyInfo carries: the signing certificate (default), the whole chain, or the RSA public key. */
@@ -170,6 +180,12 @@ function algorithmOf(key: XmlSigningKey, options: XmlSignOptions) {
   return algorithm;
 }
 
+function digestFor(algorithm: { digest: string; hash: string }, options: XmlSignOptions) {
+  return options.digest
+    ? XML_DIGEST_ALGORITHMS[options.digest]
+    : { uri: algorithm.digest, hash: algorithm.hash };
+}
+
 /**
  * XAdES-BES SignedProperties (XAdES 1.3.2: SigningTime and SigningCertificate with the certificate's
  * SHA-256 digest and issuer/serial), written in its exclusive canonical form. Embedding exactly these bytes
@@ -198,21 +214,17 @@ function signedProperties(id: string, key: XmlSigningKey, signingTime: Date): st
 function signatureElement(canonicalDocument: string, key: XmlSigningKey, options: XmlSignOptions): string {
   const id = randomUUID();
   const algorithm = algorithmOf(key, options);
+  const digest = digestFor(algorithm, options);
   const c14n = XML_CANONICALIZATIONS[options.canonicalization ?? 'exclusive'];
-  let references = reference(
-    '',
-    [ENVELOPED, c14n],
-    algorithm.digest,
-    digestOf(algorithm.hash, canonicalDocument),
-  );
+  let references = reference('', [ENVELOPED, c14n], digest.uri, digestOf(digest.hash, canonicalDocument));
   let object = '';
   if (options.profile === 'xades-bes') {
     const properties = signedProperties(`xades-${id}`, key, options.signingTime ?? new Date());
     references += reference(
       `#xades-${id}`,
       [XML_CANONICALIZATIONS.exclusive],
-      algorithm.digest,
-      digestOf(algorithm.hash, properties),
+      digest.uri,
+      digestOf(digest.hash, properties),
       SIGNED_PROPERTIES_TYPE,
     );
     object = `<ds:Object><xades:QualifyingProperties xmlns:xades="${XADES_NS}" Target="#sig-${id}">${properties}</xades:QualifyingProperties></ds:Object>`;
@@ -271,7 +283,7 @@ function signWithXmlCrypto(
   const id = options.referenceId;
   signer.addReference({
     xpath: id ? `//*[@Id='${id}' or @ID='${id}' or @id='${id}']` : '/*',
-    digestAlgorithm: algorithm.digest,
+    digestAlgorithm: digestFor(algorithm, options).uri,
     transforms: [ENVELOPED, c14n],
     isEmptyUri: id === undefined,
   });
