@@ -28,7 +28,13 @@ describe('shipped flows', () => {
         .all()
         .map((f) => f.id)
         .sort(),
-    ).toEqual(['peppol-outbox', 'sandbox-submit', 'xrechnung-ubl-outbox']);
+    ).toEqual([
+      'en16931-cii-outbox',
+      'peppol-outbox',
+      'sandbox-submit',
+      'xrechnung-cii-outbox',
+      'xrechnung-ubl-outbox',
+    ]);
     expect(Object.isFrozen(catalogue.get('peppol-outbox')!.steps[0])).toBe(true);
   });
 });

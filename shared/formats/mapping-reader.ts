@@ -102,8 +102,34 @@ function setAt(scope: Obj, root: Obj, path: string, value: string): void {
   parent[keys[keys.length - 1]!] = value;
 }
 
+/** Formats whose written form differs from the canonical one, turned back on reading. */
+const INVERSES: Partial<Record<NonNullable<MappingValue['format']>, (text: string) => string>> = {
+  date102: (text) =>
+    /^\d{8}$/.test(text) ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}` : text,
+  // xsd:decimal also allows "64.", ".5" and "+1"; the canonical model writes them 64, 0.5 and 1
+  decimal: normalDecimal,
+  amount: normalDecimal,
+};
+
+function normalDecimal(text: string): string {
+  const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
+  if (!match || (match[2] === '' && !match[3])) return text;
+  const [, sign, whole, fraction] = match;
+  return `${sign === '-' ? '-' : ''}${whole || '0'}${fraction ? `.${fraction}` : ''}`;
+}
+
+/** Whether two texts of a value are the same value (numerically, for numbers). */
+function sameValue(format: MappingValue['format'], a: string, b: string): boolean {
+  if (a === b) return true;
+  if (format !== 'decimal' && format !== 'amount') return false;
+  const x = Number(a);
+  const y = Number(b);
+  return Number.isFinite(x) && x === y;
+}
+
 /** How a text of the template is read back: constant, pattern, or path. */
 interface ValueReader {
+  format?: MappingValue['format'];
   constant?: string;
   /** The text as compared with the constant. */
   normal?: (text: string) => string;
@@ -123,7 +149,8 @@ function valueReader(value: MappingValue): ValueReader {
   }
   if (value.path !== undefined) {
     const path = value.path;
-    return { read: (text) => [[path, text]], paths: [path] };
+    const inverse = INVERSES[value.format ?? 'text'] ?? ((text: string) => text);
+    return { format: value.format, read: (text) => [[path, inverse(text)]], paths: [path] };
   }
   const parts = value.template!.split(/(\{[^}]+\})/).filter(Boolean);
   const paths: string[] = [];
@@ -207,7 +234,7 @@ class ElementReader implements ReadNode {
       return values.every(([path, value]) => {
         if (!target && !path.startsWith('/')) return true;
         const existing = getAt(target ?? {}, root, path);
-        return existing === undefined || typeof existing === 'object' || existing === value;
+        return typeof existing !== 'string' || sameValue(reader.format, existing, value);
       });
     };
     for (const [name, reader] of this.attributes) {

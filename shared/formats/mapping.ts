@@ -18,7 +18,7 @@ export interface MappingValue {
   value?: string;
   template?: string;
   default?: string;
-  format?: 'text' | 'amount' | 'decimal' | 'boolean';
+  format?: 'text' | 'amount' | 'decimal' | 'boolean' | 'date102';
   matchAny?: boolean;
 }
 
@@ -46,6 +46,7 @@ export interface MappingNode {
   children?: MappingNode[];
   use?: string;
   choose?: MappingNode[];
+  keep?: boolean;
 }
 
 /** A format mapping as written in `formats/*.json` (checked against formats/schema/mapping.schema.json). */
@@ -91,6 +92,11 @@ const FORMATTERS: Record<NonNullable<MappingValue['format']>, (raw: unknown) => 
   amount: (raw) => format(dec(raw as string | number), 2),
   decimal: (raw) => format(dec(raw as string | number)),
   boolean: (raw) => String(raw === true || raw === 'true' || raw === '1'),
+  date102: (raw) => {
+    const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(raw));
+    if (!match) throw new RangeError(`Not an ISO date: ${String(raw)}`);
+    return `${match[1]}${match[2]}${match[3]}`;
+  },
 };
 
 function compileValue(value: MappingValue, at: string): TextOf {
@@ -189,6 +195,7 @@ class Compiler {
       ([name, value]) => [name, compileValue(value, `${at}/attributes/${name}`)] as const,
     );
     const text = node.text ? compileValue(node.text, `${at}/text`) : undefined;
+    const keep = node.keep === true;
     const single: Emit = (scope, root, out) => {
       let attrs: Record<string, string> | undefined;
       for (const [name, value] of attributes) {
@@ -203,7 +210,7 @@ class Compiler {
       }
       const mark = out.mark();
       out.open(element, attrs);
-      if (!emitAll(children, scope, root, out)) {
+      if (!emitAll(children, scope, root, out) && !keep) {
         out.reset(mark); // a container with nothing in it is left out
         return false;
       }
