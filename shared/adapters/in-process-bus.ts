@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { AppendLog } from './append-log';
+import { numberedFiles } from './numbered-files';
 import { cloneJson } from '../util/json';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
@@ -94,11 +95,7 @@ export class InProcessMessageBus implements MessageBus {
 
   private recover(dir: string): void {
     mkdirSync(dir, { recursive: true });
-    const numbers = readdirSync(dir)
-      .map((name) => JOURNAL_NAME.exec(name)?.[1])
-      .filter((n): n is string => n !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
+    const numbers = numberedFiles(dir, JOURNAL_NAME);
     for (const n of numbers) {
       for (const text of readFileSync(this.journalFile(n), 'utf8').split('\n')) {
         let line: JournalLine;

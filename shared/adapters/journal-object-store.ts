@@ -1,18 +1,10 @@
-import {
-  closeSync,
-  ftruncateSync,
-  mkdirSync,
-  openSync,
-  read,
-  readdirSync,
-  readFileSync,
-  rmSync,
-} from 'node:fs';
+import { closeSync, ftruncateSync, mkdirSync, openSync, read, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { crc32 } from 'node:zlib';
 import { ConcurrencyError, EInvoiceError } from '../errors';
 import type { ListOptions, ObjectStore, PutOptions, StoredObject } from '../ports/object-store';
 import { AppendLog } from './append-log';
+import { numberedFiles } from './numbered-files';
 import { checkKey, pageOf } from './object-keys';
 
 export interface JournalObjectStoreOptions {
@@ -133,11 +125,7 @@ export class JournalObjectStore implements ObjectStore {
     this.cacheBytes = options.cacheBytes ?? 64 * 1024 * 1024;
     this.maxCachedObjectBytes = options.maxCachedObjectBytes ?? 1024 * 1024;
     mkdirSync(dir, { recursive: true });
-    const ids = readdirSync(dir)
-      .map((name) => SEGMENT_NAME.exec(name)?.[1])
-      .filter((id): id is string => id !== undefined)
-      .map(Number)
-      .sort((a, b) => a - b);
+    const ids = numberedFiles(dir, SEGMENT_NAME);
     ids.forEach((id, i) => this.replay(id, i === ids.length - 1));
     const last = this.segments[this.segments.length - 1];
     if (last) last.log = new AppendLog(last.file, { sync: options.sync });

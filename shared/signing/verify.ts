@@ -1,9 +1,8 @@
-import { DOMParser } from '@xmldom/xmldom';
 import { createHash, createPublicKey, verify as verifyRaw, X509Certificate, type KeyLike } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import type { ProblemDetail } from '../errors';
 import { canonicalizeLocating, exclusiveCanonicalize } from './exc-c14n';
-import { checkXmlSafety } from '../xml/safe-xml';
+import { checkXmlSafety, parseDom } from '../xml/safe-xml';
 import type { EInvoiceError } from '../errors';
 import { ENVELOPED, XML_CANONICALIZATIONS, XML_SIGNATURE_ALGORITHMS, XMLDSIG_NS } from './xmldsig';
 
@@ -122,7 +121,7 @@ function directForms(xml: string): DirectForms | undefined {
   const located = canonicalizeLocating(xml, XMLDSIG_NS, 'Signature');
   if (!located || located.elements.length !== 1) return undefined;
   const text = located.elements[0]!;
-  const parsed = parseXml(text);
+  const parsed = parseDom(text);
   if (!parsed.doc?.documentElement) return undefined;
   const signature = parsed.doc.documentElement as unknown as XmlElement & { prefix?: string | null };
   const references = signature.getElementsByTagNameNS(XMLDSIG_NS, 'Reference');
@@ -218,19 +217,6 @@ function checkDirect(forms: DirectForms, certificate: X509Certificate): ProblemD
       };
 }
 
-function parseXml(xml: string): { doc: Document | undefined; errors: string[] } {
-  const errors: string[] = [];
-  const doc = new DOMParser({
-    locator: {},
-    errorHandler: {
-      warning: () => undefined,
-      error: (m: string) => errors.push(m),
-      fatalError: (m: string) => errors.push(m),
-    },
-  }).parseFromString(xml, 'application/xml');
-  return { doc: doc, errors };
-}
-
 /** Further certificates the signer sent in KeyInfo (X509Data), as chain candidates. */
 function intermediates(signature: XmlElement): X509Certificate[] {
   const found: X509Certificate[] = [];
@@ -306,7 +292,7 @@ export function verifyXmlSignature(xml: string, options: VerifyOptions = {}): Ve
   let root: XmlElement | undefined;
   if (direct) signature = direct.signature;
   else {
-    const { doc, errors } = parseXml(xml);
+    const { doc, errors } = parseDom(xml);
     if (errors.length > 0 || !doc?.documentElement)
       return fail('xml.malformed', `The document is not well-formed: ${errors[0] ?? 'no root element'}`);
     root = doc.documentElement;

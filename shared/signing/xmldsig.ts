@@ -1,4 +1,4 @@
-import { DOMParser } from '@xmldom/xmldom';
+import { parseDom } from '../xml/safe-xml';
 import { createHash, randomUUID, sign, type KeyObject, type X509Certificate } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { ExclusiveCanonicalization } from 'xml-crypto';
@@ -101,15 +101,8 @@ function withUblExtension(xml: string): string {
 
 /** The general canonicalizer (a DOM and xml-crypto's exclusive c14n), for documents off the fast path. */
 function canonicalizeGeneral(document: string): string {
-  const errors: string[] = [];
-  const doc = new DOMParser({
-    errorHandler: {
-      warning: () => undefined,
-      error: (m: string) => errors.push(m),
-      fatalError: (m: string) => errors.push(m),
-    },
-  }).parseFromString(document, 'application/xml');
-  if (errors.length > 0 || !doc.documentElement) {
+  const { doc, errors } = parseDom(document);
+  if (errors.length > 0 || !doc?.documentElement) {
     throw new EInvoiceError(
       'sign.invalid-xml',
       `The document is not well-formed XML: ${errors[0] ?? 'no root element'}`,

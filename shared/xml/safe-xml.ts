@@ -79,6 +79,20 @@ export function checkXmlSafety(text: string, options: SafeXmlOptions = {}): void
   }
 }
 
+/** A namespace-aware DOM of `text` (xmldom, with locations), and the parser's errors; no checks of its own. */
+export function parseDom(text: string): { doc: Document | undefined; errors: string[] } {
+  const errors: string[] = [];
+  const doc = new DOMParser({
+    locator: {},
+    errorHandler: {
+      warning: () => undefined,
+      error: (message: string) => errors.push(message),
+      fatalError: (message: string) => errors.push(message),
+    },
+  }).parseFromString(text, 'application/xml') as unknown as Document | undefined;
+  return { doc, errors };
+}
+
 /**
  * Parses XML into a namespace-aware DOM after `checkXmlSafety`. A document that is not well-formed is
  * refused with the validator's message and its line and column.
@@ -92,15 +106,7 @@ export function parseXmlSafely(text: string, options: SafeXmlOptions = {}): Docu
       { path: `line ${verdict.err.line}, column ${verdict.err.col}`, message: verdict.err.msg },
     ]);
   }
-  const errors: string[] = [];
-  const doc = new DOMParser({
-    locator: {},
-    errorHandler: {
-      warning: () => undefined,
-      error: (message: string) => errors.push(message),
-      fatalError: (message: string) => errors.push(message),
-    },
-  }).parseFromString(text, 'application/xml') as unknown as Document | undefined;
+  const { doc, errors } = parseDom(text);
   if (errors.length > 0 || !doc?.documentElement) {
     const message = errors[0] ?? 'no root element';
     const position = /line:?\s*(\d+)[^\d]+(?:col(?:umn)?:?\s*)(\d+)/i.exec(message);
