@@ -159,6 +159,37 @@ describe('mappings that extend others', () => {
   });
 });
 
+describe('non-XML outputs from mappings', () => {
+  const byId = () => new Map(shippedFormats().map((f) => [f.id, f]));
+
+  it('JSON: elements are properties, containers objects, forEach items a list (one item too)', () => {
+    const json = JSON.parse(byId().get('invoice-json')!.render(sampleInvoice(1))) as {
+      number: string;
+      totals: { payable: string };
+      lines: Array<{ id: string; netAmount: string }>;
+      vat: unknown[];
+    };
+    expect(json.number).toBe('INV-2026-0001');
+    expect(json.lines).toEqual([
+      expect.objectContaining({ id: '1', netAmount: expect.stringMatching(/^\d+\.\d{2}$/) }),
+    ]);
+    expect(json.vat).toHaveLength(1);
+    expect(json.totals.payable).toMatch(/^\d+\.\d{2}$/);
+  });
+
+  it('CSV: a header, a row per line, fields quoted where they must be', () => {
+    const invoice = sampleInvoice(2);
+    invoice.lines[0]!.item.name = 'Bolts; "M8", zinc\nplated';
+    const csv = byId().get('lines-csv')!.render(invoice);
+    const rows = csv.split('\r\n');
+    expect(rows[0]).toBe(
+      'invoice;issue_date;currency;line;item;quantity;unit;net_price;net_amount;vat_category;vat_rate',
+    );
+    expect(rows[1]).toContain(';"Bolts; ""M8"", zinc\nplated";');
+    expect(rows.filter(Boolean)).toHaveLength(3);
+  });
+});
+
 describe('shipped mappings', () => {
   it('load, and render a sample', () => {
     const formats = shippedFormats();
@@ -185,7 +216,7 @@ describe('a changed copy of a mapping, registered without code', () => {
     copy.id = 'acme-peppol';
     copy.description = 'PEPPOL BIS 3 with Acme defaults';
     delete copy.$schema;
-    const invoiceRoot = copy.root.choose!.find((n) => n.element === 'Invoice')!;
+    const invoiceRoot = copy.root!.choose!.find((n) => n.element === 'Invoice')!;
     // a constant, a default, and an element left out
     find(invoiceRoot, 'cbc:CustomizationID')!.text = { value: 'urn:acme:customization' };
     find(invoiceRoot, 'cbc:BuyerReference')!.text = { path: 'buyerReference', default: 'ACME-DEFAULT' };

@@ -61,7 +61,7 @@ describeWithCorpus('XSD validation with the official schemas', (corpus) => {
 
   it('every shipped format writes XSD-valid documents for every sample', async () => {
     const samples = join(packageRoot(), 'samples');
-    for (const format of shippedFormats()) {
+    for (const format of shippedFormats().filter((f) => f.contentType === 'application/xml')) {
       for (const name of readdirSync(samples).filter((n) => n.endsWith('.json'))) {
         const { document } = JSON.parse(readFileSync(join(samples, name), 'utf8')) as {
           document: CanonicalInvoice;

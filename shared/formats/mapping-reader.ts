@@ -474,7 +474,7 @@ export function compileReader(
     }
     return new ElementReader(node, namespace ?? '', node.element.slice(colon + 1), children);
   };
-  const reader = compile(definition.root, new Map(), '/root');
+  const reader = compile(definition.root!, new Map(), '/root');
   return (rootElement) => {
     const root: Obj = {};
     const claimed = [false];

@@ -8,7 +8,7 @@ import { parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 import { compileSchemaFile, toProblems } from '../validation/schema';
 import type { OutputFormat } from './format';
-import { XmlWriter } from './xml-writer';
+import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers';
 import { compileReader } from './mapping-reader';
 import { parseXmlSafely } from '../xml/safe-xml';
 
@@ -53,20 +53,26 @@ export interface MappingNode {
 export interface MappingDefinition {
   id: string;
   description: string;
-  output: 'xml';
+  output: 'xml' | 'json' | 'csv';
   contentType: string;
   extension: string;
   calculate?: boolean;
   xml?: { declaration?: boolean; indent?: string };
   fragments?: Record<string, MappingNode[]>;
-  root: MappingNode;
+  root?: MappingNode;
+  csv?: {
+    rows: string;
+    columns: Array<{ name: string; value: MappingValue }>;
+    delimiter?: string;
+    header?: boolean;
+  };
 }
 
 type Getter = (scope: unknown, root: unknown) => unknown;
 type TextOf = (scope: unknown, root: unknown) => string | undefined;
 type Test = (scope: unknown, root: unknown) => boolean;
 /** Writes a node for `scope`; true when it wrote anything. */
-type Emit = (scope: unknown, root: unknown, out: XmlWriter) => boolean;
+type Emit = (scope: unknown, root: unknown, out: TreeWriter) => boolean;
 
 function compilePath(path: string): Getter {
   const absolute = path.startsWith('/');
@@ -226,11 +232,14 @@ class Compiler {
     if (node.forEach) {
       const items = compilePath(node.forEach);
       const each = emit;
+      const name = node.element ?? '';
       emit = (scope, root, out) => {
         const list = items(scope, root);
         if (!Array.isArray(list)) return false;
         let any = false;
+        out.beginList(name);
         for (const item of list) any = each(item, root, out) || any;
+        out.endList(name);
         return any;
       };
     }
@@ -276,7 +285,7 @@ class Compiler {
   }
 }
 
-function emitAll(children: Emit[], scope: unknown, root: unknown, out: XmlWriter): boolean {
+function emitAll(children: Emit[], scope: unknown, root: unknown, out: TreeWriter): boolean {
   let any = false;
   for (const child of children) any = child(scope, root, out) || any;
   return any;
@@ -284,8 +293,9 @@ function emitAll(children: Emit[], scope: unknown, root: unknown, out: XmlWriter
 
 /** An output format defined by a mapping: compiled once, rendered by walking the plan over the invoice. */
 export function mappingFormat(definition: MappingDefinition): OutputFormat {
-  const root = new Compiler(definition).node(definition.root, '/root');
-  const read = compileReader(definition);
+  if (definition.output === 'csv') return csvFormat(definition);
+  const root = new Compiler(definition).node(definition.root!, '/root');
+  const read = definition.output === 'xml' ? compileReader(definition) : undefined;
   const declaration = definition.xml?.declaration ?? true;
   const indent = definition.xml?.indent ?? '  ';
   return {
@@ -294,31 +304,64 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
     contentType: definition.contentType,
     extension: definition.extension,
     render(source: CanonicalInvoice): string {
-      let invoice: unknown = source;
-      if (definition.calculate !== false) {
-        const result = calculate(source, 'fill');
-        if (result.problems.length > 0) {
-          throw new EInvoiceError(
-            'transform.inconsistent',
-            `The invoice's figures are inconsistent (${result.problems.length} problems)`,
-            { details: result.problems },
-          );
-        }
-        invoice = result.invoice;
-      }
-      const out = new XmlWriter(declaration, indent);
+      const invoice = calculated(definition, source);
+      const out: TreeWriter =
+        definition.output === 'json' ? new JsonTreeWriter() : new XmlTreeWriter(declaration, indent);
       if (!root(invoice, invoice, out)) {
         throw invalidInput('transform.empty', `Mapping ${definition.id} wrote nothing for this document`);
       }
       return out.toString();
     },
-    parse(content: string): CanonicalInvoice {
-      return this.read!(content).invoice;
-    },
-    read(content: string) {
-      const doc = parseXmlSafely(content);
-      const { value, unread } = read(doc.documentElement);
-      return { invoice: value as unknown as CanonicalInvoice, unread };
+    ...(read
+      ? {
+          parse(content: string): CanonicalInvoice {
+            return this.read!(content).invoice;
+          },
+          read(content: string) {
+            const doc = parseXmlSafely(content);
+            const { value, unread } = read(doc.documentElement);
+            return { invoice: value as unknown as CanonicalInvoice, unread };
+          },
+        }
+      : {}),
+  };
+}
+
+/** The figures completed by the calculation, or the refusal of a document whose figures do not add up. */
+function calculated(definition: MappingDefinition, source: CanonicalInvoice): unknown {
+  if (definition.calculate === false) return source;
+  const result = calculate(source, 'fill');
+  if (result.problems.length > 0) {
+    throw new EInvoiceError(
+      'transform.inconsistent',
+      `The invoice's figures are inconsistent (${result.problems.length} problems)`,
+      { details: result.problems },
+    );
+  }
+  return result.invoice;
+}
+
+/** A CSV export: one row per item of `csv.rows`, one column per `csv.columns` entry (RFC 4180 quoting). */
+function csvFormat(definition: MappingDefinition): OutputFormat {
+  const csv = definition.csv!;
+  const rows = compilePath(csv.rows);
+  const columns = csv.columns.map((c, i) => compileValue(c.value, `/csv/columns/${i}/value`));
+  const delimiter = csv.delimiter ?? ',';
+  const quote = (text: string) =>
+    /["\r\n]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
+  return {
+    id: definition.id,
+    description: definition.description,
+    contentType: definition.contentType,
+    extension: definition.extension,
+    render(source: CanonicalInvoice): string {
+      const invoice = calculated(definition, source);
+      const lines = csv.header === false ? [] : [csv.columns.map((c) => quote(c.name)).join(delimiter)];
+      const items = rows(invoice, invoice);
+      for (const item of Array.isArray(items) ? items : []) {
+        lines.push(columns.map((column) => quote(column(item, invoice) ?? '')).join(delimiter));
+      }
+      return `${lines.join('\r\n')}\r\n`;
     },
   };
 }
