@@ -93,10 +93,20 @@ function isEmpty(value: unknown): boolean {
   );
 }
 
+// Texts already in the form a format writes are taken as they are (the calculation writes amounts so).
+const AMOUNT_FORM = /^-?(?:0|[1-9]\d*)\.\d\d$/;
+const DECIMAL_FORM = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
+
 const FORMATTERS: Record<NonNullable<MappingValue['format']>, (raw: unknown) => string> = {
   text: (raw) => String(raw),
-  amount: (raw) => format(dec(raw as string | number), 2),
-  decimal: (raw) => format(dec(raw as string | number)),
+  amount: (raw) =>
+    typeof raw === 'string' && AMOUNT_FORM.test(raw) && !/^-0\.00$/.test(raw)
+      ? raw
+      : format(dec(raw as string | number), 2),
+  decimal: (raw) =>
+    typeof raw === 'string' && DECIMAL_FORM.test(raw) && raw !== '-0'
+      ? raw
+      : format(dec(raw as string | number)),
   boolean: (raw) => String(raw === true || raw === 'true' || raw === '1'),
   date102: (raw) => {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(raw));
@@ -214,10 +224,9 @@ class Compiler {
         out.leaf(element, t, attrs);
         return true;
       }
-      const mark = out.mark();
       out.open(element, attrs);
       if (!emitAll(children, scope, root, out) && !keep) {
-        out.reset(mark); // a container with nothing in it is left out
+        out.discard(); // a container with nothing in it is left out
         return false;
       }
       out.close(element);

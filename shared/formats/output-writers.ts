@@ -5,8 +5,8 @@ export interface TreeWriter {
   open(name: string, attributes?: Record<string, string>): unknown;
   close(name: string): unknown;
   leaf(name: string, text: string, attributes?: Record<string, string>): unknown;
-  mark(): unknown;
-  reset(mark: unknown): void;
+  /** Drops the element just opened, which got no content. */
+  discard(): unknown;
   /** Around the items of a `forEach`: JSON collects them in a list (even one item). */
   beginList(name: string): void;
   endList(name: string): void;
@@ -16,9 +16,6 @@ export interface TreeWriter {
 export class XmlTreeWriter extends XmlWriter implements TreeWriter {
   beginList(): void {}
   endList(): void {}
-  override reset(mark: unknown): void {
-    super.reset(mark as ReturnType<XmlWriter['mark']>);
-  }
 }
 
 interface Frame {
@@ -60,12 +57,9 @@ export class JsonTreeWriter implements TreeWriter {
     return this;
   }
 
-  mark(): number {
-    return this.stack.length;
-  }
-
-  reset(mark: unknown): void {
-    this.stack.length = mark as number;
+  discard(): this {
+    this.stack.pop();
+    return this;
   }
 
   beginList(name: string): void {

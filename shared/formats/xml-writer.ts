@@ -1,5 +1,6 @@
 /** Escapes text content and attribute values for XML 1.0. */
 export function escapeXml(value: string): string {
+  if (!/[&<>"\r]/.test(value)) return value;
   return value.replace(/[&<>"\r]/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#13;',
   );
@@ -11,7 +12,10 @@ export function escapeXml(value: string): string {
  */
 export class XmlWriter {
   private readonly parts: string[] = [];
+  /** Start tags not written yet: an element appears only once something inside it does. */
+  private readonly pending: string[] = [];
   private depth = 0;
+  private readonly indents: string[] = [''];
 
   constructor(
     declaration = true,
@@ -21,44 +25,42 @@ export class XmlWriter {
   }
 
   private indent(): string {
-    return this.indentUnit.repeat(this.depth);
+    return (this.indents[this.depth] ??= this.indentUnit.repeat(this.depth));
   }
 
-  /** A point to go back to with `reset` (what was written after it is dropped). */
-  mark(): { length: number; depth: number } {
-    return { length: this.parts.length, depth: this.depth };
+  private flush(): void {
+    if (this.pending.length === 0) return;
+    for (const tag of this.pending) this.parts.push(tag);
+    this.pending.length = 0;
   }
 
-  reset(mark: { length: number; depth: number }): void {
-    this.parts.length = mark.length;
-    this.depth = mark.depth;
-  }
-
+  /** Opens an element; its start tag is written with its first content (see `discard`). */
   open(name: string, attributes: Record<string, string | undefined> = {}): this {
-    this.parts.push(`${this.indent()}<${name}${attrs(attributes)}>\n`);
+    this.pending.push(`${this.indent()}<${name}${attrs(attributes)}>\n`);
     this.depth++;
     return this;
   }
 
   close(name: string): this {
+    this.flush();
     this.depth--;
     this.parts.push(`${this.indent()}</${name}>\n`);
+    return this;
+  }
+
+  /** Drops the element just opened, which got no content: nothing of it is written. */
+  discard(): this {
+    this.pending.pop();
+    this.depth--;
     return this;
   }
 
   /** `<name attrs>text</name>`, or nothing when `text` is undefined or empty. */
   leaf(name: string, text: string | undefined, attributes: Record<string, string | undefined> = {}): this {
     if (text === undefined || text === '') return this;
+    this.flush();
     this.parts.push(`${this.indent()}<${name}${attrs(attributes)}>${escapeXml(text)}</${name}>\n`);
     return this;
-  }
-
-  /** Runs `body` inside `<name>` only when `present`. */
-  group(name: string, present: unknown, body: () => void): this {
-    if (!present) return this;
-    this.open(name);
-    body();
-    return this.close(name);
   }
 
   toString(): string {
@@ -68,7 +70,8 @@ export class XmlWriter {
 
 function attrs(attributes: Record<string, string | undefined>): string {
   let out = '';
-  for (const [key, value] of Object.entries(attributes)) {
+  for (const key in attributes) {
+    const value = attributes[key];
     if (value !== undefined) out += ` ${key}="${escapeXml(value)}"`;
   }
   return out;
