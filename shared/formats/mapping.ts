@@ -300,6 +300,12 @@ function emitAll(children: Emit[], scope: unknown, root: unknown, out: TreeWrite
   return any;
 }
 
+/** What names and describes a format, as its mapping says. */
+function identityOf(definition: MappingDefinition) {
+  const { id, description, contentType, extension } = definition;
+  return { id, description, contentType, extension };
+}
+
 /** An output format defined by a mapping: compiled once, rendered by walking the plan over the invoice. */
 export function mappingFormat(definition: MappingDefinition): OutputFormat {
   if (definition.output === 'csv') return csvFormat(definition);
@@ -308,10 +314,7 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
   const declaration = definition.xml?.declaration ?? true;
   const indent = definition.xml?.indent ?? '  ';
   return {
-    id: definition.id,
-    description: definition.description,
-    contentType: definition.contentType,
-    extension: definition.extension,
+    ...identityOf(definition),
     render(source: CanonicalInvoice): string {
       const invoice = calculated(definition, source);
       const out: TreeWriter =
@@ -359,10 +362,7 @@ function csvFormat(definition: MappingDefinition): OutputFormat {
   const quote = (text: string) =>
     /["\r\n]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
   return {
-    id: definition.id,
-    description: definition.description,
-    contentType: definition.contentType,
-    extension: definition.extension,
+    ...identityOf(definition),
     render(source: CanonicalInvoice): string {
       const invoice = calculated(definition, source);
       const lines = csv.header === false ? [] : [csv.columns.map((c) => quote(c.name)).join(delimiter)];
