@@ -190,6 +190,59 @@ describe('non-XML outputs from mappings', () => {
   });
 });
 
+describe('fixed-width text from a mapping', () => {
+  const fixed = (width: number) =>
+    compileMappings([
+      {
+        id: 'fixed',
+        description: 'fixed-width lines',
+        output: 'csv',
+        contentType: 'text/plain',
+        extension: 'txt',
+        csv: {
+          rows: 'lines',
+          delimiter: '',
+          header: false,
+          columns: [
+            { name: 'line', value: { path: 'id' }, width: 4 },
+            { name: 'item', value: { path: 'item.name' }, width },
+            { name: 'amount', value: { path: 'netAmount', format: 'amount' }, width: 10, align: 'right' },
+          ],
+        },
+      },
+    ])[0]!;
+
+  it('pads each field to its width, numbers to the right', () => {
+    const text = fixed(30).render(sampleInvoice(2));
+    const [first] = text.split('\r\n');
+    expect(first).toHaveLength(44);
+    expect(first).toMatch(/^1 {3}Item 1: Consulting hour {7} +\d+\.\d\d$/);
+  });
+
+  it('refuses a value longer than its field instead of cutting it', () => {
+    expect(() => fixed(5).render(sampleInvoice(1))).toThrow(
+      expect.objectContaining({
+        code: 'transform.too-long',
+        details: [expect.objectContaining({ path: 'row 1, column item' })],
+      }),
+    );
+  });
+
+  it('a fixed-width column without a width is refused when the mapping loads', () => {
+    const broken = JSON.stringify({
+      id: 'broken',
+      description: 'b',
+      output: 'csv',
+      contentType: 'text/plain',
+      extension: 'txt',
+      csv: { rows: 'lines', delimiter: '', columns: [{ name: 'line', value: { path: 'id' } }] },
+    });
+    expect(() => loadMapping(broken, 'broken.json')).toThrow(
+      expect.objectContaining({ code: 'format.invalid-mapping' }),
+    );
+  });
+});
+
 describe('shipped mappings', () => {
   it('load, and render a sample', () => {
     const formats = shippedFormats();

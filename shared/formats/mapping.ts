@@ -62,7 +62,7 @@ export interface MappingDefinition {
   root?: MappingNode;
   csv?: {
     rows: string;
-    columns: Array<{ name: string; value: MappingValue }>;
+    columns: Array<{ name: string; value: MappingValue; width?: number; align?: 'left' | 'right' }>;
     delimiter?: string;
     header?: boolean;
   };
@@ -357,19 +357,38 @@ function calculated(definition: MappingDefinition, source: CanonicalInvoice): un
 function csvFormat(definition: MappingDefinition): OutputFormat {
   const csv = definition.csv!;
   const rows = compilePath(csv.rows);
-  const columns = csv.columns.map((c, i) => compileValue(c.value, `/csv/columns/${i}/value`));
+  const columns = csv.columns.map((c, i) => ({
+    ...c,
+    text: compileValue(c.value, `/csv/columns/${i}/value`),
+  }));
+  const fixed = csv.delimiter === '';
   const delimiter = csv.delimiter ?? ',';
-  const quote = (text: string) =>
-    /["\r\n]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
+  // A fixed-width field is padded to its width (numbers to the right); a longer value is refused, never cut.
+  const field = (text: string, column: (typeof columns)[number], row: number): string => {
+    if (!fixed)
+      return /["\r\n]/.test(text) || text.includes(delimiter) ? `"${text.replace(/"/g, '""')}"` : text;
+    const width = column.width!;
+    if (text.length > width) {
+      throw invalidInput(
+        'transform.too-long',
+        `${column.name} is ${text.length} characters, its field ${width}`,
+        [{ path: `row ${row}, column ${column.name}`, message: `longer than ${width}` }],
+      );
+    }
+    return column.align === 'right' ? text.padStart(width) : text.padEnd(width);
+  };
   return {
     ...identityOf(definition),
     render(source: CanonicalInvoice): string {
       const invoice = calculated(definition, source);
-      const lines = csv.header === false ? [] : [csv.columns.map((c) => quote(c.name)).join(delimiter)];
+      const lines =
+        csv.header === false
+          ? []
+          : [columns.map((c) => field(c.name.slice(0, c.width), c, 0)).join(delimiter)];
       const items = rows(invoice, invoice);
-      for (const item of Array.isArray(items) ? items : []) {
-        lines.push(columns.map((column) => quote(column(item, invoice) ?? '')).join(delimiter));
-      }
+      (Array.isArray(items) ? items : []).forEach((item, i) => {
+        lines.push(columns.map((c) => field(c.text(item, invoice) ?? '', c, i + 1)).join(delimiter));
+      });
       return `${lines.join('\r\n')}\r\n`;
     },
   };
