@@ -30,7 +30,7 @@ export function transformAction(formats: FormatRegistry): Action {
         if (error instanceof EInvoiceError) throw error;
         throw new EInvoiceError('transform.invalid-input', `Artifact ${input} is not JSON`);
       }
-      await context.writeArtifact(output, format.render(invoice), format.contentType);
+      await context.writeArtifact(output, format.render(invoice, { owned: true }), format.contentType);
       return { outcome: 'accepted' };
     },
   };

@@ -27,7 +27,7 @@ export const validateAction: Action = {
     const mode = (context.params.calculation as CalculationMode | undefined) ?? 'fill';
     const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
     const result = parsed.ok
-      ? validateInvoice(parsed.value, mode)
+      ? validateInvoice(parsed.value, mode, { inPlace: true })
       : { valid: false, problems: [{ path: '/', message: parsed.message, code: 'json.syntax' }] };
     await context.writeArtifact(
       'validation.json',

@@ -11,7 +11,8 @@ export interface OutputFormat {
   readonly contentType: string;
   /** File extension of the output, without the dot. */
   readonly extension: string;
-  render(invoice: CanonicalInvoice): string;
+  /** `owned`: the caller gives the invoice up (it was just parsed), so it may be completed in place. */
+  render(invoice: CanonicalInvoice, options?: { owned?: boolean }): string;
   /**
    * Reads a document of this format into the canonical model (not yet validated); throws `EInvoiceError`
    * (`xml.*` for unsafe or malformed XML, `convert.unknown-document` for another kind of document).

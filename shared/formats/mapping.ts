@@ -315,8 +315,8 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
   const indent = definition.xml?.indent ?? '  ';
   return {
     ...identityOf(definition),
-    render(source: CanonicalInvoice): string {
-      const invoice = calculated(definition, source);
+    render(source: CanonicalInvoice, options?: { owned?: boolean }): string {
+      const invoice = calculated(definition, source, options?.owned === true);
       const out: TreeWriter =
         definition.output === 'json' ? new JsonTreeWriter() : new XmlTreeWriter(declaration, indent);
       if (!root(invoice, invoice, out)) {
@@ -340,9 +340,9 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
 }
 
 /** The figures completed by the calculation, or the refusal of a document whose figures do not add up. */
-function calculated(definition: MappingDefinition, source: CanonicalInvoice): unknown {
+function calculated(definition: MappingDefinition, source: CanonicalInvoice, owned = false): unknown {
   if (definition.calculate === false) return source;
-  const result = calculate(source, 'fill');
+  const result = calculate(source, 'fill', { inPlace: owned });
   if (result.problems.length > 0) {
     throw new EInvoiceError(
       'transform.inconsistent',
@@ -379,8 +379,8 @@ function csvFormat(definition: MappingDefinition): OutputFormat {
   };
   return {
     ...identityOf(definition),
-    render(source: CanonicalInvoice): string {
-      const invoice = calculated(definition, source);
+    render(source: CanonicalInvoice, options?: { owned?: boolean }): string {
+      const invoice = calculated(definition, source, options?.owned === true);
       const lines =
         csv.header === false
           ? []

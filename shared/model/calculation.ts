@@ -81,8 +81,13 @@ const groupKey = (category: string, rate: Decimal | undefined): string =>
  * line net amount, allowance/charge amount and VAT category tax amount), naming the business rule a
  * mismatch breaks. Expects a schema-valid invoice.
  */
-export function calculate(source: CanonicalInvoice, mode: CalculationMode = 'fill'): CalculationResult {
-  const invoice = cloneJson(source);
+export function calculate(
+  source: CanonicalInvoice,
+  mode: CalculationMode = 'fill',
+  options: { inPlace?: boolean } = {},
+): CalculationResult {
+  // In place only for a caller that owns the document (it was just parsed); others keep theirs unchanged.
+  const invoice = options.inPlace === true ? source : cloneJson(source);
   const problems: ProblemDetail[] = [];
   const problem = (path: string, code: string, message: string) => problems.push({ path, code, message });
 

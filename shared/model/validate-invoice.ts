@@ -32,10 +32,16 @@ export function checkInvoiceSchema(value: unknown): ProblemDetail[] {
  * The validation gate of a canonical invoice: JSON Schema (structure, code lists, formats), then the
  * EN 16931 business rules and the calculation (rounding) checks. Reports every problem, not the first.
  */
-export function validateInvoice(value: unknown, mode: CalculationMode = 'fill'): InvoiceValidation {
+export function validateInvoice(
+  value: unknown,
+  mode: CalculationMode = 'fill',
+  options: { inPlace?: boolean } = {},
+): InvoiceValidation {
   const validate = schemaValidator();
   if (!validate(value)) return { valid: false, problems: toProblems(validate.errors) };
-  const calculation = calculate(value, mode);
-  const problems = [...checkBusinessRules(value, isoCountries()), ...calculation.problems];
+  // The rules see the document as sent: they run before the calculation, which may complete it in place.
+  const ruleProblems = checkBusinessRules(value, isoCountries());
+  const calculation = calculate(value, mode, options);
+  const problems = [...ruleProblems, ...calculation.problems];
   return { valid: problems.length === 0, problems, invoice: calculation.invoice, totals: calculation.totals };
 }

@@ -167,6 +167,28 @@ export function canonicalizeLocating(
   return { between, elements };
 }
 
+/**
+ * Rendered start tags are kept across documents (the service writes the same tags in the same contexts
+ * again and again), up to a bound: past it, everything is forgotten and built anew.
+ */
+const MAX_REMEMBERED_TAGS = 20_000;
+const tops = new Map<string, Context>();
+let remembered = 0;
+
+function topContext(inclusive: readonly string[]): Context {
+  if (remembered > MAX_REMEMBERED_TAGS) {
+    tops.clear();
+    remembered = 0;
+  }
+  const key = inclusive.join(' ');
+  let top = tops.get(key);
+  if (!top) {
+    top = { scope: ROOT_SCOPE, rendered: undefined, tags: new Map() };
+    tops.set(key, top);
+  }
+  return top;
+}
+
 function canonicalize(
   xml: string,
   mode: Mode,
@@ -179,7 +201,7 @@ function canonicalize(
   // Appending to a string builds a rope that is flattened once; cheaper than joining thousands of parts.
   let out = '';
   const stack: Frame[] = [];
-  const top: Context = { scope: ROOT_SCOPE, rendered: undefined, tags: new Map() };
+  const top = topContext(mode.inclusive);
   let rootClosed = false;
   while (position < xml.length) {
     const next = xml.indexOf('<', position);
@@ -268,6 +290,7 @@ function tagIn(
     tag = startTag(match, context, inclusive);
     if (!tag) return undefined;
     context.tags.set(raw, tag);
+    remembered++;
   }
   return tag;
 }

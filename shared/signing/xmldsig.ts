@@ -146,6 +146,18 @@ function reference(
   );
 }
 
+const certificateTexts = new WeakMap<X509Certificate, string>();
+
+/** A certificate's DER in base64, kept per certificate object (the same one signs many documents). */
+function base64Of(certificate: X509Certificate): string {
+  let text = certificateTexts.get(certificate);
+  if (text === undefined) {
+    text = certificate.raw.toString('base64');
+    certificateTexts.set(certificate, text);
+  }
+  return text;
+}
+
 /** KeyInfo content: the certificate, the chain, or the RSA key value. */
 function keyInfo(key: XmlSigningKey, options: XmlSignOptions): string {
   if (options.keyInfo === 'key-value') {
@@ -157,7 +169,7 @@ function keyInfo(key: XmlSigningKey, options: XmlSignOptions): string {
   }
   const certificates =
     options.keyInfo === 'chain' ? [key.certificate, ...(options.chain ?? [])] : [key.certificate];
-  return `<ds:KeyInfo><ds:X509Data>${certificates.map((c) => `<ds:X509Certificate>${c.raw.toString('base64')}</ds:X509Certificate>`).join('')}</ds:X509Data></ds:KeyInfo>`;
+  return `<ds:KeyInfo><ds:X509Data>${certificates.map((c) => `<ds:X509Certificate>${base64Of(c)}</ds:X509Certificate>`).join('')}</ds:X509Data></ds:KeyInfo>`;
 }
 
 function algorithmOf(key: XmlSigningKey, options: XmlSignOptions) {
