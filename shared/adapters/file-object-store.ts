@@ -3,7 +3,7 @@ import { mkdir, readdir, readFile, rename, rm, writeFile } from 'node:fs/promise
 import { dirname, join } from 'node:path';
 import { ConcurrencyError } from '../errors';
 import type { ListOptions, ObjectStore, PutOptions, StoredObject } from '../ports/object-store';
-import { checkKey, pageOf } from './object-keys';
+import { checkKey, contentTypeOf, pageOf } from './object-keys';
 
 const TMP_SUFFIX = '.tmp';
 
@@ -109,11 +109,4 @@ export class FileObjectStore implements ObjectStore {
       if (this.locks.get(key) === settled) this.locks.delete(key);
     }
   }
-}
-
-function contentTypeOf(key: string): string {
-  if (key.endsWith('.json')) return 'application/json';
-  if (key.endsWith('.xml')) return 'application/xml';
-  if (key.endsWith('.jsonl')) return 'application/x-ndjson';
-  return 'application/octet-stream';
 }

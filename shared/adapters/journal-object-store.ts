@@ -5,7 +5,7 @@ import { ConcurrencyError, EInvoiceError } from '../errors';
 import type { ListOptions, ObjectStore, PutOptions, StoredObject } from '../ports/object-store';
 import { AppendLog } from './append-log';
 import { numberedFiles } from './numbered-files';
-import { checkKey, pageOf } from './object-keys';
+import { checkKey, contentTypeOf, pageOf } from './object-keys';
 
 export interface JournalObjectStoreOptions {
   /** A segment is closed and a new one started past this size. Default 64 MiB. */
@@ -52,13 +52,6 @@ interface Location {
   /** The body, while cached (always while its write is outstanding). */
   body?: Buffer;
   pendingWrite: boolean;
-}
-
-function contentTypeOf(key: string): string {
-  if (key.endsWith('.json')) return 'application/json';
-  if (key.endsWith('.xml')) return 'application/xml';
-  if (key.endsWith('.jsonl')) return 'application/x-ndjson';
-  return 'application/octet-stream';
 }
 
 function etagOf(seq: number): string {

@@ -31,3 +31,11 @@ export function pageOf(names: string[], options: ListOptions): string[] {
   const from = after === undefined ? sorted : sorted.filter((name) => name > after);
   return options.limit === undefined ? from : from.slice(0, options.limit);
 }
+
+/** The content type of an object by its key's extension, for stores that keep none. */
+export function contentTypeOf(key: string): string {
+  if (key.endsWith('.json')) return 'application/json';
+  if (key.endsWith('.xml')) return 'application/xml';
+  if (key.endsWith('.jsonl')) return 'application/x-ndjson';
+  return 'application/octet-stream';
+}

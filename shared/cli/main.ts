@@ -6,6 +6,7 @@ import { validateInvoice } from '../model/validate-invoice';
 import { runBench } from '../bench/bench';
 import { createRegistries } from '../composition';
 import { loadSettings } from '../settings';
+import type { FormatRegistry } from '../formats/format';
 import { EInvoiceError, type ProblemDetail } from '../errors';
 import { XsdValidatorPool } from '../xml/xsd';
 import { serve as runServe } from '../runtime/serve';
@@ -152,11 +153,15 @@ async function validate(files: string[], flags: Flags): Promise<number> {
   return failed === 0 ? 0 : 1;
 }
 
-function registeredFormats() {
-  return createRegistries(
+let formatRegistry: FormatRegistry | undefined;
+
+/** The shipped formats and those of EINVOICE_FORMATS_DIR, loaded once per command. */
+function registeredFormats(): FormatRegistry {
+  formatRegistry ??= createRegistries(
     { outboxDir: '.', formatsDir: loadSettings().formatsDir },
     { get: () => Promise.reject(new Error('unused')) },
   ).formats;
+  return formatRegistry;
 }
 
 /**
