@@ -35,7 +35,7 @@ export const validateAction: Action = {
       'application/json',
     );
     if (result.valid && 'invoice' in result && result.invoice) {
-      await context.writeArtifact(output, JSON.stringify(result.invoice, null, 2), 'application/json');
+      await context.writeArtifact(output, JSON.stringify(result.invoice), 'application/json');
       return { outcome: 'accepted' };
     }
     return {
