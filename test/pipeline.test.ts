@@ -107,6 +107,36 @@ describe('outbound PEPPOL flow to the outbox', () => {
     expect(after.updatedAt).toBe(record.updatedAt);
   });
 
+  it('records a pure step once when its message is delivered twice at the same time', async () => {
+    const record = await h.settle((await h.submit(sampleInvoice(2))).id);
+    const transformed = record.artifacts.find((a) => a.name === 'invoice.xml')!;
+    // Put the record back on the transform step (which runs without a claim) and deliver its message twice.
+    await h.services.documents.update(TENANT, record.id, (r) => ({
+      ...r,
+      status: 'processing',
+      stage: 'transform',
+      stepId: 'transform',
+      attempt: 9,
+    }));
+    const message: StageMessage = {
+      tenantId: TENANT,
+      documentId: record.id,
+      flowId: record.flowId,
+      flowVersion: record.flowVersion,
+      stepId: 'transform',
+      attempt: 9,
+      correlationId: record.correlationId,
+      artifacts: [],
+    };
+    await Promise.all([h.services.pipeline.runStep(message, 'a'), h.services.pipeline.runStep(message, 'b')]);
+    const after = await h.settle(record.id);
+    expect(after.status).toBe('completed');
+    expect(after.history.filter((e) => e.stepId === 'transform' && e.attempt === 9)).toEqual([
+      expect.objectContaining({ action: 'transform', outcome: 'accepted' }),
+    ]);
+    expect(after.artifacts.find((a) => a.name === 'invoice.xml')?.sha256).toBe(transformed.sha256);
+  });
+
   it('refuses a context that breaks the context schema, and names the field', async () => {
     await expect(
       h.submit(sampleInvoice(1), { format: 'peppol-bis3-ubl', country: 'germany' }),

@@ -8,6 +8,7 @@ export function transformAction(formats: FormatRegistry): Action {
   return {
     name: 'transform',
     stage: 'transform',
+    pure: true,
     description: 'Transform the canonical document into an e-invoice format',
     paramsSchema: {
       type: 'object',

@@ -12,6 +12,7 @@ export function validateXsdAction(xsd: XsdValidatorPool): Action {
   return {
     name: 'validate-xsd',
     stage: 'transform',
+    pure: true,
     description: 'Validate an XML document against its official XML Schema (UBL 2.1, CII D16B)',
     paramsSchema: {
       type: 'object',

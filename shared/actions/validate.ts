@@ -11,6 +11,7 @@ import { parseJson } from '../util/json';
 export const validateAction: Action = {
   name: 'validate',
   stage: 'transform',
+  pure: true,
   description: 'Validate the canonical invoice (schema, business rules, totals) and complete its figures',
   paramsSchema: {
     type: 'object',

@@ -47,6 +47,12 @@ export interface Action {
   readonly stage: Stage;
   readonly description: string;
   readonly paramsSchema: object;
+  /**
+   * The step's outputs depend only on its inputs and parameters, and it touches nothing outside the
+   * document (validation, transformation). Two deliveries running it at once write the same bytes, so the
+   * engine runs it without first claiming the record; the result is still recorded only once.
+   */
+  readonly pure?: boolean;
   run(context: ActionContext): Promise<ActionResult>;
 }
 

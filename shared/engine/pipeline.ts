@@ -245,19 +245,23 @@ export class Pipeline {
     }
     const action = this.actions.get(step.action);
     const timeoutMs = step.timeout ? parseDuration(step.timeout) : this.options.stageTimeoutMs;
-    const claimed = await this.documents.update(
-      message.tenantId,
-      message.documentId,
-      (r) => {
-        if (!isCurrent(r)) return undefined;
-        r.status = 'processing';
-        r.stage = action.stage;
-        r.lease = { owner, until: new Date(this.now().getTime() + timeoutMs).toISOString() };
-        return r;
-      },
-      this.now,
-      found,
-    );
+    // A pure step runs without a claim (one record write fewer): a second delivery would write the same
+    // outputs, and only the first result to be recorded counts. Any other step holds a lease while it runs.
+    const claimed = action.pure
+      ? { ...found, changed: true }
+      : await this.documents.update(
+          message.tenantId,
+          message.documentId,
+          (r) => {
+            if (!isCurrent(r)) return undefined;
+            r.status = 'processing';
+            r.stage = action.stage;
+            r.lease = { owner, until: new Date(this.now().getTime() + timeoutMs).toISOString() };
+            return r;
+          },
+          this.now,
+          found,
+        );
     if (!claimed?.changed) {
       this.logger.info('step.skipped', log);
       return;
@@ -330,7 +334,7 @@ export class Pipeline {
       step.action,
       written,
       durationMs,
-      owner,
+      action.pure ? undefined : owner,
     );
   }
 
