@@ -9,6 +9,8 @@ export interface ProblemDetail {
   path?: string;
   message: string;
   code?: string;
+  /** Absent for errors; a `warning` (a "should" rule) is reported and does not make a document invalid. */
+  severity?: 'warning';
 }
 
 export interface EInvoiceErrorOptions {

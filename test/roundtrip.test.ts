@@ -77,7 +77,6 @@ const SYNTAXES: Syntax[] = [
       'en16931/cii/examples/CII_example8.xml': R120(0, 1, 2, 3, 4, 5, 6, 7, 8, 9),
       'en16931/cii/examples/CII_example9.xml': R120(0),
       'en16931/cii/examples/XRechnung-O.xml': [
-        'schema.pattern /seller/vatId',
         'schema.format /seller/contact/email',
         'schema.required /buyer/endpoint/id',
         'schema.pattern /vatBreakdown/0/exemptionReasonCode',

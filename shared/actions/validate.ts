@@ -1,11 +1,15 @@
 import type { Action } from '../engine/action';
 import type { CalculationMode } from '../model/calculation';
 import { validateInvoice } from '../model/validate-invoice';
+import type { GermanRuleSet } from '../model/rules-de';
 import { parseJson } from '../util/json';
+
+const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /**
  * `validate`: the canonical invoice's validation gate (schema, EN 16931 business rules, calculation in
- * `fill` or `check` mode). A valid document is written, with every computed figure, to `output`; an invalid
+ * `fill` or `check` mode), with the CIUS rule sets in `rules` (XRechnung's BR-DE-*, PEPPOL's DE-R-*) besides
+ * those the invoice's specification identifier implies. A valid document is written, with every computed figure, to `output`; an invalid
  * one is rejected (not retried) with every problem on the record and in `validation.json`.
  */
 export const validateAction: Action = {
@@ -20,6 +24,7 @@ export const validateAction: Action = {
       input: { type: 'string' },
       output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
       calculation: { enum: ['fill', 'check'] },
+      rules: { type: 'array', uniqueItems: true, items: { enum: ['xrechnung', 'peppol-de'] } },
     },
   },
   async run(context) {
@@ -27,8 +32,9 @@ export const validateAction: Action = {
     const output = (context.params.output as string | undefined) ?? 'canonical.json';
     const mode = (context.params.calculation as CalculationMode | undefined) ?? 'fill';
     const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
+    const ruleSets = (context.params.rules as GermanRuleSet[] | undefined) ?? [];
     const result = parsed.ok
-      ? validateInvoice(parsed.value, mode, { inPlace: true })
+      ? validateInvoice(parsed.value, mode, { inPlace: true, ruleSets })
       : { valid: false, problems: [{ path: '/', message: parsed.message, code: 'json.syntax' }] };
     await context.writeArtifact(
       'validation.json',
@@ -37,12 +43,22 @@ export const validateAction: Action = {
     );
     if (result.valid && 'invoice' in result && result.invoice) {
       await context.writeArtifact(output, JSON.stringify(result.invoice), 'application/json');
-      return { outcome: 'accepted' };
+      const warnings = result.problems.length;
+      if (warnings === 0) return { outcome: 'accepted' };
+      return {
+        outcome: 'accepted',
+        code: 'validation.warnings',
+        message: `${plural(warnings, 'warning')}: ${[...new Set(result.problems.map((p) => p.code))].join(', ')}`,
+        details: result.problems,
+      };
     }
+    const errors = result.problems.filter((p) => p.severity !== 'warning').length;
     return {
       outcome: 'rejected',
       code: 'validation.failed',
-      message: `${result.problems.length} validation problem${result.problems.length === 1 ? '' : 's'}`,
+      message: `${plural(errors, 'validation problem')}${
+        errors < result.problems.length ? ` and ${plural(result.problems.length - errors, 'warning')}` : ''
+      }`,
       details: result.problems,
     };
   },

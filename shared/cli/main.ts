@@ -2,6 +2,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import { parseArgs } from 'node:util';
 import { isObject } from '../util/json';
+import type { GermanRuleSet } from '../model/rules-de';
 import { validateInvoice } from '../model/validate-invoice';
 import { runBench } from '../bench/bench';
 import { createRegistries } from '../composition';
@@ -25,14 +26,15 @@ Commands:
                                            submit documents; exit 0 only when all completed (with --wait)
   status ID                                print a document's record
   resubmit ID                              start a failed/rejected/cancelled document again
-  validate FILE... [--mode fill|check|xsd] [--json]
+  validate FILE... [--mode fill|check|xsd] [--rules xrechnung,peppol-de] [--json]
                                            check invoices (canonical JSON, or XML of a registered format):
-                                           schema, EN 16931 rules, totals; XML also against its XSD
+                                           schema, EN 16931 rules, CIUS rules, totals; XML also against its
+                                           XSD; warnings ("should" rules) do not fail
   sign FILE --cert FILE [--password P] [--profile xmldsig|xades-bes|jws] [--placement P] [-o OUT]
                                            sign: XMLDSig, XAdES-BES (XML) or JWS (JSON); PEM or PKCS#12
   verify FILE... [--cert FILE] [--trust FILE] [--allow-sha1] [--json]
                                            check XMLDSig signatures (wrapping-resistant); exit 1 if any fails
-  convert FILE --to canonical|FORMAT [--from FORMAT] [--mode fill|check] [-o OUT]
+  convert FILE --to canonical|FORMAT [--from FORMAT] [--mode fill|check] [--rules R] [-o OUT]
                                            UBL/CII/... to the canonical model and back; exit 1 when the
                                            result does not validate (it is written all the same)
   formats                                  list formats
@@ -134,10 +136,11 @@ async function validate(files: string[], flags: Flags): Promise<number> {
           flags.mode === 'check' || (flags.mode !== 'fill' && text.trimStart().startsWith('<'))
             ? 'check'
             : 'fill';
-        problems.push(...validateInvoice(invoice, mode).problems);
+        problems.push(...validateInvoice(invoice, mode, { ruleSets: ruleSetsOf(flags) }).problems);
       }
-      if (problems.length > 0) failed++;
-      report.push({ file, valid: problems.length === 0, problems, ...(notice ? { notice } : {}) });
+      const valid = problems.every((p) => p.severity === 'warning');
+      if (!valid) failed++;
+      report.push({ file, valid, problems, ...(notice ? { notice } : {}) });
     }
   } finally {
     await xsd.close();
@@ -147,10 +150,23 @@ async function validate(files: string[], flags: Flags): Promise<number> {
     for (const r of report) {
       process.stdout.write(`${r.valid ? 'valid  ' : 'INVALID'} ${r.file}\n`);
       if (r.notice) process.stdout.write(`  ${r.notice}\n`);
-      for (const p of r.problems) process.stdout.write(`  ${p.code ?? ''} ${p.path ?? ''}: ${p.message}\n`);
+      for (const p of r.problems) process.stdout.write(`  ${problemLine(p)}\n`);
     }
   }
   return failed === 0 ? 0 : 1;
+}
+
+const problemLine = (p: ProblemDetail) =>
+  `${p.severity === 'warning' ? 'warning ' : ''}${p.code ?? ''} ${p.path ?? ''}: ${p.message}`;
+
+/** `--rules xrechnung,peppol-de`: CIUS rule sets to apply besides those a document implies. */
+function ruleSetsOf(flags: Flags): GermanRuleSet[] {
+  if (flags.rules === undefined) return [];
+  const names = String(flags.rules).split(',');
+  const unknown = names.filter((n) => n !== 'xrechnung' && n !== 'peppol-de');
+  if (unknown.length > 0)
+    throw new Error(`Unknown rule set ${unknown.join(', ')}; known: xrechnung, peppol-de`);
+  return names as GermanRuleSet[];
 }
 
 let formatRegistry: FormatRegistry | undefined;
@@ -211,19 +227,20 @@ function convert(files: string[], flags: Flags): number {
       : source.format === 'canonical'
         ? 'fill'
         : 'check';
-  const { problems } = validateInvoice(source.invoice, mode);
-  for (const p of problems) process.stderr.write(`${p.code ?? ''} ${p.path ?? ''}: ${p.message}\n`);
+  const target = flags.to === 'canonical' ? undefined : registeredFormats().get(flags.to);
+  const { valid, problems } = validateInvoice(source.invoice, mode, {
+    ruleSets: [...ruleSetsOf(flags), ...(target?.rules ?? [])],
+  });
+  for (const p of problems) process.stderr.write(`${problemLine(p)}\n`);
   let output: string;
-  if (flags.to === 'canonical') output = `${JSON.stringify(source.invoice, null, 2)}\n`;
+  if (!target) output = `${JSON.stringify(source.invoice, null, 2)}\n`;
   else {
-    if (problems.length > 0) return 1; // a document that does not validate is not rendered
-    output = registeredFormats()
-      .get(flags.to)
-      .render(source.invoice as never);
+    if (!valid) return 1; // a document that does not validate is not rendered
+    output = target.render(source.invoice as never);
   }
   if (typeof flags.output === 'string') writeFileSync(flags.output, output);
   else process.stdout.write(output);
-  return problems.length === 0 ? 0 : 1;
+  return valid ? 0 : 1;
 }
 
 /** `einvoice sign`: XMLDSig, XAdES-BES or JWS with a certificate file (PEM with its key, or PKCS#12). */
@@ -319,6 +336,7 @@ export async function main(argv: string[]): Promise<number> {
         'allow-sha1': { type: 'boolean' },
         to: { type: 'string' },
         from: { type: 'string' },
+        rules: { type: 'string' },
       },
     });
   } catch (error) {

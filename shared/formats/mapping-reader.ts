@@ -30,6 +30,11 @@ interface ReadNode {
   /** Writes only constants (a tax scheme `VAT`): nothing to read, but something to recognise. */
   readonly pureConstant: boolean;
   /**
+   * Carries a constant of its own (a scheme, a type code) and is not repeated: when siblings of one name
+   * must be told apart, an element it takes must have it.
+   */
+  readonly keyed: boolean;
+  /**
    * Called when a sibling template can take elements of the same name: from then on its constants must be
    * present in an element for it to take it (two `PartyTaxScheme`s, one `VAT` and one `FC`).
    */
@@ -130,6 +135,8 @@ function sameValue(format: MappingValue['format'], a: string, b: string): boolea
 /** How a text of the template is read back: constant, pattern, or path. */
 interface ValueReader {
   format?: MappingValue['format'];
+  /** Leading and trailing white space is part of the value. */
+  preserveSpace?: boolean;
   constant?: string;
   /** The text as compared with the constant. */
   normal?: (text: string) => string;
@@ -150,7 +157,12 @@ function valueReader(value: MappingValue): ValueReader {
   if (value.path !== undefined) {
     const path = value.path;
     const inverse = INVERSES[value.format ?? 'text'] ?? ((text: string) => text);
-    return { format: value.format, read: (text) => [[path, inverse(text)]], paths: [path] };
+    return {
+      format: value.format,
+      ...(value.space === 'preserve' ? { preserveSpace: true } : {}),
+      read: (text) => [[path, inverse(text)]],
+      paths: [path],
+    };
   }
   const parts = value.template!.split(/(\{[^}]+\})/).filter(Boolean);
   const paths: string[] = [];
@@ -175,6 +187,7 @@ class ElementReader implements ReadNode {
   readonly specificity: number;
   readonly names: string[];
   readonly pureConstant: boolean;
+  readonly keyed: boolean;
   private discriminating = false;
   private readonly text?: ValueReader;
   private readonly attributes: Array<[string, ValueReader]>;
@@ -199,18 +212,19 @@ class ElementReader implements ReadNode {
     this.specificity =
       constants +
       (this.text && this.text.constant === undefined && this.text.paths.length !== 1 ? 1 : 0) +
-      (node.forEach ? 0 : children.reduce((sum, c) => sum + (c.pureConstant ? c.specificity : 0), 0));
+      (node.forEach ? 0 : children.reduce((sum, c) => sum + (c.keyed ? c.specificity : 0), 0));
     this.pureConstant =
       !node.forEach &&
       this.attributes.every(([, r]) => r.constant !== undefined) &&
       (this.text
         ? this.text.constant !== undefined
         : children.length > 0 && children.every((c) => c.pureConstant));
+    this.keyed = !node.forEach && (this.pureConstant || constants > 0);
   }
 
   discriminate(): void {
     this.discriminating = true;
-    for (const child of this.children) if (child.pureConstant) child.discriminate();
+    for (const child of this.children) if (child.keyed) child.discriminate();
   }
 
   /** The scope the element's values go to, for the conflict check; undefined when it is a new one. */
@@ -245,7 +259,7 @@ class ElementReader implements ReadNode {
     // Its constant parts (a type code, a tax scheme) must be there.
     const children = elementChildren(el);
     return this.children.every(
-      (child) => !child.pureConstant || children.some((c) => child.accepts(c, target ?? {}, root)),
+      (child) => !child.keyed || children.some((c) => child.accepts(c, target ?? {}, root)),
     );
   }
 
@@ -274,7 +288,8 @@ class ElementReader implements ReadNode {
         for (const [path, v] of reader.read(text.trim()) ?? []) setAt(target, root, path, v);
     }
     if (this.text) {
-      for (const [path, v] of this.text.read((el.textContent ?? '').trim()) ?? [])
+      const text = el.textContent ?? '';
+      for (const [path, v] of this.text.read(this.text.preserveSpace ? text : text.trim()) ?? [])
         setAt(target, root, path, v);
     } else {
       readChildren(elementChildren(el), this.children, target, root, ctx);
@@ -301,6 +316,7 @@ class ChoiceReader implements ReadNode {
   readonly specificity: number;
   readonly names: string[];
   readonly pureConstant = false;
+  readonly keyed = false;
 
   constructor(private readonly alternatives: ReadNode[]) {
     this.specificity = Math.min(...alternatives.map((a) => a.specificity));
@@ -333,6 +349,7 @@ class GroupReader implements ReadNode {
   readonly specificity: number;
   readonly names: string[];
   readonly pureConstant = false;
+  readonly keyed = false;
 
   constructor(
     private readonly node: MappingNode,

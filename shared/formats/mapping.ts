@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { EInvoiceError, invalidInput, type ProblemDetail } from '../errors';
 import { calculate } from '../model/calculation';
 import type { CanonicalInvoice } from '../model/invoice';
+import type { GermanRuleSet } from '../model/rules-de';
 import { dec, format } from '../util/decimal';
 import { parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
@@ -20,6 +21,7 @@ export interface MappingValue {
   default?: string;
   format?: 'text' | 'amount' | 'decimal' | 'boolean' | 'date102';
   matchAny?: boolean;
+  space?: 'preserve';
 }
 
 export type MappingCondition =
@@ -57,6 +59,7 @@ export interface MappingDefinition {
   contentType: string;
   extension: string;
   calculate?: boolean;
+  rules?: GermanRuleSet[];
   xml?: { declaration?: boolean; indent?: string };
   fragments?: Record<string, MappingNode[]>;
   root?: MappingNode;
@@ -302,8 +305,8 @@ function emitAll(children: Emit[], scope: unknown, root: unknown, out: TreeWrite
 
 /** What names and describes a format, as its mapping says. */
 function identityOf(definition: MappingDefinition) {
-  const { id, description, contentType, extension } = definition;
-  return { id, description, contentType, extension };
+  const { id, description, contentType, extension, rules } = definition;
+  return { id, description, contentType, extension, ...(rules ? { rules } : {}) };
 }
 
 /** An output format defined by a mapping: compiled once, rendered by walking the plan over the invoice. */

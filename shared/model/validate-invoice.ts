@@ -6,10 +6,15 @@ import { calculate, type CalculationMode, type ComputedTotals } from './calculat
 import { isoCountries } from './codes';
 import type { CanonicalInvoice } from './invoice';
 import { checkBusinessRules } from './rules';
+import { checkGermanRules, impliedGermanRuleSets, type GermanRuleSet } from './rules-de';
 
 export interface InvoiceValidation {
+  /** No problem is an error (warnings may be present). */
   valid: boolean;
-  /** Every problem: `code` (schema keyword or business rule id), `path` (JSON Pointer), `message`. */
+  /**
+   * Every problem: `code` (schema keyword or business rule id), `path` (JSON Pointer), `message`;
+   * `severity: 'warning'` for "should" rules.
+   */
   problems: ProblemDetail[];
   /** The invoice with computed figures filled in; present when the schema check passed. */
   invoice?: CanonicalInvoice;
@@ -28,20 +33,38 @@ export function checkInvoiceSchema(value: unknown): ProblemDetail[] {
   return validate(value) ? [] : toProblems(validate.errors);
 }
 
+export interface ValidationOptions {
+  /** Complete the invoice in place instead of a copy (the caller owns it). */
+  inPlace?: boolean;
+  /**
+   * CIUS rule sets to apply besides those the invoice implies by its specification identifier (BT-24):
+   * `xrechnung` (BR-DE-*), `peppol-de` (DE-R-*).
+   */
+  ruleSets?: readonly GermanRuleSet[];
+}
+
 /**
  * The validation gate of a canonical invoice: JSON Schema (structure, code lists, formats), then the
- * EN 16931 business rules and the calculation (rounding) checks. Reports every problem, not the first.
+ * EN 16931 business rules, the CIUS rules that apply, and the calculation (rounding) checks. Reports every
+ * problem, not the first.
  */
 export function validateInvoice(
   value: unknown,
   mode: CalculationMode = 'fill',
-  options: { inPlace?: boolean } = {},
+  options: ValidationOptions = {},
 ): InvoiceValidation {
   const validate = schemaValidator();
   if (!validate(value)) return { valid: false, problems: toProblems(validate.errors) };
   // The rules see the document as sent: they run before the calculation, which may complete it in place.
   const ruleProblems = checkBusinessRules(value, isoCountries());
+  for (const ruleSet of new Set([...(options.ruleSets ?? []), ...impliedGermanRuleSets(value)]))
+    ruleProblems.push(...checkGermanRules(value, ruleSet));
   const calculation = calculate(value, mode, options);
   const problems = [...ruleProblems, ...calculation.problems];
-  return { valid: problems.length === 0, problems, invoice: calculation.invoice, totals: calculation.totals };
+  return {
+    valid: problems.every((p) => p.severity === 'warning'),
+    problems,
+    invoice: calculation.invoice,
+    totals: calculation.totals,
+  };
 }
