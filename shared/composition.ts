@@ -7,6 +7,12 @@ import { handleResponseAction } from './actions/handle-response';
 import { signJwsAction } from './actions/sign-jws';
 import { signXmlAction } from './actions/sign-xml';
 import { submitHttpAction } from './actions/submit-http';
+import { pollHttpAction } from './actions/poll-http';
+import { FolderSecretStore, KeyVaultSecretStore } from './adapters/secret-stores';
+import { Authenticator } from './connectors/auth';
+import type { Connectors } from './connectors/call';
+import { CircuitBreaker } from './connectors/circuit-breaker';
+import { HttpClient } from './connectors/http-client';
 import { transformAction } from './actions/transform';
 import { validateAction } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
@@ -29,7 +35,7 @@ import { FlowCatalogue } from './flows/catalogue';
 import { FormatRegistry } from './formats/format';
 import { loadMappings, shippedFormats } from './formats/mapping';
 import { consoleLogger, type Logger } from './log';
-import type { CertificateStore } from './ports/certificate-store';
+import type { CertificateStore, SecretStore } from './ports/certificate-store';
 import type { MessageBus } from './ports/message-bus';
 import type { ObjectStore } from './ports/object-store';
 import type { Settings } from './settings';
@@ -48,6 +54,8 @@ export interface Services {
   flows: FlowCatalogue;
   bus: MessageBus;
   certificates: CertificateStore;
+  secrets: SecretStore;
+  connectors: Connectors;
   pipeline: Pipeline;
   batches: BatchIntake;
   close(): Promise<void>;
@@ -58,6 +66,7 @@ export interface ServiceOverrides {
   objects?: ObjectStore;
   bus?: MessageBus;
   certificates?: CertificateStore;
+  secrets?: SecretStore;
   logger?: Logger;
   now?: () => Date;
   /** This process alone runs steps on the store (the embedded runtime). */
@@ -119,12 +128,42 @@ function certificateStore(settings: Settings): CertificateStore {
   return KeyVaultCertificateStore.create(settings.keyVaultUrl, new DefaultAzureCredential());
 }
 
+function secretStore(settings: Settings): SecretStore {
+  if (settings.keys === 'folder') return new FolderSecretStore(join(settings.keyDir, 'secrets'));
+  if (!settings.keyVaultUrl)
+    throw invalidInput('settings.missing', 'EINVOICE_KEYS=keyvault needs KEY_VAULT_URL');
+  return KeyVaultSecretStore.create(settings.keyVaultUrl, new DefaultAzureCredential());
+}
+
+/** What the connector actions use: one HTTP client (its pools), token cache and circuit breaker. */
+export function createConnectors(
+  objects: ObjectStore,
+  certificates: CertificateStore,
+  secrets: SecretStore,
+  now: () => number = Date.now,
+): Connectors {
+  const http = new HttpClient();
+  return {
+    http,
+    auth: new Authenticator(secrets, http, now),
+    circuits: new CircuitBreaker(objects, now),
+    certificates,
+    secrets,
+    now,
+  };
+}
+
 /** The registries of formats and actions, which flows are checked against. */
 export function createRegistries(
   settings: Pick<Settings, 'outboxDir' | 'formatsDir' | 'schemasDir'>,
   certificates: CertificateStore,
   signer: XmlSigner = inlineXmlSigner,
   xsd: XsdValidatorPool = new XsdValidatorPool(settings.schemasDir),
+  connectors: Connectors = createConnectors(
+    new MemoryObjectStore(),
+    certificates,
+    new FolderSecretStore(join('.', 'secrets')),
+  ),
 ) {
   const formats = new FormatRegistry();
   for (const format of shippedFormats()) formats.register(format);
@@ -137,7 +176,8 @@ export function createRegistries(
     .register(validateXsdAction(xsd))
     .register(signJwsAction(certificates))
     .register(deliverFolderAction(settings.outboxDir))
-    .register(submitHttpAction)
+    .register(submitHttpAction(connectors))
+    .register(pollHttpAction(connectors))
     .register(handleResponseAction);
   return { formats, actions, xsd };
 }
@@ -148,8 +188,12 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
   const objects = overrides.objects ?? objectStore(settings);
   const bus = overrides.bus ?? messageBus(settings, logger);
   const certificates = overrides.certificates ?? certificateStore(settings);
+  const secrets = overrides.secrets ?? secretStore(settings);
+  const now = overrides.now;
+  const connectors = createConnectors(objects, certificates, secrets, now ? () => now().getTime() : Date.now);
   const signer = settings.signingThreads > 0 ? new SigningPool(settings.signingThreads) : inlineXmlSigner;
-  const { formats, actions, xsd } = createRegistries(settings, certificates, signer);
+  const xsdPool = new XsdValidatorPool(settings.schemasDir);
+  const { formats, actions, xsd } = createRegistries(settings, certificates, signer, xsdPool, connectors);
   const flows = FlowCatalogue.load(settings.flowsDir, actions);
   const documents = new DocumentStore(objects, settings.stageTimeoutMs);
   const tenants = new TenantDirectory(objects);
@@ -172,10 +216,13 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     flows,
     bus,
     certificates,
+    secrets,
+    connectors,
     pipeline,
     batches,
     close: async () => {
       await bus.close();
+      await connectors.http.close();
       await signer.close();
       await xsd.close();
       await objects.close?.();

@@ -225,9 +225,13 @@ describe('submission over HTTP with retries', () => {
     expect(failed.history.at(-1)).toMatchObject({ code: 'retry.exhausted', outcome: 'failed' });
     expect(receiver.requests).toHaveLength(6);
 
+    // Six failures in a row opened the endpoint's circuit: the resubmitted document waits for it first.
     await h.services.pipeline.resubmit(TENANT, submitted.id);
-    const completed = await h.settle(submitted.id);
+    const completed = await retryUntilSettled(submitted.id);
     expect(completed.status).toBe('completed');
+    expect(completed.history).toContainEqual(
+      expect.objectContaining({ outcome: 'postponed', code: 'circuit.open' }),
+    );
     expect(receiver.requests).toHaveLength(7);
   });
 

@@ -1,99 +1,136 @@
-import type { Action } from '../engine/action';
-import { transientFailure } from '../errors';
+import type { Action, ActionContext, ActionResult } from '../engine/action';
+import {
+  artifactContentType,
+  CALL_PROPERTIES,
+  callService,
+  judgeStatus,
+  type CallSettings,
+  type Connectors,
+} from '../connectors/call';
+import { BODY_SCHEMA, buildBody, type BodySettings } from '../connectors/request-body';
+import { judgeResponse, RESPONSE_RULES_PROPERTIES, type ResponseRules } from '../connectors/response-rules';
 
-const TRANSIENT_STATUS = new Set([408, 425, 429, 500, 502, 503, 504]);
-const MAX_MESSAGE = 500;
+/** Step codes of attempts whose request may have reached the service without its answer reaching us. */
+const UNCERTAIN = /^submit\.(timeout|reset|other|aborted|too-large)$|^response\.malformed$/;
 
-/** Retry-After as milliseconds (seconds or an HTTP date), capped at an hour. */
-export function retryAfterMs(header: string | null, now = Date.now()): number | undefined {
-  if (!header) return undefined;
-  const seconds = Number(header);
-  const ms = Number.isFinite(seconds) ? seconds * 1000 : Date.parse(header) - now;
-  return Number.isFinite(ms) && ms > 0 ? Math.min(ms, 3_600_000) : undefined;
+interface SubmitSettings extends CallSettings {
+  input?: string;
+  body?: BodySettings;
+  contentType?: string;
+  charset?: 'utf-8' | 'iso-8859-1';
+  output?: string;
+  response?: ResponseRules;
+  reconcile?: CallSettings & { found?: number[] };
 }
 
-/** A short, readable reason from a service's error body (JSON `message`/`error`/`detail`/`title`, or text). */
-export function readableReason(body: string): string {
-  try {
-    const parsed = JSON.parse(body) as Record<string, unknown>;
-    for (const key of ['message', 'error', 'detail', 'title']) {
-      const value = parsed[key];
-      if (typeof value === 'string') return value.slice(0, MAX_MESSAGE);
-    }
-  } catch {
-    // not JSON: use the text
-  }
-  return body.replace(/\s+/g, ' ').trim().slice(0, MAX_MESSAGE);
+/** Whether an earlier attempt of this step may have been processed remotely without our knowing. */
+function uncertain(context: ActionContext): boolean {
+  if (context.resumed) return true;
+  const last = [...context.record.history]
+    .reverse()
+    .find((e) => e.stepId === context.step.id && e.action === context.step.action);
+  return last !== undefined && last.attempt < context.record.attempt && UNCERTAIN.test(last.code ?? '');
 }
 
 /**
- * `submit-http`: sends an artifact to a web service. Every attempt carries the same `Idempotency-Key`
- * (tenant/document/step), so a receiver can drop a repeat. 2xx is accepted, 408/425/429/5xx and network
- * failures are transient (retried per the step's policy, honouring Retry-After), any other status rejects
- * the document with the service's message. The response body is kept as an artifact.
+ * `submit-http`: sends a document to a web service, fully configured in the flow: URL (with `{variable}`,
+ * `{context.field}` and `%SETTING%` placeholders), method, headers, query; body: an artifact as it is
+ * (`input`), a template around artifacts (a SOAP envelope), JSON (base64 inside, say) or multipart; content
+ * type and charset; timeout; TLS with a client certificate; authentication none / basic / bearer / API key
+ * / OAuth2 client credentials, secrets by reference only.
+ *
+ * Every attempt carries the same idempotency key (tenant/document/step). When an earlier attempt may have
+ * reached the service unanswered (a timeout, a dropped connection, a crash of this process), `reconcile`
+ * asks the service first whether it has the submission, and uses that answer instead of sending again.
+ * 2xx is accepted (or judged by `response` rules), 408/425/429/5xx and transport failures are transient
+ * (retried per the step's policy, Retry-After honoured), other statuses reject the document with the
+ * service's message. The answer is kept as an artifact.
  */
-export const submitHttpAction: Action = {
-  name: 'submit-http',
-  stage: 'submit',
-  description: 'Submit an artifact to a web service over HTTP',
-  paramsSchema: {
-    type: 'object',
-    required: ['url', 'input'],
-    additionalProperties: false,
-    properties: {
-      url: { type: 'string', pattern: '^(https?://|%[A-Za-z0-9_]+%)' },
-      method: { enum: ['POST', 'PUT'] },
-      input: { type: 'string' },
-      contentType: { type: 'string' },
-      headers: { type: 'object', additionalProperties: { type: 'string' } },
-      output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
-    },
-  },
-  async run(context) {
-    const url = context.params.url as string;
-    const input = context.params.input as string;
-    const output = (context.params.output as string | undefined) ?? 'submit-response.json';
-    const body = await context.readArtifact(input);
-    const contentType =
-      (context.params.contentType as string | undefined) ??
-      context.record.artifacts.find((a) => a.name === input)?.contentType;
-    let response: Response;
-    try {
-      response = await fetch(url, {
-        method: (context.params.method as string | undefined) ?? 'POST',
-        headers: {
-          ...(context.params.headers as Record<string, string> | undefined),
-          'content-type': contentType ?? 'application/octet-stream',
-          'idempotency-key': context.idempotencyKey,
-          'x-correlation-id': context.record.correlationId,
+export function submitHttpAction(connectors: Connectors): Action {
+  return {
+    name: 'submit-http',
+    stage: 'submit',
+    description: 'Submit a document to a web service over HTTP(S)',
+    paramsSchema: {
+      type: 'object',
+      required: ['url'],
+      additionalProperties: false,
+      properties: {
+        ...CALL_PROPERTIES,
+        input: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+        body: BODY_SCHEMA,
+        contentType: { type: 'string', pattern: '^[^\\r\\n]+$' },
+        charset: { enum: ['utf-8', 'iso-8859-1'] },
+        output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+        response: {
+          type: 'object',
+          required: ['status', 'outcomes'],
+          additionalProperties: false,
+          properties: RESPONSE_RULES_PROPERTIES,
         },
-        body: new Uint8Array(body),
-        signal: context.signal,
-      });
-    } catch (error) {
-      throw transientFailure(
-        'submit.network',
-        `Could not reach ${new URL(url).host}: ${(error as Error).message}`,
-        error,
+        reconcile: {
+          type: 'object',
+          required: ['url'],
+          additionalProperties: false,
+          properties: {
+            ...CALL_PROPERTIES,
+            found: { type: 'array', items: { type: 'integer', minimum: 200, maximum: 299 } },
+          },
+        },
+      },
+      oneOf: [
+        { required: ['input'], properties: { input: true } },
+        { required: ['body'], properties: { body: true } },
+      ],
+    },
+    async run(context) {
+      const settings = context.params as unknown as SubmitSettings;
+      const output = settings.output ?? 'submit-response.json';
+      const keep = async (content: Buffer, contentType: string | undefined) =>
+        context.writeArtifact(output, content, contentType ?? 'application/octet-stream');
+      const judge = (status: number, content: Buffer): ActionResult =>
+        settings.response && status >= 200 && status < 300
+          ? judgeResponse(content, settings.response, 'transient')
+          : { outcome: 'accepted' };
+
+      if (settings.reconcile && uncertain(context)) {
+        const asked = await callService(context, connectors, settings.reconcile, undefined, 'reconcile');
+        if ('result' in asked) return asked.result;
+        const found = settings.reconcile.found ?? [200];
+        if (found.includes(asked.answer.status)) {
+          await keep(asked.answer.body, asked.answer.headers['content-type']);
+          const result = judge(asked.answer.status, asked.answer.body);
+          return {
+            ...result,
+            message: [result.message, 'found at the service by its idempotency key']
+              .filter(Boolean)
+              .join('; '),
+          };
+        }
+        if (asked.answer.status !== 404) {
+          const failure = judgeStatus(asked.answer, asked.url, 'reconcile');
+          if (failure)
+            return { ...failure, outcome: failure.outcome === 'transient' ? 'transient' : 'failed' };
+        }
+        // 404: the service never got it; send.
+      }
+
+      const source: BodySettings = settings.body ?? { artifact: settings.input! };
+      const body = await buildBody(
+        source,
+        {
+          read: (name) => context.readArtifact(name),
+          contentType: (name) => artifactContentType(context, name),
+        },
+        {
+          ...(settings.contentType ? { contentType: settings.contentType } : {}),
+          ...(settings.charset ? { charset: settings.charset } : {}),
+        },
       );
-    }
-    const text = await response.text();
-    await context.writeArtifact(
-      output,
-      text,
-      response.headers.get('content-type') ?? 'application/octet-stream',
-    );
-    if (response.ok) return { outcome: 'accepted' };
-    const reason = `HTTP ${response.status} from ${new URL(url).host}: ${readableReason(text) || response.statusText}`;
-    if (TRANSIENT_STATUS.has(response.status)) {
-      const after = retryAfterMs(response.headers.get('retry-after'));
-      return {
-        outcome: 'transient',
-        code: `submit.http-${response.status}`,
-        message: reason,
-        ...(after ? { retryAfterMs: after } : {}),
-      };
-    }
-    return { outcome: 'rejected', code: `submit.http-${response.status}`, message: reason };
-  },
-};
+      const called = await callService(context, connectors, settings, body);
+      if ('result' in called) return called.result;
+      await keep(called.answer.body, called.answer.headers['content-type']);
+      return judgeStatus(called.answer, called.url) ?? judge(called.answer.status, called.answer.body);
+    },
+  };
+}

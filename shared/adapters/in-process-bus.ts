@@ -64,7 +64,7 @@ export class InProcessMessageBus implements MessageBus {
   private readonly logger: Logger;
   private timer: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly idle = new Set<() => void>();
+  private readonly idle = new Set<{ resolve: () => void; scheduled: boolean }>();
   /** Unsettled messages by id, with their destination: what a fresh journal must carry over. */
   private readonly unsettled = new Map<string, { destination: string; entry: Entry }>();
   private journal: AppendLog | undefined;
@@ -308,20 +308,23 @@ export class InProcessMessageBus implements MessageBus {
   }
 
   private notifyIfIdle(): void {
-    if (
-      [...this.channels.values()].every(
-        (c) => c.inFlight === 0 && c.ready.length === 0 && c.scheduled.length === 0,
-      )
-    ) {
-      for (const resolve of this.idle) resolve();
-      this.idle.clear();
+    const channels = [...this.channels.values()];
+    if (channels.some((c) => c.inFlight > 0 || c.ready.length > 0)) return;
+    const scheduled = channels.some((c) => c.scheduled.length > 0);
+    for (const waiter of this.idle) {
+      if (scheduled && waiter.scheduled) continue;
+      waiter.resolve();
+      this.idle.delete(waiter);
     }
   }
 
-  /** Resolves when no message is ready, scheduled or in flight. */
-  whenIdle(): Promise<void> {
+  /**
+   * Resolves when no message is ready or in flight, and none is scheduled (unless `scheduled: false`:
+   * messages scheduled for later, such as retries, are not waited for).
+   */
+  whenIdle(options: { scheduled?: boolean } = {}): Promise<void> {
     return new Promise((resolve) => {
-      this.idle.add(resolve);
+      this.idle.add({ resolve, scheduled: options.scheduled ?? true });
       this.notifyIfIdle();
     });
   }

@@ -16,6 +16,13 @@ export interface ActionContext {
    * `tenant/document/step`: the same on every attempt of the step, so a remote service can drop duplicates.
    */
   readonly idempotencyKey: string;
+  /**
+   * This attempt takes over from a delivery that stopped without recording a result (a crash, a lost
+   * lease): what that delivery did remotely is unknown. A submission reconciles before it sends again.
+   */
+  readonly resumed: boolean;
+  /** When the document reached this step (the first attempt's start); a poll's deadline counts from it. */
+  readonly stepStartedAt: Date;
   readArtifact(name: string): Promise<Buffer>;
   /** Stores an output; it becomes part of the record when the step's result is recorded. */
   writeArtifact(name: string, content: Buffer | string, contentType: string): Promise<void>;
@@ -32,6 +39,11 @@ export interface ActionResult {
   variables?: Record<string, string>;
   /** The remote service asked for this much patience (HTTP Retry-After). */
   retryAfterMs?: number;
+  /**
+   * With `transient` or `pending`: run the step again after `retryAfterMs` without spending an attempt of
+   * the step's retry policy (an open circuit, a poll that has its own deadline).
+   */
+  postpone?: boolean;
 }
 
 /**

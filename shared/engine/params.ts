@@ -5,7 +5,7 @@ import { resolveSetting } from '../settings';
 
 /**
  * Resolves placeholders in a step's parameters: `%SETTING%` from the settings (environment), and
- * `{name}` from the document: `documentId`, `tenantId`, `flowId`, `stepId`, `correlationId`,
+ * `{name}` from the document: `documentId`, `tenantId`, `flowId`, `stepId`, `correlationId`, `idempotencyKey`,
  * `context.<field>`, and variables (the flow's `variables`, then values steps recorded).
  */
 export function resolveParams(
@@ -26,6 +26,8 @@ export function resolveParams(
         return record.stepId;
       case 'correlationId':
         return record.correlationId;
+      case 'idempotencyKey':
+        return `${record.tenantId}/${record.id}/${record.stepId ?? ''}`;
     }
     if (name.startsWith('context.')) {
       const value = record.context[name.slice('context.'.length)];

@@ -128,11 +128,17 @@ export class Pipeline {
     };
   }
 
-  private async publish(record: DocumentRecord): Promise<void> {
+  private async publish(record: DocumentRecord, at?: Date): Promise<void> {
     const topic = this.options.topics[record.stage!];
     await this.bus.send(topic, this.message(record), {
       messageId: `${record.id}:${record.stepId}:${record.attempt}`,
+      ...(at ? { scheduledAt: at } : {}),
     });
+  }
+
+  /** A waiting document whose next attempt is due (a second of clock skew between instances allowed). */
+  private isDue(r: DocumentRecord): boolean {
+    return r.nextAttemptAt !== undefined && Date.parse(r.nextAttemptAt) <= this.now().getTime() + 1000;
   }
 
   /**
@@ -207,9 +213,10 @@ export class Pipeline {
     const found = await this.documents.get(message.tenantId, message.documentId);
     if (!found) return;
     const owner = `${this.instanceId}/${deliveryId}`;
+    // A waiting document's message is scheduled for its next attempt; it counts once that time has come.
     const isCurrent = (r: DocumentRecord): boolean =>
       !isTerminal(r.status) &&
-      r.status !== 'waiting' &&
+      (r.status !== 'waiting' || this.isDue(r)) &&
       r.stepId === message.stepId &&
       r.attempt === message.attempt &&
       !this.leaseHeldByOther(r, owner);
@@ -247,26 +254,33 @@ export class Pipeline {
     const timeoutMs = step.timeout ? parseDuration(step.timeout) : this.options.stageTimeoutMs;
     // A pure step runs without a claim (one record write fewer): a second delivery would write the same
     // outputs, and only the first result to be recorded counts. Any other step holds a lease while it runs.
-    const claimed = action.pure
-      ? { ...found, changed: true }
-      : await this.documents.update(
-          message.tenantId,
-          message.documentId,
-          (r) => {
-            if (!isCurrent(r)) return undefined;
-            r.status = 'processing';
-            r.stage = action.stage;
-            r.lease = { owner, until: new Date(this.now().getTime() + timeoutMs).toISOString() };
-            return r;
-          },
-          this.now,
-          found,
-        );
+    let tookOver = false;
+    const claimed =
+      action.pure && found.record.status !== 'waiting'
+        ? { ...found, changed: true }
+        : await this.documents.update(
+            message.tenantId,
+            message.documentId,
+            (r) => {
+              if (!isCurrent(r)) return undefined;
+              tookOver = r.lease !== undefined && r.lease.owner !== owner;
+              r.status = 'processing';
+              r.stage = action.stage;
+              delete r.nextAttemptAt;
+              r.lease = { owner, until: new Date(this.now().getTime() + timeoutMs).toISOString() };
+              return r;
+            },
+            this.now,
+            found,
+          );
     if (!claimed?.changed) {
       this.logger.info('step.skipped', log);
       return;
     }
     const record = claimed.record;
+    const run = stepRun(record, step.id);
+    const resumed =
+      tookOver || run.entries.some((e) => e.outcome === 'redriven' && e.attempt === record.attempt);
     this.logger.info('step.started', log);
     const written: ArtifactInfo[] = [];
     const started = Date.now();
@@ -280,6 +294,8 @@ export class Pipeline {
         step,
         params: resolveParams(step.with ?? {}, record, flow, this.options.env ?? process.env),
         idempotencyKey: `${record.tenantId}/${record.id}/${step.id}`,
+        resumed,
+        stepStartedAt: new Date(run.startedAt),
         signal: controller.signal,
         readArtifact: async (name) => {
           const content = await this.documents.getArtifact(record.tenantId, record.id, name);
@@ -320,7 +336,13 @@ export class Pipeline {
       clearTimeout(timer);
     }
     const durationMs = Date.now() - started;
-    const next = transition(flow, step, result.outcome, record.attempt, result, this.options.random);
+    // Attempts of the step's retry policy: outcomes of the same kind in this run of the step, this one
+    // included. Postponed runs (an open circuit, a poll with its own deadline) spend none.
+    const used =
+      run.entries.filter((e) => e.action === step.action && e.outcome === result.outcome).length + 1;
+    const next: Transition = result.postpone
+      ? { kind: 'retry', delayMs: Math.max(result.retryAfterMs ?? 0, 100) }
+      : transition(flow, step, result.outcome, used, result, this.options.random);
     this.logger.info('step.finished', { ...log, outcome: result.outcome, code: result.code, durationMs });
     if (result.outcome === 'accepted' && result.code) {
       // A step that succeeded with something to say (a signing certificate about to expire, say).
@@ -368,7 +390,7 @@ export class Pipeline {
           stepId: message.stepId,
           action: actionName,
           attempt: message.attempt,
-          outcome: result.outcome,
+          outcome: result.postpone && result.outcome === 'transient' ? 'postponed' : result.outcome,
           durationMs,
         };
         if (result.code) entry.code = result.code;
@@ -388,7 +410,11 @@ export class Pipeline {
     if (!updated?.changed) return;
     const r = updated.record;
     if (r.status === 'processing') await this.publish(r);
-    else if (isTerminal(r.status)) {
+    else if (r.status === 'waiting' && r.nextAttemptAt) {
+      // The next attempt is a scheduled message; the timer re-drives it too should that message be lost.
+      await this.publish(r, new Date(r.nextAttemptAt));
+    }
+    if (isTerminal(r.status)) {
       this.logger.info('document.finished', { tenantId: r.tenantId, documentId: r.id, outcome: r.status });
     } else if (r.status === 'waiting') {
       this.logger.info('step.retry-scheduled', {
@@ -585,6 +611,21 @@ export function checkContext(context: unknown): ProblemDetail[] {
     join(packageRoot(), 'shared', 'model', 'schemas', 'context.schema.json'),
   );
   return validate(context) ? [] : toProblems(validate.errors, '/context');
+}
+
+/**
+ * The history of the step's current run (from when the document reached it, or was resubmitted at it) and
+ * when that run started.
+ */
+function stepRun(record: DocumentRecord, stepId: string): { entries: HistoryEntry[]; startedAt: string } {
+  const entries: HistoryEntry[] = [];
+  for (let i = record.history.length - 1; i >= 0; i--) {
+    const entry = record.history[i]!;
+    if (entry.stepId !== stepId || entry.action === 'intake' || entry.outcome === 'resubmitted')
+      return { entries, startedAt: entry.at };
+    entries.unshift(entry);
+  }
+  return { entries, startedAt: record.createdAt };
 }
 
 function describeResult(result: ActionResult): string | undefined {

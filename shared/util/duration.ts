@@ -6,3 +6,11 @@ export function parseDuration(value: string): number {
   if (!match) throw new RangeError(`Invalid duration "${value}"`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
+
+/** Milliseconds as a short duration for people: `850 ms`, `12 s`, `5 min`, `2 h`. */
+export function formatDuration(ms: number): string {
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  if (ms < 120_000) return `${Math.round(ms / 1000)} s`;
+  if (ms < 7_200_000) return `${Math.round(ms / 60_000)} min`;
+  return `${Math.round(ms / 3_600_000)} h`;
+}

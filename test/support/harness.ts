@@ -76,9 +76,10 @@ export async function createHarness(
       return record;
     },
     async settle(id) {
-      await bus.whenIdle();
+      // Retries are scheduled in real time while the test moves its own clock: not waited for here.
+      await bus.whenIdle({ scheduled: false });
       return eventually(async () => {
-        await bus.whenIdle();
+        await bus.whenIdle({ scheduled: false });
         const record = await services.pipeline.get(TENANT, id);
         return isTerminal(record.status) || record.status === 'waiting' ? record : undefined;
       });
