@@ -5,6 +5,9 @@ import { DOCUMENT_ID_PATTERN } from '../shared/util/ids';
 import { isObject, parseJson } from '../shared/util/json';
 import { authenticated, json, readBody } from './lib/http';
 import { services } from './lib/services';
+import { SECRET_REF_SCHEMA } from '../shared/connectors/auth';
+import type { WebhookConfig } from '../shared/store/tenants';
+import { ajv, toProblems } from '../shared/validation/schema';
 
 const CONTEXT_QUERY_FIELDS = ['flowId', 'country', 'format', 'documentType', 'companyId', 'direction'];
 const MAX_WAIT_SECONDS = 300;
@@ -249,5 +252,41 @@ app.http('health', {
     return Promise.resolve(
       json(200, { status: 'ok', flows: flows.all().length, formats: formats.list().length }),
     );
+  }),
+});
+
+const WEBHOOK_SCHEMA = {
+  type: 'object',
+  required: ['url', 'secret'],
+  additionalProperties: false,
+  properties: {
+    url: { type: 'string', pattern: '^https?://', maxLength: 2000 },
+    secret: SECRET_REF_SCHEMA,
+    events: { enum: ['terminal', 'all'] },
+  },
+} as const;
+
+/** The tenant's webhook: `GET`, `PUT { url, secret: { secret: NAME }, events? }`, `DELETE`. */
+app.http('tenantWebhook', {
+  route: 'webhook',
+  methods: ['GET', 'PUT', 'DELETE'],
+  authLevel: 'anonymous',
+  handler: authenticated(async (request, tenantId) => {
+    const { tenants } = services();
+    if (request.method === 'GET') {
+      const webhook = (await tenants.get(tenantId))?.webhook;
+      return json(webhook ? 200 : 404, webhook ?? { code: 'webhook.not-configured', title: 'No webhook' });
+    }
+    if (request.method === 'DELETE') {
+      await tenants.setWebhook(tenantId, undefined);
+      return { status: 204 };
+    }
+    const parsed = parseJson((await readBody(request)).toString('utf8'));
+    if (!parsed.ok) throw invalidInput('request.invalid-json', parsed.message);
+    const validate = ajv().compile<WebhookConfig>(WEBHOOK_SCHEMA);
+    if (!validate(parsed.value))
+      throw invalidInput('webhook.invalid', 'The webhook is not valid', toProblems(validate.errors));
+    const tenant = await tenants.setWebhook(tenantId, parsed.value);
+    return json(200, tenant.webhook);
   }),
 });

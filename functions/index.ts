@@ -6,3 +6,4 @@ import './stage-sign';
 import './stage-submit';
 import './stage-response';
 import './retry-timer';
+import './webhook-delivery';

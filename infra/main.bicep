@@ -13,12 +13,13 @@ param name string = 'einvoice'
 
 param location string = resourceGroup().location
 
-@description('Stage topics: one per processing stage. Each gets the stage subscription.')
+@description('Topics: one per processing stage, and the webhook notifications. Each gets the stage subscription.')
 param stageTopics object = {
   TRANSFORM_TOPIC: 'transform'
   SIGN_TOPIC: 'sign'
   SUBMIT_TOPIC: 'submit'
   RESPONSE_TOPIC: 'response'
+  NOTIFY_TOPIC: 'notify'
 }
 
 @description('The subscription every stage Function listens on.')
@@ -184,6 +185,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SIGN_TOPIC', value: stageTopics.SIGN_TOPIC }
         { name: 'SUBMIT_TOPIC', value: stageTopics.SUBMIT_TOPIC }
         { name: 'RESPONSE_TOPIC', value: stageTopics.RESPONSE_TOPIC }
+        { name: 'NOTIFY_TOPIC', value: stageTopics.NOTIFY_TOPIC }
         { name: 'STAGE_SUBSCRIPTION', value: stageSubscription }
         { name: 'BATCH_QUEUE', value: batchQueue }
         { name: 'RETRY_TIMER_SCHEDULE', value: '0 * * * * *' }

@@ -29,6 +29,7 @@ import { MemoryObjectStore } from './adapters/memory-object-store';
 import { ServiceBusMessageBus } from './adapters/service-bus';
 import { ActionRegistry } from './engine/action';
 import { BatchIntake } from './engine/batch';
+import { Notifier } from './engine/notifier';
 import { Pipeline } from './engine/pipeline';
 import { invalidInput } from './errors';
 import { FlowCatalogue } from './flows/catalogue';
@@ -57,6 +58,7 @@ export interface Services {
   secrets: SecretStore;
   connectors: Connectors;
   pipeline: Pipeline;
+  notifier: Notifier;
   batches: BatchIntake;
   close(): Promise<void>;
 }
@@ -197,8 +199,13 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
   const flows = FlowCatalogue.load(settings.flowsDir, actions);
   const documents = new DocumentStore(objects, settings.stageTimeoutMs);
   const tenants = new TenantDirectory(objects);
+  const notifier = new Notifier(documents, tenants, bus, connectors, logger, {
+    topic: settings.notifyTopic,
+    ...(overrides.now ? { now: overrides.now } : {}),
+  });
   const pipeline = new Pipeline(documents, tenants, flows, actions, bus, logger, {
     topics: settings.topics,
+    onStatusChange: (record, previous) => notifier.statusChanged(record, previous),
     stageTimeoutMs: settings.stageTimeoutMs,
     ...(overrides.now ? { now: overrides.now } : {}),
     exclusive: overrides.exclusive ?? false,
@@ -219,6 +226,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     secrets,
     connectors,
     pipeline,
+    notifier,
     batches,
     close: async () => {
       await bus.close();

@@ -21,6 +21,8 @@ export interface Settings {
   serviceBusConnection?: string;
   serviceBusNamespace?: string;
   topics: { transform: string; sign: string; submit: string; response: string };
+  /** Webhook notifications (status changes) wait here for delivery. */
+  notifyTopic: string;
   subscription: string;
   batchQueue: string;
   retryTimerSchedule: string;
@@ -59,6 +61,7 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   SIGN_TOPIC: 'sign',
   SUBMIT_TOPIC: 'submit',
   RESPONSE_TOPIC: 'response',
+  NOTIFY_TOPIC: 'notify',
   STAGE_SUBSCRIPTION: 'einvoice',
   BATCH_QUEUE: 'batch',
   RETRY_TIMER_SCHEDULE: '*/10 * * * * *',
@@ -127,6 +130,7 @@ export function loadSettings(env: Env = process.env): Settings {
       submit: text(env, 'SUBMIT_TOPIC')!,
       response: text(env, 'RESPONSE_TOPIC')!,
     },
+    notifyTopic: text(env, 'NOTIFY_TOPIC')!,
     subscription: text(env, 'STAGE_SUBSCRIPTION')!,
     batchQueue: text(env, 'BATCH_QUEUE')!,
     retryTimerSchedule: text(env, 'RETRY_TIMER_SCHEDULE')!,

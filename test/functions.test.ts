@@ -76,6 +76,11 @@ describe('function registrations', () => {
         connection: 'ServiceBusConnection',
       });
     }
+    expect(triggers['webhook-delivery']).toMatchObject({
+      type: 'serviceBusTrigger',
+      topicName: '%NOTIFY_TOPIC%',
+      subscriptionName: '%STAGE_SUBSCRIPTION%',
+    });
     expect(triggers.batchIntake).toMatchObject({ type: 'serviceBusTrigger', queueName: '%BATCH_QUEUE%' });
     expect(triggers.retryTimer).toMatchObject({ type: 'timerTrigger', schedule: '%RETRY_TIMER_SCHEDULE%' });
     const routes = recorder.registrations
@@ -94,6 +99,7 @@ describe('function registrations', () => {
         'POST invoices',
         'POST invoices/{id}/cancel',
         'POST invoices/{id}/resubmit',
+        'GET,PUT,DELETE webhook',
       ].sort(),
     );
   });

@@ -52,11 +52,11 @@ function appSettings(): Map<string, string> {
 describe('infra/main.bicep', () => {
   const env = { ...BINDING_SETTING_DEFAULTS };
 
-  it('declares every topic and subscription a stage Function binds to, and wires its setting to it', () => {
+  it('declares every topic and subscription a Function binds to, and wires its setting to it', () => {
     const topics = stageTopics();
     const settings = appSettings();
     const stageFunctions = recorder.registrations.filter((r) => triggerOf(r).topicName);
-    expect(stageFunctions).toHaveLength(4);
+    expect(stageFunctions).toHaveLength(5); // four stages and webhook delivery
     for (const registration of stageFunctions) {
       const trigger = triggerOf(registration);
       const setting = /^%(\w+)%$/.exec(trigger.topicName!)![1]!;

@@ -17,6 +17,7 @@ import { signJws } from '../signing/jws';
 import { signEnveloped, type SignaturePlacement } from '../signing/xmldsig';
 import { X509Certificate } from 'node:crypto';
 import { clientOptions, ProgressBar, request } from './client';
+import { Sandbox, type SandboxOptions } from '../sandbox/sandbox';
 
 const USAGE = `einvoice <command>
 
@@ -39,6 +40,10 @@ Commands:
                                            result does not validate (it is written all the same)
   formats                                  list formats
   bench [--json] [--quick]                 throughput, as ratios to raw RSA-2048 signing
+  sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE]
+                                           a local stand-in receiver (access point / tax authority API)
+                                           with fault injection; GET /stats counts accepted, rejected,
+                                           duplicates
 `;
 
 type Flags = Record<string, string | boolean | undefined>;
@@ -154,6 +159,59 @@ async function validate(files: string[], flags: Flags): Promise<number> {
     }
   }
   return failed === 0 ? 0 : 1;
+}
+
+function ratio(flags: Flags, name: string): number | undefined {
+  if (flags[name] === undefined) return undefined;
+  const value = Number(flags[name]);
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new Error(`--${name} must be between 0 and 1`);
+  return value;
+}
+
+function count(flags: Flags, name: string): number | undefined {
+  if (flags[name] === undefined) return undefined;
+  const value = Number(flags[name]);
+  if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number of 0 or more`);
+  return value;
+}
+
+/**
+ * `einvoice sandbox`: the stand-in receiver in the foreground until SIGINT/SIGTERM. `--config` reads the
+ * whole `SandboxOptions` (rules, faults, auth, TLS files are not read: use PEM text) from a JSON file;
+ * the flags override it.
+ */
+async function runSandbox(flags: Flags): Promise<number> {
+  const options = (
+    typeof flags.config === 'string' ? JSON.parse(readFileSync(flags.config, 'utf8')) : {}
+  ) as SandboxOptions;
+  const failRate = ratio(flags, 'fail-rate');
+  const latency = count(flags, 'latency-ms');
+  const pending = count(flags, 'pending');
+  const sandbox = new Sandbox({
+    ...options,
+    port: count(flags, 'port') ?? options.port ?? 7072,
+    ...(pending !== undefined ? { pendingPolls: pending } : {}),
+    faults: {
+      ...options.faults,
+      ...(failRate !== undefined ? { errorRatio: failRate } : {}),
+      ...(latency !== undefined ? { latencyMs: latency } : {}),
+    },
+  });
+  const url = await sandbox.start();
+  process.stderr.write(
+    `einvoice sandbox listening at ${url}
+` +
+      `  POST ${url}/submissions   GET ${url}/submissions/{id}   GET ${url}/stats
+`,
+  );
+  await new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
+  process.stderr.write(`${JSON.stringify(sandbox.stats())}
+`);
+  await sandbox.stop();
+  return 0;
 }
 
 const problemLine = (p: ProblemDetail) =>
@@ -337,6 +395,10 @@ export async function main(argv: string[]): Promise<number> {
         to: { type: 'string' },
         from: { type: 'string' },
         rules: { type: 'string' },
+        'fail-rate': { type: 'string' },
+        'latency-ms': { type: 'string' },
+        pending: { type: 'string' },
+        config: { type: 'string' },
       },
     });
   } catch (error) {
@@ -378,6 +440,8 @@ export async function main(argv: string[]): Promise<number> {
       case 'bench': {
         return await runBench({ json: flags.json === true, quick: flags.quick === true });
       }
+      case 'sandbox':
+        return await runSandbox(flags);
       case undefined:
       case 'help':
       case '--help':

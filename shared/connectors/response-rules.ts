@@ -127,7 +127,7 @@ function xmlValues(doc: Document, path: string, namespaces: Record<string, strin
   const found = select(expression, doc);
   const nodes = Array.isArray(found) ? found : [found];
   return nodes.map((n) =>
-    typeof n === 'object' && n !== null && 'textContent' in n ? ((n).textContent ?? '').trim() : n,
+    typeof n === 'object' && n !== null && 'textContent' in n ? (n.textContent ?? '').trim() : n,
   );
 }
 

@@ -12,6 +12,7 @@ import {
   isTerminal,
   type ArtifactInfo,
   type DocumentRecord,
+  type DocumentStatus,
   type HistoryEntry,
   type Stage,
 } from '../model/record';
@@ -36,6 +37,8 @@ export interface PipelineOptions {
   exclusive?: boolean;
   /** Resolves `%SETTING%` placeholders in step parameters. */
   env?: Readonly<Record<string, string | undefined>>;
+  /** Told of every status change once it is recorded (webhooks). Must not throw. */
+  onStatusChange?: (record: DocumentRecord, previous: DocumentStatus) => Promise<void>;
   now?: () => Date;
   random?: () => number;
 }
@@ -134,6 +137,11 @@ export class Pipeline {
       messageId: `${record.id}:${record.stepId}:${record.attempt}`,
       ...(at ? { scheduledAt: at } : {}),
     });
+  }
+
+  private async statusChanged(record: DocumentRecord, previous: DocumentStatus): Promise<void> {
+    if (record.status !== previous && this.options.onStatusChange)
+      await this.options.onStatusChange(record, previous);
   }
 
   /** A waiting document whose next attempt is due (a second of clock skew between instances allowed). */
@@ -409,6 +417,7 @@ export class Pipeline {
     );
     if (!updated?.changed) return;
     const r = updated.record;
+    await this.statusChanged(r, known.record.status);
     if (r.status === 'processing') await this.publish(r);
     else if (r.status === 'waiting' && r.nextAttemptAt) {
       // The next attempt is a scheduled message; the timer re-drives it too should that message be lost.
@@ -483,6 +492,7 @@ export class Pipeline {
       );
       if (!updated?.changed) continue;
       moved++;
+      await this.statusChanged(updated.record, found.record.status);
       if (updated.record.status === 'processing') {
         await this.publish(updated.record);
         this.logger.info('document.redriven', {
@@ -541,10 +551,12 @@ export class Pipeline {
    * count. A completed document cannot be resubmitted (its submission happened).
    */
   async resubmit(tenantId: string, id: string): Promise<DocumentRecord> {
+    let previous: DocumentStatus | undefined;
     const updated = await this.documents.update(
       tenantId,
       id,
       (r) => {
+        previous = r.status;
         if (!['failed', 'rejected', 'cancelled'].includes(r.status)) {
           throw new EInvoiceError(
             'document.not-resubmittable',
@@ -571,11 +583,13 @@ export class Pipeline {
     if (!updated) throw notFound('document.not-found', `No document ${id}`);
     await this.publish(updated.record);
     this.logger.info('document.resubmitted', { tenantId, documentId: id });
+    await this.statusChanged(updated.record, previous!);
     return updated.record;
   }
 
   /** Stops a document that has not finished. A step already running finishes, but its result is not used. */
   async cancel(tenantId: string, id: string): Promise<DocumentRecord> {
+    let previous: DocumentStatus | undefined;
     const updated = await this.documents.update(
       tenantId,
       id,
@@ -585,6 +599,7 @@ export class Pipeline {
             status: 409,
           });
         }
+        previous = r.status;
         r.status = 'cancelled';
         delete r.lease;
         delete r.nextAttemptAt;
@@ -601,6 +616,7 @@ export class Pipeline {
     );
     if (!updated) throw notFound('document.not-found', `No document ${id}`);
     this.logger.info('document.cancelled', { tenantId, documentId: id });
+    await this.statusChanged(updated.record, previous!);
     return updated.record;
   }
 }

@@ -75,4 +75,21 @@ export interface DocumentRecord {
   lease?: StepLease;
   /** Flow variables set by steps (ids returned by a remote service, for instance). */
   variables?: Record<string, string>;
+  /** Webhook delivery attempts for this document's status changes, the newest last (at most 50). */
+  notifications?: NotificationAttempt[];
+}
+
+/** One attempt to deliver a status-change notification to the tenant's webhook. */
+export interface NotificationAttempt {
+  at: string;
+  eventId: string;
+  /** The status announced. */
+  status: DocumentStatus;
+  attempt: number;
+  delivered: boolean;
+  httpStatus?: number;
+  /** Why no answer came (a timeout, a refused connection). */
+  error?: string;
+  /** When the next attempt is due, if there is one. */
+  nextAttemptAt?: string;
 }

@@ -13,6 +13,15 @@ export interface TenantConfig {
   apiKeys: Array<{ id: string; sha256: string; createdAt: string }>;
   /** When set, only these flows run for the tenant. */
   enabledFlows?: string[];
+  webhook?: WebhookConfig;
+}
+
+/** Where a tenant's status notifications go; the signing secret is named, its value is in the secret store. */
+export interface WebhookConfig {
+  url: string;
+  secret: { secret: string };
+  /** `terminal` (default): completed, failed, rejected, cancelled; `all`: every status change. */
+  events?: 'terminal' | 'all';
 }
 
 /**
@@ -82,6 +91,27 @@ export class TenantDirectory {
     });
     for (const key of stale) await this.objects.delete(`api-keys/${key.sha256}`);
     this.cache.clear();
+  }
+
+  /** Sets (or, with undefined, removes) the tenant's webhook. */
+  async setWebhook(tenantId: string, webhook: WebhookConfig | undefined): Promise<TenantConfig> {
+    for (let i = 0; i < 5; i++) {
+      const stored = await this.objects.get(`tenants/${tenantId}/config/tenant.json`);
+      if (!stored) throw invalidInput('tenant.unknown', `No tenant ${tenantId}`);
+      const tenant = JSON.parse(stored.body.toString('utf8')) as TenantConfig;
+      if (webhook) tenant.webhook = webhook;
+      else delete tenant.webhook;
+      try {
+        await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
+          ifMatch: stored.etag,
+          contentType: 'application/json',
+        });
+        return tenant;
+      } catch (error) {
+        if (!(error instanceof ConcurrencyError)) throw error;
+      }
+    }
+    throw new ConcurrencyError(`tenants/${tenantId}/config/tenant.json`);
   }
 
   /** Adds an API key to an existing tenant. */

@@ -2,6 +2,7 @@ import { ensureSelfSignedCertificate } from '../../shared/adapters/folder-certif
 import { InProcessMessageBus } from '../../shared/adapters/in-process-bus';
 import { createServices, type Services } from '../../shared/composition';
 import type { LogEvent, LogFields, Logger } from '../../shared/log';
+import type { NotificationMessage } from '../../shared/engine/notifier';
 import type { StageMessage } from '../../shared/model/message';
 import { isTerminal, STAGES, type DocumentRecord } from '../../shared/model/record';
 import type { MessageBus } from '../../shared/ports/message-bus';
@@ -57,6 +58,9 @@ export async function createHarness(
       services.pipeline.runStep(m.body as StageMessage),
     );
   }
+  bus.subscribe(settings.notifyTopic, settings.subscription, (m) =>
+    services.notifier.deliver(m.body as NotificationMessage),
+  );
   onTeardown(() => services.close());
   return {
     services,
