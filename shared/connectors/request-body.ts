@@ -47,7 +47,7 @@ export interface Artifacts {
   contentType(name: string): string | undefined;
 }
 
-const PLACEHOLDER = /\{\{artifact:([A-Za-z0-9._-]+)(?:\|([a-z-]+))?\}\}/g;
+const PLACEHOLDER = /\{\{artifact:([A-Za-z0-9._-]+)(?:\|([a-z0-9-]+))?\}\}/g;
 const FILTERS = ['text', 'base64', 'xml', 'xml-escape', 'json'] as const;
 
 /**

@@ -25,11 +25,13 @@ export const TENANT = 'acme';
 
 /**
  * The core wired as in production (same composition root) with in-memory storage, an in-process bus whose
- * topics feed `runStep` directly, a temporary key folder and a clock the test moves.
+ * topics feed `runStep` directly, a temporary key folder and a clock the test moves (or, with `realClock`,
+ * the real one: retries then come from their scheduled messages).
  */
 export async function createHarness(
   env: Record<string, string> = {},
   wrapBus: (bus: InProcessMessageBus) => MessageBus = (bus) => bus,
+  options: { realClock?: boolean } = {},
 ): Promise<Harness> {
   const dir = tempDir();
   const settings = loadSettings({ ...process.env, EINVOICE_DATA_DIR: dir, EINVOICE_STORE: 'memory', ...env });
@@ -50,7 +52,7 @@ export async function createHarness(
   const services = createServices(settings, {
     bus: wrapBus(bus),
     logger,
-    now: () => new Date(clock.now),
+    ...(options.realClock ? {} : { now: () => new Date(clock.now) }),
   });
   await services.tenants.create(TENANT, 'Acme');
   for (const stage of STAGES) {
