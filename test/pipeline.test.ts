@@ -218,21 +218,21 @@ describe('submission over HTTP with retries', () => {
   });
 
   it('fails after the last attempt, with the reason, and can be resubmitted', async () => {
-    await withReceiver(Array.from({ length: 6 }, () => ({ status: 503 })));
+    await withReceiver(Array.from({ length: 10 }, () => ({ status: 503 })));
     const submitted = await h.submit(sampleInvoice(1), SANDBOX);
     const failed = await retryUntilSettled(submitted.id);
     expect(failed.status).toBe('failed');
     expect(failed.history.at(-1)).toMatchObject({ code: 'retry.exhausted', outcome: 'failed' });
-    expect(receiver.requests).toHaveLength(6);
+    expect(receiver.requests).toHaveLength(10);
 
-    // Six failures in a row opened the endpoint's circuit: the resubmitted document waits for it first.
+    // Ten failures in a row opened the endpoint's circuit: the resubmitted document waits for it first.
     await h.services.pipeline.resubmit(TENANT, submitted.id);
     const completed = await retryUntilSettled(submitted.id);
     expect(completed.status).toBe('completed');
     expect(completed.history).toContainEqual(
       expect.objectContaining({ outcome: 'postponed', code: 'circuit.open' }),
     );
-    expect(receiver.requests).toHaveLength(7);
+    expect(receiver.requests).toHaveLength(11);
   });
 
   it('maps a rejected answer in the response body to a rejected document', async () => {

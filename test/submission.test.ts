@@ -1,5 +1,6 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { ensureSelfSignedCertificate } from '../shared/adapters/folder-certificate-store';
+import { submissionRun } from '../shared/bench/submission-run';
 import { InProcessMessageBus } from '../shared/adapters/in-process-bus';
 import { MemoryObjectStore } from '../shared/adapters/memory-object-store';
 import { createServices } from '../shared/composition';
@@ -653,4 +654,14 @@ describe('a crash between the remote call and recording its result', () => {
       expect(stats.replays).toBe(1);
     }
   });
+});
+
+describe('einvoice bench --submission (scaled down)', () => {
+  it('processes documents through the shipped sandbox-submit flow with 30% transient failures: all completed, none twice', async () => {
+    const result = await submissionRun({ documents: 120, failRate: 0.3, timeoutMs: 120_000 });
+    expect(result).toMatchObject({ documents: 120, completed: 120, notCompleted: {} });
+    expect(result.receiver).toMatchObject({ accepted: 120, duplicates: 0, withoutKey: 0 });
+    expect(result.transient).toBe(result.receiver.faults.unavailable);
+    expect(result.transient).toBeGreaterThan(10);
+  }, 150_000);
 });

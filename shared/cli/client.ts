@@ -52,7 +52,13 @@ export class ProgressBar {
   ) {}
 
   tick(label = ''): void {
-    this.done++;
+    this.set(this.done + 1, label);
+  }
+
+  /** Shows `done` of the total as finished (drawn only on a terminal). */
+  set(done: number, label = ''): void {
+    if (done === this.done && done !== 0) return;
+    this.done = done;
     if (!this.stream.isTTY) return;
     const width = 30;
     const filled = Math.round((this.done / this.total) * width);

@@ -5,6 +5,7 @@ import { isObject } from '../util/json';
 import type { GermanRuleSet } from '../model/rules-de';
 import { validateInvoice } from '../model/validate-invoice';
 import { runBench } from '../bench/bench';
+import { submissionRun } from '../bench/submission-run';
 import { createRegistries } from '../composition';
 import { loadSettings } from '../settings';
 import type { FormatRegistry } from '../formats/format';
@@ -40,6 +41,9 @@ Commands:
                                            result does not validate (it is written all the same)
   formats                                  list formats
   bench [--json] [--quick]                 throughput, as ratios to raw RSA-2048 signing
+  bench --submission [--documents N] [--fail-rate R] [--json]
+                                           N documents (2000) through sandbox-submit against the sandbox
+                                           failing R (0.3) of submissions: completed, duplicates, time
   sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE]
                                            a local stand-in receiver (access point / tax authority API)
                                            with fault injection; GET /stats counts accepted, rejected,
@@ -173,6 +177,36 @@ function count(flags: Flags, name: string): number | undefined {
   const value = Number(flags[name]);
   if (!Number.isInteger(value) || value < 0) throw new Error(`--${name} must be a whole number of 0 or more`);
   return value;
+}
+
+/** `einvoice bench --submission`: the submission scenario; exit 0 when every document completed once. */
+async function runSubmission(flags: Flags): Promise<number> {
+  const documents = count(flags, 'documents') ?? 2000;
+  const failRate = ratio(flags, 'fail-rate') ?? 0.3;
+  const progress = flags.json === true ? undefined : new ProgressBar(documents);
+  const result = await submissionRun({ documents, failRate, onProgress: (n) => progress?.set(n) });
+  if (flags.json === true) print(result);
+  else {
+    const r = result.receiver;
+    process.stdout.write(
+      `${result.completed}/${result.documents} completed in ${result.seconds} s (${result.perSec}/s), ` +
+        `fail rate ${failRate}
+` +
+        `submit attempts ${result.attempts} (transient ${result.transient}, postponed by the circuit ${result.postponed})
+` +
+        `receiver: accepted ${r.accepted}, rejected ${r.rejected}, duplicates ${r.duplicates}, ` +
+        `replays ${r.replays}, injected ${JSON.stringify(r.faults)}
+`,
+    );
+    for (const [code, n] of Object.entries(result.notCompleted))
+      process.stdout.write(`  ${n} ${code}
+`);
+  }
+  return result.completed === documents &&
+    result.receiver.duplicates === 0 &&
+    result.receiver.accepted === documents
+    ? 0
+    : 1;
 }
 
 /**
@@ -399,6 +433,8 @@ export async function main(argv: string[]): Promise<number> {
         'latency-ms': { type: 'string' },
         pending: { type: 'string' },
         config: { type: 'string' },
+        submission: { type: 'boolean' },
+        documents: { type: 'string' },
       },
     });
   } catch (error) {
@@ -438,6 +474,7 @@ export async function main(argv: string[]): Promise<number> {
         return 0;
       }
       case 'bench': {
+        if (flags.submission === true) return await runSubmission(flags);
         return await runBench({ json: flags.json === true, quick: flags.quick === true });
       }
       case 'sandbox':
