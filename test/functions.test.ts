@@ -261,6 +261,32 @@ describe('queue and stage handlers', () => {
     expect(again.items.map((i) => i.documentId)).toEqual(report.items.map((i) => i.documentId));
   });
 
+  it("configures the tenant's webhook: secrets only by name, problems located", async () => {
+    const invalid = await call('tenantWebhook', {
+      method: 'PUT',
+      body: JSON.stringify({ url: 'ftp://example.com/hook', secret: 'plain-text-secret' }),
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.errors).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ path: '/url' }),
+        expect.objectContaining({ path: '/secret' }),
+      ]),
+    );
+    const webhook = {
+      url: 'https://erp.example.com/einvoice-hook',
+      secret: { secret: 'acme-webhook' },
+      events: 'all',
+    };
+    expect(await call('tenantWebhook', { method: 'PUT', body: JSON.stringify(webhook) })).toMatchObject({
+      status: 200,
+      json: webhook,
+    });
+    expect(await call('tenantWebhook', { method: 'GET' })).toMatchObject({ status: 200, json: webhook });
+    expect((await call('tenantWebhook', { method: 'DELETE' })).status).toBe(204);
+    expect((await call('tenantWebhook', { method: 'GET' })).status).toBe(404);
+  });
+
   it('acknowledges a malformed stage message without throwing (nothing to retry)', async () => {
     const errors: string[] = [];
     const context = new InvocationContext({
