@@ -649,6 +649,12 @@ export interface CanonicalInvoice {
    */
   attachments?: SupportingDocument[];
   /**
+   * Values of another model kept as they are, by qualified name (an edoc transfer's map_field_* as edoc.map_field_dec2); no output format writes them
+   */
+  extensions?: {
+    [k: string]: string | number | boolean;
+  };
+  /**
    * BG-25 Invoice lines
    *
    * @minItems 1
@@ -1204,6 +1210,12 @@ export interface InvoiceLine {
    * BT-133 Invoice line Buyer accounting reference
    */
   accountingReference?: string;
+  /**
+   * Values of another model kept as they are, by qualified name (edoc.map_field_text2)
+   */
+  extensions?: {
+    [k: string]: string | number | boolean;
+  };
   /**
    * BG-26 Invoice line period (BT-134 start, BT-135 end)
    */

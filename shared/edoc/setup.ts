@@ -1,0 +1,76 @@
+import { invalidInput } from '../errors';
+import { ajv, toProblems } from '../validation/schema';
+
+/**
+ * A company's edoc invoice cockpit setup (per tenant and company, in the tenant configuration): what makes
+ * setup-dependent fields mandatory and how documents are posted in Business Central.
+ */
+export interface CompanySetup {
+  /** Only documents whose `company_id` is this one are imported. */
+  companyId: string;
+  /** BC's "Ext. Doc. No. Mandatory" (Purchases & Payables Setup): `external_number` is required. */
+  extDocNoMandatory?: boolean;
+  /** "Posting date" on the cockpit setup: which field gives the posting date (and is then required). */
+  postingDateSource?: 'posting_date' | 'performance_date';
+  /** "Documenttype cost acc.": invoices without order reference become a purchase invoice or journal lines. */
+  costDocumentType?: 'purchase_invoice' | 'posting_journal';
+  /** "Dimension 1 code" … "Dimension 8 code"; index 0 = Dimension 1 (cost_center), 1 = Dimension 2 (cost_object). */
+  dimensionCodes?: Array<string | null>;
+  /** "Overwrite description with posting text": `posting_text` becomes the line's Description. */
+  overwriteDescriptionWithPostingText?: boolean;
+  /** "Treat commercial invoice as cost invoice": invoices with order reference are posted as cost invoices. */
+  treatCommercialInvoiceAsCostInvoice?: boolean;
+  /** "Distribute charge (item) manually": off, charges are assigned by `item_charge_distribution_type`. */
+  distributeItemChargeManually?: boolean;
+  /** Fields BC marks mandatory are required (the dimension values of the configured dimensions). */
+  enforceBcMandatoryFields?: boolean;
+  /** Vendor numbers in BC by the vendor's VAT id or identifier, for documents converted from UBL/CII. */
+  vendorNumbers?: Record<string, string>;
+}
+
+export const COMPANY_SETUP_SCHEMA = {
+  type: 'object',
+  required: ['companyId'],
+  additionalProperties: false,
+  properties: {
+    companyId: { type: 'string', minLength: 1 },
+    extDocNoMandatory: { type: 'boolean' },
+    postingDateSource: { enum: ['posting_date', 'performance_date'] },
+    costDocumentType: { enum: ['purchase_invoice', 'posting_journal'] },
+    dimensionCodes: { type: 'array', maxItems: 8, items: { type: ['string', 'null'] } },
+    overwriteDescriptionWithPostingText: { type: 'boolean' },
+    treatCommercialInvoiceAsCostInvoice: { type: 'boolean' },
+    distributeItemChargeManually: { type: 'boolean' },
+    enforceBcMandatoryFields: { type: 'boolean' },
+    vendorNumbers: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+  },
+} as const;
+
+/** Checks a setup; problems carry their JSON path. */
+export function parseCompanySetup(value: unknown, source = 'setup'): CompanySetup {
+  const validate = ajv().compile<CompanySetup>(COMPANY_SETUP_SCHEMA);
+  if (!validate(value))
+    throw invalidInput(
+      'edoc.invalid-setup',
+      `${source} is not a valid company setup`,
+      toProblems(validate.errors),
+    );
+  return value;
+}
+
+/** Defaults of the cockpit: posting date from `posting_date`, cost invoices as purchase invoices. */
+export function withDefaults(
+  setup: CompanySetup,
+): Required<Omit<CompanySetup, 'vendorNumbers'>> & Pick<CompanySetup, 'vendorNumbers'> {
+  return {
+    extDocNoMandatory: false,
+    postingDateSource: 'posting_date',
+    costDocumentType: 'purchase_invoice',
+    dimensionCodes: [],
+    overwriteDescriptionWithPostingText: false,
+    treatCommercialInvoiceAsCostInvoice: false,
+    distributeItemChargeManually: false,
+    enforceBcMandatoryFields: false,
+    ...setup,
+  };
+}
