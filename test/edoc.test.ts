@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toBusinessCentral, type BcRecord } from '../shared/edoc/bc';
+import { invoiceFromTransfer, transferFromInvoice } from '../shared/edoc/convert';
+import { shippedFormats } from '../shared/formats/mapping';
 import { entitySchema, FIELDS, type EdocEntity } from '../shared/edoc/fields';
 import type { CompanySetup } from '../shared/edoc/setup';
 import { validateTransfer } from '../shared/edoc/validate';
@@ -660,4 +662,90 @@ describe('edoc → Business Central, per category and setup', () => {
     });
     expect(bc.category).toBe('journal');
   });
+});
+
+describe('edoc transfer ↔ canonical model', () => {
+  it('a transfer document converts to the canonical model and back unchanged (map_field_* and the rest as extensions)', () => {
+    const original = transfer(
+      {
+        vendor_vat_id: 'DE123456789',
+        vendor_address_country: 'DE',
+        vendor_bank_iban: 'DE75512108001245126199',
+        net_amount_1: 100,
+        vat_amount_1: 19,
+        vat_percent_1: 19,
+        map_field_dec: 1.5,
+        map_field_dec5: 2,
+        map_field_text3: 'cost unit 7',
+        map_field_date2: '2026-12-01',
+        confidential: true,
+      },
+      [
+        {
+          map_field_text: 'line note',
+          map_field_dec2: 42,
+          cost_center: '1000',
+          vat_code: 'S',
+          price_units: 10,
+          unit_price: 10,
+        },
+      ],
+      { created_at: '2026-11-02T10:00:00Z', schema_version: '1.4' },
+    );
+    const invoice = invoiceFromTransfer(original);
+    expect(invoice).toMatchObject({
+      id: 'R-2026-17',
+      issueDate: '2026-11-02',
+      typeCode: '380',
+      currency: 'EUR',
+      seller: { name: 'Fabrikam GmbH', vatId: 'DE123456789' },
+      vatBreakdown: [{ category: 'S', rate: 19, taxableAmount: 100, taxAmount: 19 }],
+      extensions: expect.objectContaining({
+        'edoc.map_field_dec': 1.5,
+        'edoc.map_field_text3': 'cost unit 7',
+        'edoc.vendor_id': 'V10000',
+      }),
+    });
+    expect(invoice.lines[0]).toMatchObject({
+      price: { net: 100, baseQuantity: 10 },
+      extensions: expect.objectContaining({ 'edoc.map_field_text': 'line note' }),
+    });
+    expect(transferFromInvoice(invoice, SETUP, 'unused')).toEqual(original);
+  });
+
+  const corpus = corpusDir();
+  (corpus ? it : it.skip)(
+    'an EN 16931 example becomes a transfer document that passes the rules, and BC records',
+    () => {
+      const xml = readFileSync(join(corpus!, 'en16931', 'ubl', 'examples', 'ubl-tc434-example1.xml'), 'utf8');
+      const invoice = shippedFormats().find((f) => f.id === 'en16931-ubl')!.parse!(xml);
+      const setup: CompanySetup = {
+        companyId: 'CRONUS',
+        vendorNumbers: { [invoice.seller.vatId!]: 'V20000' },
+      };
+      const document = transferFromInvoice(invoice, setup, 'doc-1');
+      expect(document.header).toMatchObject({
+        company_id: 'CRONUS',
+        vendor_id: 'V20000',
+        vendor_vat_id: invoice.seller.vatId,
+        external_number: invoice.id,
+        invoice_date: invoice.issueDate,
+        invoice_type_id: 1,
+        currency: invoice.currency,
+        gross: Number(invoice.totals!.taxInclusive),
+      });
+      expect(document.positions).toHaveLength(invoice.lines.length);
+      expect(validateTransfer(document, setup).problems).toEqual([]);
+      const bc = toBusinessCentral(document, setup);
+      const lines = bc.records.filter((r) => r.table === 39);
+      expect(lines).toHaveLength(invoice.lines.length);
+      expect(bc.records[0]).toMatchObject({
+        table: 38,
+        fields: { 'Buy-from Vendor No.': 'V20000', 'Vendor Invoice No.': invoice.id },
+      });
+      // Line amounts add up to the invoice's line total.
+      const sum = lines.reduce((total, l) => total + Number(l.fields['Line Amount']), 0);
+      expect(sum.toFixed(2)).toBe(Number(invoice.totals!.lineExtension).toFixed(2));
+    },
+  );
 });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { CanonicalInvoice } from '../model/invoice';
+import type { CanonicalInvoice, VatCategoryCode } from '../model/invoice';
 import { CREDIT_NOTE_TYPES } from '../model/rules';
 import { dec, format, percent } from '../util/decimal';
 import { WORKFLOW_TYPES } from './fields';
@@ -10,6 +10,22 @@ type Row = Record<string, unknown>;
 
 const num = (value: string | number | undefined): number | undefined =>
   value === undefined ? undefined : Number(value);
+
+const scalar = (v: unknown): v is string | number | boolean =>
+  typeof v === 'string' || typeof v === 'number' || typeof v === 'boolean';
+
+function extensionsFrom(
+  row: Row,
+  inModel: Set<string>,
+): Record<string, string | number | boolean> | undefined {
+  const out: Record<string, string | number | boolean> = {};
+  for (const [key, value] of Object.entries(row))
+    if (!inModel.has(key) && scalar(value)) out[`edoc.${key}`] = value;
+  return Object.keys(out).length > 0 ? out : undefined;
+}
+
+const str = (v: unknown): string | undefined => (scalar(v) && v !== '' ? String(v) : undefined);
+const numberOf = (v: unknown): number | undefined => (typeof v === 'number' ? v : undefined);
 
 /** Drops what is not given, so that a transfer row carries only values. */
 function compact(row: Row): Row {
@@ -36,9 +52,11 @@ export function transferFromInvoice(
   ecmId: string,
 ): TransferDocument {
   const seller = invoice.seller;
-  const eventId = eventIdFor(
-    `${setup.companyId}/${seller.vatId ?? seller.name}/${invoice.id}/${invoice.issueDate}`,
-  );
+  const kept = invoice.extensions ?? {};
+  const eventId =
+    str(kept['edoc.event_id']) ??
+    eventIdFor(`${setup.companyId}/${seller.vatId ?? seller.name}/${invoice.id}/${invoice.issueDate}`);
+  ecmId = str(kept['edoc.ecm_id']) ?? ecmId;
   const keys = [seller.vatId, seller.taxRegistrationId, ...(seller.identifiers ?? []).map((i) => i.id)];
   const vendorId =
     keys.map((k) => (k ? setup.vendorNumbers?.[k] : undefined)).find(Boolean) ??
@@ -63,7 +81,6 @@ export function transferFromInvoice(
     vendor_bank_bic: account?.serviceProviderId,
     vendor_bank_name: account?.accountName,
     invoice_type_id: credit ? 2 : 1,
-    invoice_type_text: credit ? 'Credit memo' : 'Invoice',
     workflow_type: withOrder ? WORKFLOW_TYPES[1] : WORKFLOW_TYPES[0],
     order_numbers: invoice.orderReference,
     delivery_notes: invoice.despatchAdviceReference,
@@ -111,17 +128,168 @@ export function transferFromInvoice(
       ...extensionsOf(line.extensions),
     });
   });
-  return {
-    status: compact({ event_id: eventId, ecm_id: ecmId, event_name: 'invoice.received' }),
-    header: compact(header),
-    positions,
-  };
+  const status: Row = { event_id: eventId, ecm_id: ecmId, event_name: 'invoice.received' };
+  for (const [key, value] of Object.entries(kept))
+    if (key.startsWith('edocstatus.')) status[key.slice('edocstatus.'.length)] = value;
+  return { status: compact(status), header: compact(header), positions };
 }
 
-/** `map_field_*` values kept in the canonical model as extensions (`edoc.map_field_dec2`, …). */
+/**
+ * Transfer fields the canonical model keeps as extensions (`edoc.map_field_dec2`, `edoc.vendor_id`, …): they
+ * come back as they were, over what the conversion derives.
+ */
 function extensionsOf(extensions: Record<string, string | number | boolean> | undefined): Row {
   const out: Row = {};
   for (const [key, value] of Object.entries(extensions ?? {}))
-    if (key.startsWith('edoc.map_field_')) out[key.slice('edoc.'.length)] = value;
+    if (key.startsWith('edoc.')) out[key.slice('edoc.'.length)] = value;
   return out;
+}
+
+/** Header fields the canonical model holds in its own terms (the others travel as extensions). */
+const HEADER_IN_MODEL = new Set([
+  'vendor_name',
+  'vendor_vat_id',
+  'vendor_tax_id',
+  'vendor_address_street',
+  'vendor_address_city',
+  'vendor_address_zip',
+  'vendor_address_country',
+  'vendor_bank_iban',
+  'vendor_bank_bic',
+  'vendor_bank_name',
+  'order_numbers',
+  'delivery_notes',
+  'external_number',
+  'invoice_date',
+  'performance_date',
+  'currency',
+  'net_total',
+  'vat_total',
+  'gross',
+  'payment_terms_text',
+  'payment_due_date',
+  'net_amount_1',
+  'vat_amount_1',
+  'vat_percent_1',
+  'net_amount_2',
+  'vat_amount_2',
+  'vat_percent_2',
+  'net_amount_3',
+  'vat_amount_3',
+  'vat_percent_3',
+  'net_amount_4',
+  'vat_amount_4',
+  'vat_percent_4',
+]);
+const POSITION_IN_MODEL = new Set([
+  'account',
+  'net_amount',
+  'vat_percent',
+  'vat_code',
+  'quantity',
+  'unit_price',
+  'price_units',
+  'item_number',
+  'item_description',
+  'order_position',
+]);
+
+/**
+ * A transfer document in the canonical model: the vendor as seller, the company as buyer (its name is the
+ * company id: the transfer model has no buyer details), dates, amounts, the VAT breakdown from
+ * `net_amount_1..4`, one line per position. Every transfer field the model has no term for is kept as an
+ * extension (`edoc.<field>`), so that converting back gives the same transfer document. The result is
+ * not checked here: a transfer without currency, say, is no valid EN 16931 invoice.
+ */
+export function invoiceFromTransfer(document: TransferDocument): CanonicalInvoice {
+  const h = document.header;
+  const credit = Number(h.invoice_type_id) === 2;
+  const breakdown = [1, 2, 3, 4]
+    .filter((i) => numberOf(h[`net_amount_${i}`]) !== undefined)
+    .map((i) => {
+      const rate = numberOf(h[`vat_percent_${i}`]) ?? 0;
+      const code = document.positions.find(
+        (p) => numberOf(p.vat_percent) === rate && str(p.vat_code),
+      )?.vat_code;
+      return {
+        category: (str(code) ?? (rate > 0 ? 'S' : 'Z')) as VatCategoryCode,
+        rate,
+        taxableAmount: numberOf(h[`net_amount_${i}`])!,
+        taxAmount: numberOf(h[`vat_amount_${i}`]) ?? 0,
+      };
+    });
+  const iban = str(h.vendor_bank_iban);
+  const invoice = {
+    id: str(h.external_number) ?? str(h.ecm_id) ?? '',
+    issueDate: str(h.invoice_date) ?? '',
+    typeCode: credit ? '381' : '380',
+    currency: str(h.currency),
+    dueDate: str(h.payment_due_date),
+    orderReference: str(h.order_numbers),
+    despatchAdviceReference: str(h.delivery_notes),
+    paymentTerms: str(h.payment_terms_text),
+    seller: {
+      name: str(h.vendor_name) ?? str(h.vendor_id) ?? '',
+      vatId: str(h.vendor_vat_id),
+      taxRegistrationId: str(h.vendor_tax_id),
+      address: {
+        street: str(h.vendor_address_street),
+        city: str(h.vendor_address_city),
+        postalCode: str(h.vendor_address_zip),
+        country: str(h.vendor_address_country),
+      },
+    },
+    buyer: { name: str(h.company_id) ?? '', address: {} },
+    delivery: str(h.performance_date) ? { date: str(h.performance_date) } : undefined,
+    payment: iban
+      ? {
+          meansCode: '58',
+          creditTransfers: [
+            {
+              accountId: iban,
+              serviceProviderId: str(h.vendor_bank_bic),
+              accountName: str(h.vendor_bank_name),
+            },
+          ],
+        }
+      : undefined,
+    totals: {
+      taxExclusive: numberOf(h.net_total),
+      vat: numberOf(h.vat_total),
+      taxInclusive: numberOf(h.gross),
+      payable: numberOf(h.gross),
+    },
+    vatBreakdown: breakdown.length > 0 ? breakdown : undefined,
+    extensions: {
+      ...extensionsFrom(h, HEADER_IN_MODEL),
+      ...Object.fromEntries(
+        Object.entries(document.status)
+          .filter(([, v]) => scalar(v))
+          .map(([k, v]) => [`edocstatus.${k}`, v]),
+      ),
+    },
+    lines: document.positions.map((p, i) => {
+      const rate = numberOf(p.vat_percent);
+      return {
+        id: String(i + 1),
+        quantity: numberOf(p.quantity) ?? 1,
+        unitCode: 'C62',
+        netAmount: numberOf(p.net_amount),
+        orderLineReference: str(p.order_position),
+        accountingReference: str(p.account),
+        // BT-146 is the price of BT-149 units; unit_price is the price of one.
+        price: {
+          net: (numberOf(p.unit_price) ?? numberOf(p.net_amount) ?? 0) * (numberOf(p.price_units) ?? 1),
+          baseQuantity: numberOf(p.price_units),
+        },
+        vat: { category: (str(p.vat_code) ?? ((rate ?? 0) > 0 ? 'S' : 'Z')) as VatCategoryCode, rate },
+        item: {
+          name: str(p.item_description) ?? str(p.posting_text) ?? str(p.item_number) ?? '',
+          sellerId: str(p.item_number),
+        },
+        extensions: extensionsFrom(p, POSITION_IN_MODEL),
+      };
+    }),
+  };
+  return JSON.parse(JSON.stringify(invoice)) as CanonicalInvoice; // drops what is undefined
 }
