@@ -1,11 +1,14 @@
-import { readFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { toBusinessCentral, type BcRecord } from '../shared/edoc/bc';
 import { invoiceFromTransfer, transferFromInvoice } from '../shared/edoc/convert';
 import { shippedFormats } from '../shared/formats/mapping';
 import { entitySchema, FIELDS, type EdocEntity } from '../shared/edoc/fields';
 import type { CompanySetup } from '../shared/edoc/setup';
-import { validateTransfer } from '../shared/edoc/validate';
+import { validateTransfer, type TransferDocument } from '../shared/edoc/validate';
+import { packageRoot } from '../shared/util/package-root';
+import { tempDir } from './support/temp';
 import { ajv } from '../shared/validation/schema';
 import { corpusDir } from './support/corpus';
 import { ECM, orderLine, SETUP, transfer } from './support/edoc';
@@ -748,4 +751,64 @@ describe('edoc transfer ↔ canonical model', () => {
       expect(sum.toFixed(2)).toBe(Number(invoice.totals!.lineExtension).toFixed(2));
     },
   );
+});
+
+describe('einvoice validate and convert with edoc transfer documents', () => {
+  const cli = join(packageRoot(), 'bin', 'einvoice.js');
+  const run = (args: string[]) => {
+    const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    return { status: result.status, stdout: result.stdout, stderr: result.stderr };
+  };
+  const sample = join(packageRoot(), 'samples', 'edoc-transfer.json');
+  const setupFile = join(packageRoot(), 'samples', 'bc-setup.json');
+
+  it('validate --setup checks the shipped sample and reports each problem with its location and setting', () => {
+    expect(run(['validate', sample, '--setup', setupFile])).toMatchObject({ status: 0 });
+    const bad = join(tempDir(), 'bad.json');
+    const document = JSON.parse(readFileSync(sample, 'utf8')) as TransferDocument;
+    delete document.header.external_number;
+    document.positions[1]!.quantity = 'one';
+    writeFileSync(bad, JSON.stringify(document));
+    const result = run(['validate', bad, '--setup', setupFile]);
+    expect(result.status).toBe(1);
+    expect(result.stdout).toContain(
+      'edoc.setup-mandatory /header/external_number (header external_number; setting extDocNoMandatory)',
+    );
+    expect(result.stdout).toContain('edoc.type /positions/1/quantity (positions quantity row 1)');
+    expect(result.stdout).toContain('2 errors');
+  });
+
+  it('convert --to bc gives the records in insertion order; --to canonical the invoice', () => {
+    const result = run(['convert', sample, '--to', 'bc', '--setup', setupFile]);
+    expect(result.status).toBe(0);
+    const bc = JSON.parse(result.stdout) as { records: BcRecord[] };
+    expect(tables(bc.records)).toEqual([38, 39, 39, 39, 5805, 5805, 480, 480]);
+    const canonical = run(['convert', sample, '--to', 'canonical']);
+    expect(JSON.parse(canonical.stdout)).toMatchObject({
+      id: 'R-2026-17',
+      seller: { name: 'Fabrikam GmbH' },
+    });
+    expect(run(['convert', sample, '--to', 'bc'])).toMatchObject({
+      status: 1,
+      stderr: expect.stringContaining('--setup FILE'),
+    });
+  });
+
+  const corpus = corpusDir();
+  (corpus ? it : it.skip)('convert a PEPPOL UBL invoice --to edoc and --to bc', () => {
+    const file = join(corpus!, 'peppol-bis-invoice-3', 'rules', 'examples', 'base-example.xml');
+    const setup = join(tempDir(), 'setup.json');
+    writeFileSync(setup, JSON.stringify({ companyId: 'CRONUS', vendorNumbers: { GB1232434: 'V30000' } }));
+    const edoc = run(['convert', file, '--to', 'edoc', '--setup', setup]);
+    expect(edoc.status).toBe(0);
+    expect(JSON.parse(edoc.stdout)).toMatchObject({
+      header: { vendor_id: 'V30000', company_id: 'CRONUS', external_number: 'Snippet1' },
+    });
+    const bc = run(['convert', file, '--to', 'bc', '--setup', setup]);
+    expect(bc.status).toBe(0);
+    expect(JSON.parse(bc.stdout).records[0]).toMatchObject({
+      table: 38,
+      fields: { 'Buy-from Vendor No.': 'V30000' },
+    });
+  });
 });

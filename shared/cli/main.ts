@@ -19,6 +19,14 @@ import { signEnveloped, type SignaturePlacement } from '../signing/xmldsig';
 import { X509Certificate } from 'node:crypto';
 import { clientOptions, ProgressBar, request } from './client';
 import { Sandbox, type SandboxOptions } from '../sandbox/sandbox';
+import { validateTransfer, type EdocValidation } from '../edoc/validate';
+import {
+  convertToBc,
+  edocProblemLine,
+  invoiceFromTransfer,
+  isTransferDocument,
+  readSetup,
+} from './edoc-commands';
 
 const USAGE = `einvoice <command>
 
@@ -28,15 +36,16 @@ Commands:
                                            submit documents; exit 0 only when all completed (with --wait)
   status ID                                print a document's record
   resubmit ID                              start a failed/rejected/cancelled document again
-  validate FILE... [--mode fill|check|xsd] [--rules xrechnung,peppol-de] [--json]
+  validate FILE... [--mode fill|check|xsd] [--rules xrechnung,peppol-de] [--setup FILE] [--json]
                                            check invoices (canonical JSON, or XML of a registered format):
                                            schema, EN 16931 rules, CIUS rules, totals; XML also against its
-                                           XSD; warnings ("should" rules) do not fail
+                                           XSD; warnings ("should" rules) do not fail; an edoc transfer
+                                           document is checked under the company setup of --setup
   sign FILE --cert FILE [--password P] [--profile xmldsig|xades-bes|jws] [--placement P] [-o OUT]
                                            sign: XMLDSig, XAdES-BES (XML) or JWS (JSON); PEM or PKCS#12
   verify FILE... [--cert FILE] [--trust FILE] [--allow-sha1] [--json]
                                            check XMLDSig signatures (wrapping-resistant); exit 1 if any fails
-  convert FILE --to canonical|FORMAT [--from FORMAT] [--mode fill|check] [--rules R] [-o OUT]
+  convert FILE --to canonical|bc|edoc|FORMAT [--from FORMAT] [--setup FILE] [--mode fill|check] [--rules R] [-o OUT]
                                            UBL/CII/... to the canonical model and back; exit 1 when the
                                            result does not validate (it is written all the same)
   formats                                  list formats
@@ -126,6 +135,7 @@ async function validate(files: string[], flags: Flags): Promise<number> {
   let failed = 0;
   const xsd = new XsdValidatorPool(loadSettings().schemasDir);
   const report: Array<{ file: string; valid: boolean; problems: ProblemDetail[]; notice?: string }> = [];
+  const transfers: Array<{ file: string } & EdocValidation> = [];
   try {
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
@@ -137,6 +147,15 @@ async function validate(files: string[], flags: Flags): Promise<number> {
         } catch (error) {
           if (!(error instanceof EInvoiceError) || error.code !== 'schema.not-installed') throw error;
           notice = `XML Schema not checked: ${error.message}`;
+        }
+      }
+      if (flags.setup !== undefined && !text.trimStart().startsWith('<')) {
+        const json: unknown = JSON.parse(text);
+        if (isTransferDocument(json)) {
+          const result = validateTransfer(json, readSetup(flags.setup, 'validate'));
+          if (!result.valid) failed++;
+          transfers.push({ file, ...result });
+          continue;
         }
       }
       if (flags.mode !== 'xsd') {
@@ -154,8 +173,15 @@ async function validate(files: string[], flags: Flags): Promise<number> {
   } finally {
     await xsd.close();
   }
-  if (flags.json === true) print(report);
+  if (flags.json === true) print([...report, ...transfers]);
   else {
+    for (const t of transfers) {
+      process.stdout.write(`${t.valid ? 'valid  ' : 'INVALID'} ${t.file} (edoc transfer document)\n`);
+      for (const p of t.problems) process.stdout.write(`  ${edocProblemLine(p)}\n`);
+      process.stdout.write(
+        `  ${t.errorCount} error${t.errorCount === 1 ? '' : 's'}${t.imported ? '' : ', not imported'}\n`,
+      );
+    }
     for (const r of report) {
       process.stdout.write(`${r.valid ? 'valid  ' : 'INVALID'} ${r.file}\n`);
       if (r.notice) process.stdout.write(`  ${r.notice}\n`);
@@ -306,11 +332,31 @@ function toCanonical(
 /** `einvoice convert`: between the canonical model and the registered formats. */
 function convert(files: string[], flags: Flags): number {
   const [file] = files;
-  if (!file || typeof flags.to !== 'string') throw new Error('convert needs FILE and --to canonical|FORMAT');
-  const source = toCanonical(
-    readFileSync(file, 'utf8'),
-    typeof flags.from === 'string' ? flags.from : undefined,
-  );
+  if (!file || typeof flags.to !== 'string')
+    throw new Error('convert needs FILE and --to canonical|bc|edoc|FORMAT');
+  const text = readFileSync(file, 'utf8');
+  const json = text.trimStart().startsWith('<') ? undefined : (JSON.parse(text) as unknown);
+  if (flags.to === 'bc' || flags.to === 'edoc') {
+    const setup = readSetup(flags.setup, `convert --to ${flags.to}`);
+    const { output, ok } = convertToBc(
+      {
+        value: json,
+        invoice: () =>
+          toCanonical(text, typeof flags.from === 'string' ? flags.from : undefined).invoice as never,
+      },
+      file,
+      flags.to,
+      setup,
+    );
+    if (!ok) return 1;
+    const rendered = `${JSON.stringify(output, null, 2)}\n`;
+    if (typeof flags.output === 'string') writeFileSync(flags.output, rendered);
+    else process.stdout.write(rendered);
+    return 0;
+  }
+  const source = isTransferDocument(json)
+    ? { invoice: invoiceFromTransfer(json), unread: [], format: 'edoc' }
+    : toCanonical(text, typeof flags.from === 'string' ? flags.from : undefined);
   for (const location of source.unread) process.stderr.write(`not read (${source.format}): ${location}\n`);
   // Canonical JSON may leave the computed figures to the service; a document from elsewhere states them.
   const mode =
@@ -435,6 +481,7 @@ export async function main(argv: string[]): Promise<number> {
         config: { type: 'string' },
         submission: { type: 'boolean' },
         documents: { type: 'string' },
+        setup: { type: 'string' },
       },
     });
   } catch (error) {
