@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { toBusinessCentral, type BcRecord } from '../shared/edoc/bc';
 import { invoiceFromTransfer, transferFromInvoice } from '../shared/edoc/convert';
 import { shippedFormats } from '../shared/formats/mapping';
-import { entitySchema, FIELDS, type EdocEntity } from '../shared/edoc/fields';
+import { entitySchema, fieldTablesMarkdown, FIELDS, type EdocEntity } from '../shared/edoc/fields';
 import type { CompanySetup } from '../shared/edoc/setup';
 import { validateTransfer, type TransferDocument } from '../shared/edoc/validate';
 import { packageRoot } from '../shared/util/package-root';
@@ -810,5 +810,18 @@ describe('einvoice validate and convert with edoc transfer documents', () => {
       table: 38,
       fields: { 'Buy-from Vendor No.': 'V30000' },
     });
+  });
+});
+
+describe('docs/edoc.md', () => {
+  it('has the field mapping table as implemented', () => {
+    const file = join(packageRoot(), 'docs', 'edoc.md');
+    const text = readFileSync(file, 'utf8');
+    const start = '<!-- fields:start -->\n';
+    const end = '<!-- fields:end -->';
+    const expected = `${start}${fieldTablesMarkdown()}\n${end}`;
+    const current = text.slice(text.indexOf(start), text.indexOf(end) + end.length);
+    if (process.env.UPDATE_GENERATED === '1') writeFileSync(file, text.replace(current, expected));
+    else expect(current).toBe(expected);
   });
 });

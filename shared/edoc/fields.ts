@@ -306,3 +306,30 @@ export function entitySchema(entity: EdocEntity): object {
     ),
   };
 }
+
+const MANDATORY_TEXT: Record<Mandatory, string> = {
+  yes: 'Yes',
+  no: 'No',
+  setup: 'Setup-dependent',
+  process: 'Process-dependent',
+};
+
+/** The field mapping as implemented, one Markdown table per entity (docs/edoc.md is checked against it). */
+export function fieldTablesMarkdown(): string {
+  const cell = (value: string | undefined) => value ?? '—';
+  return (['status', 'header', 'positions'] as const)
+    .map((entity) => {
+      const rows = FIELDS[entity].map(
+        (field) =>
+          `| \`${field.name}\` | ${field.bcName} | ${field.type} | ${MANDATORY_TEXT[field.mandatory]} | ${cell(field.bc?.journal)} | ${cell(field.bc?.purchase)} | ${cell(field.bc?.order)} |`,
+      );
+      return [
+        `### ${ENTITY_NAMES[entity]}`,
+        '',
+        '| field | BC field | type | mandatory | table 81 (journal) | table 38/39 (purchase invoice) | table 38/39 (with order reference) |',
+        '| --- | --- | --- | --- | --- | --- | --- |',
+        ...rows,
+      ].join('\n');
+    })
+    .join('\n\n');
+}
