@@ -7,6 +7,7 @@ import { authenticated, json, readBody } from './lib/http';
 import { services } from './lib/services';
 import { SECRET_REF_SCHEMA } from '../shared/connectors/auth';
 import type { WebhookConfig } from '../shared/store/tenants';
+import { parseCompanySetup } from '../shared/edoc/setup';
 import { ajv, toProblems } from '../shared/validation/schema';
 
 const CONTEXT_QUERY_FIELDS = ['flowId', 'country', 'format', 'documentType', 'companyId', 'direction'];
@@ -288,5 +289,38 @@ app.http('tenantWebhook', {
       throw invalidInput('webhook.invalid', 'The webhook is not valid', toProblems(validate.errors));
     const tenant = await tenants.setWebhook(tenantId, parsed.value);
     return json(200, tenant.webhook);
+  }),
+});
+
+/** A Business Central company's setup for inbound documents: `GET`, `PUT` (the setup), `DELETE`. */
+app.http('companySetup', {
+  route: 'companies/{companyId}',
+  methods: ['GET', 'PUT', 'DELETE'],
+  authLevel: 'anonymous',
+  handler: authenticated(async (request, tenantId) => {
+    const { tenants } = services();
+    const companyId = request.params.companyId ?? '';
+    if (request.method === 'GET') {
+      const setup = (await tenants.get(tenantId))?.companies?.[companyId];
+      return json(
+        setup ? 200 : 404,
+        setup ?? { code: 'company.not-configured', title: `No setup for company ${companyId}` },
+      );
+    }
+    if (request.method === 'DELETE') {
+      await tenants.setCompany(tenantId, companyId, undefined);
+      return { status: 204 };
+    }
+    const parsed = parseJson((await readBody(request)).toString('utf8'));
+    if (!parsed.ok) throw invalidInput('request.invalid-json', parsed.message);
+    const setup = parseCompanySetup(parsed.value, 'the company setup');
+    if (setup.companyId !== companyId)
+      throw invalidInput(
+        'company.mismatch',
+        `The setup is for company ${setup.companyId}, the route for ${companyId}`,
+        [{ path: '/companyId', message: `must be ${companyId}` }],
+      );
+    await tenants.setCompany(tenantId, companyId, setup);
+    return json(200, setup);
   }),
 });

@@ -37,6 +37,15 @@ param signingCertificate string = 'signing'
 @description('Folder of the official XML Schemas inside the deployed package (see docs/formats.md); empty: XSD steps that do not require them pass with a notice.')
 param schemasDir string = ''
 
+@description('Business Central API v2.0 base URL for the inbound flows (https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>/api/v2.0).')
+param bcApiUrl string = ''
+
+@description('Entra ID token endpoint of the Business Central tenant (https://login.microsoftonline.com/<tenant>/oauth2/v2.0/token).')
+param bcTokenUrl string = ''
+
+@description('Application (client) id registered in Business Central; its secret is the Key Vault secret bc-client-secret.')
+param bcClientId string = ''
+
 var suffix = uniqueString(resourceGroup().id, name)
 var documentsContainer = 'einvoice'
 var deploymentContainer = 'app-package'
@@ -199,6 +208,10 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'EINVOICE_SIGNING_CERT', value: signingCertificate }
         { name: 'EINVOICE_MAX_BODY_BYTES', value: '10485760' }
         { name: 'EINVOICE_LOG_LEVEL', value: 'info' }
+        { name: 'BC_API_URL', value: bcApiUrl }
+        { name: 'BC_TOKEN_URL', value: bcTokenUrl }
+        { name: 'BC_CLIENT_ID', value: bcClientId }
+        { name: 'BC_SCOPE', value: 'https://api.businesscentral.dynamics.com/.default' }
       ]
     }
   }

@@ -4,6 +4,7 @@ import { BlobServiceClient } from '@azure/storage-blob';
 import { join } from 'node:path';
 import { deliverFolderAction } from './actions/deliver-folder';
 import { handleResponseAction } from './actions/handle-response';
+import { bcMapAction, edocFromInvoiceAction, edocValidateAction, readInvoiceAction } from './actions/edoc';
 import { signJwsAction } from './actions/sign-jws';
 import { signXmlAction } from './actions/sign-xml';
 import { submitHttpAction } from './actions/submit-http';
@@ -166,6 +167,7 @@ export function createRegistries(
     certificates,
     new FolderSecretStore(join('.', 'secrets')),
   ),
+  tenants: TenantDirectory = new TenantDirectory(new MemoryObjectStore()),
 ) {
   const formats = new FormatRegistry();
   for (const format of shippedFormats()) formats.register(format);
@@ -180,7 +182,11 @@ export function createRegistries(
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction(connectors))
     .register(pollHttpAction(connectors))
-    .register(handleResponseAction);
+    .register(handleResponseAction)
+    .register(readInvoiceAction(formats))
+    .register(edocFromInvoiceAction(tenants))
+    .register(edocValidateAction(tenants))
+    .register(bcMapAction(tenants));
   return { formats, actions, xsd };
 }
 
@@ -195,10 +201,17 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
   const connectors = createConnectors(objects, certificates, secrets, now ? () => now().getTime() : Date.now);
   const signer = settings.signingThreads > 0 ? new SigningPool(settings.signingThreads) : inlineXmlSigner;
   const xsdPool = new XsdValidatorPool(settings.schemasDir);
-  const { formats, actions, xsd } = createRegistries(settings, certificates, signer, xsdPool, connectors);
+  const tenants = new TenantDirectory(objects);
+  const { formats, actions, xsd } = createRegistries(
+    settings,
+    certificates,
+    signer,
+    xsdPool,
+    connectors,
+    tenants,
+  );
   const flows = FlowCatalogue.load(settings.flowsDir, actions);
   const documents = new DocumentStore(objects, settings.stageTimeoutMs);
-  const tenants = new TenantDirectory(objects);
   const notifier = new Notifier(documents, tenants, bus, connectors, logger, {
     topic: settings.notifyTopic,
     ...(overrides.now ? { now: overrides.now } : {}),

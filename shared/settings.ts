@@ -67,6 +67,7 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   RETRY_TIMER_SCHEDULE: '*/10 * * * * *',
   EINVOICE_SIGNING_CERT: 'local-signing',
   SANDBOX_URL: 'http://127.0.0.1:7072',
+  BC_SCOPE: 'https://api.businesscentral.dynamics.com/.default',
 };
 
 function text(env: Readonly<Env>, name: string): string | undefined {

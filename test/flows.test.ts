@@ -29,9 +29,11 @@ describe('shipped flows', () => {
         .map((f) => f.id)
         .sort(),
     ).toEqual([
+      'edoc-to-bc',
       'en16931-cii-outbox',
       'peppol-outbox',
       'sandbox-submit',
+      'ubl-to-bc',
       'xrechnung-cii-outbox',
       'xrechnung-ubl-outbox',
     ]);

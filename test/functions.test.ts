@@ -100,6 +100,7 @@ describe('function registrations', () => {
         'POST invoices/{id}/cancel',
         'POST invoices/{id}/resubmit',
         'GET,PUT,DELETE webhook',
+        'GET,PUT,DELETE companies/{companyId}',
       ].sort(),
     );
   });

@@ -88,6 +88,15 @@ export function readableReason(body: string): string {
     for (const key of ['message', 'error_description', 'error', 'detail', 'title']) {
       const value = parsed[key];
       if (typeof value === 'string') return value.slice(0, MAX_MESSAGE);
+      // OData (Business Central): { "error": { "code", "message" } }
+      if (
+        typeof value === 'object' &&
+        value !== null &&
+        typeof (value as { message?: unknown }).message === 'string'
+      ) {
+        const { code, message } = value as { code?: unknown; message: string };
+        return `${typeof code === 'string' ? `${code}: ` : ''}${message}`.slice(0, MAX_MESSAGE);
+      }
     }
   } catch {
     // not JSON: use the text

@@ -249,7 +249,7 @@ export function toBusinessCentral(document: TransferDocument, setup: CompanySetu
     category,
     documentType,
     records: all,
-    api: apiRequests(all, category, documentType, s.companyId),
+    api: apiRequests(all, category, documentType, s.bcCompanyId),
     notes,
   };
 }

@@ -24,6 +24,8 @@ export interface CompanySetup {
   distributeItemChargeManually?: boolean;
   /** Fields BC marks mandatory are required (the dimension values of the configured dimensions). */
   enforceBcMandatoryFields?: boolean;
+  /** The company's id in BC's API (`companies({id})`, a GUID); default `companyId`. */
+  bcCompanyId?: string;
   /** Vendor numbers in BC by the vendor's VAT id or identifier, for documents converted from UBL/CII. */
   vendorNumbers?: Record<string, string>;
 }
@@ -34,6 +36,7 @@ export const COMPANY_SETUP_SCHEMA = {
   additionalProperties: false,
   properties: {
     companyId: { type: 'string', minLength: 1 },
+    bcCompanyId: { type: 'string', pattern: '^[^()/]+$' },
     extDocNoMandatory: { type: 'boolean' },
     postingDateSource: { enum: ['posting_date', 'performance_date'] },
     costDocumentType: { enum: ['purchase_invoice', 'posting_journal'] },
@@ -63,6 +66,7 @@ export function withDefaults(
   setup: CompanySetup,
 ): Required<Omit<CompanySetup, 'vendorNumbers'>> & Pick<CompanySetup, 'vendorNumbers'> {
   return {
+    bcCompanyId: setup.companyId,
     extDocNoMandatory: false,
     postingDateSource: 'posting_date',
     costDocumentType: 'purchase_invoice',

@@ -3,6 +3,7 @@ import { ConcurrencyError, invalidInput } from '../errors';
 import type { ObjectStore } from '../ports/object-store';
 import { TENANT_ID_PATTERN } from '../util/ids';
 import { isObject } from '../util/json';
+import type { CompanySetup } from '../edoc/setup';
 import { sha256Hex } from './document-store';
 
 /** A tenant's configuration, kept at `tenants/{id}/config/tenant.json`. API keys are stored hashed. */
@@ -14,6 +15,8 @@ export interface TenantConfig {
   /** When set, only these flows run for the tenant. */
   enabledFlows?: string[];
   webhook?: WebhookConfig;
+  /** Business Central company setups for inbound documents, by company id (docs/edoc.md). */
+  companies?: Record<string, CompanySetup>;
 }
 
 /** Where a tenant's status notifications go; the signing secret is named, its value is in the secret store. */
@@ -94,13 +97,30 @@ export class TenantDirectory {
   }
 
   /** Sets (or, with undefined, removes) the tenant's webhook. */
-  async setWebhook(tenantId: string, webhook: WebhookConfig | undefined): Promise<TenantConfig> {
+  setWebhook(tenantId: string, webhook: WebhookConfig | undefined): Promise<TenantConfig> {
+    return this.change(tenantId, (tenant) => {
+      if (webhook) tenant.webhook = webhook;
+      else delete tenant.webhook;
+    });
+  }
+
+  /** Sets (or, with undefined, removes) the setup of one of the tenant's Business Central companies. */
+  setCompany(tenantId: string, companyId: string, setup: CompanySetup | undefined): Promise<TenantConfig> {
+    return this.change(tenantId, (tenant) => {
+      const companies = { ...tenant.companies };
+      if (setup) companies[companyId] = setup;
+      else delete companies[companyId];
+      tenant.companies = companies;
+    });
+  }
+
+  /** Read, change, write with If-Match; a concurrent change is read again. */
+  private async change(tenantId: string, mutate: (tenant: TenantConfig) => void): Promise<TenantConfig> {
     for (let i = 0; i < 5; i++) {
       const stored = await this.objects.get(`tenants/${tenantId}/config/tenant.json`);
       if (!stored) throw invalidInput('tenant.unknown', `No tenant ${tenantId}`);
       const tenant = JSON.parse(stored.body.toString('utf8')) as TenantConfig;
-      if (webhook) tenant.webhook = webhook;
-      else delete tenant.webhook;
+      mutate(tenant);
       try {
         await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
           ifMatch: stored.etag,

@@ -11,7 +11,16 @@ export function onTeardown(cleanup: () => unknown): void {
 }
 
 afterAll(async () => {
-  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+  // Every cleanup runs, even when one fails (the first failure is reported).
+  let failure: Error | undefined;
+  for (const cleanup of cleanups.splice(0).reverse()) {
+    try {
+      await cleanup();
+    } catch (error) {
+      failure ??= error instanceof Error ? error : new Error(String(error));
+    }
+  }
+  if (failure) throw failure;
 });
 
 /** A fresh temporary folder, removed after the test file. */
