@@ -288,6 +288,31 @@ describe('queue and stage handlers', () => {
     expect((await call('tenantWebhook', { method: 'GET' })).status).toBe(404);
   });
 
+  it('keeps a Business Central company setup per company, refusing an invalid one with its path', async () => {
+    const setup = { companyId: 'CRONUS', costDocumentType: 'posting_journal', dimensionCodes: ['KST'] };
+    const params = { companyId: 'CRONUS' };
+    const invalid = await call('companySetup', {
+      method: 'PUT',
+      params,
+      body: JSON.stringify({ ...setup, costDocumentType: 'journal' }),
+    });
+    expect(invalid.status).toBe(400);
+    expect(invalid.json.errors).toEqual([expect.objectContaining({ path: '/costDocumentType' })]);
+    const other = await call('companySetup', {
+      method: 'PUT',
+      params: { companyId: 'OTHER' },
+      body: JSON.stringify(setup),
+    });
+    expect(other).toMatchObject({ status: 400, json: { code: 'company.mismatch' } });
+    expect(await call('companySetup', { method: 'PUT', params, body: JSON.stringify(setup) })).toMatchObject({
+      status: 200,
+      json: setup,
+    });
+    expect(await call('companySetup', { method: 'GET', params })).toMatchObject({ status: 200, json: setup });
+    expect((await call('companySetup', { method: 'DELETE', params })).status).toBe(204);
+    expect((await call('companySetup', { method: 'GET', params })).status).toBe(404);
+  });
+
   it('acknowledges a malformed stage message without throwing (nothing to retry)', async () => {
     const errors: string[] = [];
     const context = new InvocationContext({
