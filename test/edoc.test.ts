@@ -759,8 +759,8 @@ describe('einvoice validate and convert with edoc transfer documents', () => {
     const result = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
     return { status: result.status, stdout: result.stdout, stderr: result.stderr };
   };
-  const sample = join(packageRoot(), 'samples', 'edoc-transfer.json');
-  const setupFile = join(packageRoot(), 'samples', 'bc-setup.json');
+  const sample = join(packageRoot(), 'samples', 'edoc', 'transfer.json');
+  const setupFile = join(packageRoot(), 'samples', 'edoc', 'bc-setup.json');
 
   it('validate --setup checks the shipped sample and reports each problem with its location and setting', () => {
     expect(run(['validate', sample, '--setup', setupFile])).toMatchObject({ status: 0 });
@@ -776,6 +776,12 @@ describe('einvoice validate and convert with edoc transfer documents', () => {
     );
     expect(result.stdout).toContain('edoc.type /positions/1/quantity (positions quantity row 1)');
     expect(result.stdout).toContain('2 errors');
+  });
+
+  it('validate without --setup checks a transfer document under the default setup, saying so', () => {
+    const result = run(['validate', sample]);
+    expect(result.status).toBe(0);
+    expect(result.stdout).toContain('no --setup: checked under the default setup');
   });
 
   it('convert --to bc gives the records in insertion order; --to canonical the invoice', () => {

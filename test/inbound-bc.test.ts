@@ -9,7 +9,7 @@ import { createHarness, TENANT, type Harness } from './support/harness';
 import { onTeardown } from './support/temp';
 
 const SAMPLE = JSON.parse(
-  readFileSync(join(packageRoot(), 'samples', 'edoc-transfer.json'), 'utf8'),
+  readFileSync(join(packageRoot(), 'samples', 'edoc', 'transfer.json'), 'utf8'),
 ) as Record<string, unknown>;
 const SETUP: CompanySetup = {
   companyId: 'CRONUS',

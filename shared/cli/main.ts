@@ -135,7 +135,7 @@ async function validate(files: string[], flags: Flags): Promise<number> {
   let failed = 0;
   const xsd = new XsdValidatorPool(loadSettings().schemasDir);
   const report: Array<{ file: string; valid: boolean; problems: ProblemDetail[]; notice?: string }> = [];
-  const transfers: Array<{ file: string } & EdocValidation> = [];
+  const transfers: Array<{ file: string; notice?: string } & EdocValidation> = [];
   try {
     for (const file of files) {
       const text = readFileSync(file, 'utf8');
@@ -149,12 +149,21 @@ async function validate(files: string[], flags: Flags): Promise<number> {
           notice = `XML Schema not checked: ${error.message}`;
         }
       }
-      if (flags.setup !== undefined && !text.trimStart().startsWith('<')) {
+      if (!text.trimStart().startsWith('<')) {
         const json: unknown = JSON.parse(text);
         if (isTransferDocument(json)) {
-          const result = validateTransfer(json, readSetup(flags.setup, 'validate'));
+          // Without a setup: the cockpit's defaults, for the company the document names.
+          const setup =
+            flags.setup !== undefined
+              ? readSetup(flags.setup, 'validate')
+              : { companyId: typeof json.header.company_id === 'string' ? json.header.company_id : '' };
+          const result = validateTransfer(json, setup);
           if (!result.valid) failed++;
-          transfers.push({ file, ...result });
+          transfers.push({
+            file,
+            ...result,
+            ...(flags.setup === undefined ? { notice: 'no --setup: checked under the default setup' } : {}),
+          });
           continue;
         }
       }
@@ -177,6 +186,7 @@ async function validate(files: string[], flags: Flags): Promise<number> {
   else {
     for (const t of transfers) {
       process.stdout.write(`${t.valid ? 'valid  ' : 'INVALID'} ${t.file} (edoc transfer document)\n`);
+      if (t.notice) process.stdout.write(`  ${t.notice}\n`);
       for (const p of t.problems) process.stdout.write(`  ${edocProblemLine(p)}\n`);
       process.stdout.write(
         `  ${t.errorCount} error${t.errorCount === 1 ? '' : 's'}${t.imported ? '' : ', not imported'}\n`,
