@@ -1,11 +1,12 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { SecretClient } from '@azure/keyvault-secrets';
 import { ensureSelfSignedCertificate } from '../shared/adapters/folder-certificate-store';
 import { KeyVaultCertificateStore } from '../shared/adapters/key-vault-certificate-store';
+import { FolderSecretStore, KeyVaultSecretStore } from '../shared/adapters/secret-stores';
 import { tempDir } from './support/temp';
 
 /**
@@ -136,5 +137,44 @@ describe('KeyVaultCertificateStore (real SDK client, challenge protocol)', () =>
     await new Promise((r) => setTimeout(r, 250));
     const rotated = await certificates.get('rotating');
     expect(rotated.certificates[0]!.subject).toContain('CN=Rotated');
+  });
+});
+
+describe('KeyVaultSecretStore (real SDK client, challenge protocol)', () => {
+  const secrets = (refreshMs?: number) =>
+    new KeyVaultSecretStore(
+      new SecretClient(vault.url, credential, {
+        disableChallengeResourceVerification: true,
+        allowInsecureConnection: true,
+      }),
+      refreshMs,
+    );
+
+  it('reads a secret, caches it, and picks up a rotated value after the refresh interval', async () => {
+    vault.secrets.set('bc-client-secret', { value: 'first', contentType: 'text/plain' });
+    const store = secrets(200);
+    expect(await store.get('bc-client-secret')).toBe('first');
+    const before = vault.requests.length;
+    expect(await store.get('bc-client-secret')).toBe('first');
+    expect(vault.requests.length).toBe(before);
+    vault.secrets.set('bc-client-secret', { value: 'second', contentType: 'text/plain' });
+    await new Promise((r) => setTimeout(r, 250));
+    expect(await store.get('bc-client-secret')).toBe('second');
+  });
+
+  it('answers a missing secret with secret.not-found, and refuses a name Key Vault cannot have', async () => {
+    await expect(secrets().get('nope')).rejects.toMatchObject({ code: 'secret.not-found' });
+    await expect(secrets().get('../etc/passwd')).rejects.toMatchObject({ code: 'secret.invalid-name' });
+  });
+});
+
+describe('FolderSecretStore', () => {
+  it('reads secrets/{name} without its final line break; a missing one is secret.not-found', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'api-key'), 'k-123\n');
+    const store = new FolderSecretStore(dir);
+    expect(await store.get('api-key')).toBe('k-123');
+    await expect(store.get('other')).rejects.toMatchObject({ code: 'secret.not-found' });
+    await expect(store.get('../api-key')).rejects.toMatchObject({ code: 'secret.invalid-name' });
   });
 });

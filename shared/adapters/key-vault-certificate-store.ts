@@ -3,11 +3,7 @@ import { SecretClient, type SecretClientOptions } from '@azure/keyvault-secrets'
 import { EInvoiceError } from '../errors';
 import type { CertificateStore, SigningCredential } from '../ports/certificate-store';
 import { fromPem, fromPkcs12 } from '../signing/credentials';
-
-interface Cached {
-  at: number;
-  credential: Promise<SigningCredential>;
-}
+import { RefreshingCache } from '../util/refreshing-cache';
 
 /**
  * Signing certificates in Azure Key Vault. The private key is read through the secret of the same name
@@ -15,12 +11,14 @@ interface Cached {
  * `refreshMs` so that a rotated certificate is used without a restart.
  */
 export class KeyVaultCertificateStore implements CertificateStore {
-  private readonly cache = new Map<string, Cached>();
+  private readonly cache: RefreshingCache<SigningCredential>;
 
   constructor(
     private readonly secrets: Pick<SecretClient, 'getSecret'>,
-    private readonly refreshMs = 15 * 60_000,
-  ) {}
+    refreshMs = 15 * 60_000,
+  ) {
+    this.cache = new RefreshingCache(refreshMs);
+  }
 
   static create(
     vaultUrl: string,
@@ -31,16 +29,7 @@ export class KeyVaultCertificateStore implements CertificateStore {
   }
 
   get(name: string): Promise<SigningCredential> {
-    const cached = this.cache.get(name);
-    if (cached && Date.now() - cached.at < this.refreshMs) return cached.credential;
-    const credential = this.load(name);
-    this.cache.set(name, { at: Date.now(), credential });
-    credential.catch(() => {
-      // keep serving the previous certificate if a refresh fails
-      if (cached) this.cache.set(name, cached);
-      else this.cache.delete(name);
-    });
-    return cached ? credential.catch(() => cached.credential) : credential;
+    return this.cache.get(name, (n) => this.load(n));
   }
 
   private async load(name: string): Promise<SigningCredential> {

@@ -4,6 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { EInvoiceError } from '../errors';
 import type { SecretStore } from '../ports/certificate-store';
+import { RefreshingCache } from '../util/refreshing-cache';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9-]{0,126}$/;
 
@@ -40,12 +41,14 @@ export class FolderSecretStore implements SecretStore {
  * (and a failed refresh keeps the last value).
  */
 export class KeyVaultSecretStore implements SecretStore {
-  private readonly cache = new Map<string, { at: number; value: Promise<string> }>();
+  private readonly cache: RefreshingCache<string>;
 
   constructor(
     private readonly secrets: Pick<SecretClient, 'getSecret'>,
-    private readonly refreshMs = 5 * 60_000,
-  ) {}
+    refreshMs = 5 * 60_000,
+  ) {
+    this.cache = new RefreshingCache(refreshMs);
+  }
 
   static create(
     vaultUrl: string,
@@ -57,15 +60,7 @@ export class KeyVaultSecretStore implements SecretStore {
 
   get(name: string): Promise<string> {
     checkName(name);
-    const cached = this.cache.get(name);
-    if (cached && Date.now() - cached.at < this.refreshMs) return cached.value;
-    const value = this.load(name);
-    this.cache.set(name, { at: Date.now(), value });
-    value.catch(() => {
-      if (cached) this.cache.set(name, cached);
-      else this.cache.delete(name);
-    });
-    return cached ? value.catch(() => cached.value) : value;
+    return this.cache.get(name, (n) => this.load(n));
   }
 
   private async load(name: string): Promise<string> {

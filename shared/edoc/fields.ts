@@ -41,6 +41,9 @@ export interface EdocField {
 
 const ECM = 'Edoc Invoice Cockpit ECM ID';
 
+/** The same BC field in every category. */
+const everywhere = (field: string): BcTarget => ({ journal: field, purchase: field, order: field });
+
 function f(
   name: string,
   type: FieldType,
@@ -76,7 +79,7 @@ export const STATUS_FIELDS: readonly EdocField[] = [
 
 export const HEADER_FIELDS: readonly EdocField[] = [
   f('event_id', 'guid', 'yes'),
-  f('ecm_id', 'text', 'yes', { journal: ECM, purchase: ECM, order: ECM }),
+  f('ecm_id', 'text', 'yes', everywhere(ECM)),
   f('company_id', 'text', 'yes'),
   f('finance_id', 'text'),
   f('barcode', 'text'),
@@ -97,11 +100,7 @@ export const HEADER_FIELDS: readonly EdocField[] = [
   f('vendor_bank_account', 'text'),
   f('vendor_bank_code', 'text'),
   f('vendor_bank_name', 'text'),
-  f('invoice_type_id', 'integer', 'yes', {
-    journal: 'Document Type',
-    purchase: 'Document Type',
-    order: 'Document Type',
-  }),
+  f('invoice_type_id', 'integer', 'yes', everywhere('Document Type')),
   f('invoice_type_text', 'text'),
   f('confidential', 'boolean'),
   f('workflow_type', 'text', 'yes'),
@@ -116,27 +115,11 @@ export const HEADER_FIELDS: readonly EdocField[] = [
   }),
   f('internal_number', 'text'),
   // The source leaves its BC columns empty; it is the document date.
-  f('invoice_date', 'date', 'yes', {
-    journal: 'Document Date',
-    purchase: 'Document Date',
-    order: 'Document Date',
-  }),
+  f('invoice_date', 'date', 'yes', everywhere('Document Date')),
   f('valuta_date', 'date'),
-  f('performance_date', 'date', 'setup', {
-    journal: 'Posting Date',
-    purchase: 'Posting Date',
-    order: 'Posting Date',
-  }),
-  f('posting_date', 'date', 'setup', {
-    journal: 'Posting Date',
-    purchase: 'Posting Date',
-    order: 'Posting Date',
-  }),
-  f('currency', 'text', 'no', {
-    journal: 'Currency Code',
-    purchase: 'Currency Code',
-    order: 'Currency Code',
-  }),
+  f('performance_date', 'date', 'setup', everywhere('Posting Date')),
+  f('posting_date', 'date', 'setup', everywhere('Posting Date')),
+  f('currency', 'text', 'no', everywhere('Currency Code')),
   f('exchange_rate', 'decimal'),
   f('net_amount_1', 'decimal'),
   f('vat_amount_1', 'decimal'),
@@ -174,26 +157,12 @@ const MIXED = (field: string) => `${field} *`;
 export const POSITION_FIELDS: readonly EdocField[] = [
   f('id', 'text', 'yes'),
   f('event_id', 'guid', 'yes'),
-  f('ecm_id', 'text', 'yes', { journal: ECM, purchase: ECM, order: ECM }),
+  f('ecm_id', 'text', 'yes', everywhere(ECM)),
   f('row_index', 'integer'),
   f('account', 'text', 'no', { journal: 'Account No.', purchase: 'No.', order: MIXED('No.') }),
-  f('cost_center', 'text', 'setup', {
-    journal: 'Dimension 1',
-    purchase: 'Dimension 1',
-    order: 'Dimension 1',
-  }),
-  f('cost_object', 'text', 'setup', {
-    journal: 'Dimension 2',
-    purchase: 'Dimension 2',
-    order: 'Dimension 2',
-  }),
-  ...[3, 4, 5, 6, 7, 8].map((n) =>
-    f(`dim_${n}_value_code`, 'text', 'setup', {
-      journal: `Dimension ${n}`,
-      purchase: `Dimension ${n}`,
-      order: `Dimension ${n}`,
-    }),
-  ),
+  f('cost_center', 'text', 'setup', everywhere('Dimension 1')),
+  f('cost_object', 'text', 'setup', everywhere('Dimension 2')),
+  ...[3, 4, 5, 6, 7, 8].map((n) => f(`dim_${n}_value_code`, 'text', 'setup', everywhere(`Dimension ${n}`))),
   f('posting_key', 'text'),
   f('net_amount', 'decimal', 'setup', { purchase: 'Line Amount', order: 'Line Amount' }, 'AmountNet'),
   f('vat_amount', 'decimal'),
@@ -208,13 +177,7 @@ export const POSITION_FIELDS: readonly EdocField[] = [
   f('price_units', 'decimal'),
   f('item_number', 'text'),
   f('item_description', 'text'),
-  f(
-    'posting_text',
-    'text',
-    'setup',
-    { journal: 'Description', purchase: 'Description', order: 'Description' },
-    'PostingText',
-  ),
+  f('posting_text', 'text', 'setup', everywhere('Description'), 'PostingText'),
   f(
     'fixed_assetid',
     'text',
