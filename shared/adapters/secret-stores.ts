@@ -58,7 +58,7 @@ export class KeyVaultSecretStore implements SecretStore {
     return new KeyVaultSecretStore(new SecretClient(vaultUrl, credential, options));
   }
 
-  get(name: string): Promise<string> {
+  async get(name: string): Promise<string> {
     checkName(name);
     return this.cache.get(name, (n) => this.load(n));
   }
