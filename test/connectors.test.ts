@@ -6,7 +6,7 @@ const artifacts = (files: Record<string, string>): Artifacts => ({
   read: (name) =>
     files[name] === undefined
       ? Promise.reject(new Error(`no ${name}`))
-      : Promise.resolve(Buffer.from(files[name]!)),
+      : Promise.resolve(Buffer.from(files[name])),
   contentType: (name) => (name.endsWith('.xml') ? 'application/xml' : undefined),
 });
 
