@@ -1,6 +1,7 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
 import { RegistrationRecorder, triggerOf, type FunctionRegistration } from '../shared/runtime/registrations';
 import { sampleInvoice } from '../shared/model/sample-invoice';
+import { newApiKey } from '../shared/store/tenants';
 import { createHarness, TENANT, type Harness } from './support/harness';
 import { provideServices } from '../functions/lib/services';
 
@@ -138,6 +139,12 @@ describe('HTTP API handlers', () => {
     expect(first.headers.location).toBe(first.json.statusUrl);
     expect(second.json.id).toBe(first.json.id);
     expect(second.json.duplicate).toBe(true);
+  });
+
+  it('generates API keys a command line takes as values (never starting with "-")', () => {
+    const keys = Array.from({ length: 500 }, () => newApiKey());
+    for (const key of keys) expect(key).toMatch(/^ek_[A-Za-z0-9_-]{32}$/);
+    expect(new Set(keys).size).toBe(500);
   });
 
   it('requires a valid API key', async () => {

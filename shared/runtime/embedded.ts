@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { existsSync, readFileSync } from 'node:fs';
 import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -6,6 +5,7 @@ import { createServices, type ServiceOverrides, type Services } from '../composi
 import { EInvoiceError } from '../errors';
 import { ensureSelfSignedCertificate } from '../adapters/folder-certificate-store';
 import { loadSettings, type Settings } from '../settings';
+import { newApiKey } from '../store/tenants';
 import { EmbeddedHost } from './host';
 import type { FunctionRegistration } from './registrations';
 
@@ -58,7 +58,7 @@ async function localApiKey(settings: Settings): Promise<string> {
   if (settings.localApiKey) return settings.localApiKey;
   const file = join(settings.dataDir, 'local-api-key');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
-  const key = randomBytes(24).toString('base64url');
+  const key = newApiKey();
   await writeFile(file, key + '\n', { mode: 0o600 });
   return key;
 }

@@ -6,6 +6,14 @@ import { isObject } from '../util/json';
 import type { CompanySetup } from '../edoc/setup';
 import { sha256Hex } from './document-store';
 
+/**
+ * A new API key: 192 random bits, base64url, after an `ek_` prefix so that it never starts with `-` (a
+ * command line would take it for an option) and is recognisable in a secret scanner.
+ */
+export function newApiKey(): string {
+  return `ek_${randomBytes(24).toString('base64url')}`;
+}
+
 /** A tenant's configuration, kept at `tenants/{id}/config/tenant.json`. API keys are stored hashed. */
 export interface TenantConfig {
   id: string;
@@ -61,7 +69,7 @@ export class TenantDirectory {
         `Tenant id "${tenantId}" must match ${TENANT_ID_PATTERN.source}`,
       );
     }
-    const key = apiKey ?? randomBytes(24).toString('base64url');
+    const key = apiKey ?? newApiKey();
     const hash = sha256Hex(key);
     const now = new Date().toISOString();
     const tenant: TenantConfig = {
