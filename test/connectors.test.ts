@@ -1,4 +1,6 @@
+import { MemoryObjectStore } from '../shared/adapters/memory-object-store';
 import { retryAfterMs, readableReason } from '../shared/connectors/call';
+import { CircuitBreaker } from '../shared/connectors/circuit-breaker';
 import { buildBody, expandTemplate, type Artifacts } from '../shared/connectors/request-body';
 import { judgeResponse, jsonPath, pointer } from '../shared/connectors/response-rules';
 
@@ -165,5 +167,27 @@ describe('HTTP answers', () => {
       readableReason('{"error":{"code":"Internal_RecordNotFound","message":"The Vendor does not exist."}}'),
     ).toBe('Internal_RecordNotFound: The Vendor does not exist.');
     expect(readableReason('<html><h1>Service   Unavailable</h1></html>')).toBe('Service Unavailable');
+  });
+});
+
+describe('circuit breaker', () => {
+  it('is shared through the store: failures seen by one instance pause the endpoint for another', async () => {
+    const objects = new MemoryObjectStore();
+    let now = Date.UTC(2026, 10, 22);
+    const a = new CircuitBreaker(objects, () => now);
+    const b = new CircuitBreaker(objects, () => now);
+    const settings = { failureThreshold: 4, openFor: '30s' };
+    // Concurrent failures from both instances are all counted (If-Match, read again on conflict).
+    const opened = await Promise.all([a, b, a, b].map((c) => c.failure('https://ap.example', settings)));
+    expect(opened.filter(Boolean)).toHaveLength(1);
+    expect(await b.waitMs('https://ap.example')).toBe(30_000);
+    expect(await a.waitMs('https://other.example')).toBe(0);
+    now += 30_000;
+    expect(await a.waitMs('https://ap.example')).toBe(0);
+    // Half open: the next failure opens it again at once; a success closes it for everyone.
+    expect(await b.failure('https://ap.example', settings)).toBe(true);
+    await a.success('https://ap.example');
+    expect(await b.waitMs('https://ap.example')).toBe(0);
+    expect(await b.failure('https://ap.example', settings)).toBe(false);
   });
 });
