@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { toBusinessCentral, type BcRecord } from '../shared/edoc/bc';
 import { invoiceFromTransfer, transferFromInvoice } from '../shared/edoc/convert';
 import { shippedFormats } from '../shared/formats/mapping';
-import { entitySchema, fieldTablesMarkdown, FIELDS, type EdocEntity } from '../shared/edoc/fields';
+import { ECM_FIELD, entitySchema, fieldTablesMarkdown, FIELDS, type EdocEntity } from '../shared/edoc/fields';
 import type { CompanySetup } from '../shared/edoc/setup';
 import { validateTransfer, type TransferDocument } from '../shared/edoc/validate';
 import { packageRoot } from '../shared/util/package-root';
@@ -14,7 +14,6 @@ import { corpusDir } from './support/corpus';
 import { ECM, orderLine, SETUP, transfer } from './support/edoc';
 
 const tables = (records: BcRecord[]) => records.map((r) => r.table);
-const ECM_FIELD = 'Edoc Invoice Cockpit ECM ID';
 
 describe('edoc transfer model: the fields of the source document', () => {
   const spec = (() => {

@@ -224,5 +224,3 @@ export function bcMapAction(tenants: TenantDirectory): Action {
     },
   };
 }
-
-export type { TransferDocument };

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { basename } from 'node:path';
 import { toBusinessCentral, type BcDocument } from '../edoc/bc';
-import { invoiceFromTransfer, transferFromInvoice } from '../edoc/convert';
+import { transferFromInvoice } from '../edoc/convert';
 import { parseCompanySetup, type CompanySetup } from '../edoc/setup';
 import {
   validateTransfer,
@@ -62,5 +62,3 @@ export function convertToBc(
   if (!result.valid) return { ok: false };
   return { output: to === 'edoc' ? document : toBusinessCentral(document, setup), ok: true };
 }
-
-export { invoiceFromTransfer };

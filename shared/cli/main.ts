@@ -20,13 +20,8 @@ import { X509Certificate } from 'node:crypto';
 import { clientOptions, ProgressBar, request } from './client';
 import { Sandbox, type SandboxOptions } from '../sandbox/sandbox';
 import { validateTransfer, type EdocValidation } from '../edoc/validate';
-import {
-  convertToBc,
-  edocProblemLine,
-  invoiceFromTransfer,
-  isTransferDocument,
-  readSetup,
-} from './edoc-commands';
+import { convertToBc, edocProblemLine, isTransferDocument, readSetup } from './edoc-commands';
+import { invoiceFromTransfer } from '../edoc/convert';
 
 const USAGE = `einvoice <command>
 

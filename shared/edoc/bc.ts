@@ -1,12 +1,10 @@
 import { dec, div, format, mul, round } from '../util/decimal';
-import { DIMENSION_FIELDS, INVOICE_TYPES } from './fields';
+import { DIMENSION_FIELDS, ECM_FIELD, INVOICE_TYPES } from './fields';
 import { withDefaults, type CompanySetup } from './setup';
 import { categoryOf, given, isOrderLine, type Category, type TransferDocument } from './validate';
 
 type Value = string | number | boolean;
 type Row = Record<string, unknown>;
-
-export const ECM_FIELD = 'Edoc Invoice Cockpit ECM ID';
 
 /** One Business Central record, as it would be inserted: table number and name, fields by caption. */
 export interface BcRecord {

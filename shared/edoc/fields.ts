@@ -39,7 +39,8 @@ export interface EdocField {
   bc?: BcTarget;
 }
 
-const ECM = 'Edoc Invoice Cockpit ECM ID';
+/** The BC field (on 38, 39 and 81) that carries the document's id in the ECM archive. */
+export const ECM_FIELD = 'Edoc Invoice Cockpit ECM ID';
 
 /** The same BC field in every category. */
 const everywhere = (field: string): BcTarget => ({ journal: field, purchase: field, order: field });
@@ -79,7 +80,7 @@ export const STATUS_FIELDS: readonly EdocField[] = [
 
 export const HEADER_FIELDS: readonly EdocField[] = [
   f('event_id', 'guid', 'yes'),
-  f('ecm_id', 'text', 'yes', everywhere(ECM)),
+  f('ecm_id', 'text', 'yes', everywhere(ECM_FIELD)),
   f('company_id', 'text', 'yes'),
   f('finance_id', 'text'),
   f('barcode', 'text'),
@@ -157,7 +158,7 @@ const MIXED = (field: string) => `${field} *`;
 export const POSITION_FIELDS: readonly EdocField[] = [
   f('id', 'text', 'yes'),
   f('event_id', 'guid', 'yes'),
-  f('ecm_id', 'text', 'yes', everywhere(ECM)),
+  f('ecm_id', 'text', 'yes', everywhere(ECM_FIELD)),
   f('row_index', 'integer'),
   f('account', 'text', 'no', { journal: 'Account No.', purchase: 'No.', order: MIXED('No.') }),
   f('cost_center', 'text', 'setup', everywhere('Dimension 1')),

@@ -254,13 +254,13 @@ export class Sandbox {
       submission = known;
     } else {
       submission = this.process(body, key, header(req, 'content-type'));
-      if (this.lostAnswer()) {
+      if (this.fault('lostAnswer', this.options.faults?.lostAnswerRatio)) {
         req.socket.destroy();
         return;
       }
     }
     if (route === 'POST /soap') return soap(res, submission);
-    if (this.malformed()) {
+    if (this.fault('malformed', this.options.faults?.malformedRatio)) {
       res.writeHead(200, { 'content-type': 'application/json' }).end('{"status": "accep');
       return;
     }
@@ -311,41 +311,31 @@ export class Sandbox {
   /** Applies one injected fault, if the draw says so; true when the request was answered (or dropped). */
   private async injectFault(req: IncomingMessage, res: ServerResponse): Promise<boolean> {
     const faults = this.options.faults ?? {};
-    const count = (name: string) => (this.counters.faults[name] = (this.counters.faults[name] ?? 0) + 1);
-    if (this.draw(faults.dropRatio)) {
-      count('dropped');
+    if (this.fault('dropped', faults.dropRatio)) {
       req.socket.destroy();
       return true;
     }
-    if (this.draw(faults.timeoutRatio)) {
-      count('timeout');
+    if (this.fault('timeout', faults.timeoutRatio)) {
       await new Promise<void>((resolve) => req.socket.once('close', () => resolve()));
       return true;
     }
-    if (this.draw(faults.throttleRatio)) {
-      count('throttled');
+    if (this.fault('throttled', faults.throttleRatio)) {
       res.setHeader('retry-after', String(faults.retryAfterSeconds ?? 1));
       json(res, 429, { message: 'Too many requests' });
       return true;
     }
-    if (this.draw(faults.errorRatio)) {
-      count('unavailable');
+    if (this.fault('unavailable', faults.errorRatio)) {
       json(res, 503, { message: 'Service temporarily unavailable' });
       return true;
     }
     return false;
   }
 
-  private lostAnswer(): boolean {
-    const lost = this.draw(this.options.faults?.lostAnswerRatio);
-    if (lost) this.counters.faults.lostAnswer = (this.counters.faults.lostAnswer ?? 0) + 1;
-    return lost;
-  }
-
-  private malformed(): boolean {
-    const malformed = this.draw(this.options.faults?.malformedRatio);
-    if (malformed) this.counters.faults.malformed = (this.counters.faults.malformed ?? 0) + 1;
-    return malformed;
+  /** Draws whether a fault happens, and counts it when it does. */
+  private fault(name: string, ratio: number | undefined): boolean {
+    if (!this.draw(ratio)) return false;
+    this.counters.faults[name] = (this.counters.faults[name] ?? 0) + 1;
+    return true;
   }
 
   private draw(ratio: number | undefined): boolean {
