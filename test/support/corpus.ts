@@ -1,26 +1,38 @@
 import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
+
+let noticed = false;
 
 /**
  * The reference corpus (official samples, schemas), read in place: EINVOICE_CORPUS or ../shared/corpus.
- * Absent, tests that need it are skipped with a visible notice, except under CI=true, where it is a failure.
+ * It counts as present when the folder has the corpus's README.md and every path of `needs` (relative to
+ * it). Absent, tests that need it are skipped with one visible notice per suite, except under CI=true,
+ * where its absence is a failure.
  */
-export function corpusDir(): string | undefined {
+export function corpusDir(...needs: string[]): string | undefined {
   const dir = resolve(
     process.env.EINVOICE_CORPUS ?? resolve(__dirname, '..', '..', '..', 'shared', 'corpus'),
   );
-  if (existsSync(dir)) return dir;
-  if (process.env.CI === 'true')
-    throw new Error(`Reference corpus not found at ${dir} (set EINVOICE_CORPUS)`);
-  process.stderr.write(
-    `NOTICE: reference corpus not found at ${dir}; corpus tests are skipped (set EINVOICE_CORPUS)\n`,
-  );
+  const missing = ['README.md', ...needs].filter((path) => !existsSync(join(dir, path)));
+  if (missing.length === 0) return dir;
+  const what = existsSync(dir)
+    ? `reference corpus at ${dir} lacks ${missing.join(', ')}`
+    : `reference corpus not found at ${dir}`;
+  if (process.env.CI === 'true') throw new Error(`${what} (set EINVOICE_CORPUS)`);
+  if (!noticed) {
+    noticed = true;
+    process.stderr.write(`NOTICE: ${what}; the tests that read it are skipped (set EINVOICE_CORPUS)\n`);
+  }
   return undefined;
 }
 
-/** `describe` when the corpus is present, `describe.skip` (with the notice above) otherwise. */
-export function describeWithCorpus(name: string, body: (corpus: string) => void): void {
-  const dir = corpusDir();
+/**
+ * `describe` when the corpus (with `needs`) is present. Absent, the suite is one skipped test: its body,
+ * which reads the corpus to list its cases, does not run.
+ */
+export function describeWithCorpus(name: string, needs: string[], body: (corpus: string) => void): void {
+  const dir = corpusDir(...needs);
   if (dir) describe(name, () => body(dir));
-  else describe.skip(`${name} (no reference corpus)`, () => body(''));
+  else
+    describe(`${name} (no reference corpus)`, () => it.skip('needs the reference corpus', () => undefined));
 }
