@@ -208,6 +208,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'EINVOICE_SIGNING_CERT', value: signingCertificate }
         { name: 'EINVOICE_MAX_BODY_BYTES', value: '10485760' }
         { name: 'EINVOICE_LOG_LEVEL', value: 'info' }
+        { name: 'EINVOICE_LOG_FORMAT', value: 'json' }
         { name: 'BC_API_URL', value: bcApiUrl }
         { name: 'BC_TOKEN_URL', value: bcTokenUrl }
         { name: 'BC_CLIENT_ID', value: bcClientId }

@@ -192,25 +192,41 @@ export function createRegistries(
 
 /** The composition root: builds every adapter once from the settings and wires the use cases. */
 export function createServices(settings: Settings, overrides: ServiceOverrides = {}): Services {
-  const logger = overrides.logger ?? consoleLogger();
-  const objects = overrides.objects ?? objectStore(settings);
-  const bus = overrides.bus ?? messageBus(settings, logger);
-  const certificates = overrides.certificates ?? certificateStore(settings);
-  const secrets = overrides.secrets ?? secretStore(settings);
+  const logger = overrides.logger ?? consoleLogger({ level: settings.logLevel, format: settings.logFormat });
+  // Parts that hold handles (files, threads, timers) are closed again when a later part fails to load
+  // (an invalid flow, say), so that a failed start-up leaves nothing running.
+  const opened: Array<() => Promise<void> | undefined> = [];
+  let objects: ObjectStore, bus: MessageBus, connectors: Connectors, signer: XmlSigner, xsd: XsdValidatorPool;
+  let certificates: CertificateStore, secrets: SecretStore, formats: FormatRegistry, actions: ActionRegistry;
+  let flows: FlowCatalogue, tenants: TenantDirectory;
   const now = overrides.now;
-  const connectors = createConnectors(objects, certificates, secrets, now ? () => now().getTime() : Date.now);
-  const signer = settings.signingThreads > 0 ? new SigningPool(settings.signingThreads) : inlineXmlSigner;
-  const xsdPool = new XsdValidatorPool(settings.schemasDir);
-  const tenants = new TenantDirectory(objects);
-  const { formats, actions, xsd } = createRegistries(
-    settings,
-    certificates,
-    signer,
-    xsdPool,
-    connectors,
-    tenants,
-  );
-  const flows = FlowCatalogue.load(settings.flowsDir, actions);
+  try {
+    objects = overrides.objects ?? objectStore(settings);
+    opened.push(() => objects.close?.());
+    bus = overrides.bus ?? messageBus(settings, logger);
+    opened.push(() => bus.close());
+    certificates = overrides.certificates ?? certificateStore(settings);
+    secrets = overrides.secrets ?? secretStore(settings);
+    connectors = createConnectors(objects, certificates, secrets, now ? () => now().getTime() : Date.now);
+    opened.push(() => connectors.http.close());
+    signer = settings.signingThreads > 0 ? new SigningPool(settings.signingThreads) : inlineXmlSigner;
+    opened.push(() => signer.close());
+    const xsdPool = new XsdValidatorPool(settings.schemasDir);
+    opened.push(() => xsdPool.close());
+    tenants = new TenantDirectory(objects);
+    ({ formats, actions, xsd } = createRegistries(
+      settings,
+      certificates,
+      signer,
+      xsdPool,
+      connectors,
+      tenants,
+    ));
+    flows = FlowCatalogue.load(settings.flowsDir, actions);
+  } catch (error) {
+    for (const close of opened.reverse()) void Promise.resolve(close()).catch(() => undefined);
+    throw error;
+  }
   const documents = new DocumentStore(objects, settings.stageTimeoutMs);
   const notifier = new Notifier(documents, tenants, bus, connectors, logger, {
     topic: settings.notifyTopic,

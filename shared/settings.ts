@@ -2,6 +2,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { invalidInput } from './errors';
+import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log';
 import { isObject } from './util/json';
 import { packageRoot } from './util/package-root';
 
@@ -46,6 +47,9 @@ export interface Settings {
   busConcurrency: number;
   /** Threads that sign XML beside the main thread; 0 signs in the main thread. */
   signingThreads: number;
+  logLevel: LogLevel;
+  /** `pretty` (readable lines) or `json`; default pretty when stdout is a terminal. */
+  logFormat: LogFormat;
   /** The variables these settings were read from: `%NAME%` placeholders in flows resolve against them. */
   env: Readonly<Record<string, string | undefined>>;
 }
@@ -158,6 +162,8 @@ export function loadSettings(env: Env = process.env): Settings {
       text(env, 'EINVOICE_SIGNING_THREADS') === 'auto'
         ? Number(availableParallelism() > 1)
         : nonNegativeInt(env, 'EINVOICE_SIGNING_THREADS', Number(availableParallelism() > 1)),
+    logLevel: choice(env, 'EINVOICE_LOG_LEVEL', LOG_LEVELS, 'info'),
+    logFormat: choice(env, 'EINVOICE_LOG_FORMAT', LOG_FORMATS, process.stdout.isTTY ? 'pretty' : 'json'),
     env: { ...env },
   };
 }

@@ -115,3 +115,13 @@ describe('local.settings.sample.json', () => {
     expect([...read].filter((name) => !(name in sample.Values))).toEqual([]);
   });
 });
+
+describe('LICENSE', () => {
+  it('is the licence package.json declares', () => {
+    const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { license: string };
+    const text = readFileSync(join(ROOT, 'LICENSE'), 'utf8');
+    expect(pkg.license).toBe('MIT');
+    expect(text.split('\n')[0]).toBe('MIT License');
+    expect(text).toContain('Permission is hereby granted, free of charge');
+  });
+});

@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { mkdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { constants, existsSync, readFileSync } from 'node:fs';
+import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServices, type ServiceOverrides, type Services } from '../composition';
 import { EInvoiceError } from '../errors';
@@ -39,8 +39,17 @@ function processAlive(pid: number): boolean {
 
 /** One process owns a data folder: a second runtime on the same folder would break the file store's locking. */
 async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  await mkdir(dataDir, { recursive: true });
   const lock = join(dataDir, 'runtime.lock');
+  try {
+    await mkdir(dataDir, { recursive: true });
+    await access(dataDir, constants.R_OK | constants.W_OK);
+  } catch (error) {
+    throw new EInvoiceError(
+      'runtime.data-dir',
+      `Data folder ${dataDir} cannot be used (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}): set EINVOICE_DATA_DIR or --data-dir to a folder this user can write`,
+      { cause: error },
+    );
+  }
   if (existsSync(lock)) {
     const pid = Number(readFileSync(lock, 'utf8'));
     if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) {
@@ -51,6 +60,25 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
   }
   await writeFile(lock, String(process.pid));
   return () => rm(lock, { force: true });
+}
+
+/** A listening failure said in the runtime's terms: which address, which setting. */
+function listenError(error: unknown, settings: Settings): unknown {
+  const code = (error as NodeJS.ErrnoException).code;
+  const where = `${settings.httpHost}:${settings.httpPort}`;
+  if (code === 'EADDRINUSE')
+    return new EInvoiceError(
+      'runtime.port-in-use',
+      `Port ${settings.httpPort} on ${settings.httpHost} is already in use: stop the process that holds it, or choose another port (--port, EINVOICE_PORT)`,
+      { cause: error },
+    );
+  if (code === 'EACCES' || code === 'EADDRNOTAVAIL')
+    return new EInvoiceError(
+      'runtime.listen-failed',
+      `Cannot listen on ${where} (${code}): check EINVOICE_HOST and EINVOICE_PORT`,
+      { cause: error },
+    );
+  return error;
 }
 
 /** The local tenant's API key: EINVOICE_LOCAL_API_KEY, else one generated once and kept in the data folder. */
@@ -80,35 +108,53 @@ export async function startEmbedded(
   const settings = loadSettings(env);
   if (options.port === 0) settings.httpPort = 0;
   const unlock = await lockDataDir(settings.dataDir);
+  let services: Services | undefined;
+  let host: EmbeddedHost | undefined;
   try {
     if (settings.keys === 'folder')
       await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
-    const services = createServices(settings, { exclusive: true, ...options.overrides });
+    services = createServices(settings, { exclusive: true, ...options.overrides });
     const apiKey = await localApiKey(settings);
     if (!(await services.tenants.get(LOCAL_TENANT)))
       await services.tenants.create(LOCAL_TENANT, 'Local tenant', apiKey);
     else await services.tenants.replaceKeys(LOCAL_TENANT, apiKey);
     provide(services);
-    const host = new EmbeddedHost(services, registrations(), {
+    host = new EmbeddedHost(services, registrations(), {
       host: settings.httpHost,
       port: settings.httpPort,
       env,
     });
-    const { port, url } = await host.start();
+    const { port, url } = await host.start().catch((error: unknown) => {
+      throw listenError(error, settings);
+    });
     const recovered = await services.pipeline.recoverInFlight();
     services.logger.info('runtime.started', { url, dataDir: settings.dataDir, recovered });
+    if (!settings.schemasDir || !existsSync(settings.schemasDir)) {
+      // Said once here rather than once per document: flows check XML Schemas only where they are installed.
+      services.logger.warn('runtime.notice', {
+        code: 'schema.not-installed',
+        message: settings.schemasDir
+          ? `EINVOICE_SCHEMAS_DIR ${settings.schemasDir} does not exist: XML Schema checks are skipped (docs/formats.md)`
+          : 'EINVOICE_SCHEMAS_DIR is not set: XML Schema checks are skipped (docs/formats.md says where to get the schemas)',
+      });
+    }
+    const running = services;
+    const started = host;
     return {
       url,
       port,
       apiKey,
-      services,
+      services: running,
       stop: async () => {
-        await host.stop();
+        await started.stop();
         await unlock();
-        services.logger.info('runtime.stopped');
+        running.logger.info('runtime.stopped');
       },
     };
   } catch (error) {
+    // Whatever started is stopped again, so that a failed start-up leaves nothing running.
+    if (host) await host.stop().catch(() => undefined);
+    else if (services) await services.close().catch(() => undefined);
     await unlock();
     throw error;
   }

@@ -248,11 +248,12 @@ export class EmbeddedHost {
     this.stopped = true;
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
+    // A server that never started listening (its port was taken) has nothing to close.
     const closed = new Promise<void>((resolve) =>
-      this.server ? this.server.close(() => resolve()) : resolve(),
+      this.server?.listening ? this.server.close(() => resolve()) : resolve(),
     );
     this.server?.closeIdleConnections();
-    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000))]);
+    await Promise.race([closed, new Promise((r) => setTimeout(r, 2000).unref())]);
     this.server?.closeAllConnections();
     for (const subscription of this.subscriptions) await subscription.close();
     await Promise.allSettled([...this.running]);

@@ -1,0 +1,172 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { consoleLogger } from '../shared/log';
+import { loadSettings } from '../shared/settings';
+import { packageRoot } from '../shared/util/package-root';
+import { startRuntime } from './support/runtime';
+import { tempDir } from './support/temp';
+
+/** `einvoice serve` as a user starts it; resolves with its exit code, output and how long it ran. */
+function serve(
+  args: string[],
+  env: Record<string, string> = {},
+  limitMs = 15_000,
+): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, [join(packageRoot(), 'bin', 'einvoice.js'), 'serve', ...args], {
+    env: { ...process.env, EINVOICE_LOCAL_API_KEY: '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const limit = setTimeout(() => child.kill('SIGKILL'), limitMs);
+  return new Promise((resolve) =>
+    child.once('exit', (code) => {
+      clearTimeout(limit);
+      resolve({ code, output, ms: Date.now() - started });
+    }),
+  );
+}
+
+// Start-up takes about a second here (a test signing key is made on first start); a process that hangs
+// after its error is killed at 15 s and shows as code null.
+const PROMPTLY_MS = 8000;
+
+describe('einvoice serve fails fast at start-up', () => {
+  const dir = { path: tempDir('einvoice-startup-') };
+  let blocker: Server;
+  let takenPort: number;
+
+  beforeAll(async () => {
+    blocker = createServer();
+    await new Promise<void>((resolve) => blocker.listen(0, '127.0.0.1', () => resolve()));
+    takenPort = (blocker.address() as { port: number }).port;
+  });
+  afterAll(async () => {
+    await new Promise((resolve) => blocker.close(resolve));
+  });
+
+  it('on a port in use: says which port and how to choose another, exits 1', async () => {
+    const result = await serve(['--port', String(takenPort), '--data-dir', join(dir.path, 'port')]);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`Port ${takenPort} on 127.0.0.1 is already in use`);
+    expect(result.output).toContain('--port');
+    expect(result.ms).toBeLessThan(PROMPTLY_MS);
+  });
+
+  it('with an invalid flow folder: names the file and the problem, exits 1', async () => {
+    const flows = join(dir.path, 'bad-flows');
+    mkdirSync(flows);
+    writeFileSync(join(flows, 'broken.json'), JSON.stringify({ id: 'broken' }));
+    const result = await serve(['--port', '0', '--data-dir', join(dir.path, 'flows')], {
+      EINVOICE_FLOWS_DIR: flows,
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(join(flows, 'broken.json'));
+    expect(result.output).toMatch(/steps: is required/);
+    expect(result.ms).toBeLessThan(PROMPTLY_MS);
+  });
+
+  it('with a data folder that cannot be used: names it, exits 1', async () => {
+    const file = join(dir.path, 'a-file');
+    writeFileSync(file, 'not a folder');
+    const result = await serve(['--port', '0', '--data-dir', join(file, 'data')]);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`Data folder ${join(file, 'data')} cannot be used (ENOTDIR)`);
+    expect(result.ms).toBeLessThan(PROMPTLY_MS);
+  });
+
+  it('with an invalid setting: names the setting and what it may be, exits 1', async () => {
+    const result = await serve(['--port', '0', '--data-dir', join(dir.path, 'setting')], {
+      EINVOICE_LOG_FORMAT: 'fancy',
+    });
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('Setting EINVOICE_LOG_FORMAT must be one of pretty, json, got "fancy"');
+    expect(result.ms).toBeLessThan(PROMPTLY_MS);
+  });
+
+  it('says once at start-up that no XML Schemas are installed, and not again per document', async () => {
+    const data = join(dir.path, 'schemas');
+    mkdirSync(data);
+    const runtime = await startRuntime(data, { EINVOICE_SCHEMAS_DIR: '', EINVOICE_LOG_FORMAT: 'json' });
+    try {
+      expect(runtime.output()).toContain('EINVOICE_SCHEMAS_DIR is not set');
+      // Two documents through peppol-outbox, whose schema step passes with a note when none is installed.
+      for (const n of [1, 2]) {
+        const invoice = JSON.parse(readFileSync(join(packageRoot(), 'samples', 'invoice.json'), 'utf8'));
+        const response = await fetch(`${runtime.url}/api/invoices?wait=30`, {
+          method: 'POST',
+          headers: {
+            'x-api-key': runtime.apiKey,
+            'content-type': 'application/json',
+            'idempotency-key': `s${n}`,
+          },
+          body: JSON.stringify(invoice),
+        });
+        expect(((await response.json()) as { status: string }).status).toBe('completed');
+      }
+      const notices = runtime.output().match(/schema\.not-(installed|checked)/g) ?? [];
+      expect(notices).toEqual(['schema.not-installed']);
+    } finally {
+      await runtime.stop();
+    }
+  });
+});
+
+describe('log lines', () => {
+  const capture = () => {
+    const lines: string[] = [];
+    return { lines, stream: { write: (line: string) => lines.push(line) } };
+  };
+
+  it('are readable lines in the pretty format: time, level, event, tenant/document, fields', () => {
+    const out = capture();
+    const err = capture();
+    const logger = consoleLogger({ format: 'pretty', out: out.stream, err: err.stream });
+    logger.warn('step.finished', {
+      tenantId: 'local',
+      documentId: '01abc',
+      stepId: 'submit',
+      outcome: 'transient',
+      code: 'submit.http-503',
+      message: 'Service Unavailable',
+      durationMs: 12,
+    });
+    logger.info('runtime.started', { url: 'http://127.0.0.1:7071' });
+    expect(err.lines[0]).toMatch(
+      /^\d\d:\d\d:\d\d\.\d{3} WARN {2}step\.finished local\/01abc stepId=submit outcome=transient code=submit\.http-503 message="Service Unavailable" 12ms\n$/,
+    );
+    expect(out.lines[0]).toMatch(/ INFO {2}runtime\.started url=http:\/\/127\.0\.0\.1:7071\n$/);
+  });
+
+  it('are JSON objects in the json format, and the level filters', () => {
+    const out = capture();
+    const err = capture();
+    const logger = consoleLogger({ format: 'json', level: 'warn', out: out.stream, err: err.stream });
+    logger.info('document.received', { documentId: 'x' });
+    logger.error('runtime.error', { code: 'internal', instance: 'abc' });
+    expect(out.lines).toEqual([]);
+    expect(JSON.parse(err.lines[0]!)).toMatchObject({
+      level: 'error',
+      event: 'runtime.error',
+      instance: 'abc',
+    });
+  });
+
+  it('default to pretty on a terminal and to JSON otherwise; unknown formats are refused', () => {
+    const isTTY = process.stdout.isTTY;
+    try {
+      Object.defineProperty(process.stdout, 'isTTY', { value: true, configurable: true });
+      expect(loadSettings({}).logFormat).toBe('pretty');
+      Object.defineProperty(process.stdout, 'isTTY', { value: false, configurable: true });
+      expect(loadSettings({}).logFormat).toBe('json');
+      expect(loadSettings({ EINVOICE_LOG_FORMAT: 'json' }).logFormat).toBe('json');
+    } finally {
+      Object.defineProperty(process.stdout, 'isTTY', { value: isTTY, configurable: true });
+    }
+    expect(() => loadSettings({ EINVOICE_LOG_FORMAT: 'xml' })).toThrow(/EINVOICE_LOG_FORMAT/);
+  });
+});
