@@ -71,6 +71,10 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   RETRY_TIMER_SCHEDULE: '*/10 * * * * *',
   EINVOICE_SIGNING_CERT: 'local-signing',
   SANDBOX_URL: 'http://127.0.0.1:7072',
+  // The Business Central stand-in (`einvoice sandbox --authority bc`); Azure sets the real ones.
+  BC_API_URL: 'http://127.0.0.1:7073/api/v2.0',
+  BC_TOKEN_URL: 'http://127.0.0.1:7073/tenant/oauth2/v2.0/token',
+  BC_CLIENT_ID: 'einvoice-bc',
   BC_SCOPE: 'https://api.businesscentral.dynamics.com/.default',
 };
 

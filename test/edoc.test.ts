@@ -789,9 +789,10 @@ describe('einvoice validate and convert with edoc transfer documents', () => {
     const bc = JSON.parse(result.stdout) as { records: BcRecord[] };
     expect(tables(bc.records)).toEqual([38, 39, 39, 39, 5805, 5805, 480, 480]);
     const canonical = run(['convert', sample, '--to', 'canonical']);
+    expect(canonical.status).toBe(0);
     expect(JSON.parse(canonical.stdout)).toMatchObject({
       id: 'R-2026-17',
-      seller: { name: 'Fabrikam GmbH' },
+      seller: { name: 'Fabrikam GmbH', address: { country: 'DE' } },
     });
     expect(run(['convert', sample, '--to', 'bc'])).toMatchObject({
       status: 1,

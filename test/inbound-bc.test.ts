@@ -6,7 +6,7 @@ import { packageRoot } from '../shared/util/package-root';
 import { BcStandIn } from './support/bc-standin';
 import { corpusDir } from './support/corpus';
 import { createHarness, TENANT, type Harness } from './support/harness';
-import { onTeardown } from './support/temp';
+import { onTeardown, tempDir } from './support/temp';
 
 const SAMPLE = JSON.parse(
   readFileSync(join(packageRoot(), 'samples', 'edoc', 'transfer.json'), 'utf8'),
@@ -23,17 +23,23 @@ describe('inbound flows to Business Central (on the embedded runtime, against a 
   let h: Harness;
 
   beforeEach(async () => {
-    const server = new BcStandIn();
+    // The stand-in and the runtime share the data folder: the client secret is the runtime's own
+    // secret bc-client-secret, which the stand-in creates.
+    const dataDir = tempDir();
+    const server = new BcStandIn({ port: 0, dataDir });
     await server.start();
     onTeardown(() => server.stop());
     bc = server;
     h = await createHarness(
-      { BC_API_URL: bc.apiUrl, BC_TOKEN_URL: bc.tokenUrl, BC_CLIENT_ID: bc.client.id },
+      {
+        EINVOICE_DATA_DIR: dataDir,
+        BC_API_URL: bc.apiUrl,
+        BC_TOKEN_URL: bc.tokenUrl,
+        BC_CLIENT_ID: bc.clientId,
+      },
       undefined,
       { realClock: true },
     );
-    mkdirSync(join(h.settings.keyDir, 'secrets'), { recursive: true });
-    writeFileSync(join(h.settings.keyDir, 'secrets', 'bc-client-secret'), bc.client.secret);
     await h.services.tenants.setCompany(TENANT, 'CRONUS', SETUP);
   });
 
@@ -139,6 +145,66 @@ describe('inbound flows to Business Central (on the embedded runtime, against a 
         "Internal_RecordNotFound: The Vendor does not exist. Identification fields and values: No.='V99999'",
       ),
     });
+  });
+
+  it('the shipped samples: the setup of samples/edoc/bc-setup.json, the transfer document and the UBL vendor invoice', async () => {
+    const setup = JSON.parse(
+      readFileSync(join(packageRoot(), 'samples', 'edoc', 'bc-setup.json'), 'utf8'),
+    ) as CompanySetup;
+    await h.services.tenants.setCompany(TENANT, 'CRONUS', setup);
+    const edoc = await inbound(JSON.stringify(SAMPLE), 'application/json', 'edoc-transfer');
+    expect(edoc).toMatchObject({
+      status: 'completed',
+      variables: {
+        bcPath: `companies(${setup.bcCompanyId!})/purchaseInvoices`,
+        bcDocumentNumber: 'PI-1001',
+      },
+    });
+    const xml = readFileSync(join(packageRoot(), 'samples', 'edoc', 'vendor-invoice.xml'), 'utf8');
+    const ubl = await inbound(xml, 'application/xml', 'peppol-bis3-ubl');
+    expect(ubl).toMatchObject({ flowId: 'ubl-to-bc', status: 'completed' });
+    expect(ubl.variables).toMatchObject({ bcDocumentNumber: 'PI-1002' });
+    expect(bc.calls[1]!.body).toMatchObject({ vendorNumber: 'V10000', vendorInvoiceNumber: 'R-2026-18' });
+    expect(
+      (bc.calls[1]!.body.purchaseInvoiceLines as Array<Record<string, unknown>>).map((l) => [
+        l.lineType,
+        l.quantity,
+        l.unitCost,
+      ]),
+    ).toEqual([
+      ['Item', 2, 150],
+      ['Item', 1, 100],
+    ]);
+  });
+
+  it('a wrong client secret in the key folder: the token endpoint refuses it and the document is not sent', async () => {
+    const dataDir = tempDir();
+    mkdirSync(join(dataDir, 'keys', 'secrets'), { recursive: true });
+    writeFileSync(join(dataDir, 'keys', 'secrets', 'bc-client-secret'), 'not-what-bc-has');
+    const standIn = new BcStandIn({ port: 0, clientSecret: 'what-bc-has' });
+    await standIn.start();
+    onTeardown(() => standIn.stop());
+    const other = await createHarness(
+      {
+        EINVOICE_DATA_DIR: dataDir,
+        BC_API_URL: standIn.apiUrl,
+        BC_TOKEN_URL: standIn.tokenUrl,
+        BC_CLIENT_ID: standIn.clientId,
+      },
+      undefined,
+      { realClock: true },
+    );
+    await other.services.tenants.setCompany(TENANT, 'CRONUS', SETUP);
+    const { record } = await other.services.pipeline.submit({
+      tenantId: TENANT,
+      context: { direction: 'inbound', format: 'edoc-transfer', companyId: 'CRONUS' },
+      content: Buffer.from(JSON.stringify(SAMPLE)),
+      contentType: 'application/json',
+    });
+    const done = await other.services.pipeline.waitForTerminal(TENANT, record.id, 30_000, 20);
+    expect(done.status).not.toBe('completed');
+    expect(JSON.stringify(done.history)).toContain('invalid_client');
+    expect(standIn.calls).toEqual([]);
   });
 
   const corpus = corpusDir();

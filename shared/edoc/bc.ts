@@ -1,7 +1,14 @@
 import { dec, div, format, mul, round } from '../util/decimal';
 import { DIMENSION_FIELDS, ECM_FIELD, INVOICE_TYPES } from './fields';
 import { withDefaults, type CompanySetup } from './setup';
-import { categoryOf, given, isOrderLine, type Category, type TransferDocument } from './validate';
+import {
+  categoryOf,
+  given,
+  isOrderLine,
+  normalizeTransfer,
+  type Category,
+  type TransferDocument,
+} from './validate';
 
 type Value = string | number | boolean;
 type Row = Record<string, unknown>;
@@ -83,9 +90,11 @@ const signed = (value: unknown, negative: boolean): number | undefined =>
  *   unless the setup distributes them manually (table 5805);
  * - dimension set entries (table 480) for the configured dimension codes; the header's business posting
  *   groups fill empty line groups; the posting text becomes the description when the setup says so;
- *   document type from `invoice_type_id`; the ECM id on every record.
+ *   document type from `invoice_type_id`; the ECM id on every record;
+ * - a number in a text field whose type the source does not fix as its decimal text (`normalizeTransfer`).
  */
-export function toBusinessCentral(document: TransferDocument, setup: CompanySetup): BcDocument {
+export function toBusinessCentral(source: TransferDocument, setup: CompanySetup): BcDocument {
+  const document = normalizeTransfer(source);
   const s = withDefaults(setup);
   const header = document.header;
   const category = categoryOf(header, setup);

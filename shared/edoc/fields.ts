@@ -34,7 +34,17 @@ export interface EdocField {
   name: string;
   /** The "Dynamics 365 BC field" column (usually the same name). */
   bcName: string;
+  /**
+   * The JSON type the field takes. The source has no type column: it fixes the type of a few fields
+   * (`typeFixed`); for the others the type is this model's reading of the field's description.
+   */
   type: FieldType;
+  /**
+   * The source fixes the type: `event_id` (GUID format), `invoice_type_id` (1 or 2), `workflow_type` (one of
+   * two texts) and the `map_field_*` fields, whose names say their data type (dec, text, date). A text
+   * field whose type the source does not fix also takes a JSON number, as its decimal text.
+   */
+  typeFixed?: boolean;
   mandatory: Mandatory;
   bc?: BcTarget;
 }
@@ -55,12 +65,15 @@ function f(
   return { name, bcName, type, mandatory, ...(bc ? { bc } : {}) };
 }
 
-/** `map_field_dec..map_field_dec5` style ranges: the first name has no number, the others 2..n. */
-function numbered(prefix: string, type: FieldType, last: number, from = 1): EdocField[] {
-  return Array.from({ length: last - from + 1 }, (_, i) => {
-    const n = from + i;
-    return f(n === 1 && !prefix.endsWith('_') ? prefix : `${prefix}${n}`, type);
-  });
+/** A field whose type the source fixes. */
+const fixed = (field: EdocField): EdocField => ({ ...field, typeFixed: true });
+
+/**
+ * `map_field_dec..map_field_dec5` style ranges of the source's fields "for your own purposes", whose names
+ * fix their data type: the first name has no number, the others 2..n.
+ */
+function numbered(prefix: string, type: FieldType, last: number): EdocField[] {
+  return Array.from({ length: last }, (_, i) => fixed(f(i === 0 ? prefix : `${prefix}${i + 1}`, type)));
 }
 
 /** `net_amount_1..net_amount_4` */
@@ -69,7 +82,7 @@ function indexed(prefix: string, type: FieldType, last: number): EdocField[] {
 }
 
 export const STATUS_FIELDS: readonly EdocField[] = [
-  f('event_id', 'guid', 'yes'),
+  fixed(f('event_id', 'guid', 'yes')),
   f('event_name', 'text'),
   f('ecm_id', 'text'),
   f('created_at', 'datetime'),
@@ -79,7 +92,7 @@ export const STATUS_FIELDS: readonly EdocField[] = [
 ];
 
 export const HEADER_FIELDS: readonly EdocField[] = [
-  f('event_id', 'guid', 'yes'),
+  fixed(f('event_id', 'guid', 'yes')),
   f('ecm_id', 'text', 'yes', everywhere(ECM_FIELD)),
   f('company_id', 'text', 'yes'),
   f('finance_id', 'text'),
@@ -101,10 +114,10 @@ export const HEADER_FIELDS: readonly EdocField[] = [
   f('vendor_bank_account', 'text'),
   f('vendor_bank_code', 'text'),
   f('vendor_bank_name', 'text'),
-  f('invoice_type_id', 'integer', 'yes', everywhere('Document Type')),
+  fixed(f('invoice_type_id', 'integer', 'yes', everywhere('Document Type'))),
   f('invoice_type_text', 'text'),
   f('confidential', 'boolean'),
-  f('workflow_type', 'text', 'yes'),
+  fixed(f('workflow_type', 'text', 'yes')),
   f('order_numbers', 'text'),
   f('delivery_notes', 'text'),
   // The source gives the journal's field only; on purchase documents BC's "Ext. Doc. No. Mandatory"
@@ -157,7 +170,7 @@ const MIXED = (field: string) => `${field} *`;
 
 export const POSITION_FIELDS: readonly EdocField[] = [
   f('id', 'text', 'yes'),
-  f('event_id', 'guid', 'yes'),
+  fixed(f('event_id', 'guid', 'yes')),
   f('ecm_id', 'text', 'yes', everywhere(ECM_FIELD)),
   f('row_index', 'integer'),
   f('account', 'text', 'no', { journal: 'Account No.', purchase: 'No.', order: MIXED('No.') }),
@@ -238,6 +251,25 @@ export const DIMENSION_FIELDS = [
   'dim_8_value_code',
 ] as const;
 
+/** A text field whose type the source does not fix: a JSON number is taken as its decimal text. */
+export const takesNumberAsText = (field: EdocField): boolean => field.type === 'text' && !field.typeFixed;
+
+/**
+ * A number as its decimal text, as JSON writes it but never in exponent notation: 1 → "1", 1.5 → "1.5",
+ * 1e21 → "1000000000000000000000", 1e-7 → "0.0000001".
+ */
+export function decimalText(value: number): string {
+  const text = String(value);
+  const exponent = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!exponent) return text;
+  const [, sign, head, tail = '', power] = exponent;
+  const digits = `${head}${tail}`;
+  const point = 1 + Number(power); // digits before the decimal point
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
 const JSON_TYPES: Record<FieldType, object> = {
   guid: { type: 'string' },
   text: { type: 'string' },
@@ -249,9 +281,10 @@ const JSON_TYPES: Record<FieldType, object> = {
 };
 
 /**
- * The JSON Schema of one entity: every field under its exact name and JSON type, nothing else. Null stands
- * for "not given". Mandatory fields are not `required` here: which are depends on the setup, and the rules
- * report them with the setting that made them mandatory.
+ * The JSON Schema of one entity: every field under its exact name and JSON type (a text field whose type
+ * the source does not fix also as a number), nothing else. Null stands for "not given". Mandatory fields
+ * are not `required` here: which are depends on the setup, and the rules report them with the setting that
+ * made them mandatory.
  */
 export function entitySchema(entity: EdocEntity): object {
   return {
@@ -263,7 +296,11 @@ export function entitySchema(entity: EdocEntity): object {
       FIELDS[entity].map((field) => [
         field.name,
         {
-          anyOf: [JSON_TYPES[field.type], { type: 'null' }],
+          anyOf: [
+            JSON_TYPES[field.type],
+            ...(takesNumberAsText(field) ? [{ type: 'number' }] : []),
+            { type: 'null' },
+          ],
           description: `${field.bcName}; mandatory: ${field.mandatory}`,
         },
       ]),
@@ -278,14 +315,17 @@ const MANDATORY_TEXT: Record<Mandatory, string> = {
   process: 'Process-dependent',
 };
 
-/** The field mapping as implemented, one Markdown table per entity (docs/edoc.md is checked against it). */
+/**
+ * The field mapping as implemented, one Markdown table per entity (docs/edoc.md is checked against it);
+ * "(fixed)" after a type the source fixes.
+ */
 export function fieldTablesMarkdown(): string {
   const cell = (value: string | undefined) => value ?? '—';
   return (['status', 'header', 'positions'] as const)
     .map((entity) => {
       const rows = FIELDS[entity].map(
         (field) =>
-          `| \`${field.name}\` | ${field.bcName} | ${field.type} | ${MANDATORY_TEXT[field.mandatory]} | ${cell(field.bc?.journal)} | ${cell(field.bc?.purchase)} | ${cell(field.bc?.order)} |`,
+          `| \`${field.name}\` | ${field.bcName} | ${field.type}${field.typeFixed ? ' (fixed)' : ''} | ${MANDATORY_TEXT[field.mandatory]} | ${cell(field.bc?.journal)} | ${cell(field.bc?.purchase)} | ${cell(field.bc?.order)} |`,
       );
       return [
         `### ${ENTITY_NAMES[entity]}`,

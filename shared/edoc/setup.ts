@@ -2,6 +2,20 @@ import { invalidInput } from '../errors';
 import { ajv, toProblems } from '../validation/schema';
 
 /**
+ * The company's own party data: the buyer of the vendor invoices it receives. The transfer model has no
+ * buyer fields (only `company_id`), so a transfer document made a canonical invoice takes its buyer from
+ * here.
+ */
+export interface CompanyParty {
+  /** BT-44 Buyer name. */
+  name?: string;
+  /** BT-48 Buyer VAT identifier. */
+  vatId?: string;
+  /** BG-8 Buyer postal address; `country` is an ISO 3166-1 alpha-2 code. */
+  address?: { street?: string; city?: string; postalCode?: string; country?: string };
+}
+
+/**
  * A company's edoc invoice cockpit setup (per tenant and company, in the tenant configuration): what makes
  * setup-dependent fields mandatory and how documents are posted in Business Central.
  */
@@ -28,6 +42,8 @@ export interface CompanySetup {
   bcCompanyId?: string;
   /** Vendor numbers in BC by the vendor's VAT id or identifier, for documents converted from UBL/CII. */
   vendorNumbers?: Record<string, string>;
+  /** The company's name, VAT id and address: the buyer when a transfer document becomes a canonical invoice. */
+  company?: CompanyParty;
 }
 
 export const COMPANY_SETUP_SCHEMA = {
@@ -46,6 +62,24 @@ export const COMPANY_SETUP_SCHEMA = {
     distributeItemChargeManually: { type: 'boolean' },
     enforceBcMandatoryFields: { type: 'boolean' },
     vendorNumbers: { type: 'object', additionalProperties: { type: 'string', minLength: 1 } },
+    company: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        name: { type: 'string', minLength: 1 },
+        vatId: { type: 'string', minLength: 1 },
+        address: {
+          type: 'object',
+          additionalProperties: false,
+          properties: {
+            street: { type: 'string' },
+            city: { type: 'string' },
+            postalCode: { type: 'string' },
+            country: { type: 'string', pattern: '^[A-Z]{2}$' },
+          },
+        },
+      },
+    },
   },
 } as const;
 
@@ -64,7 +98,8 @@ export function parseCompanySetup(value: unknown, source = 'setup'): CompanySetu
 /** Defaults of the cockpit: posting date from `posting_date`, cost invoices as purchase invoices. */
 export function withDefaults(
   setup: CompanySetup,
-): Required<Omit<CompanySetup, 'vendorNumbers'>> & Pick<CompanySetup, 'vendorNumbers'> {
+): Required<Omit<CompanySetup, 'vendorNumbers' | 'company'>> &
+  Pick<CompanySetup, 'vendorNumbers' | 'company'> {
   return {
     bcCompanyId: setup.companyId,
     extDocNoMandatory: false,

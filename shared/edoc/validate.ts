@@ -1,8 +1,10 @@
 import {
+  decimalText,
   DIMENSION_FIELDS,
   ENTITY_NAMES,
   FIELDS,
   INVOICE_TYPES,
+  takesNumberAsText,
   WORKFLOW_TYPES,
   type EdocEntity,
   type EdocField,
@@ -86,11 +88,48 @@ export function closestField(entity: EdocEntity, name: string): string {
   return best;
 }
 
+const LOOSE_TEXT: Record<EdocEntity, ReadonlySet<string>> = {
+  status: new Set(FIELDS.status.filter(takesNumberAsText).map((field) => field.name)),
+  header: new Set(FIELDS.header.filter(takesNumberAsText).map((field) => field.name)),
+  positions: new Set(FIELDS.positions.filter(takesNumberAsText).map((field) => field.name)),
+};
+
+function normalizeRow(entity: EdocEntity, row: unknown): unknown {
+  if (typeof row !== 'object' || row === null || Array.isArray(row)) return row;
+  const out: Row = {};
+  for (const [name, value] of Object.entries(row as Row))
+    out[name] =
+      typeof value === 'number' && Number.isFinite(value) && LOOSE_TEXT[entity].has(name)
+        ? decimalText(value)
+        : value;
+  return out;
+}
+
+/**
+ * The document with a JSON number in a text field whose type the source does not fix (a position's `id`,
+ * `vendor_id`, `account`, …) as its decimal text (1 → "1", 1.5 → "1.5"); everything else as it is. Loading,
+ * mapping and converting all see the document this way. A value that is no transfer document comes back
+ * unchanged.
+ */
+export function normalizeTransfer<T>(document: T): T {
+  if (typeof document !== 'object' || document === null || Array.isArray(document)) return document;
+  const doc = document as Record<string, unknown>;
+  return {
+    ...doc,
+    ...('status' in doc ? { status: normalizeRow('status', doc.status) } : {}),
+    ...('header' in doc ? { header: normalizeRow('header', doc.header) } : {}),
+    ...(Array.isArray(doc.positions)
+      ? { positions: doc.positions.map((p: unknown) => normalizeRow('positions', p)) }
+      : {}),
+  } as T;
+}
+
 function typeProblem(field: EdocField, value: unknown): string | undefined {
   switch (field.type) {
     case 'guid':
-    case 'text':
       return typeof value === 'string' ? undefined : 'text';
+    case 'text':
+      return typeof value === 'string' ? undefined : takesNumberAsText(field) ? 'text or a number' : 'text';
     case 'integer':
       return Number.isInteger(value) ? undefined : 'a whole number';
     case 'decimal':
@@ -109,7 +148,8 @@ function typeProblem(field: EdocField, value: unknown): string | undefined {
 /**
  * "Load and check": every problem of a transfer document under a company's setup, each with its code,
  * entity, field, row and the setting that made the field mandatory:
- * - `edoc.unknown-field` (with the closest valid name), `edoc.type`;
+ * - `edoc.unknown-field` (with the closest valid name), `edoc.type` (a text field whose type the source does
+ *   not fix also takes a number: the document is checked as `normalizeTransfer` gives it);
  * - `edoc.mandatory` for the "Yes" fields; `edoc.setup-mandatory` for setup-dependent fields the setup
  *   requires; `edoc.process-mandatory` for `order_number`, `order_position`, `delivery_note` of lines with
  *   order reference;
@@ -128,7 +168,7 @@ export function validateTransfer(document: unknown, setup: CompanySetup): EdocVa
     });
     return finish(problems, true);
   }
-  const doc = document as Record<string, unknown>;
+  const doc = normalizeTransfer(document as Record<string, unknown>);
   for (const key of Object.keys(doc)) {
     if (!['status', 'header', 'positions'].includes(key))
       add({
