@@ -88,6 +88,21 @@ describe('inbound flows to Business Central (on the embedded runtime, against a 
     expect(records.records.map((r) => r.table)).toEqual([38, 39, 39, 39, 5805, 5805, 480, 480]);
   });
 
+  it('edoc-to-bc: numbers sent for text fields travel on as their decimal text', async () => {
+    const sample = structuredClone(SAMPLE) as { positions: Array<Record<string, unknown>> };
+    sample.positions.forEach((position, index) => (position.id = index + 1));
+    const done = await inbound(JSON.stringify(sample), 'application/json', 'edoc-transfer');
+    expect(done.status).toBe('completed');
+    const transfer = JSON.parse(
+      (await h.services.pipeline.artifact(TENANT, done.id, 'transfer.json')).content.toString(),
+    ) as { positions: Array<{ id: unknown }> };
+    expect(transfer.positions.map((p) => p.id)).toEqual(sample.positions.map((_, i) => String(i + 1)));
+    const input = JSON.parse(
+      (await h.services.pipeline.artifact(TENANT, done.id, 'input.json')).content.toString(),
+    ) as { positions: Array<{ id: unknown }> };
+    expect(input.positions[0]!.id).toBe(1); // the input is kept as it came
+  });
+
   it('edoc-to-bc: a document with errors is rejected with every problem, and BC is not called', async () => {
     const header = { ...(SAMPLE.header as object), external_number: undefined, vendor_nmae: 'x' };
     const done = await inbound(JSON.stringify({ ...SAMPLE, header }), 'application/json', 'edoc-transfer');

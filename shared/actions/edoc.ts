@@ -3,7 +3,7 @@ import { EInvoiceError } from '../errors';
 import { toBusinessCentral } from '../edoc/bc';
 import { transferFromInvoice } from '../edoc/convert';
 import { COMPANY_SETUP_SCHEMA, parseCompanySetup, type CompanySetup } from '../edoc/setup';
-import { validateTransfer, type TransferDocument } from '../edoc/validate';
+import { normalizeTransfer, validateTransfer, type TransferDocument } from '../edoc/validate';
 import type { FormatRegistry } from '../formats/format';
 import type { CanonicalInvoice } from '../model/invoice';
 import type { TenantDirectory } from '../store/tenants';
@@ -159,8 +159,13 @@ export function edocValidateAction(tenants: TenantDirectory): Action {
       );
       if (result.valid) {
         const output = (context.params.output as string | undefined) ?? 'transfer.json';
+        // Numbers sent for text fields travel on as their decimal text (the input stays as it came).
         if (output !== input)
-          await context.writeArtifact(output, JSON.stringify(document, null, 2), 'application/json');
+          await context.writeArtifact(
+            output,
+            JSON.stringify(normalizeTransfer(document), null, 2),
+            'application/json',
+          );
         return { outcome: 'accepted' };
       }
       return {
