@@ -8,7 +8,7 @@ import type { Condition, FlowDefinition } from '../shared/flows/types';
 import { retryDelayMs, transition } from '../shared/engine/transitions';
 import { packageRoot } from '../shared/util/package-root';
 
-const { actions } = createRegistries(
+const { actions, formats } = createRegistries(
   { outboxDir: tmpdir(), formatsDir: undefined },
   { get: () => Promise.reject(new Error('not used')) },
 );
@@ -38,6 +38,24 @@ describe('shipped flows', () => {
       'xrechnung-ubl-outbox',
     ]);
     expect(Object.isFrozen(catalogue.get('peppol-outbox')!.steps[0])).toBe(true);
+  });
+
+  it('each declare the input they take, naming only registered formats that read documents', () => {
+    const catalogue = FlowCatalogue.load(flowsDir, actions);
+    const readable = formats
+      .list()
+      .filter((f) => f.read !== undefined)
+      .map((f) => f.id);
+    for (const flow of catalogue.all()) {
+      expect({ flow: flow.id, kinds: flow.input?.kinds.length }).toEqual({
+        flow: flow.id,
+        kinds: expect.any(Number),
+      });
+      for (const format of flow.input?.formats ?? []) expect(readable).toContain(format);
+    }
+    expect(catalogue.get('peppol-outbox')!.input).toEqual({ kinds: ['canonical'] });
+    expect(catalogue.get('edoc-to-bc')!.input).toEqual({ kinds: ['edoc-transfer'] });
+    expect(catalogue.get('ubl-to-bc')!.input?.kinds).toEqual(['xml']);
   });
 });
 
@@ -69,6 +87,15 @@ describe('flow checks', () => {
         '/steps/2/with/format',
       ]),
     );
+  });
+
+  it("checks a flow's input against the schema: known kinds, at least one", () => {
+    const paths = (input: unknown) => checkFlow({ ...base, input }, actions).map((p) => p.path);
+    expect(paths({ kinds: ['canonical'] })).toEqual([]);
+    expect(paths({ kinds: ['xml'], formats: ['peppol-bis3-ubl'] })).toEqual([]);
+    expect(paths({ kinds: ['pdf'] })).toEqual(['/input/kinds/0']);
+    expect(paths({ kinds: [] })).toEqual(['/input/kinds']);
+    expect(paths({ formats: ['peppol-bis3-ubl'] })).toEqual(['/input/kinds']);
   });
 
   it('refuses RSA-SHA1 signing unless the flow allows it explicitly', () => {

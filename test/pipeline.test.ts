@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { SignedXml } from 'xml-crypto';
 import type { InProcessMessageBus } from '../shared/adapters/in-process-bus';
 import { EInvoiceError } from '../shared/errors';
+import type { FlowDefinition } from '../shared/flows/types';
 import { DUE_GRANULARITY_MS } from '../shared/store/document-store';
 import type { StageMessage } from '../shared/model/message';
 import { sampleInvoice } from '../shared/model/sample-invoice';
@@ -11,6 +12,7 @@ import type { MessageBus, SendOptions } from '../shared/ports/message-bus';
 import { createHarness, TENANT, type Harness } from './support/harness';
 import { PEPPOL_OUTBOX_ARTIFACTS } from './support/expectations';
 import { TestReceiver } from './support/receiver';
+import { onTeardown, tempDir } from './support/temp';
 
 const SANDBOX = { flowId: 'sandbox-submit' };
 
@@ -329,5 +331,169 @@ describe('cancel', () => {
     } finally {
       await receiver.stop();
     }
+  });
+});
+
+/** A bus that remembers the id of every message sent to one destination. */
+class RecordingBus implements MessageBus {
+  readonly ids: string[] = [];
+  constructor(
+    private readonly inner: InProcessMessageBus,
+    private readonly destination: string,
+  ) {}
+  send(destination: string, body: unknown, options?: SendOptions): Promise<void> {
+    if (destination === this.destination && options?.messageId) this.ids.push(options.messageId);
+    return this.inner.send(destination, body, options);
+  }
+  subscribe(...args: Parameters<MessageBus['subscribe']>) {
+    return this.inner.subscribe(...args);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+describe('attempts', () => {
+  it('counts only real attempts: postponed runs (an open circuit) keep the number, each with a message of its own', async () => {
+    const receiver = new TestReceiver([], { status: 503 });
+    const url = await receiver.start();
+    onTeardown(() => receiver.stop());
+    const dir = tempDir();
+    const flow: FlowDefinition = {
+      id: 'circuit-test',
+      version: 1,
+      description: 'validate, then submit to a failing receiver behind a circuit breaker',
+      steps: [
+        { id: 'validate', action: 'validate', with: { input: 'input.json', output: 'canonical.json' } },
+        {
+          id: 'submit',
+          action: 'submit-http',
+          with: {
+            url: `${url}/submissions`,
+            input: 'canonical.json',
+            circuitBreaker: { failureThreshold: 1, openFor: '150ms' },
+          },
+          retry: { maxAttempts: 3, backoff: 'fixed', initialDelay: '10ms', maxDelay: '10ms' },
+        },
+      ],
+    };
+    writeFileSync(join(dir, 'circuit-test.json'), JSON.stringify(flow));
+    let recording: RecordingBus | undefined;
+    const h = await createHarness(
+      { EINVOICE_FLOWS_DIR: dir },
+      (bus) => (recording = new RecordingBus(bus, 'submit')),
+      { realClock: true },
+    );
+    const submitted = await h.submit(sampleInvoice(1), { flowId: 'circuit-test' });
+    const failed = await h.services.pipeline.waitForTerminal(TENANT, submitted.id, 30_000, 10);
+
+    expect(failed.status).toBe('failed');
+    const submits = failed.history.filter((e) => e.stepId === 'submit' && e.action === 'submit-http');
+    expect(submits.filter((e) => e.outcome === 'transient').map((e) => e.attempt)).toEqual([1, 2, 3]);
+    expect(submits.filter((e) => e.outcome === 'postponed').length).toBeGreaterThan(0);
+    expect(failed.attempt).toBe(3);
+    expect(failed.history.at(-1)).toMatchObject({ code: 'retry.exhausted', attempt: 3 });
+    expect(failed.history.at(-1)!.message).toContain('after 3 attempts');
+    expect(receiver.requests).toHaveLength(3);
+    // Every run had its own message: none taken for a duplicate of another.
+    expect(new Set(recording!.ids).size).toBe(recording!.ids.length);
+    expect(recording!.ids.length).toBe(submits.length);
+  });
+});
+
+describe('logs', () => {
+  it('warns of a failed step and a rejected document with the code and reason, and not the document', async () => {
+    const h = await createHarness();
+    const invoice = sampleInvoice(1) as unknown as Record<string, unknown>;
+    delete invoice.currency;
+    const record = await h.settle((await h.submit(invoice)).id);
+    expect(record.status).toBe('rejected');
+
+    const finished = h.logs.filter((l) => l.event === 'step.finished' && l.fields.documentId === record.id);
+    expect(finished).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({
+          stepId: 'validate',
+          outcome: 'rejected',
+          code: 'validation.failed',
+          message: expect.stringMatching(/^\d+ validation problems?$/),
+        }),
+      }),
+    ]);
+    expect(
+      h.logs.filter((l) => l.event === 'document.finished' && l.fields.documentId === record.id),
+    ).toEqual([
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({ outcome: 'rejected', code: 'validation.failed' }),
+      }),
+    ]);
+    const completed = await h.settle((await h.submit(sampleInvoice(1))).id);
+    const steps = h.logs.filter(
+      (l) =>
+        l.fields.documentId === completed.id &&
+        (l.event === 'step.finished' || l.event === 'document.finished'),
+    );
+    expect(steps.length).toBeGreaterThan(1);
+    expect(steps.filter((l) => l.level !== 'info')).toEqual([]);
+  });
+});
+
+describe('batch reports', () => {
+  it('follow their documents: processing until every document is final, with counts per final status', async () => {
+    const receiver = new TestReceiver([{ status: 503 }]);
+    const h = await createHarness({ SANDBOX_URL: await receiver.start() });
+    onTeardown(() => receiver.stop());
+    const invalid = sampleInvoice(1) as unknown as Record<string, unknown>;
+    delete invalid.currency;
+    await h.services.batches.process({
+      tenantId: TENANT,
+      batchId: 'follow-1',
+      context: { format: 'peppol-bis3-ubl' },
+      items: [
+        { document: sampleInvoice(1) },
+        { document: invalid },
+        { document: sampleInvoice(2), context: SANDBOX },
+        { document: 42 },
+      ],
+    });
+    const ids = (await h.services.batches.report(TENANT, 'follow-1')).items.map((i) => i.documentId);
+    for (const id of ids) if (id) await h.settle(id);
+
+    const report = await h.services.batches.report(TENANT, 'follow-1');
+    expect(report).toMatchObject({
+      status: 'processing',
+      total: 4,
+      accepted: 3,
+      failed: 1,
+      documents: { completed: 1, rejected: 1, failed: 0, cancelled: 0, unfinished: 1 },
+    });
+    expect(report.items.map((i) => i.status ?? i.error?.code)).toEqual([
+      'completed',
+      'rejected',
+      'waiting',
+      'batch.invalid-item',
+    ]);
+    expect(report.finishedAt).toBeUndefined();
+
+    await h.services.pipeline.cancel(TENANT, ids[2]!);
+    const done = await h.services.batches.report(TENANT, 'follow-1');
+    expect(done).toMatchObject({
+      status: 'completed',
+      documents: { completed: 1, rejected: 1, failed: 0, cancelled: 1, unfinished: 0 },
+    });
+    expect(done.finishedAt).toEqual(expect.any(String));
+    expect(await h.services.batches.report(TENANT, 'follow-1')).toEqual(done);
+  });
+
+  it('is queued before the batch message ran', async () => {
+    const h = await createHarness();
+    const queued = await h.services.batches.enqueue(TENANT, JSON.stringify({ document: sampleInvoice(1) }));
+    expect(await h.services.batches.report(TENANT, queued.batchId)).toMatchObject({
+      status: 'queued',
+      total: 1,
+      documents: { unfinished: 0 },
+    });
   });
 });

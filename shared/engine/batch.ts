@@ -2,30 +2,61 @@ import { randomUUID } from 'node:crypto';
 import { describeError, invalidInput, notFound, type ProblemDetail } from '../errors';
 import type { Logger } from '../log';
 import type { BatchItem, BatchMessage } from '../model/message';
+import { isTerminal, type DocumentStatus } from '../model/record';
 import type { MessageBus } from '../ports/message-bus';
 import type { ObjectStore } from '../ports/object-store';
 import { TENANT_ID_PATTERN } from '../util/ids';
 import { isObject } from '../util/json';
+import { MAX_JSON_DEPTH, scanJson } from './input';
 import type { Pipeline } from './pipeline';
 
 export interface BatchItemResult {
   index: number;
   documentId?: string;
-  status?: string;
+  /** The document's status when the report was read. */
+  status?: DocumentStatus;
+  /** Why the item became no document. */
   error?: { code: string; message: string; details?: ProblemDetail[] };
+}
+
+/** How many of a batch's documents are in each final status, and how many are not final yet. */
+export interface BatchDocumentCounts {
+  completed: number;
+  failed: number;
+  rejected: number;
+  cancelled: number;
+  unfinished: number;
 }
 
 export interface BatchReport {
   batchId: string;
   tenantId: string;
-  status: 'queued' | 'completed';
+  /**
+   * `queued` until the batch message ran, `processing` while any of its documents is not final, `completed`
+   * once every document is final.
+   */
+  status: 'queued' | 'processing' | 'completed';
   total: number;
+  /** Items that became documents. */
   accepted: number;
+  /** Items refused at intake (no document; `items[].error` says why). */
   failed: number;
+  documents: BatchDocumentCounts;
   createdAt: string;
+  /** When the batch message ran and the items became documents. */
+  processedAt?: string;
+  /** When the last document reached its final status (with `completed`). */
   finishedAt?: string;
   items: BatchItemResult[];
 }
+
+const NO_DOCUMENTS: BatchDocumentCounts = {
+  completed: 0,
+  failed: 0,
+  rejected: 0,
+  cancelled: 0,
+  unfinished: 0,
+};
 
 const BATCH_ID = /^[A-Za-z0-9-]{1,64}$/;
 const CONCURRENCY = 16;
@@ -37,10 +68,12 @@ export function parseJsonLines(text: string): { items: unknown[]; problems: Prob
   text.split('\n').forEach((line, index) => {
     if (line.trim() === '') return;
     try {
+      scanJson(line, MAX_JSON_DEPTH, `line ${index + 1}`, `line ${index + 1}`);
       items.push(JSON.parse(line));
     } catch (error) {
       items.push(undefined);
-      problems.push({ path: `line ${index + 1}`, message: (error as Error).message, code: 'json.syntax' });
+      const code = (error as { code?: string }).code ?? 'json.syntax';
+      problems.push({ path: `line ${index + 1}`, message: (error as Error).message, code });
     }
   });
   return { items, problems };
@@ -82,6 +115,7 @@ export class BatchIntake {
       total,
       accepted: 0,
       failed: 0,
+      documents: { ...NO_DOCUMENTS },
       createdAt: new Date().toISOString(),
       items: [],
     };
@@ -94,11 +128,51 @@ export class BatchIntake {
     return report;
   }
 
+  /**
+   * The batch report with each document's current status. Statuses that became final are written back, so
+   * that a later report reads only the documents still under way.
+   */
   async report(tenantId: string, batchId: string): Promise<BatchReport> {
     if (!BATCH_ID.test(batchId)) throw notFound('batch.not-found', `No batch ${batchId}`);
     const stored = await this.objects.get(this.reportKey(tenantId, batchId));
     if (!stored) throw notFound('batch.not-found', `No batch ${batchId}`);
-    return JSON.parse(stored.body.toString('utf8')) as BatchReport;
+    const report = JSON.parse(stored.body.toString('utf8')) as BatchReport;
+    if (report.status === 'queued') return { ...report, documents: { ...NO_DOCUMENTS } };
+    let newlyFinal = 0;
+    let lastFinishedAt = report.processedAt ?? report.createdAt;
+    const pending = report.items.filter(
+      (item) => item.documentId && !(item.status && isTerminal(item.status)),
+    );
+    let next = 0;
+    const worker = async () => {
+      while (next < pending.length) {
+        const item = pending[next++]!;
+        const found = await this.pipeline.documents.get(tenantId, item.documentId!);
+        if (!found) continue;
+        item.status = found.record.status;
+        if (isTerminal(item.status)) {
+          newlyFinal++;
+          if (found.record.updatedAt > lastFinishedAt) lastFinishedAt = found.record.updatedAt;
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: Math.min(CONCURRENCY, pending.length) }, worker));
+    const documents = { ...NO_DOCUMENTS };
+    for (const item of report.items) {
+      if (!item.documentId) continue;
+      if (item.status && isTerminal(item.status)) documents[item.status as keyof BatchDocumentCounts]++;
+      else documents.unfinished++;
+    }
+    const wasCompleted = report.status === 'completed';
+    report.documents = documents;
+    report.status = documents.unfinished === 0 ? 'completed' : 'processing';
+    if (report.status === 'completed' && !wasCompleted) report.finishedAt = lastFinishedAt;
+    if (newlyFinal > 0) {
+      await this.objects.put(this.reportKey(tenantId, batchId), JSON.stringify(report), {
+        contentType: 'application/json',
+      });
+    }
+    return report;
   }
 
   /** Processes a batch message from the queue. Throws only for failures worth a redelivery. */
@@ -135,12 +209,13 @@ export class BatchIntake {
     const report: BatchReport = {
       batchId: message.batchId,
       tenantId: message.tenantId,
-      status: 'completed',
+      status: 'processing',
       total: items.length,
       accepted: items.length - failed,
       failed,
+      documents: { ...NO_DOCUMENTS, unfinished: items.length - failed },
       createdAt,
-      finishedAt: new Date().toISOString(),
+      processedAt: new Date().toISOString(),
       items: results,
     };
     await this.objects.put(this.reportKey(message.tenantId, message.batchId), JSON.stringify(report), {
@@ -158,7 +233,11 @@ export class BatchIntake {
     try {
       const lineProblem = problems.find((p) => p.path === `line ${index + 1}`);
       if (raw === undefined && lineProblem)
-        throw invalidInput('batch.invalid-item', lineProblem.message, [lineProblem]);
+        throw invalidInput(
+          lineProblem.code === 'request.too-deep' ? 'request.too-deep' : 'batch.invalid-item',
+          lineProblem.message,
+          [lineProblem],
+        );
       const item = checkItem(raw, index);
       const context = { ...message.context, ...item.context };
       const isXml = typeof item.document === 'string';
@@ -169,9 +248,10 @@ export class BatchIntake {
       const { record } = await this.pipeline.submit({
         tenantId: message.tenantId,
         context,
-        content: Buffer.from(isXml ? (item.document as string) : JSON.stringify(item.document), 'utf8'),
+        content: Buffer.from(isXml ? (item.document as string) : serialize(item.document, index), 'utf8'),
         contentType: isXml ? 'application/xml' : 'application/json',
         clientKey,
+        documentPath: `/items/${index}/document`,
       });
       return { index, documentId: record.id, status: record.status };
     } catch (error) {
@@ -186,6 +266,18 @@ export class BatchIntake {
       const details = (error as { details?: ProblemDetail[] }).details;
       return { index, error: { ...described, ...(details && details.length > 0 ? { details } : {}) } };
     }
+  }
+}
+
+/** An item's document as JSON text; a document nested too deep to serialise is the item's error. */
+function serialize(document: unknown, index: number): string {
+  try {
+    return JSON.stringify(document);
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+    throw invalidInput('request.too-deep', `Item ${index}: the document nests too deep`, [
+      { path: `/items/${index}/document`, message: `nesting deeper than ${MAX_JSON_DEPTH} levels` },
+    ]);
   }
 }
 

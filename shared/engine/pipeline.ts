@@ -1,10 +1,12 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { EInvoiceError, describeError, invalidInput, notFound, type ProblemDetail } from '../errors';
 import { compileSchemaFile, toProblems } from '../validation/schema';
 import { packageRoot } from '../util/package-root';
 import { join } from 'node:path';
 import type { FlowCatalogue } from '../flows/catalogue';
 import type { StepDefinition } from '../flows/types';
+import type { OutputFormat } from '../formats/format';
+import { shippedFormats } from '../formats/mapping';
 import type { Logger } from '../log';
 import type { DocumentContext } from '../model/context';
 import type { StageMessage } from '../model/message';
@@ -22,6 +24,7 @@ import type { TenantDirectory } from '../store/tenants';
 import { parseDuration } from '../util/duration';
 import { newDocumentId } from '../util/ids';
 import type { ActionContext, ActionRegistry, ActionResult } from './action';
+import { checkFlowInput, detectInput, formatSignatures, type FormatSignature } from './input';
 import { resolveParams } from './params';
 import { transition, type Transition } from './transitions';
 
@@ -37,6 +40,11 @@ export interface PipelineOptions {
   exclusive?: boolean;
   /** Resolves `%SETTING%` placeholders in step parameters. */
   env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * The formats whose documents intake recognises (by root element and customization id) to check a flow's
+   * `input.formats`; default the shipped formats.
+   */
+  formats?: { list(): readonly OutputFormat[] };
   /** Told of every status change once it is recorded (webhooks). Must not throw. */
   onStatusChange?: (record: DocumentRecord, previous: DocumentStatus) => Promise<void>;
   now?: () => Date;
@@ -50,6 +58,8 @@ export interface SubmitInput {
   content: Buffer;
   contentType: string;
   clientKey?: string;
+  /** Where the document sits in the request, for problems (`/document`, `/items/3/document`); default `/`. */
+  documentPath?: string;
 }
 
 export interface SubmitResult {
@@ -72,6 +82,7 @@ export function inputArtifactName(contentType: string): string {
 export class Pipeline {
   private readonly now: () => Date;
   private readonly instanceId = randomUUID();
+  private signatures: FormatSignature[] | undefined;
 
   constructor(
     readonly documents: DocumentStore,
@@ -118,6 +129,12 @@ export class Pipeline {
     return this.actions.get(step.action).stage;
   }
 
+  /** Format signatures for intake, worked out once on first use. */
+  private formatSignatures(): FormatSignature[] {
+    this.signatures ??= formatSignatures(this.options.formats?.list() ?? shippedFormats());
+    return this.signatures;
+  }
+
   private message(record: DocumentRecord): StageMessage {
     return {
       tenantId: record.tenantId,
@@ -133,8 +150,11 @@ export class Pipeline {
 
   private async publish(record: DocumentRecord, at?: Date): Promise<void> {
     const topic = this.options.topics[record.stage!];
+    // A postponed run keeps its attempt number; its message still needs an id of its own (Service Bus drops
+    // a message whose id it has seen within its duplicate detection window).
+    const run = record.postponements ? `.${record.postponements}` : '';
     await this.bus.send(topic, this.message(record), {
-      messageId: `${record.id}:${record.stepId}:${record.attempt}`,
+      messageId: `${record.id}:${record.stepId}:${record.attempt}${run}`,
       ...(at ? { scheduledAt: at } : {}),
     });
   }
@@ -150,10 +170,13 @@ export class Pipeline {
   }
 
   /**
-   * Accepts a document: picks its flow, stores the input and the record, and starts the first step.
-   * With a client key, a second submission returns the first document (`created: false`).
+   * Accepts a document: checks it is a body the chosen flow takes, stores the input and the record, and
+   * starts the first step. With a client key, a second submission of the same content returns the first
+   * document (`created: false`); other content under that key is refused (`idempotency.conflict`).
    */
   async submit(input: SubmitInput): Promise<SubmitResult> {
+    const path = input.documentPath ?? '/';
+    const detected = detectInput(input.content, input.contentType, path);
     const tenant = await this.tenants.get(input.tenantId);
     if (!tenant) throw notFound('tenant.unknown', `Unknown tenant ${input.tenantId}`);
     const contextProblems = checkContext(input.context);
@@ -162,16 +185,14 @@ export class Pipeline {
     }
     const context = { ...input.context, tenantId: input.tenantId } as DocumentContext;
     const flow = this.flows.select(context, tenant.enabledFlows);
+    checkFlowInput(flow, detected, this.formatSignatures(), path);
     const now = this.now();
     let id = newDocumentId(now.getTime());
     if (input.clientKey !== undefined) {
       const holder = await this.documents.reserveClientKey(input.tenantId, input.clientKey, id);
       if (holder !== id) {
         const existing = await this.documents.get(input.tenantId, holder);
-        if (existing) {
-          this.logger.info('document.duplicate', { tenantId: input.tenantId, documentId: holder });
-          return { record: existing.record, created: false };
-        }
+        if (existing) return this.duplicate(existing.record, input);
         id = holder; // the earlier intake stopped between reserving the key and writing the record: finish it
       }
     }
@@ -205,11 +226,38 @@ export class Pipeline {
     };
     if (!(await this.documents.create(record))) {
       const existing = await this.documents.get(input.tenantId, id);
-      if (existing) return { record: existing.record, created: false };
+      if (existing) return this.duplicate(existing.record, input);
     }
     await this.publish(record);
     this.logger.info('document.received', { tenantId: record.tenantId, documentId: id, flowId: flow.id });
     return { record, created: true };
+  }
+
+  /**
+   * A second submission under a client key: the same content (by the sha256 of the stored input) returns
+   * the existing document; other content is refused, naming it.
+   */
+  private duplicate(existing: DocumentRecord, input: SubmitInput): SubmitResult {
+    const name = inputArtifactName(input.contentType);
+    const stored = existing.artifacts.find((a) => a.name === name);
+    const sha256 = createHash('sha256').update(input.content).digest('hex');
+    if (stored?.sha256 !== sha256) {
+      throw new EInvoiceError(
+        'idempotency.conflict',
+        `Client key "${input.clientKey}" was used for document ${existing.id}, with a different body`,
+        {
+          status: 422,
+          details: [
+            {
+              path: 'clientKey',
+              message: `already used for document ${existing.id}; a new document needs a new key`,
+            },
+          ],
+        },
+      );
+    }
+    this.logger.info('document.duplicate', { tenantId: input.tenantId, documentId: existing.id });
+    return { record: existing, created: false };
   }
 
   /**
@@ -287,8 +335,7 @@ export class Pipeline {
     }
     const record = claimed.record;
     const run = stepRun(record, step.id);
-    const resumed =
-      tookOver || run.entries.some((e) => e.outcome === 'redriven' && e.attempt === record.attempt);
+    const resumed = tookOver || redrivesSinceLastResult(record) > 0;
     this.logger.info('step.started', log);
     const written: ArtifactInfo[] = [];
     const started = Date.now();
@@ -349,9 +396,23 @@ export class Pipeline {
     const used =
       run.entries.filter((e) => e.action === step.action && e.outcome === result.outcome).length + 1;
     const next: Transition = result.postpone
-      ? { kind: 'retry', delayMs: Math.max(result.retryAfterMs ?? 0, 100) }
+      ? { kind: 'postpone', delayMs: Math.max(result.retryAfterMs ?? 0, 100) }
       : transition(flow, step, result.outcome, used, result, this.options.random);
-    this.logger.info('step.finished', { ...log, outcome: result.outcome, code: result.code, durationMs });
+    if (result.postpone) {
+      // Waiting without spending an attempt (an open circuit, a pending poll) is not a failure.
+      this.logger.info('step.finished', { ...log, outcome: 'postponed', code: result.code, durationMs });
+    } else if (result.outcome === 'accepted' || result.outcome === 'pending') {
+      this.logger.info('step.finished', { ...log, outcome: result.outcome, code: result.code, durationMs });
+    } else {
+      // The reason is the action's message (a service's answer, a count of problems), never the document.
+      this.logger.warn('step.finished', {
+        ...log,
+        outcome: result.outcome,
+        code: result.code,
+        message: result.message,
+        durationMs,
+      });
+    }
     if (result.outcome === 'accepted' && result.code) {
       // A step that succeeded with something to say (a signing certificate about to expire, say).
       this.logger.warn('step.notice', { ...log, code: result.code, message: result.message });
@@ -423,7 +484,11 @@ export class Pipeline {
       // The next attempt is a scheduled message; the timer re-drives it too should that message be lost.
       await this.publish(r, new Date(r.nextAttemptAt));
     }
-    if (isTerminal(r.status)) {
+    if (r.status === 'failed' || r.status === 'rejected') {
+      // Why, in the step's own words (its located details stay on the record: they may quote the document).
+      const why = next.kind === 'fail' ? next : result;
+      this.documentFailed(r, why.code, why.message);
+    } else if (isTerminal(r.status)) {
       this.logger.info('document.finished', { tenantId: r.tenantId, documentId: r.id, outcome: r.status });
     } else if (r.status === 'waiting') {
       this.logger.info('step.retry-scheduled', {
@@ -434,6 +499,20 @@ export class Pipeline {
         nextAttemptAt: r.nextAttemptAt,
       });
     }
+  }
+
+  private documentFailed(r: DocumentRecord, code: string | undefined, message: string | undefined): void {
+    this.logger.warn('document.finished', {
+      tenantId: r.tenantId,
+      documentId: r.id,
+      flowId: r.flowId,
+      stepId: r.stepId,
+      attempt: r.attempt,
+      correlationId: r.correlationId,
+      outcome: r.status,
+      code,
+      message,
+    });
   }
 
   /**
@@ -458,9 +537,7 @@ export class Pipeline {
           if (!this.documents.isCurrentMarker(entry, r)) return undefined;
           const now = this.now();
           const wasWaiting = r.status === 'waiting';
-          const redrives = r.history.filter(
-            (h) => h.outcome === 'redriven' && h.stepId === r.stepId && h.attempt === r.attempt,
-          ).length;
+          const redrives = redrivesSinceLastResult(r);
           if (!wasWaiting && redrives >= maxRedrives) {
             r.history.push({
               at: now.toISOString(),
@@ -493,6 +570,10 @@ export class Pipeline {
       if (!updated?.changed) continue;
       moved++;
       await this.statusChanged(updated.record, found.record.status);
+      if (updated.record.status === 'failed') {
+        const last = updated.record.history[updated.record.history.length - 1];
+        this.documentFailed(updated.record, last?.code, last?.message);
+      }
       if (updated.record.status === 'processing') {
         await this.publish(updated.record);
         this.logger.info('document.redriven', {
@@ -567,6 +648,7 @@ export class Pipeline {
         const now = this.now();
         r.status = 'processing';
         r.attempt = 1;
+        delete r.postponements;
         delete r.lease;
         delete r.nextAttemptAt;
         r.history.push({
@@ -644,6 +726,20 @@ function stepRun(record: DocumentRecord, stepId: string): { entries: HistoryEntr
   return { entries, startedAt: record.createdAt };
 }
 
+/**
+ * How often the timer re-drove the current step since its last recorded result (a step whose stage went
+ * silent each time: lost messages, crashed workers).
+ */
+function redrivesSinceLastResult(record: DocumentRecord): number {
+  let count = 0;
+  for (let i = record.history.length - 1; i >= 0; i--) {
+    const entry = record.history[i]!;
+    if (entry.action !== 'timer') break;
+    if (entry.outcome === 'redriven') count++;
+  }
+  return count;
+}
+
 function describeResult(result: ActionResult): string | undefined {
   const parts: string[] = [];
   if (result.message) parts.push(result.message);
@@ -666,6 +762,7 @@ function applyTransition(
       r.stepId = next.stepId;
       r.stage = stageOf(next.stepId);
       r.attempt = 1;
+      delete r.postponements;
       return r;
     case 'complete':
       r.status = 'completed';
@@ -692,6 +789,13 @@ function applyTransition(
     case 'retry':
       r.status = 'waiting';
       r.attempt += 1;
+      delete r.postponements;
+      r.nextAttemptAt = new Date(now.getTime() + next.delayMs).toISOString();
+      return r;
+    case 'postpone':
+      // The same attempt runs again later: `attempt` counts attempts only.
+      r.status = 'waiting';
+      r.postponements = (r.postponements ?? 0) + 1;
       r.nextAttemptAt = new Date(now.getTime() + next.delayMs).toISOString();
       return r;
   }

@@ -15,7 +15,9 @@ export type Transition =
   | { kind: 'complete' }
   | { kind: 'fail'; code: string; message: string }
   | { kind: 'reject' }
-  | { kind: 'retry'; delayMs: number };
+  | { kind: 'retry'; delayMs: number }
+  /** Run the same attempt again after `delayMs` without spending an attempt (an open circuit, a poll). */
+  | { kind: 'postpone'; delayMs: number };
 
 /** Delay before attempt `attempt + 1` of a step, with ±10 % jitter so that retries do not arrive in herds. */
 export function retryDelayMs(

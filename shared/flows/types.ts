@@ -28,6 +28,18 @@ export interface StepDefinition {
   on?: Partial<Record<OutcomeRoute, string>>;
 }
 
+/** What intake can tell a body is: a canonical invoice, an edoc transfer document (JSON), or XML. */
+export type InputKind = 'canonical' | 'edoc-transfer' | 'xml';
+
+/**
+ * What a flow takes in; intake refuses anything else. `formats` (format ids) narrows `xml` to the documents
+ * of those formats.
+ */
+export interface FlowInput {
+  kinds: InputKind[];
+  formats?: string[];
+}
+
 export interface FlowDefinition {
   id: string;
   version: number;
@@ -35,6 +47,8 @@ export interface FlowDefinition {
   enabled?: boolean;
   tenants?: string[];
   applicability?: Condition;
+  /** Absent: the flow takes any body, and its steps decide. */
+  input?: FlowInput;
   variables?: Record<string, Scalar>;
   steps: StepDefinition[];
 }

@@ -65,7 +65,13 @@ export interface DocumentRecord {
   status: DocumentStatus;
   stage?: Stage;
   stepId?: string;
+  /** Attempts of the current step (its retry policy's count); postponed runs spend none. */
   attempt: number;
+  /**
+   * Postponed runs of the current attempt (an open circuit, a pending poll): each gets a stage message of its
+   * own (`{id}:{stepId}:{attempt}.{postponements}`) without counting as an attempt.
+   */
+  postponements?: number;
   nextAttemptAt?: string;
   createdAt: string;
   updatedAt: string;
@@ -93,3 +99,107 @@ export interface NotificationAttempt {
   /** When the next attempt is due, if there is one. */
   nextAttemptAt?: string;
 }
+
+const TIME = { type: 'string', format: 'date-time' } as const;
+
+/**
+ * The JSON Schema of a document record as the HTTP API answers it (the OpenAPI description uses it; a test
+ * checks real records against it). Open to added fields, as the contract is.
+ */
+export const DOCUMENT_RECORD_SCHEMA = {
+  type: 'object',
+  required: [
+    'id',
+    'tenantId',
+    'context',
+    'flowId',
+    'flowVersion',
+    'status',
+    'attempt',
+    'createdAt',
+    'updatedAt',
+    'correlationId',
+    'history',
+    'artifacts',
+  ],
+  properties: {
+    id: { type: 'string', pattern: '^[0-9a-hjkmnp-tv-z]{26}$', description: 'Sorts by creation time' },
+    tenantId: { type: 'string' },
+    clientKey: { type: 'string', description: 'The Idempotency-Key or context.clientKey it came with' },
+    context: {
+      type: 'object',
+      description: 'The context it was submitted with, and tenantId',
+      required: ['tenantId'],
+      properties: { tenantId: { type: 'string' } },
+    },
+    flowId: { type: 'string' },
+    flowVersion: { type: 'integer', minimum: 1 },
+    status: { enum: [...DOCUMENT_STATUSES] },
+    stage: { enum: [...STAGES] },
+    stepId: { type: 'string', description: 'The current step, or the one where the document stopped' },
+    attempt: { type: 'integer', minimum: 1, description: 'Attempts of the current step' },
+    postponements: {
+      type: 'integer',
+      minimum: 1,
+      description: 'Postponed runs of the current attempt (an open circuit, a pending poll)',
+    },
+    nextAttemptAt: { ...TIME, description: 'When a waiting document runs again' },
+    createdAt: TIME,
+    updatedAt: TIME,
+    correlationId: { type: 'string' },
+    history: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['at', 'stepId', 'action', 'attempt', 'outcome'],
+        properties: {
+          at: TIME,
+          stepId: { type: 'string' },
+          action: { type: 'string' },
+          attempt: { type: 'integer', minimum: 1 },
+          outcome: { type: 'string' },
+          code: { type: 'string' },
+          message: { type: 'string' },
+          durationMs: { type: 'number', minimum: 0 },
+        },
+      },
+    },
+    artifacts: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name', 'contentType', 'size', 'sha256', 'createdAt'],
+        properties: {
+          name: { type: 'string' },
+          contentType: { type: 'string' },
+          size: { type: 'integer', minimum: 0 },
+          sha256: { type: 'string', pattern: '^[0-9a-f]{64}$' },
+          createdAt: TIME,
+        },
+      },
+    },
+    lease: {
+      type: 'object',
+      description: 'The delivery running the current step, and until when',
+      properties: { owner: { type: 'string' }, until: TIME },
+    },
+    variables: { type: 'object', additionalProperties: { type: 'string' } },
+    notifications: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['at', 'eventId', 'status', 'attempt', 'delivered'],
+        properties: {
+          at: TIME,
+          eventId: { type: 'string' },
+          status: { enum: [...DOCUMENT_STATUSES] },
+          attempt: { type: 'integer', minimum: 1 },
+          delivered: { type: 'boolean' },
+          httpStatus: { type: 'integer' },
+          error: { type: 'string' },
+          nextAttemptAt: TIME,
+        },
+      },
+    },
+  },
+} as const;
