@@ -1,17 +1,81 @@
-import { app, type HttpRequest } from '@azure/functions';
-import { invalidInput, EInvoiceError } from '../shared/errors';
-import { DOCUMENT_STATUSES, isTerminal, type DocumentStatus } from '../shared/model/record';
+import type { HttpRequest } from '@azure/functions';
+import { join } from 'node:path';
+import { invalidInput, EInvoiceError, notFound } from '../shared/errors';
+import {
+  DOCUMENT_RECORD_SCHEMA,
+  DOCUMENT_STATUSES,
+  isTerminal,
+  type DocumentStatus,
+} from '../shared/model/record';
 import { DOCUMENT_ID_PATTERN } from '../shared/util/ids';
 import { isObject, parseJson } from '../shared/util/json';
-import { authenticated, json, readBody } from './lib/http';
+import { packageRoot } from '../shared/util/package-root';
+import {
+  authenticated,
+  json,
+  parseJsonBody,
+  PROBLEM_DETAIL_SCHEMA,
+  PROBLEM_SCHEMA,
+  readBody,
+} from './lib/http';
+import { component, httpRoute, openApiDocument, serviceVersion, type ParameterDoc } from './lib/openapi';
 import { services } from './lib/services';
 import { SECRET_REF_SCHEMA } from '../shared/connectors/auth';
 import type { WebhookConfig } from '../shared/store/tenants';
-import { parseCompanySetup } from '../shared/edoc/setup';
+import { COMPANY_SETUP_SCHEMA, parseCompanySetup } from '../shared/edoc/setup';
 import { ajv, toProblems } from '../shared/validation/schema';
+import { readFileSync } from 'node:fs';
 
 const CONTEXT_QUERY_FIELDS = ['flowId', 'country', 'format', 'documentType', 'companyId', 'direction'];
 const MAX_WAIT_SECONDS = 300;
+const MAX_PAGE = 500;
+const DEFAULT_PAGE = 50;
+
+const WEBHOOK_SCHEMA = {
+  type: 'object',
+  required: ['url', 'secret'],
+  additionalProperties: false,
+  properties: {
+    url: { type: 'string', pattern: '^https?://', maxLength: 2000 },
+    secret: SECRET_REF_SCHEMA,
+    events: { enum: ['terminal', 'all'] },
+  },
+} as const;
+
+// Schemas of the description (components), from the schemas the handlers check with.
+component('ProblemDetail', PROBLEM_DETAIL_SCHEMA);
+component('Problem', PROBLEM_SCHEMA);
+const Context = component(
+  'Context',
+  JSON.parse(
+    readFileSync(join(packageRoot(), 'shared', 'model', 'schemas', 'context.schema.json'), 'utf8'),
+  ) as Record<string, unknown>,
+);
+const DocumentRecord = component('DocumentRecord', DOCUMENT_RECORD_SCHEMA);
+const SubmitAnswer = component('SubmitAnswer', {
+  type: 'object',
+  required: ['id', 'status', 'statusUrl'],
+  properties: {
+    id: { type: 'string' },
+    status: { enum: [...DOCUMENT_STATUSES] },
+    statusUrl: { type: 'string', description: '/api/invoices/{id}' },
+    duplicate: { const: true, description: 'The client key was seen before, with the same body' },
+  },
+});
+const Submission = component('Submission', {
+  type: 'object',
+  required: ['document'],
+  properties: {
+    context: Context,
+    document: {
+      description:
+        'A canonical invoice (shared/model/schemas/invoice.schema.json), an edoc transfer document, or XML text',
+      type: ['object', 'string'],
+    },
+  },
+});
+const Webhook = component('Webhook', WEBHOOK_SCHEMA);
+const CompanySetup = component('CompanySetup', COMPANY_SETUP_SCHEMA);
 
 function statusUrl(id: string): string {
   return `/api/invoices/${id}`;
@@ -20,9 +84,51 @@ function statusUrl(id: string): string {
 function documentId(request: HttpRequest): string {
   const id = request.params.id ?? '';
   // An id that cannot exist is answered like a missing one: no hint about other tenants' ids.
-  if (!DOCUMENT_ID_PATTERN.test(id))
-    throw new EInvoiceError('document.not-found', `No document ${id}`, { status: 404 });
+  if (!DOCUMENT_ID_PATTERN.test(id)) throw notFound('document.not-found', `No document ${id}`);
   return id;
+}
+
+function invalidQuery(name: string, message: string, why: string): EInvoiceError {
+  return invalidInput('request.invalid-query', message, [{ path: `query ${name}`, message: why }]);
+}
+
+/** A whole-number query parameter from `min` to `max`; `fallback` when absent. */
+function integerQuery(
+  request: HttpRequest,
+  name: string,
+  min: number,
+  max: number,
+  fallback: number,
+): number {
+  const raw = request.query.get(name);
+  if (raw === null) return fallback;
+  const value = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
+  if (!(value >= min && value <= max))
+    throw invalidQuery(
+      name,
+      `${name} must be a whole number from ${min} to ${max}`,
+      `must be ${min}..${max}`,
+    );
+  return value;
+}
+
+const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
+
+/** An ISO 8601 date (midnight UTC) or date-time (UTC unless it names its offset), as epoch milliseconds. */
+function timeQuery(request: HttpRequest, name: string): number | undefined {
+  const raw = request.query.get(name);
+  if (raw === null) return undefined;
+  const match = ISO_TIME.exec(raw);
+  const time = match ? Date.parse(raw.includes('T') && !match[4] ? `${raw}Z` : raw) : NaN;
+  const day = match ? new Date(Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!)) : undefined;
+  if (Number.isNaN(time) || day?.getUTCDate() !== +match![3]!) {
+    throw invalidQuery(
+      name,
+      `${name} must be an ISO 8601 date or date-time (2026-01-31, 2026-01-31T12:00:00Z)`,
+      'not a date',
+    );
+  }
+  return time;
 }
 
 function contextFromRequest(request: HttpRequest): Record<string, unknown> {
@@ -53,18 +159,10 @@ function parseSubmission(body: Buffer, contentType: string, request: HttpRequest
     throw new EInvoiceError(
       'request.unsupported-media-type',
       `Content type ${contentType} is not supported; send JSON or XML`,
-      {
-        status: 415,
-      },
+      { status: 415 },
     );
   }
-  const parsed = parseJson(body.toString('utf8'));
-  if (!parsed.ok) {
-    throw invalidInput('request.invalid-json', `The request body is not valid JSON: ${parsed.message}`, [
-      { path: '/', message: parsed.message },
-    ]);
-  }
-  const value = parsed.value;
+  const value = parseJsonBody(body.toString('utf8'));
   if (isObject(value) && 'document' in value) {
     if (value.context !== undefined && !isObject(value.context)) {
       throw invalidInput('request.invalid-context', 'context must be an object', [
@@ -74,7 +172,12 @@ function parseSubmission(body: Buffer, contentType: string, request: HttpRequest
     const context = { ...contextFromRequest(request), ...value.context };
     const document = value.document;
     if (typeof document === 'string' && document.trimStart().startsWith('<')) {
-      return { context, content: Buffer.from(document, 'utf8'), contentType: 'application/xml' };
+      return {
+        context,
+        content: Buffer.from(document, 'utf8'),
+        contentType: 'application/xml',
+        documentPath: '/document',
+      };
     }
     if (!isObject(document)) {
       throw invalidInput('request.invalid-document', 'document must be a JSON object or XML text', [
@@ -85,6 +188,7 @@ function parseSubmission(body: Buffer, contentType: string, request: HttpRequest
       context,
       content: Buffer.from(JSON.stringify(document), 'utf8'),
       contentType: 'application/json',
+      documentPath: '/document',
     };
   }
   if (!isObject(value)) {
@@ -99,26 +203,27 @@ function parseSubmission(body: Buffer, contentType: string, request: HttpRequest
   };
 }
 
-function waitSeconds(request: HttpRequest): number {
-  const raw = request.query.get('wait');
-  if (raw === null) return 0;
-  const seconds = Number(raw);
-  if (!Number.isFinite(seconds) || seconds < 0 || seconds > MAX_WAIT_SECONDS) {
-    throw invalidInput(
-      'request.invalid-query',
-      `wait must be a number of seconds from 0 to ${MAX_WAIT_SECONDS}`,
-      [{ path: 'query wait', message: `must be 0..${MAX_WAIT_SECONDS}` }],
-    );
-  }
-  return seconds;
-}
+const RECORD_PROBLEMS = { '404': ['document.not-found'] };
+const CONTEXT_PARAMETERS: ParameterDoc[] = [
+  ...CONTEXT_QUERY_FIELDS.map((name) => ({
+    name,
+    in: 'query' as const,
+    description: `Context field ${name}, for a raw document (the body is the document itself)`,
+    schema: { type: 'string' },
+  })),
+  {
+    name: 'x-einvoice-context',
+    in: 'header',
+    description: 'The context as a JSON object, for a raw document',
+    schema: { type: 'string' },
+  },
+];
 
-app.http('submitInvoice', {
+httpRoute('submitInvoice', {
   route: 'invoices',
   methods: ['POST'],
-  authLevel: 'anonymous',
   handler: authenticated(async (request, tenantId) => {
-    const wait = waitSeconds(request);
+    const wait = integerQuery(request, 'wait', 0, MAX_WAIT_SECONDS, 0);
     const body = await readBody(request);
     const submission = parseSubmission(
       body,
@@ -148,21 +253,90 @@ app.http('submitInvoice', {
       { location: statusUrl(final.id) },
     );
   }),
+  docs: {
+    POST: {
+      summary: 'Submit a document',
+      description:
+        'The body is `{ context, document }`, or the document itself (JSON or XML) with the context in ' +
+        '`x-einvoice-context` or the query. The flow is chosen by the context; a body the flow does not take ' +
+        'is refused (415, or 422 for XML of another format). A JSON body nests at most 64 levels.',
+      parameters: [
+        {
+          name: 'wait',
+          in: 'query',
+          description: 'Seconds (0–300) to wait for a final status; 200 when it is reached',
+          schema: { type: 'integer', minimum: 0, maximum: MAX_WAIT_SECONDS },
+        },
+        {
+          name: 'idempotency-key',
+          in: 'header',
+          description: 'The client key: the same key with the same body returns the first document',
+          schema: { type: 'string', minLength: 1, maxLength: 200 },
+        },
+        ...CONTEXT_PARAMETERS,
+      ],
+      requestBody: {
+        content: {
+          'application/json': {
+            anyOf: [Submission, { type: 'object', description: 'A raw document (JSON)' }],
+          },
+          'application/xml': { type: 'string', description: 'A raw XML document' },
+        },
+      },
+      responses: {
+        '200': {
+          description: 'Final status reached while waiting',
+          content: { 'application/json': SubmitAnswer },
+        },
+        '202': {
+          description: 'Accepted; the status is at statusUrl (also the Location header)',
+          content: { 'application/json': SubmitAnswer },
+          headers: { location: { description: 'statusUrl', schema: { type: 'string' } } },
+        },
+      },
+      problems: {
+        '400': [
+          'request.invalid-json',
+          'request.invalid-context',
+          'request.invalid-document',
+          'request.invalid-query',
+          'request.too-deep',
+          'context.invalid',
+          'xml.dtd-forbidden',
+          'xml.too-large',
+        ],
+        '413': ['request.too-large'],
+        '415': ['request.unsupported-media-type', 'request.unsupported-input'],
+        '422': [
+          'flow.unknown',
+          'flow.no-match',
+          'flow.ambiguous',
+          'request.unsupported-format',
+          'idempotency.conflict',
+        ],
+      },
+    },
+  },
 });
 
-app.http('getInvoice', {
+httpRoute('getInvoice', {
   route: 'invoices/{id}',
   methods: ['GET'],
-  authLevel: 'anonymous',
   handler: authenticated(async (request, tenantId) =>
     json(200, await services().pipeline.get(tenantId, documentId(request))),
   ),
+  docs: {
+    GET: {
+      summary: 'The document record',
+      responses: { '200': { description: 'The record', content: { 'application/json': DocumentRecord } } },
+      problems: RECORD_PROBLEMS,
+    },
+  },
 });
 
-app.http('getInvoiceArtifact', {
+httpRoute('getInvoiceArtifact', {
   route: 'invoices/{id}/artifacts/{name}',
   methods: ['GET'],
-  authLevel: 'anonymous',
   handler: authenticated(async (request, tenantId) => {
     const { info, content } = await services().pipeline.artifact(
       tenantId,
@@ -179,141 +353,258 @@ app.http('getInvoiceArtifact', {
       },
     };
   }),
+  docs: {
+    GET: {
+      summary: 'One stored document (input, reports, the e-invoice, signed XML, answers…)',
+      responses: {
+        '200': {
+          description: 'The artifact, with its own content type',
+          content: { '*/*': {} },
+          headers: {
+            'x-content-sha256': { description: 'SHA-256 of the content, hex', schema: { type: 'string' } },
+            etag: { description: 'The SHA-256, quoted', schema: { type: 'string' } },
+          },
+        },
+      },
+      problems: { '404': ['document.not-found', 'artifact.not-found'] },
+    },
+  },
 });
 
-function timeQuery(request: HttpRequest, name: string): number | undefined {
-  const raw = request.query.get(name);
-  if (raw === null) return undefined;
-  const time = Date.parse(raw);
-  if (Number.isNaN(time)) {
-    throw invalidInput('request.invalid-query', `${name} must be an ISO 8601 date or date-time`, [
-      { path: `query ${name}`, message: 'not a date' },
-    ]);
-  }
-  return time;
-}
-
-app.http('listInvoices', {
+httpRoute('listInvoices', {
   route: 'invoices',
   methods: ['GET'],
-  authLevel: 'anonymous',
   handler: authenticated(async (request, tenantId) => {
     const status = request.query.get('status');
     if (status !== null && !(DOCUMENT_STATUSES as readonly string[]).includes(status)) {
-      throw invalidInput('request.invalid-query', `status must be one of ${DOCUMENT_STATUSES.join(', ')}`, [
-        { path: 'query status', message: 'unknown status' },
-      ]);
+      throw invalidQuery('status', `status must be one of ${DOCUMENT_STATUSES.join(', ')}`, 'unknown status');
     }
     const cursor = request.query.get('cursor');
     if (cursor !== null && !DOCUMENT_ID_PATTERN.test(cursor)) {
-      throw invalidInput('request.invalid-query', 'cursor is not valid', [
-        { path: 'query cursor', message: 'not a cursor' },
-      ]);
+      throw invalidQuery(
+        'cursor',
+        'cursor is not valid: pass the next value of the previous page',
+        'not a cursor',
+      );
     }
-    const limit = Number(request.query.get('limit') ?? '50');
+    const limit = integerQuery(request, 'limit', 1, MAX_PAGE, DEFAULT_PAGE);
     const from = timeQuery(request, 'from');
     const to = timeQuery(request, 'to');
+    if (from !== undefined && to !== undefined && from >= to)
+      throw invalidQuery('to', 'to must be later than from', 'not after from');
     const page = await services().pipeline.list(tenantId, {
       ...(status ? { status: status as DocumentStatus } : {}),
       ...(from !== undefined ? { from } : {}),
       ...(to !== undefined ? { to } : {}),
       ...(cursor ? { cursor } : {}),
-      limit: Number.isInteger(limit) ? limit : 50,
+      limit,
     });
     return json(200, { items: page.records, ...(page.next ? { next: page.next } : {}) });
   }),
+  docs: {
+    GET: {
+      summary: 'A page of records, oldest first',
+      parameters: [
+        {
+          name: 'status',
+          in: 'query',
+          description: 'Only this status',
+          schema: { enum: [...DOCUMENT_STATUSES] },
+        },
+        {
+          name: 'from',
+          in: 'query',
+          description: 'Created at or after: an ISO 8601 date or date-time (UTC unless it has an offset)',
+          schema: { type: 'string' },
+        },
+        { name: 'to', in: 'query', description: 'Created before (as from)', schema: { type: 'string' } },
+        { name: 'cursor', in: 'query', description: 'next of the previous page', schema: { type: 'string' } },
+        {
+          name: 'limit',
+          in: 'query',
+          description: `Records per page, 1–${MAX_PAGE} (default ${DEFAULT_PAGE})`,
+          schema: { type: 'integer', minimum: 1, maximum: MAX_PAGE },
+        },
+      ],
+      responses: {
+        '200': {
+          description: 'The page; next is the cursor of the following one',
+          content: {
+            'application/json': {
+              type: 'object',
+              required: ['items'],
+              properties: { items: { type: 'array', items: DocumentRecord }, next: { type: 'string' } },
+            },
+          },
+        },
+      },
+      problems: { '400': ['request.invalid-query'] },
+    },
+  },
 });
 
-app.http('resubmitInvoice', {
+const ACTION_ANSWER = {
+  type: 'object',
+  required: ['id', 'status', 'statusUrl'],
+  properties: {
+    id: { type: 'string' },
+    status: { enum: [...DOCUMENT_STATUSES] },
+    statusUrl: { type: 'string' },
+  },
+};
+
+httpRoute('resubmitInvoice', {
   route: 'invoices/{id}/resubmit',
   methods: ['POST'],
-  authLevel: 'anonymous',
   handler: authenticated(async (request, tenantId) => {
     const record = await services().pipeline.resubmit(tenantId, documentId(request));
     return json(202, { id: record.id, status: record.status, statusUrl: statusUrl(record.id) });
   }),
+  docs: {
+    POST: {
+      summary: 'Start a failed, rejected or cancelled document again at the step where it stopped',
+      responses: { '202': { description: 'Started again', content: { 'application/json': ACTION_ANSWER } } },
+      problems: { ...RECORD_PROBLEMS, '409': ['document.not-resubmittable'] },
+    },
+  },
 });
 
-app.http('cancelInvoice', {
+httpRoute('cancelInvoice', {
   route: 'invoices/{id}/cancel',
   methods: ['POST'],
-  authLevel: 'anonymous',
   handler: authenticated(async (request, tenantId) => {
     const record = await services().pipeline.cancel(tenantId, documentId(request));
     return json(200, { id: record.id, status: record.status, statusUrl: statusUrl(record.id) });
   }),
+  docs: {
+    POST: {
+      summary: 'Stop a document that has not finished',
+      responses: { '200': { description: 'Cancelled', content: { 'application/json': ACTION_ANSWER } } },
+      problems: { ...RECORD_PROBLEMS, '409': ['document.finished'] },
+    },
+  },
 });
 
-app.http('health', {
+/** Liveness and version only: anonymous, so it says nothing else. */
+httpRoute('health', {
   route: 'health',
   methods: ['GET'],
-  authLevel: 'anonymous',
-  handler: authenticated(async () => {
-    const { flows, formats } = services();
-    return Promise.resolve(
-      json(200, { status: 'ok', flows: flows.all().length, formats: formats.list().length }),
-    );
-  }),
+  handler: () => Promise.resolve(json(200, { status: 'ok', version: serviceVersion() })),
+  docs: {
+    GET: {
+      summary: 'Liveness and version (no API key)',
+      anonymous: true,
+      responses: {
+        '200': {
+          description: 'The service is up',
+          content: {
+            'application/json': {
+              type: 'object',
+              required: ['status', 'version'],
+              additionalProperties: false,
+              properties: { status: { const: 'ok' }, version: { type: 'string' } },
+            },
+          },
+        },
+      },
+    },
+  },
 });
 
-const WEBHOOK_SCHEMA = {
-  type: 'object',
-  required: ['url', 'secret'],
-  additionalProperties: false,
-  properties: {
-    url: { type: 'string', pattern: '^https?://', maxLength: 2000 },
-    secret: SECRET_REF_SCHEMA,
-    events: { enum: ['terminal', 'all'] },
+/** This API's OpenAPI 3.1 description, from the declared routes: anonymous, it holds no data. */
+httpRoute('openApi', {
+  route: 'openapi.json',
+  methods: ['GET'],
+  handler: () => Promise.resolve(json(200, openApiDocument())),
+  docs: {
+    GET: {
+      summary: 'This description (OpenAPI 3.1, no API key)',
+      anonymous: true,
+      responses: {
+        '200': {
+          description: 'The OpenAPI description',
+          content: {
+            'application/json': {
+              type: 'object',
+              required: ['openapi', 'info', 'paths', 'components'],
+              properties: {
+                openapi: { const: '3.1.0' },
+                info: { type: 'object' },
+                paths: { type: 'object' },
+                components: { type: 'object' },
+              },
+            },
+          },
+        },
+      },
+    },
   },
-} as const;
+});
 
 /** The tenant's webhook: `GET`, `PUT { url, secret: { secret: NAME }, events? }`, `DELETE`. */
-app.http('tenantWebhook', {
+httpRoute('tenantWebhook', {
   route: 'webhook',
   methods: ['GET', 'PUT', 'DELETE'],
-  authLevel: 'anonymous',
   handler: authenticated(async (request, tenantId) => {
     const { tenants } = services();
     if (request.method === 'GET') {
       const webhook = (await tenants.get(tenantId))?.webhook;
-      return json(webhook ? 200 : 404, webhook ?? { code: 'webhook.not-configured', title: 'No webhook' });
+      if (!webhook) throw notFound('webhook.not-configured', 'No webhook is configured for this tenant');
+      return json(200, webhook);
     }
     if (request.method === 'DELETE') {
       await tenants.setWebhook(tenantId, undefined);
       return { status: 204 };
     }
-    const parsed = parseJson((await readBody(request)).toString('utf8'));
-    if (!parsed.ok) throw invalidInput('request.invalid-json', parsed.message);
+    const value = parseJsonBody((await readBody(request)).toString('utf8'));
     const validate = ajv().compile<WebhookConfig>(WEBHOOK_SCHEMA);
-    if (!validate(parsed.value))
+    if (!validate(value))
       throw invalidInput('webhook.invalid', 'The webhook is not valid', toProblems(validate.errors));
-    const tenant = await tenants.setWebhook(tenantId, parsed.value);
+    const tenant = await tenants.setWebhook(tenantId, value);
     return json(200, tenant.webhook);
   }),
+  docs: {
+    GET: {
+      summary: "The tenant's webhook",
+      responses: { '200': { description: 'The webhook', content: { 'application/json': Webhook } } },
+      problems: { '404': ['webhook.not-configured'] },
+    },
+    PUT: {
+      summary: "Set the tenant's webhook (the secret by name; its value lives in the secret store)",
+      requestBody: { content: { 'application/json': Webhook } },
+      responses: {
+        '200': { description: 'The webhook as stored', content: { 'application/json': Webhook } },
+      },
+      problems: {
+        '400': ['request.invalid-json', 'request.too-deep', 'webhook.invalid'],
+        '413': ['request.too-large'],
+      },
+    },
+    DELETE: {
+      summary: "Remove the tenant's webhook",
+      responses: { '204': { description: 'Removed (or there was none)' } },
+    },
+  },
 });
 
 /** A Business Central company's setup for inbound documents: `GET`, `PUT` (the setup), `DELETE`. */
-app.http('companySetup', {
+httpRoute('companySetup', {
   route: 'companies/{companyId}',
   methods: ['GET', 'PUT', 'DELETE'],
-  authLevel: 'anonymous',
   handler: authenticated(async (request, tenantId) => {
     const { tenants } = services();
     const companyId = request.params.companyId ?? '';
     if (request.method === 'GET') {
       const setup = (await tenants.get(tenantId))?.companies?.[companyId];
-      return json(
-        setup ? 200 : 404,
-        setup ?? { code: 'company.not-configured', title: `No setup for company ${companyId}` },
-      );
+      if (!setup) throw notFound('company.not-configured', `No setup for company ${companyId}`);
+      return json(200, setup);
     }
     if (request.method === 'DELETE') {
       await tenants.setCompany(tenantId, companyId, undefined);
       return { status: 204 };
     }
-    const parsed = parseJson((await readBody(request)).toString('utf8'));
-    if (!parsed.ok) throw invalidInput('request.invalid-json', parsed.message);
-    const setup = parseCompanySetup(parsed.value, 'the company setup');
+    const value = parseJsonBody((await readBody(request)).toString('utf8'));
+    const setup = parseCompanySetup(value, 'the company setup');
     if (setup.companyId !== companyId)
       throw invalidInput(
         'company.mismatch',
@@ -323,4 +614,26 @@ app.http('companySetup', {
     await tenants.setCompany(tenantId, companyId, setup);
     return json(200, setup);
   }),
+  docs: {
+    GET: {
+      summary: "A company's setup for inbound documents (docs/edoc.md)",
+      responses: { '200': { description: 'The setup', content: { 'application/json': CompanySetup } } },
+      problems: { '404': ['company.not-configured'] },
+    },
+    PUT: {
+      summary: "Set a company's setup",
+      requestBody: { content: { 'application/json': CompanySetup } },
+      responses: {
+        '200': { description: 'The setup as stored', content: { 'application/json': CompanySetup } },
+      },
+      problems: {
+        '400': ['request.invalid-json', 'request.too-deep', 'edoc.invalid-setup', 'company.mismatch'],
+        '413': ['request.too-large'],
+      },
+    },
+    DELETE: {
+      summary: "Remove a company's setup",
+      responses: { '204': { description: 'Removed (or there was none)' } },
+    },
+  },
 });

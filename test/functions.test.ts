@@ -96,6 +96,7 @@ describe('function registrations', () => {
         'GET invoices',
         'GET invoices/{id}',
         'GET invoices/{id}/artifacts/{name}',
+        'GET openapi.json',
         'POST batches',
         'POST invoices',
         'POST invoices/{id}/cancel',

@@ -1,6 +1,47 @@
 import type { HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
-import { EInvoiceError, describeError, isEInvoiceError } from '../../shared/errors';
+import { MAX_JSON_DEPTH, scanJson } from '../../shared/engine/input';
+import { EInvoiceError, describeError, invalidInput, isEInvoiceError } from '../../shared/errors';
+import { parseJson } from '../../shared/util/json';
 import { services } from './services';
+
+/** One located problem (`errors[]` of a problem answer, `details` of a batch item's error). */
+export const PROBLEM_DETAIL_SCHEMA = {
+  type: 'object',
+  required: ['message'],
+  properties: {
+    path: {
+      type: 'string',
+      description: 'Where: a JSON path, `query limit`, `header x-einvoice-context`, `line 3`',
+    },
+    message: { type: 'string' },
+    code: { type: 'string' },
+    severity: { enum: ['warning'] },
+  },
+} as const;
+
+/** The JSON Schema of a problem answer (RFC 9457 problem details with the service's extensions). */
+export const PROBLEM_SCHEMA = {
+  type: 'object',
+  required: ['type', 'title', 'status', 'code'],
+  properties: {
+    type: { type: 'string', pattern: '^urn:einvoice:problem:', description: '`urn:einvoice:problem:{code}`' },
+    title: { type: 'string', description: 'What went wrong, in a sentence' },
+    status: { type: 'integer', minimum: 400, maximum: 599 },
+    code: {
+      type: 'string',
+      pattern: '^[a-z0-9-]+(\\.[a-z0-9-]+)*$',
+      description: 'Stable code of the problem (docs/api.md lists them)',
+    },
+    detail: { type: 'string', description: 'More about this occurrence, where it helps' },
+    instance: { type: 'string', description: 'Id of the failed invocation, as logged (500 and 503 answers)' },
+    errors: {
+      type: 'array',
+      description:
+        'Each problem with where it is (a JSON path, `query limit`, `header x-einvoice-context`, …)',
+      items: { $ref: '#/components/schemas/ProblemDetail' },
+    },
+  },
+} as const;
 
 /** RFC 9457 problem details for an error; internal errors say nothing about their cause. */
 export function problem(error: unknown, context?: InvocationContext): HttpResponseInit {
@@ -18,8 +59,9 @@ export function problem(error: unknown, context?: InvocationContext): HttpRespon
     };
   }
   const status = isEInvoiceError(error) ? error.status : 500;
-  const { code } = describeError(error);
-  context?.error(`request failed: ${code}: ${describeError(error).message}`);
+  const { code, message } = describeError(error);
+  // The instance id is in the answer and in the log line, so that a caller's report finds the cause.
+  if (context) context.error(`request failed: ${code} (instance ${context.invocationId}): ${message}`);
   return {
     status,
     headers: {
@@ -31,6 +73,10 @@ export function problem(error: unknown, context?: InvocationContext): HttpRespon
       title: status === 503 ? 'Service temporarily unavailable' : 'Internal error',
       status,
       code,
+      detail:
+        status === 503
+          ? 'Try again in a few seconds.'
+          : 'The cause is logged under the instance id; quote it when reporting the problem.',
       ...(context ? { instance: context.invocationId } : {}),
     }),
   };
@@ -58,6 +104,18 @@ export async function readBody(request: HttpRequest): Promise<Buffer> {
   const body = Buffer.from(await request.arrayBuffer());
   if (body.length > limit) throw tooLarge();
   return body;
+}
+
+/** JSON request text, parsed after the nesting check (a body nested too deep is refused before parsing). */
+export function parseJsonBody(text: string): unknown {
+  scanJson(text, MAX_JSON_DEPTH, 'JSON body', '/');
+  const parsed = parseJson(text);
+  if (!parsed.ok) {
+    throw invalidInput('request.invalid-json', `The request body is not valid JSON: ${parsed.message}`, [
+      { path: '/', message: parsed.message },
+    ]);
+  }
+  return parsed.value;
 }
 
 export function json(status: number, value: unknown, headers: Record<string, string> = {}): HttpResponseInit {
