@@ -176,9 +176,10 @@ describe('einvoice validate and convert with the German rules', () => {
     const warned = run(['validate', debitNote, '--rules', 'xrechnung']);
     expect(warned.stdout).toContain('warning BR-DE-17 /typeCode');
     expect(warned.status).toBe(0);
+    // An unknown rule set is a usage error (exit 2) naming the option and the known sets.
     expect(run(['validate', debitNote, '--rules', 'xrechnung,bogus'])).toMatchObject({
-      status: 1,
-      stderr: expect.stringContaining('Unknown rule set bogus'),
+      status: 2,
+      stderr: expect.stringContaining('--rules must be one or more of xrechnung, peppol-de'),
     });
   });
 });
