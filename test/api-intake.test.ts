@@ -332,13 +332,15 @@ describe('XML formats a flow lists', () => {
       steps: [{ id: 'keep', action: 'deliver-folder', with: { input: 'input.xml' } }],
     };
     writeFileSync(join(dir, 'peppol-only.json'), JSON.stringify(flow));
+    const custom = { ...flow, id: 'custom-only', input: { kinds: ['xml'], formats: ['acme-ubl'] } };
+    writeFileSync(join(dir, 'custom-only.json'), JSON.stringify(custom));
     x = await createHarness({ EINVOICE_FLOWS_DIR: dir });
   });
 
-  const submit = (content: string) =>
+  const submit = (content: string, flowId = 'peppol-only') =>
     x.services.pipeline.submit({
       tenantId: TENANT,
-      context: { flowId: 'peppol-only' },
+      context: { flowId },
       content: Buffer.from(content),
       contentType: 'application/xml',
     });
@@ -375,6 +377,11 @@ describe('XML formats a flow lists', () => {
         '<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:xoev-de:kosit:standard:xrechnung_2.3<',
       );
     expect((await submit(older)).created).toBe(true);
+  });
+
+  it('takes any XML when the flow lists a format intake cannot recognise (not registered here)', async () => {
+    const xml = x.services.formats.get('xrechnung-cii').render(sampleInvoice(1));
+    expect((await submit(xml, 'custom-only')).created).toBe(true);
   });
 });
 

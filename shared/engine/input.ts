@@ -189,7 +189,8 @@ export function formatsOf(input: DetectedInput, signatures: readonly FormatSigna
 /**
  * Refuses a body the flow does not take: `request.unsupported-input` (415) for another kind of body,
  * `request.unsupported-format` (422) for XML of a format the flow does not list. XML whose format is not
- * recognised passes when its root element is that of a listed format (the flow's reader decides).
+ * recognised passes when its root element is that of a listed format (the flow's reader decides), and any
+ * XML passes when the flow lists a format intake has no signature of.
  */
 export function checkFlowInput(
   flow: FlowDefinition,
@@ -209,6 +210,8 @@ export function checkFlowInput(
   if (input.kind !== 'xml' || !accepted.formats) return;
   const formats = formatsOf(input, signatures);
   if (formats.some((f) => accepted.formats!.includes(f))) return;
+  // A listed format intake cannot recognise (not registered here, or no signature) could be this one.
+  if (accepted.formats.some((f) => !signatures.some((s) => s.format === f))) return;
   const listedRoots = signatures.filter((s) => accepted.formats!.includes(s.format)).map((s) => s.root);
   if (formats.length === 0 && listedRoots.includes(input.root ?? '')) return;
   const what =
