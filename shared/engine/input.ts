@@ -109,7 +109,11 @@ export function sniffXml(text: string, path = '/'): DetectedInput {
     throw error;
   }
   const root = rootElement(text);
-  const customization = CUSTOMIZATION.map((pattern) => pattern.exec(text)?.[1]).find(Boolean);
+  let customization: string | undefined;
+  for (const pattern of CUSTOMIZATION) {
+    customization = pattern.exec(text)?.[1];
+    if (customization) break;
+  }
   return { kind: 'xml', ...(root ? { root } : {}), ...(customization ? { customization } : {}) };
 }
 
