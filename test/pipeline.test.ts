@@ -401,6 +401,22 @@ describe('attempts', () => {
   });
 });
 
+describe('stage message ids', () => {
+  it('are new for a resubmission of a step that ran before (duplicate detection would drop it)', async () => {
+    let recording: RecordingBus | undefined;
+    const h = await createHarness({}, (bus) => (recording = new RecordingBus(bus, 'transform')));
+    const invoice = sampleInvoice(1) as unknown as Record<string, unknown>;
+    delete invoice.currency;
+    const rejected = await h.settle((await h.submit(invoice)).id);
+    expect(rejected.status).toBe('rejected');
+    await h.services.pipeline.resubmit(TENANT, rejected.id);
+    expect((await h.settle(rejected.id)).status).toBe('rejected');
+    const ids = recording!.ids.filter((id) => id.startsWith(`${rejected.id}:validate:1`));
+    expect(ids).toHaveLength(2);
+    expect(new Set(ids).size).toBe(2);
+  });
+});
+
 describe('logs', () => {
   it('warns of a failed step and a rejected document with the code and reason, and not the document', async () => {
     const h = await createHarness();

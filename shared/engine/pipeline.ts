@@ -150,11 +150,11 @@ export class Pipeline {
 
   private async publish(record: DocumentRecord, at?: Date): Promise<void> {
     const topic = this.options.topics[record.stage!];
-    // A postponed run keeps its attempt number; its message still needs an id of its own (Service Bus drops
-    // a message whose id it has seen within its duplicate detection window).
-    const run = record.postponements ? `.${record.postponements}` : '';
+    // One id per recorded change (every change that sends a message adds a history entry): a postponed run
+    // (same attempt), a resubmission or a re-drive (same step, same attempt) is a new message, which Service
+    // Bus's duplicate detection would otherwise drop; the same state sent twice (recovery) is one message.
     await this.bus.send(topic, this.message(record), {
-      messageId: `${record.id}:${record.stepId}:${record.attempt}${run}`,
+      messageId: `${record.id}:${record.stepId}:${record.attempt}:${record.history.length}`,
       ...(at ? { scheduledAt: at } : {}),
     });
   }

@@ -67,10 +67,7 @@ export interface DocumentRecord {
   stepId?: string;
   /** Attempts of the current step (its retry policy's count); postponed runs spend none. */
   attempt: number;
-  /**
-   * Postponed runs of the current attempt (an open circuit, a pending poll): each gets a stage message of its
-   * own (`{id}:{stepId}:{attempt}.{postponements}`) without counting as an attempt.
-   */
+  /** Postponed runs of the current attempt (an open circuit, a pending poll), which spend no attempt. */
   postponements?: number;
   nextAttemptAt?: string;
   createdAt: string;
