@@ -44,6 +44,12 @@ export interface ActionResult {
    * the step's retry policy (an open circuit, a poll that has its own deadline).
    */
   postpone?: boolean;
+  /**
+   * With `accepted` and a `code` (a notice): how loud it is in the log. `warn` (the default) for what an
+   * operator should act on (a signing certificate about to expire), `info` for what the service already says
+   * once at start-up (XML Schemas not installed). The record carries the notice either way.
+   */
+  noticeLevel?: 'info' | 'warn';
 }
 
 /**

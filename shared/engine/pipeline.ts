@@ -415,7 +415,9 @@ export class Pipeline {
     }
     if (result.outcome === 'accepted' && result.code) {
       // A step that succeeded with something to say (a signing certificate about to expire, say).
-      this.logger.warn('step.notice', { ...log, code: result.code, message: result.message });
+      const notice = { ...log, code: result.code, message: result.message };
+      if (result.noticeLevel === 'info') this.logger.info('step.notice', notice);
+      else this.logger.warn('step.notice', notice);
     }
     await this.finish(
       { record, etag: claimed.etag },
