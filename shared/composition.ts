@@ -239,6 +239,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     ...(overrides.now ? { now: overrides.now } : {}),
     exclusive: overrides.exclusive ?? false,
     env: settings.env,
+    formats,
   });
   const batches = new BatchIntake(pipeline, objects, bus, settings.batchQueue, logger);
   return {

@@ -1,6 +1,6 @@
 /**
  * One error family for everything the service reports to a caller or records on a document.
- * `code` is stable (documented in docs/errors.md), `retryable` says whether the same work may succeed later,
+ * `code` is stable (documented in docs/api.md, Errors), `retryable` says whether the same work may succeed later,
  * `status` is the HTTP status an API maps it to. `details` carries safe, located facts (JSON paths, XML
  * lines, rule ids): never payloads, keys or secrets.
  */

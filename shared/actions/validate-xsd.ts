@@ -39,6 +39,8 @@ export function validateXsdAction(xsd: XsdValidatorPool): Action {
             outcome: 'accepted',
             code: 'schema.not-checked',
             message: `Not checked: ${error.message}`,
+            // On the record of each document; in the log once, at start-up (schema.not-installed).
+            noticeLevel: 'info',
           };
         }
         throw error;
