@@ -5,8 +5,23 @@ process.stdout.on('error', (error) => {
   if (error.code === 'EPIPE') process.exit(process.exitCode ?? 0);
   throw error;
 });
-require('../dist/shared/cli/main.js')
-  .main(process.argv.slice(2))
-  .then((code) => {
+let cli;
+try {
+  cli = require('../dist/shared/cli/main.js');
+} catch (error) {
+  if (error.code !== 'MODULE_NOT_FOUND' || !String(error.message).includes('dist/shared/cli/main.js'))
+    throw error;
+  process.stderr.write(
+    "einvoice: the CLI is not built yet: run 'npm run build' (npm install does it) first\n",
+  );
+  process.exit(1);
+}
+cli.main(process.argv.slice(2)).then(
+  (code) => {
     process.exitCode = code;
-  });
+  },
+  (error) => {
+    process.stderr.write(`einvoice: ${error && error.stack ? error.stack : String(error)}\n`);
+    process.exitCode = 1;
+  },
+);

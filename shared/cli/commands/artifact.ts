@@ -1,0 +1,44 @@
+import { writeFileSync } from 'node:fs';
+import { clientOptions, ServiceClient } from '../client';
+import type { CommandSpec } from '../command';
+import { OUTPUT_OPTION, SERVICE_OPTIONS } from '../options';
+
+export const artifact: CommandSpec = {
+  name: 'artifact',
+  description: "save or print one of a document's stored artifacts",
+  usage: 'einvoice artifact ID NAME [-o FILE] [--url URL] [--api-key KEY]',
+  details:
+    "The bytes are checked against the artifact's sha256 before they are written. The names are those " +
+    '`einvoice status ID` lists under artifacts. Exit 1 when the document or the artifact does not exist.',
+  options: [...SERVICE_OPTIONS, OUTPUT_OPTION],
+  args: [
+    { name: 'ID', required: true, description: 'the document id' },
+    { name: 'NAME', required: true, description: 'the artifact name, e.g. signed.xml' },
+  ],
+  examples: [
+    {
+      command: 'einvoice artifact 01KAX3R1ZJ2M7N4P5Q6R7S8T9V signed.xml -o signed.xml',
+      comment: 'save the signed invoice',
+    },
+    {
+      command: 'einvoice artifact 01KAX3R1ZJ2M7N4P5Q6R7S8T9V validation.json',
+      comment: 'print the validation report',
+    },
+  ],
+  async run(args, io) {
+    const [id, name] = args.positionals as [string, string];
+    const client = new ServiceClient(
+      clientOptions({ url: args.string('url'), apiKey: args.string('api-key') }, io.env),
+    );
+    const bytes = await client.bytes(
+      `/invoices/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`,
+    );
+    const output = args.string('output');
+    if (output === undefined) io.stdout.write(bytes);
+    else {
+      writeFileSync(output, bytes);
+      io.stderr.write(`wrote ${output} (${bytes.length} bytes)\n`);
+    }
+    return 0;
+  },
+};

@@ -1,0 +1,145 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Sandbox } from '../../sandbox/sandbox';
+import { applyLocalSettingsFile, loadSettings } from '../../settings';
+import { UsageError, type CommandIo, type CommandSpec } from '../command';
+import { businessCentralStandIn } from '../lazy';
+import { checks } from '../options';
+
+const RECEIVER_ONLY = ['fail-rate', 'latency-ms', 'pending', 'config'];
+
+/** Resolves when the process is asked to stop. */
+function stopSignal(): Promise<void> {
+  return new Promise<void>((resolveStop) => {
+    process.once('SIGINT', () => resolveStop());
+    process.once('SIGTERM', () => resolveStop());
+  });
+}
+
+/** `--authority bc`: the Business Central stand-in, in the foreground until SIGINT/SIGTERM. */
+async function runBusinessCentral(port: number | undefined, dataDir: string, io: CommandIo): Promise<number> {
+  const { BcStandIn } = businessCentralStandIn();
+  // The runtime's key folder, as the runtime reads it, where the stand-in shares the client secret.
+  const env = { ...io.env };
+  let keyDir: string | undefined;
+  try {
+    applyLocalSettingsFile(resolve('local.settings.json'), env);
+    keyDir = loadSettings({ ...env, EINVOICE_DATA_DIR: dataDir }).keyDir;
+  } catch {
+    // an invalid setting elsewhere: the key folder is the default one, under the data folder
+  }
+  const standIn = new BcStandIn({ port: port ?? 7073, dataDir, ...(keyDir ? { keyDir } : {}) });
+  const url = await standIn.start();
+  io.stderr.write(`${standIn.describe().trimEnd()}\n`);
+  io.stderr.write(`einvoice sandbox (Business Central) listening at ${url}\n`);
+  await stopSignal();
+  await standIn.stop();
+  return 0;
+}
+
+export const sandbox: CommandSpec = {
+  name: 'sandbox',
+  description: 'a local stand-in receiver with fault injection, or Business Central',
+  usage:
+    'einvoice sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE] | einvoice sandbox --authority bc [--port P] [--data-dir DIR]',
+  details:
+    'Runs in the foreground until SIGINT or SIGTERM. The receiver (default port 7072, where the shipped flow ' +
+    'sandbox-submit delivers: SANDBOX_URL) takes POST /submissions, answers GET /submissions/{id} and counts ' +
+    'accepted, rejected and duplicate submissions at GET /stats. --authority bc starts the Business ' +
+    'Central stand-in instead (default port 7073) and prints the settings the runtime needs to use it.',
+  options: [
+    {
+      name: 'authority',
+      type: 'string',
+      value: 'NAME',
+      allowed: ['bc'],
+      description: 'start the stand-in of this authority instead of the receiver (bc: Business Central)',
+    },
+    {
+      name: 'port',
+      type: 'string',
+      value: 'P',
+      description: 'the port (default 7072; with --authority bc 7073; 0: any free port)',
+      check: checks.port,
+    },
+    {
+      name: 'fail-rate',
+      type: 'string',
+      value: 'R',
+      description: 'the share of submissions answered 503 without processing them (0 to 1)',
+      check: checks.ratio,
+    },
+    {
+      name: 'latency-ms',
+      type: 'string',
+      value: 'N',
+      description: 'milliseconds added before every answer',
+      check: checks.count,
+    },
+    {
+      name: 'pending',
+      type: 'string',
+      value: 'N',
+      description: 'status queries answer pending this many times before the final status',
+      check: checks.count,
+    },
+    {
+      name: 'config',
+      type: 'string',
+      value: 'FILE',
+      description: 'the whole receiver configuration as JSON (rules, faults, auth); the options override it',
+    },
+    {
+      name: 'data-dir',
+      type: 'string',
+      value: 'DIR',
+      description: "with --authority: the runtime's data folder (default .data)",
+      env: 'EINVOICE_DATA_DIR',
+    },
+  ],
+  args: [],
+  examples: [
+    {
+      command: 'einvoice sandbox --fail-rate 0.3',
+      comment: 'a receiver on 127.0.0.1:7072 failing 30% of the submissions',
+    },
+    {
+      command: 'einvoice sandbox --authority bc',
+      comment: 'the Business Central stand-in on 127.0.0.1:7073, with the settings to use it',
+    },
+  ],
+  async run(args, io) {
+    const port = args.number('port');
+    if (args.string('authority') === 'bc') {
+      const misplaced = RECEIVER_ONLY.find((name) => args.has(name));
+      if (misplaced) throw new UsageError(`--${misplaced} does not apply to --authority bc`);
+      return runBusinessCentral(port, args.string('data-dir') ?? (io.env.EINVOICE_DATA_DIR || '.data'), io);
+    }
+    if (args.has('data-dir')) throw new UsageError('--data-dir applies to --authority');
+    type Options = ConstructorParameters<typeof Sandbox>[0];
+    const configFile = args.string('config');
+    const options = (configFile ? JSON.parse(readFileSync(configFile, 'utf8')) : {}) as NonNullable<Options>;
+    const failRate = args.number('fail-rate');
+    const latency = args.number('latency-ms');
+    const pending = args.number('pending');
+    const receiver = new Sandbox({
+      ...options,
+      port: port ?? options.port ?? 7072,
+      ...(pending !== undefined ? { pendingPolls: pending } : {}),
+      faults: {
+        ...options.faults,
+        ...(failRate !== undefined ? { errorRatio: failRate } : {}),
+        ...(latency !== undefined ? { latencyMs: latency } : {}),
+      },
+    });
+    const url = await receiver.start();
+    io.stderr.write(
+      `einvoice sandbox listening at ${url}\n` +
+        `  POST ${url}/submissions   GET ${url}/submissions/{id}   GET ${url}/stats\n`,
+    );
+    await stopSignal();
+    io.stderr.write(`${JSON.stringify(receiver.stats())}\n`);
+    await receiver.stop();
+    return 0;
+  },
+};

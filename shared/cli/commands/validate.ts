@@ -1,0 +1,151 @@
+import { readFileSync } from 'node:fs';
+import { validateTransfer } from '../../edoc/validate';
+import type { EdocValidation } from '../../edoc/validate';
+import { EInvoiceError, type ProblemDetail } from '../../errors';
+import { validateInvoice } from '../../model/validate-invoice';
+import { loadSettings } from '../../settings';
+import { XsdValidatorPool } from '../../xml/xsd';
+import type { CommandSpec } from '../command';
+import { isXml, problemLine, registeredFormats, ruleSets, toCanonical } from '../documents';
+import { edocProblemLine, isTransferDocument, readSetup } from '../edoc-commands';
+import { JSON_OPTION, RULES_OPTION } from '../options';
+
+interface Report {
+  file: string;
+  valid: boolean;
+  problems: ProblemDetail[];
+  notice?: string;
+  /** A check that was asked for and could not run (--mode xsd without the schema). */
+  notChecked?: string;
+}
+
+/** Why an XML Schema check could not run, naming where schemas come from. */
+function notInstalled(error: EInvoiceError): string {
+  const text = error.message;
+  return text.includes('EINVOICE_SCHEMAS_DIR')
+    ? text
+    : `${text} (EINVOICE_SCHEMAS_DIR names the schema folder; see docs/formats.md)`;
+}
+
+export const validate: CommandSpec = {
+  name: 'validate',
+  description: 'check invoices against the schema and the business rules',
+  usage:
+    'einvoice validate FILE... [--mode fill|check|xsd] [--rules xrechnung,peppol-de] [--setup FILE] [--json]',
+  details:
+    'Canonical JSON is checked against the JSON Schema, EN 16931 and CIUS rules and the totals; XML is read ' +
+    'through its format and also checked against its official XML Schema when the schemas are installed ' +
+    '(EINVOICE_SCHEMAS_DIR, docs/formats.md; without them that check is skipped with a notice). An edoc ' +
+    'transfer document is checked under the company setup of --setup. Warnings ("should" rules) do not ' +
+    'fail. Exit 0 when every file is valid; 1 when any is not, or when --mode xsd could not check a file.',
+  options: [
+    {
+      name: 'mode',
+      type: 'string',
+      value: 'MODE',
+      allowed: ['fill', 'check', 'xsd'],
+      description:
+        'fill: compute what the document omits and check the rest (JSON default); check: the document states every figure (XML default); xsd: only the XML Schema check',
+    },
+    RULES_OPTION,
+    {
+      name: 'setup',
+      type: 'string',
+      value: 'FILE',
+      description: 'the company setup to check edoc transfer documents under (docs/edoc.md)',
+    },
+    {
+      ...JSON_OPTION,
+      description: 'print, per file, { file, valid, problems: [{ code, path, message, severity? }] }',
+    },
+  ],
+  args: [{ name: 'FILE', required: true, variadic: true, description: 'a document to check' }],
+  examples: [
+    { command: 'einvoice validate samples/invoice.json', comment: 'check the sample invoice' },
+    {
+      command: 'einvoice validate --mode check --rules xrechnung my-invoice.json',
+      comment: 'the client computed every figure; apply the XRechnung rules too',
+    },
+    { command: 'einvoice validate --mode xsd signed.xml', comment: 'only the UBL 2.1 XML Schema check' },
+  ],
+  async run(args, io) {
+    const mode = args.string('mode');
+    const rules = ruleSets(args.list('rules'));
+    const setupFile = args.string('setup');
+    const xsd = new XsdValidatorPool(loadSettings(io.env).schemasDir);
+    const report: Report[] = [];
+    const transfers: Array<{ file: string; notice?: string } & EdocValidation> = [];
+    try {
+      for (const file of args.positionals) {
+        const text = readFileSync(file, 'utf8');
+        const problems: ProblemDetail[] = [];
+        let notice: string | undefined;
+        let notChecked: string | undefined;
+        if (isXml(text)) {
+          try {
+            problems.push(...(await xsd.validate(text)));
+          } catch (error) {
+            if (!(error instanceof EInvoiceError) || error.code !== 'schema.not-installed') throw error;
+            if (mode === 'xsd') notChecked = notInstalled(error);
+            else notice = `XML Schema not checked: ${notInstalled(error)}`;
+          }
+        } else {
+          const json: unknown = JSON.parse(text);
+          if (isTransferDocument(json)) {
+            // Without a setup: the cockpit's defaults, for the company the document names.
+            const setup =
+              setupFile !== undefined
+                ? readSetup(setupFile, 'validate')
+                : { companyId: typeof json.header.company_id === 'string' ? json.header.company_id : '' };
+            transfers.push({
+              file,
+              ...validateTransfer(json, setup),
+              ...(setupFile === undefined ? { notice: 'no --setup: checked under the default setup' } : {}),
+            });
+            continue;
+          }
+          if (mode === 'xsd')
+            notChecked = `XML Schema checks apply to XML documents; convert it first (einvoice convert ${file} --to peppol-bis3-ubl)`;
+        }
+        if (mode !== 'xsd') {
+          const formats = isXml(text) ? registeredFormats(io.env) : undefined;
+          const { invoice } = toCanonical(text, undefined, formats);
+          const calculation = mode === 'check' || (mode !== 'fill' && isXml(text)) ? 'check' : 'fill';
+          problems.push(...validateInvoice(invoice, calculation, { ruleSets: rules }).problems);
+        }
+        const valid = notChecked === undefined && problems.every((p) => p.severity === 'warning');
+        report.push({
+          file,
+          valid,
+          problems,
+          ...(notice ? { notice } : {}),
+          ...(notChecked ? { notChecked } : {}),
+        });
+      }
+    } finally {
+      await xsd.close();
+    }
+    if (args.flag('json')) io.stdout.write(`${JSON.stringify([...report, ...transfers], null, 2)}\n`);
+    else {
+      for (const t of transfers) {
+        io.stdout.write(`${t.valid ? 'valid  ' : 'INVALID'} ${t.file} (edoc transfer document)\n`);
+        if (t.notice) io.stdout.write(`  ${t.notice}\n`);
+        for (const p of t.problems) io.stdout.write(`  ${edocProblemLine(p)}\n`);
+        io.stdout.write(
+          `  ${t.errorCount} error${t.errorCount === 1 ? '' : 's'}${t.imported ? '' : ', not imported'}\n`,
+        );
+      }
+      for (const r of report) {
+        if (r.notChecked) {
+          io.stdout.write(`not checked: ${r.file}: ${r.notChecked}\n`);
+          continue;
+        }
+        io.stdout.write(`${r.valid ? 'valid  ' : 'INVALID'} ${r.file}\n`);
+        if (r.notice) io.stdout.write(`  ${r.notice}\n`);
+        for (const p of r.problems) io.stdout.write(`  ${problemLine(p)}\n`);
+      }
+    }
+    const failed = report.filter((r) => !r.valid).length + transfers.filter((t) => !t.valid).length;
+    return failed === 0 ? 0 : 1;
+  },
+};

@@ -1,0 +1,65 @@
+import { EInvoiceError, type ProblemDetail } from '../errors';
+import { FormatRegistry } from '../formats/format';
+import { loadMappings, shippedFormats } from '../formats/mapping';
+import type { GermanRuleSet } from '../model/rules-de';
+import { loadSettings } from '../settings';
+import { isObject } from '../util/json';
+
+/** What the local document commands (validate, convert, formats) share. */
+
+export const problemLine = (p: ProblemDetail) =>
+  `${p.severity === 'warning' ? 'warning ' : ''}${p.code ?? ''} ${p.path ?? ''}: ${p.message}`;
+
+/** `--rules xrechnung,peppol-de` (checked by the option's declaration). */
+export function ruleSets(names: string[]): GermanRuleSet[] {
+  return names as GermanRuleSet[];
+}
+
+let formatRegistry: FormatRegistry | undefined;
+
+/** The shipped formats and those of EINVOICE_FORMATS_DIR (as the composition root registers them), loaded once. */
+export function registeredFormats(env: Record<string, string | undefined>): FormatRegistry {
+  if (formatRegistry) return formatRegistry;
+  const registry = new FormatRegistry();
+  for (const format of shippedFormats()) registry.register(format);
+  const dir = loadSettings(env).formatsDir;
+  if (dir) for (const format of loadMappings(dir)) registry.register(format);
+  formatRegistry = registry;
+  return registry;
+}
+
+export function isXml(text: string): boolean {
+  return text.trimStart().startsWith('<');
+}
+
+/**
+ * Reads a document into the canonical model: canonical JSON (bare or in an envelope) as it is, XML through
+ * the format named by `from` or the first registered format that reads it.
+ */
+export function toCanonical(
+  text: string,
+  from: string | undefined,
+  formats: FormatRegistry | undefined,
+): { invoice: unknown; unread: string[]; format: string } {
+  if (!isXml(text)) {
+    const parsed: unknown = JSON.parse(text);
+    return {
+      invoice: isObject(parsed) && 'document' in parsed ? parsed.document : parsed,
+      unread: [],
+      format: 'canonical',
+    };
+  }
+  if (!formats) throw new TypeError('XML needs the format registry');
+  const candidates = from ? [formats.get(from)] : formats.list().filter((f) => f.read !== undefined);
+  let lastError: Error = new Error('No registered format reads this document');
+  for (const format of candidates) {
+    if (format.read === undefined) throw new Error(`Format ${format.id} does not read documents`);
+    try {
+      return { ...format.read(text), format: format.id };
+    } catch (error) {
+      if (!(error instanceof EInvoiceError) || error.code !== 'convert.unknown-document') throw error;
+      lastError = error;
+    }
+  }
+  throw lastError;
+}
