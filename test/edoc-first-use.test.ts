@@ -206,8 +206,27 @@ describe('from a transfer document to the canonical model', () => {
 
   it('einvoice convert --to canonical exits 0 for the shipped sample', () => {
     const run = cli(['convert', 'samples/edoc/transfer.json', '--to', 'canonical']);
-    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(run.status).toBe(0);
+    // Without a setup the buyer's country is an assumption, and the command says so.
+    expect(run.stderr).toBe(
+      "note: buyer country DE assumed: the vendor charged VAT of its own country; the setup's company.address.country gives it\n",
+    );
     expect(JSON.parse(run.stdout)).toMatchObject({ seller: { address: { country: 'DE' } } });
+  });
+
+  it('einvoice convert --to canonical --setup: the setup company is the buyer, nothing assumed', () => {
+    const run = cli([
+      'convert',
+      'samples/edoc/transfer.json',
+      '--to',
+      'canonical',
+      '--setup',
+      'samples/edoc/bc-setup.json',
+    ]);
+    expect({ status: run.status, stderr: run.stderr }).toEqual({ status: 0, stderr: '' });
+    expect(JSON.parse(run.stdout)).toMatchObject({
+      buyer: { name: 'CRONUS AG', vatId: 'DE811234567', address: { country: 'DE' } },
+    });
   });
 });
 

@@ -1,5 +1,5 @@
 import { readFileSync, writeFileSync } from 'node:fs';
-import { invoiceFromTransfer } from '../../edoc/convert';
+import { canonicalFromTransfer } from '../../edoc/convert';
 import { validateInvoice } from '../../model/validate-invoice';
 import { UsageError, type CommandSpec } from '../command';
 import { isXml, problemLine, registeredFormats, ruleSets, toCanonical } from '../documents';
@@ -34,7 +34,8 @@ export const convert: CommandSpec = {
       name: 'setup',
       type: 'string',
       value: 'FILE',
-      description: 'the company setup, for --to bc and --to edoc (docs/edoc.md)',
+      description:
+        'the company setup: required for --to bc and --to edoc; for a transfer document --to canonical, its company data is the buyer (docs/edoc.md)',
     },
     {
       name: 'mode',
@@ -58,7 +59,7 @@ export const convert: CommandSpec = {
       comment: 'a UBL or CII invoice as canonical JSON',
     },
     {
-      command: 'einvoice convert invoice.xml --to bc --setup samples/edoc/bc-setup.json',
+      command: 'einvoice convert samples/edoc/vendor-invoice.xml --to bc --setup samples/edoc/bc-setup.json',
       comment: 'the Business Central records and API requests for a vendor invoice',
     },
   ],
@@ -96,9 +97,17 @@ export const convert: CommandSpec = {
       write(`${JSON.stringify(result.output, null, 2)}\n`);
       return 0;
     }
-    const source = isTransferDocument(json)
-      ? { invoice: invoiceFromTransfer(json), unread: [], format: 'edoc' }
-      : toCanonical(text, from, formats);
+    let source: { invoice: unknown; unread: string[]; format: string };
+    if (isTransferDocument(json)) {
+      // The transfer model lacks terms EN 16931 requires; the setup's company data fills the buyer's.
+      const setupFile = args.string('setup');
+      const { invoice, notes } = canonicalFromTransfer(
+        json,
+        setupFile !== undefined ? readSetup(setupFile, 'convert') : undefined,
+      );
+      for (const note of notes) io.stderr.write(`note: ${note}\n`);
+      source = { invoice, unread: [], format: 'edoc' };
+    } else source = toCanonical(text, from, formats);
     for (const location of source.unread) io.stderr.write(`not read (${source.format}): ${location}\n`);
     // Canonical JSON may leave the computed figures to the service; a document from elsewhere states them.
     const mode =

@@ -63,8 +63,8 @@ export const validate: CommandSpec = {
   examples: [
     { command: 'einvoice validate samples/invoice.json', comment: 'check the sample invoice' },
     {
-      command: 'einvoice validate --mode check --rules xrechnung my-invoice.json',
-      comment: 'the client computed every figure; apply the XRechnung rules too',
+      command: 'einvoice validate --mode check --rules xrechnung samples/invalid/wrong-line-total.json',
+      comment: 'every figure as the client computed it, with the XRechnung rules: exit 1, BR-CO-10',
     },
     { command: 'einvoice validate --mode xsd signed.xml', comment: 'only the UBL 2.1 XML Schema check' },
   ],
