@@ -1,4 +1,4 @@
-import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
+import { InvocationContext } from '@azure/functions';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FlowDefinition } from '../shared/flows/types';
@@ -9,6 +9,7 @@ import { provideServices } from '../functions/lib/services';
 import { problem } from '../functions/lib/http';
 import { createHarness, TENANT, type Harness } from './support/harness';
 import { tempDir } from './support/temp';
+import { callHandler, type HandlerAnswer, type HandlerRequest } from './support/http-handler';
 
 const recorder = new RegistrationRecorder();
 jest.mock('@azure/functions-core', () => recorder.coreApi, { virtual: true });
@@ -40,37 +41,8 @@ function fn(name: string): FunctionRegistration {
   return found;
 }
 
-async function call(
-  name: string,
-  init: {
-    method?: string;
-    body?: string;
-    headers?: Record<string, string>;
-    params?: Record<string, string>;
-    query?: Record<string, string>;
-  } = {},
-): Promise<{ status: number; headers: Record<string, string>; json: any }> {
-  const request = new HttpRequest({
-    method: init.method ?? 'GET',
-    url: 'http://localhost/api/x',
-    headers: { 'x-api-key': API_KEY, 'content-type': 'application/json', ...init.headers },
-    ...(init.body !== undefined ? { body: { string: init.body } } : {}),
-    ...(init.params ? { params: init.params } : {}),
-    ...(init.query ? { query: init.query } : {}),
-  });
-  const response = (await fn(name).handler(
-    request,
-    new InvocationContext({ functionName: name }),
-  )) as HttpResponseInit;
-  const raw =
-    response.jsonBody !== undefined
-      ? JSON.stringify(response.jsonBody)
-      : (response.body as string | undefined);
-  return {
-    status: response.status ?? 200,
-    headers: (response.headers ?? {}) as Record<string, string>,
-    json: raw ? JSON.parse(raw) : undefined,
-  };
+function call(name: string, init: HandlerRequest = {}): Promise<HandlerAnswer> {
+  return callHandler(fn(name), API_KEY, init);
 }
 
 const ubl = (invoice = sampleInvoice(1), format = 'peppol-bis3-ubl') =>

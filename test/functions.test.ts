@@ -4,6 +4,7 @@ import { sampleInvoice } from '../shared/model/sample-invoice';
 import { newApiKey } from '../shared/store/tenants';
 import { createHarness, TENANT, type Harness } from './support/harness';
 import { provideServices } from '../functions/lib/services';
+import { callHandler, type HandlerAnswer, type HandlerRequest } from './support/http-handler';
 
 // The Functions worker gives @azure/functions this module; here it records the registrations instead.
 const recorder = new RegistrationRecorder();
@@ -32,38 +33,8 @@ beforeAll(async () => {
 
 afterAll(() => provideServices(undefined));
 
-async function call(
-  name: string,
-  init: {
-    method?: string;
-    url?: string;
-    body?: string;
-    headers?: Record<string, string>;
-    params?: Record<string, string>;
-    query?: Record<string, string>;
-  },
-): Promise<{ status: number; headers: Record<string, string>; json: any }> {
-  const request = new HttpRequest({
-    method: init.method ?? 'GET',
-    url: init.url ?? 'http://localhost/api/x',
-    headers: { 'x-api-key': apiKey, 'content-type': 'application/json', ...init.headers },
-    ...(init.body !== undefined ? { body: { string: init.body } } : {}),
-    ...(init.params ? { params: init.params } : {}),
-    ...(init.query ? { query: init.query } : {}),
-  });
-  const response = (await fn(name).handler(
-    request,
-    new InvocationContext({ functionName: name }),
-  )) as HttpResponseInit;
-  const raw =
-    response.jsonBody !== undefined
-      ? JSON.stringify(response.jsonBody)
-      : (response.body as string | undefined);
-  return {
-    status: response.status ?? 200,
-    headers: (response.headers ?? {}) as Record<string, string>,
-    json: raw ? JSON.parse(raw) : undefined,
-  };
+function call(name: string, init: HandlerRequest = {}): Promise<HandlerAnswer> {
+  return callHandler(fn(name), apiKey, init);
 }
 
 describe('function registrations', () => {

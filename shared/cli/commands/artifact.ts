@@ -17,11 +17,11 @@ export const artifact: CommandSpec = {
   ],
   examples: [
     {
-      command: 'einvoice artifact 01KAX3R1ZJ2M7N4P5Q6R7S8T9V signed.xml -o signed.xml',
+      command: 'einvoice artifact 01kax3r1zj2m7n4p5q6r7s8t9v signed.xml -o signed.xml',
       comment: 'save the signed invoice',
     },
     {
-      command: 'einvoice artifact 01KAX3R1ZJ2M7N4P5Q6R7S8T9V validation.json',
+      command: 'einvoice artifact 01kax3r1zj2m7n4p5q6r7s8t9v validation.json',
       comment: 'print the validation report',
     },
   ],

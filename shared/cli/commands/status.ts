@@ -35,9 +35,9 @@ export const status: CommandSpec = {
   options: [...SERVICE_OPTIONS, { ...JSON_OPTION, description: 'print the record as the API returns it' }],
   args: [{ name: 'ID', required: true, description: 'the document id that submit printed' }],
   examples: [
-    { command: 'einvoice status 01KAX3R1ZJ2M7N4P5Q6R7S8T9V', comment: 'the record of one document' },
+    { command: 'einvoice status 01kax3r1zj2m7n4p5q6r7s8t9v', comment: 'the record of one document' },
     {
-      command: 'einvoice status 01KAX3R1ZJ2M7N4P5Q6R7S8T9V --json',
+      command: 'einvoice status 01kax3r1zj2m7n4p5q6r7s8t9v --json',
       comment: 'the same, as the JSON of GET /api/invoices/{id}',
     },
   ],
