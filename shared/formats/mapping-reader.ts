@@ -56,9 +56,17 @@ function elementChildren(el: XmlElement): XmlElement[] {
   return children;
 }
 
+const splitPaths = new Map<string, { absolute: boolean; keys: string[] }>();
+
+/** `/a.b` or `a.b`, split once per distinct path (a mapping has a few hundred; each is read many times). */
 function splitPath(path: string): { absolute: boolean; keys: string[] } {
-  const absolute = path.startsWith('/');
-  return { absolute, keys: (absolute ? path.slice(1) : path).split('.') };
+  let split = splitPaths.get(path);
+  if (!split) {
+    const absolute = path.startsWith('/');
+    split = { absolute, keys: (absolute ? path.slice(1) : path).split('.') };
+    if (splitPaths.size < 10_000) splitPaths.set(path, split);
+  }
+  return split;
 }
 
 function getAt(scope: Obj, root: Obj, path: string): unknown {

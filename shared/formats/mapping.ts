@@ -11,7 +11,7 @@ import { compileSchemaFile, toProblems } from '../validation/schema';
 import type { OutputFormat } from './format';
 import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers';
 import { compileReader } from './mapping-reader';
-import { parseXmlSafely } from '../xml/safe-xml';
+import { parseXmlTree } from '../xml/xml-tree';
 
 /** A text of the output: from a path, a constant, or a template with `{path}` placeholders. */
 export interface MappingValue {
@@ -333,8 +333,7 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
             return this.read!(content).invoice;
           },
           read(content: string) {
-            const doc = parseXmlSafely(content);
-            const { value, unread } = read(doc.documentElement);
+            const { value, unread } = read(parseXmlTree(content));
             return { invoice: value as unknown as CanonicalInvoice, unread };
           },
         }

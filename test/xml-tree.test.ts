@@ -1,0 +1,94 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { EInvoiceError } from '../shared/errors';
+import { shippedFormats } from '../shared/formats/mapping';
+import { sampleInvoice } from '../shared/model/sample-invoice';
+import { parseDom } from '../shared/xml/safe-xml';
+import { parseXmlTree, type XmlTreeElement } from '../shared/xml/xml-tree';
+import { corpusDir } from './support/corpus';
+
+/** The element tree as plain data: names, namespaces, attributes, direct text, children. */
+function shape(el: {
+  nodeName: string;
+  localName: string | null;
+  namespaceURI: string | null;
+  childNodes: ArrayLike<{ nodeType: number }>;
+  getAttribute(name: string): string | null;
+  hasAttribute(name: string): boolean;
+}): unknown {
+  const children: unknown[] = [];
+  let text = '';
+  for (let i = 0; i < el.childNodes.length; i++) {
+    const node = el.childNodes[i]! as { nodeType: number; data?: string };
+    if (node.nodeType === 1) children.push(shape(node as unknown as XmlTreeElement));
+    else if (node.nodeType === 3 || node.nodeType === 4) text += node.data ?? '';
+  }
+  return {
+    name: el.nodeName,
+    local: el.localName,
+    ns: el.namespaceURI,
+    ids: ['schemeID', 'currencyID', 'unitCode', 'listID'].map((a) =>
+      el.hasAttribute(a) ? el.getAttribute(a) : null,
+    ),
+    text: text.trim(),
+    children,
+  };
+}
+
+function malformed(text: string): { path?: string; message: string } {
+  try {
+    parseXmlTree(text);
+  } catch (error) {
+    expect(error).toBeInstanceOf(EInvoiceError);
+    expect((error as EInvoiceError).code).toBe('xml.malformed');
+    return (error as EInvoiceError).details[0]!;
+  }
+  throw new Error('accepted');
+}
+
+describe('XML tree (the readers’ parser)', () => {
+  it('gives the same elements, namespaces, attributes and text as a DOM', () => {
+    const documents = shippedFormats()
+      .filter((f) => f.read !== undefined)
+      .map((f) => f.render(sampleInvoice(5) as never));
+    const corpus = corpusDir('peppol-bis-invoice-3/rules/examples', 'en16931/cii/examples');
+    if (corpus) {
+      for (const file of [
+        'peppol-bis-invoice-3/rules/examples/base-example.xml',
+        'en16931/cii/examples/CII_example1.xml',
+      ])
+        documents.push(readFileSync(join(corpus, file), 'utf8'));
+    }
+    expect(documents.length).toBeGreaterThan(3);
+    for (const xml of documents) {
+      const dom = parseDom(xml).doc!.documentElement;
+      expect(shape(parseXmlTree(xml))).toEqual(shape(dom as never));
+    }
+  });
+
+  it('keeps text with CDATA and entities, positions and parents', () => {
+    const root = parseXmlTree(
+      '<?xml version="1.0"?>\n<a xmlns="urn:x" xmlns:p="urn:p">\n  <p:b c="1 &amp; 2">x &lt; y<![CDATA[ & z]]></p:b>\n</a>',
+    );
+    const b = root.childNodes.find((n): n is XmlTreeElement => n.nodeType === 1)!;
+    expect(b).toMatchObject({ nodeName: 'p:b', localName: 'b', namespaceURI: 'urn:p', line: 3, column: 3 });
+    expect(b.getAttribute('c')).toBe('1 & 2');
+    expect(b.hasAttribute('d')).toBe(false);
+    expect(b.textContent).toBe('x < y & z');
+    expect(b.parentNode).toBe(root);
+    expect(root.namespaceURI).toBe('urn:x');
+  });
+
+  it('refuses what is not well-formed, with line and column', () => {
+    expect(malformed('<a>\n<b></a>')).toMatchObject({ path: expect.stringMatching(/^line 2, column \d+$/) });
+    expect(malformed('<a><p:b/></a>').message).toMatch(/prefix/i);
+    expect(malformed('<a></a><b/>').message).toMatch(/text data outside of root node|root/i);
+    expect(malformed('').message).toBeTruthy();
+  });
+
+  it('refuses a DTD before parsing (no entity is ever expanded)', () => {
+    expect(() => parseXmlTree('<!DOCTYPE a [<!ENTITY e "x">]><a>&e;</a>')).toThrow(
+      expect.objectContaining({ code: 'xml.dtd-forbidden' }),
+    );
+  });
+});
