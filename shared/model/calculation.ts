@@ -1,6 +1,17 @@
 import type { ProblemDetail } from '../errors';
-import { add, dec, decimalPlaces, div, format, mul, percent, round, type Decimal } from '../util/decimal';
+import { add, decimalPlaces, format, percent, round, type Decimal } from '../util/decimal';
 import { cloneJson } from '../util/json';
+import {
+  decimalOf as dec,
+  exact,
+  exactCompare,
+  exactSub,
+  exactText,
+  lineBase,
+  roundFraction,
+  withinSlack,
+  type ExactDecimal,
+} from './exact-decimal';
 import type {
   AllowanceCharge,
   CanonicalInvoice,
@@ -43,6 +54,25 @@ export interface ComputedTotals {
   payable: Decimal;
 }
 
+export interface CalculationOptions {
+  /** Complete the invoice in place instead of a copy (the caller owns it). */
+  inPlace?: boolean;
+  /**
+   * Apply PEPPOL BIS 3's arithmetic rules (PEPPOL-EN16931-R040, R041, R042, R046, R120, R121) besides
+   * EN 16931's: for a PEPPOL BIS 3 document, or one that is to become one.
+   */
+  peppol?: boolean;
+}
+
+/** PEPPOL's tolerance on line net amounts (R120) and allowance or charge amounts (R040). */
+const PEPPOL_SLACK = dec('0.02');
+/** EN 16931's tolerance where its rules allow one (BR-CO-17, BR-S-08/09, BR-AF-08/09, BR-AG-08/09). */
+const ONE = dec('1');
+/** The categories whose taxable and tax amounts EN 16931 checks within one unit (rates other than zero). */
+const TOLERANT_CATEGORIES: ReadonlySet<VatCategoryCode> = new Set(['S', 'L', 'M']);
+/** The categories whose tax amount is zero (BR-x-09). */
+const ZERO_TAX_CATEGORIES: ReadonlySet<VatCategoryCode> = new Set(['Z', 'E', 'AE', 'K', 'G', 'O']);
+
 export interface CalculationResult {
   /** The invoice with every computed figure filled in (amounts as 2-decimal strings). */
   invoice: CanonicalInvoice;
@@ -73,19 +103,29 @@ const DEFAULT_EXEMPTION: Partial<Record<VatCategoryCode, { code: string; text: s
 };
 
 const money = (value: Decimal): string => format(value, 2);
+const abs = (value: Decimal): Decimal => (value < 0n ? -value : value);
+const UNIT = 1_00000000n;
+/** XPath's round(): to the nearest whole number, halves towards positive infinity. */
+function xpathRound(value: Decimal): bigint {
+  const shifted = value + UNIT / 2n;
+  const quotient = shifted / UNIT;
+  return shifted < 0n && quotient * UNIT !== shifted ? quotient - 1n : quotient;
+}
 const groupKey = (category: string, rate: Decimal | undefined): string =>
   `${category}:${rate === undefined ? '' : format(rate)}`;
 
 /**
  * Computes and checks an invoice's figures with EN 16931 rounding (two decimals, half away from zero, at
  * line net amount, allowance/charge amount and VAT category tax amount), naming the business rule a
- * mismatch breaks. Expects a schema-valid invoice.
+ * mismatch breaks, each as the official rule checks it (with its tolerance, where it has one). PEPPOL BIS 3's
+ * line and allowance rules only with `peppol`. Expects a schema-valid invoice.
  */
 export function calculate(
   source: CanonicalInvoice,
   mode: CalculationMode = 'fill',
-  options: { inPlace?: boolean } = {},
+  options: CalculationOptions = {},
 ): CalculationResult {
+  const peppol = options.peppol === true;
   // In place only for a caller that owns the document (it was just parsed); others keep theirs unchanged.
   const invoice = options.inPlace === true ? source : cloneJson(source);
   const problems: ProblemDetail[] = [];
@@ -105,7 +145,18 @@ export function calculate(
   const settle = (
     sent: string | number | undefined,
     expected: Decimal,
-    at: { path: string; term: string; rule: string; decRule: string; requiredRule?: string; label: string },
+    at: {
+      path: string;
+      term: string;
+      rule: string;
+      decRule: string;
+      requiredRule?: string;
+      label: string;
+      /** Whether the sent figure is what the rule accepts (default: equal to the expected one, rounded). */
+      accepts?: (value: Decimal) => boolean;
+      /** The expected figure as the message gives it. */
+      expectedText?: string;
+    },
     write: (text: string) => void,
   ): Decimal => {
     if (sent === undefined) {
@@ -117,43 +168,53 @@ export function calculate(
     }
     amountText(sent, at.path, at.term, at.decRule);
     const value = dec(sent);
-    if (round(value, 2) !== expected) {
-      problem(at.path, at.rule, `${at.term} ${at.label}: sent ${String(sent)}, expected ${money(expected)}`);
+    if (at.rule && !(at.accepts ?? ((v: Decimal) => v === expected))(value)) {
+      problem(
+        at.path,
+        at.rule,
+        `${at.term} ${at.label}: sent ${String(sent)}, expected ${at.expectedText ?? money(expected)}`,
+      );
     }
     return value;
   };
 
-  /** An allowance or charge amount, from base × percentage when omitted (PEPPOL-EN16931-R040..R042). */
+  /**
+   * An allowance or charge amount, from base × percentage when omitted; PEPPOL's rules on the three
+   * (PEPPOL-EN16931-R040..R042) with `peppol`.
+   */
   const allowanceAmount = (
     entry: { amount?: string | number; baseAmount?: string | number; percentage?: string | number },
     path: string,
     terms: { amount: string; base: string; percentage: string; requiredRule: string },
   ): Decimal => {
-    if (entry.percentage !== undefined && entry.baseAmount === undefined) {
+    if (peppol && entry.percentage !== undefined && entry.baseAmount === undefined) {
       problem(
         `${path}/baseAmount`,
         'PEPPOL-EN16931-R041',
         `${terms.base} is required with ${terms.percentage}`,
       );
     }
-    if (entry.baseAmount !== undefined && entry.percentage === undefined && entry.amount === undefined) {
+    if (peppol && entry.baseAmount !== undefined && entry.percentage === undefined) {
       problem(
         `${path}/percentage`,
         'PEPPOL-EN16931-R042',
-        `${terms.percentage} is required with ${terms.base} when ${terms.amount} is omitted`,
+        `${terms.percentage} is required with ${terms.base}`,
       );
     }
     if (entry.baseAmount !== undefined && entry.percentage !== undefined) {
-      const expected = round(percent(dec(entry.baseAmount), dec(entry.percentage)), 2);
+      const product = percent(dec(entry.baseAmount), dec(entry.percentage));
+      const expected = round(product, 2);
       if (entry.amount === undefined) {
         entry.amount = money(expected);
         return expected;
       }
-      if (round(dec(entry.amount), 2) !== expected) {
+      // PEPPOL-EN16931-R040: within 0.02 of base × percentage / 100 (not rounded)
+      const difference = dec(entry.amount) - product;
+      if (peppol && (difference < 0n ? -difference : difference) > PEPPOL_SLACK) {
         problem(
           `${path}/amount`,
           'PEPPOL-EN16931-R040',
-          `${terms.amount}: sent ${String(entry.amount)}, expected ${money(expected)} (${terms.base} × ${terms.percentage} / 100)`,
+          `${terms.amount}: sent ${String(entry.amount)}, expected ${format(product)} ± 0.02 (${terms.base} × ${terms.percentage} / 100)`,
         );
       }
     }
@@ -170,40 +231,39 @@ export function calculate(
   invoice.lines.forEach((line: InvoiceLine, i) => {
     const at = `/lines/${i}`;
     const price = line.price;
-    let net: Decimal;
+    // Prices and quantities as written, however many decimals they have (EN 16931 sets no maximum).
+    let net: ExactDecimal;
     if (price.net === undefined && price.gross === undefined) {
       problem(`${at}/price/net`, 'BR-26', 'BT-146 Item net price is required');
-      net = 0n;
+      net = { units: 0n, scale: 0 };
     } else if (price.gross !== undefined) {
-      const expected = dec(price.gross) - (price.discount === undefined ? 0n : dec(price.discount));
-      if (price.net === undefined) price.net = format(expected);
-      else if (dec(price.net) !== expected) {
+      const gross = exact(price.gross)!;
+      const expected = price.discount === undefined ? gross : exactSub(gross, exact(price.discount)!);
+      if (price.net === undefined) price.net = exactText(expected);
+      else if (peppol && exactCompare(exact(price.net)!, expected) !== 0) {
+        // PEPPOL-EN16931-R046: exactly the gross price less the discount
         problem(
           `${at}/price/net`,
           'PEPPOL-EN16931-R046',
-          `BT-146 Item net price: sent ${String(price.net)}, expected ${format(expected)} (BT-148 gross price − BT-147 discount)`,
+          `BT-146 Item net price: sent ${String(price.net)}, expected ${exactText(expected)} (BT-148 gross price − BT-147 discount)`,
         );
       }
-      net = dec(price.net);
-      if (dec(price.gross) < 0n)
+      net = exact(price.net)!;
+      if (gross.units < 0n)
         problem(`${at}/price/gross`, 'BR-28', 'BT-148 Item gross price must not be negative');
     } else {
-      net = dec(price.net!);
+      net = exact(price.net!)!;
     }
-    if (net < 0n) problem(`${at}/price/net`, 'BR-27', 'BT-146 Item net price must not be negative');
-    let baseQuantity = 1_00000000n;
-    if (price.baseQuantity !== undefined) {
-      baseQuantity = dec(price.baseQuantity);
-      if (baseQuantity <= 0n) {
-        problem(
-          `${at}/price/baseQuantity`,
-          'PEPPOL-EN16931-R121',
-          'BT-149 Item price base quantity must be above zero',
-        );
-        baseQuantity = 1_00000000n;
-      }
+    if (net.units < 0n) problem(`${at}/price/net`, 'BR-27', 'BT-146 Item net price must not be negative');
+    const baseQuantity = price.baseQuantity === undefined ? undefined : exact(price.baseQuantity)!;
+    if (peppol && baseQuantity !== undefined && baseQuantity.units <= 0n) {
+      problem(
+        `${at}/price/baseQuantity`,
+        'PEPPOL-EN16931-R121',
+        'BT-149 Item price base quantity must be above zero',
+      );
     }
-    lineNetPrice.push(net);
+    lineNetPrice.push(dec(exactText(net)));
     const allowances = (line.allowances ?? []).map((a, j) =>
       allowanceAmount(a, `${at}/allowances/${j}`, {
         amount: 'BT-136 Invoice line allowance amount',
@@ -222,6 +282,7 @@ export function calculate(
     );
     (line.allowances ?? []).forEach((a, j) => {
       amountText(a.amount, `${at}/allowances/${j}/amount`, 'BT-136', 'BR-DEC-24');
+      amountText(a.baseAmount, `${at}/allowances/${j}/baseAmount`, 'BT-137', 'BR-DEC-25');
       if (!a.reason && !a.reasonCode)
         problem(
           `${at}/allowances/${j}`,
@@ -231,6 +292,7 @@ export function calculate(
     });
     (line.charges ?? []).forEach((c, j) => {
       amountText(c.amount, `${at}/charges/${j}/amount`, 'BT-141', 'BR-DEC-27');
+      amountText(c.baseAmount, `${at}/charges/${j}/baseAmount`, 'BT-142', 'BR-DEC-28');
       if (!c.reason && !c.reasonCode)
         problem(
           `${at}/charges/${j}`,
@@ -238,10 +300,11 @@ export function calculate(
           'Each invoice line charge needs a reason (BT-144) or a reason code (BT-145)',
         );
     });
-    const expected = round(
-      div(mul(dec(line.quantity), net), baseQuantity) + add(...charges) - add(...allowances),
-      2,
-    );
+    // Quantity × net price ÷ base quantity (0 counts as 1), exactly; the line's charges and allowances, each
+    // sum rounded to two decimals, as PEPPOL-EN16931-R120 takes them.
+    const base = lineBase(exact(line.quantity)!, net, baseQuantity);
+    const adjustments = round(add(...charges), 2) - round(add(...allowances), 2);
+    const expected = roundFraction(base, adjustments, 2);
     lineNet.push(
       settle(
         line.netAmount,
@@ -249,10 +312,13 @@ export function calculate(
         {
           path: `${at}/netAmount`,
           term: 'BT-131',
-          rule: 'PEPPOL-EN16931-R120',
+          // EN 16931 has no rule on the line net amount's figure; PEPPOL's allows 0.02 either way.
+          rule: peppol ? 'PEPPOL-EN16931-R120' : '',
           decRule: 'BR-DEC-23',
           requiredRule: 'BR-24',
           label: 'Invoice line net amount',
+          accepts: (value) => withinSlack(value, base, adjustments, PEPPOL_SLACK),
+          expectedText: `${money(expected)} ± 0.02 (BT-129 quantity × BT-146 net price ÷ BT-149 base quantity + charges − allowances)`,
         },
         (t) => (line.netAmount = t),
       ),
@@ -269,6 +335,12 @@ export function calculate(
         `${path}/amount`,
         isAllowance ? 'BT-92' : 'BT-99',
         isAllowance ? 'BR-DEC-01' : 'BR-DEC-05',
+      );
+      amountText(
+        entry.baseAmount,
+        `${path}/baseAmount`,
+        isAllowance ? 'BT-93' : 'BT-100',
+        isAllowance ? 'BR-DEC-02' : 'BR-DEC-06',
       );
       if (!entry.reason && !entry.reasonCode) {
         problem(
@@ -364,6 +436,8 @@ export function calculate(
     const entry: VatBreakdown = sent
       ? sent.entry
       : { category: group.category, ...(group.rate === undefined ? {} : { rate: format(group.rate) }) };
+    // BR-S-08, BR-AF-08, BR-AG-08 allow less than one unit either way; the other categories none.
+    const tolerant = TOLERANT_CATEGORIES.has(group.category);
     const taxable = settle(
       entry.taxableAmount,
       round(group.taxable, 2),
@@ -374,10 +448,17 @@ export function calculate(
         decRule: 'BR-DEC-19',
         requiredRule: sent ? 'BR-45' : undefined,
         label: `VAT category taxable amount (${group.category})`,
+        accepts: (value) => (tolerant ? abs(value - group.taxable) < ONE : value === group.taxable),
+        ...(tolerant ? { expectedText: `${money(group.taxable)} (within less than 1)` } : {}),
       },
       (t) => (entry.taxableAmount = t),
     );
     const expectedTax = round(percent(taxable, group.rate ?? 0n), 2);
+    // BR-CO-17: a rate that rounds to zero, or none, has a tax amount that rounds to zero; any other is within
+    // less than one unit of |taxable amount| × rate / 100, rounded to two decimals.
+    const zeroRate = group.rate === undefined || xpathRound(group.rate) === 0n;
+    const expectedAbs = round(percent(abs(taxable), group.rate ?? 0n), 2);
+    const withinOne = (value: Decimal) => abs(value) - ONE < expectedAbs && abs(value) + ONE > expectedAbs;
     const tax = settle(
       entry.taxAmount,
       expectedTax,
@@ -388,9 +469,29 @@ export function calculate(
         decRule: 'BR-DEC-20',
         requiredRule: sent ? 'BR-46' : undefined,
         label: `VAT category tax amount (${group.category})`,
+        accepts: (value) => (zeroRate ? xpathRound(value) === 0n : withinOne(value)),
+        expectedText: zeroRate
+          ? '0 (rounded to a whole number)'
+          : `${money(expectedTax)} (within less than 1)`,
       },
       (t) => (entry.taxAmount = t),
     );
+    if (entry.taxAmount !== undefined && sent?.entry.taxAmount !== undefined) {
+      if (tolerant && !withinOne(tax)) {
+        problem(
+          `${path}/taxAmount`,
+          `${rules}-09`,
+          `BT-117 VAT category tax amount (${group.category}): sent ${String(entry.taxAmount)}, expected ${money(expectedTax)} (within less than 1)`,
+        );
+      }
+      if (ZERO_TAX_CATEGORIES.has(group.category) && tax !== 0n) {
+        problem(
+          `${path}/taxAmount`,
+          `${rules}-09`,
+          `BT-117 VAT category tax amount (${group.category}) must be 0, got ${String(entry.taxAmount)}`,
+        );
+      }
+    }
     const fallback = DEFAULT_EXEMPTION[group.category];
     if (!entry.exemptionReason && !entry.exemptionReasonCode && fallback) {
       if (mode === 'fill') {
@@ -427,7 +528,7 @@ export function calculate(
   const totals = (invoice.totals ??= {});
   const lineExtension = settle(
     totals.lineExtension,
-    add(...lineNet),
+    round(add(...lineNet), 2),
     {
       path: '/totals/lineExtension',
       term: 'BT-106',
@@ -442,7 +543,7 @@ export function calculate(
     invoice.allowances?.length || totals.allowances !== undefined
       ? settle(
           totals.allowances,
-          add(...allowances),
+          round(add(...allowances), 2),
           {
             path: '/totals/allowances',
             term: 'BT-107',
@@ -457,7 +558,7 @@ export function calculate(
     invoice.charges?.length || totals.charges !== undefined
       ? settle(
           totals.charges,
-          add(...charges),
+          round(add(...charges), 2),
           {
             path: '/totals/charges',
             term: 'BT-108',
@@ -470,7 +571,7 @@ export function calculate(
       : 0n;
   const taxExclusive = settle(
     totals.taxExclusive,
-    lineExtension - allowanceTotal + chargeTotal,
+    round(lineExtension - allowanceTotal + chargeTotal, 2),
     {
       path: '/totals/taxExclusive',
       term: 'BT-109',
@@ -483,7 +584,7 @@ export function calculate(
   );
   const vat = settle(
     totals.vat,
-    add(...breakdown.map((g) => g.tax)),
+    round(add(...breakdown.map((g) => g.tax)), 2),
     {
       path: '/totals/vat',
       term: 'BT-110',
@@ -495,7 +596,7 @@ export function calculate(
   );
   const taxInclusive = settle(
     totals.taxInclusive,
-    taxExclusive + vat,
+    round(taxExclusive + vat, 2),
     {
       path: '/totals/taxInclusive',
       term: 'BT-112',
@@ -513,7 +614,7 @@ export function calculate(
   amountText(totals.vatInAccountingCurrency, '/totals/vatInAccountingCurrency', 'BT-111', 'BR-DEC-15');
   const payable = settle(
     totals.payable,
-    taxInclusive - prepaid + rounding,
+    round(taxInclusive - prepaid + rounding, 2),
     {
       path: '/totals/payable',
       term: 'BT-115',

@@ -8,7 +8,7 @@
  */
 export type IsoDate = string;
 /**
- * ISO 4217 currency code.
+ * ISO 4217 currency code (the codes of BR-CL-04 and a few more).
  *
  * This interface was referenced by `CanonicalInvoice`'s JSON-Schema
  * via the `definition` "currency".
@@ -47,6 +47,7 @@ export type CurrencyCode =
   | 'CHW'
   | 'CLF'
   | 'CLP'
+  | 'CNH'
   | 'CNY'
   | 'COP'
   | 'COU'
@@ -148,6 +149,7 @@ export type CurrencyCode =
   | 'SOS'
   | 'SRD'
   | 'SSP'
+  | 'STD'
   | 'STN'
   | 'SVC'
   | 'SYP'
@@ -456,7 +458,7 @@ export type CountryCode =
   | '1A'
   | 'XI';
 /**
- * A decimal number, as a JSON number or a string (exact): 12.5 or "12.50".
+ * A decimal number, as a JSON number or a string (exact, with any number of decimals): 12.5 or "12.50". Amounts have at most two decimals by the rules BR-DEC-*, not by this type.
  *
  * This interface was referenced by `CanonicalInvoice`'s JSON-Schema
  * via the `definition` "decimal".
@@ -528,6 +530,13 @@ export interface CanonicalInvoice {
     | '456'
     | '457'
     | '458'
+    | '471'
+    | '472'
+    | '473'
+    | '500'
+    | '501'
+    | '502'
+    | '503'
     | '527'
     | '532'
     | '553'
@@ -952,7 +961,7 @@ export interface Period {
  */
 export interface PaymentInstructions {
   /**
-   * BT-81 Payment means type code (UNTDID 4461): 30 credit transfer, 58 SEPA credit transfer, 59 SEPA direct debit, 48 bank card, 49 direct debit, ...
+   * BT-81 Payment means type code (UNTDID 4461): 30 credit transfer, 58 SEPA credit transfer, 59 SEPA direct debit, 48 bank card, 49 direct debit, ... (BR-CL-16 names a code outside the list)
    */
   meansCode: string;
   /**
@@ -992,7 +1001,7 @@ export interface CreditTransfer {
  */
 export interface PaymentCard {
   /**
-   * BT-87 Payment card primary account number (last 4 to 6 digits only)
+   * BT-87 Payment card primary account number (its last digits only: BR-51 warns from 11 characters)
    */
   primaryAccountNumber: string;
   /**
@@ -1126,7 +1135,7 @@ export interface VatBreakdown {
    */
   exemptionReason?: string;
   /**
-   * BT-121 VAT exemption reason code (VATEX)
+   * BT-121 VAT exemption reason code (VATEX; BR-CL-22 names one that is not)
    */
   exemptionReasonCode?: string;
 }

@@ -1,6 +1,6 @@
 import type { ProblemDetail } from '../errors';
-import { dec } from '../util/decimal';
 import { CATEGORY_RULES } from './calculation';
+import { decimalOf as dec } from './exact-decimal';
 import type { CanonicalInvoice, VatCategoryCode } from './invoice';
 
 /** Credit note type codes (UNTDID 1001). */
@@ -15,8 +15,24 @@ export const CREDIT_NOTE_TYPES: ReadonlySet<string> = new Set([
   '396',
   '420',
   '458',
+  '502',
+  '503',
   '532',
 ]);
+
+/** Payment means codes (UNTDID 4461) that EN 16931 accepts (BR-CL-16): 1 … 70, 74 … 78, 91 … 98 and ZZZ. */
+export function isPaymentMeansCode(code: string): boolean {
+  if (code === 'ZZZ') return true;
+  if (!/^[1-9][0-9]?$/.test(code)) return false;
+  const n = Number(code);
+  return n <= 70 || (n >= 74 && n <= 78) || (n >= 91 && n <= 98);
+}
+
+/**
+ * The form of a VAT exemption reason code (BR-CL-22, which compares in upper case): VATEX-, a scheme (EU or a
+ * country), a reference. Every code of the CEF VATEX list has it; membership of the list is not checked.
+ */
+const VATEX_FORM = /^VATEX-[A-Z]+-[A-Z0-9-]+$/;
 
 const ZERO_RATED: ReadonlySet<VatCategoryCode> = new Set(['Z', 'E', 'AE', 'K', 'G']);
 const VAT_PREFIXES_OUTSIDE_ISO = new Set(['EL']); // Greece uses EL in VAT identifiers
@@ -38,7 +54,7 @@ export function checkBusinessRules(
   if (invoice.taxPointDate !== undefined && invoice.vatPointDateCode !== undefined) {
     problem(
       '/vatPointDateCode',
-      'BR-CO-3',
+      'BR-CO-03',
       'BT-7 Value added tax point date and BT-8 its code are mutually exclusive',
     );
   }
@@ -55,7 +71,7 @@ export function checkBusinessRules(
     ['/taxRepresentative/vatId', invoice.taxRepresentative?.vatId],
   ] as const) {
     if (vatId && !isoCountries.has(vatId.slice(0, 2)) && !VAT_PREFIXES_OUTSIDE_ISO.has(vatId.slice(0, 2))) {
-      problem(path, 'BR-CO-9', `VAT identifier ${vatId} must start with an ISO 3166-1 alpha-2 country code`);
+      problem(path, 'BR-CO-09', `VAT identifier ${vatId} must start with an ISO 3166-1 alpha-2 country code`);
     }
   }
   if (
@@ -77,15 +93,35 @@ export function checkBusinessRules(
         'BT-135 Invoice line period end date must not be before BT-134 start date',
       );
     }
-    if (line.price.baseQuantityUnit && line.price.baseQuantityUnit !== line.unitCode) {
+  });
+  const means = invoice.payment?.meansCode;
+  if (means !== undefined && !isPaymentMeansCode(means.trim())) {
+    problem(
+      '/payment/meansCode',
+      'BR-CL-16',
+      `Payment means code ${means} is not one of UNTDID 4461 (1 … 70, 74 … 78, 91 … 98, ZZZ)`,
+    );
+  }
+  const card = invoice.payment?.card?.primaryAccountNumber;
+  if (card !== undefined && card.trim().replace(/\s+/g, ' ').length > 10) {
+    problems.push({
+      path: '/payment/card/primaryAccountNumber',
+      code: 'BR-51',
+      message:
+        'BT-87 Payment card primary account number should never be the full number (10 characters at most)',
+      severity: 'warning',
+    });
+  }
+  (invoice.vatBreakdown ?? []).forEach((entry, i) => {
+    const code = entry.exemptionReasonCode;
+    if (code !== undefined && !VATEX_FORM.test(code.trim().toUpperCase())) {
       problem(
-        `/lines/${i}/price/baseQuantityUnit`,
-        'PEPPOL-EN16931-R130',
-        'BT-150 Base quantity unit must equal BT-130 invoiced quantity unit',
+        `/vatBreakdown/${i}/exemptionReasonCode`,
+        'BR-CL-22',
+        `VAT exemption reason code ${code} is not a VATEX code`,
       );
     }
   });
-  const means = invoice.payment?.meansCode;
   if ((means === '30' || means === '58') && !invoice.payment?.creditTransfers?.length) {
     problem(
       '/payment/creditTransfers',

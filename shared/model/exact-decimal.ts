@@ -1,0 +1,153 @@
+import { dec, type Decimal } from '../util/decimal';
+
+/**
+ * Decimals as written, with as many fraction digits as they have: EN 16931 sets no maximum on quantities,
+ * prices, percentages or rates, so a price of 0.0000123456789 is read, compared and written as it is.
+ * `units / 10^scale` is the value. The money arithmetic (`util/decimal`, 8 places) takes them rounded.
+ */
+export interface ExactDecimal {
+  units: bigint;
+  scale: number;
+}
+
+const PATTERN = /^([+-])?(\d+)(?:\.(\d+))?$/;
+
+/** The exact value of a decimal text or number; undefined when it is not one. */
+export function exact(value: string | number): ExactDecimal | undefined {
+  const text = typeof value === 'number' ? numberText(value) : value.trim();
+  const match = PATTERN.exec(text ?? '');
+  if (!match) return undefined;
+  const [, sign, whole, fraction = ''] = match;
+  const units = BigInt(`${whole}${fraction}`);
+  return { units: sign === '-' ? -units : units, scale: fraction.length };
+}
+
+function numberText(value: number): string | undefined {
+  if (!Number.isFinite(value)) return undefined;
+  const text = String(value);
+  if (!/e/i.test(text)) return text;
+  // 1e-7 and the like: the shortest exact decimal expansion
+  const [mantissa, exponentText] = text.toLowerCase().split('e') as [string, string];
+  const exponent = Number(exponentText);
+  const negative = mantissa.startsWith('-');
+  const [whole, fraction = ''] = mantissa.replace('-', '').split('.') as [string, string?];
+  const digits = `${whole}${fraction}`;
+  const point = whole.length + exponent;
+  const body =
+    point <= 0
+      ? `0.${'0'.repeat(-point)}${digits}`
+      : point >= digits.length
+        ? `${digits}${'0'.repeat(point - digits.length)}`
+        : `${digits.slice(0, point)}.${digits.slice(point)}`;
+  return `${negative ? '-' : ''}${body}`;
+}
+
+const pow10 = (n: number): bigint => 10n ** BigInt(n);
+
+function aligned(a: ExactDecimal, b: ExactDecimal): [bigint, bigint, number] {
+  const scale = Math.max(a.scale, b.scale);
+  return [a.units * pow10(scale - a.scale), b.units * pow10(scale - b.scale), scale];
+}
+
+export function exactSub(a: ExactDecimal, b: ExactDecimal): ExactDecimal {
+  const [x, y, scale] = aligned(a, b);
+  return { units: x - y, scale };
+}
+
+export function exactCompare(a: ExactDecimal, b: ExactDecimal): number {
+  const [x, y] = aligned(a, b);
+  return x === y ? 0 : x < y ? -1 : 1;
+}
+
+/** n / d rounded half away from zero to an integer. */
+function divRound(n: bigint, d: bigint): bigint {
+  const negative = n < 0n !== d < 0n;
+  const an = n < 0n ? -n : n;
+  const ad = d < 0n ? -d : d;
+  const q = (an * 2n + ad) / (2n * ad);
+  return negative ? -q : q;
+}
+
+/** Rounded half away from zero to `decimals` places (kept as is when it has no more). */
+export function exactRound(value: ExactDecimal, decimals: number): ExactDecimal {
+  if (value.scale <= decimals) return value;
+  return { units: divRound(value.units, pow10(value.scale - decimals)), scale: decimals };
+}
+
+/** The value in the 8-place money arithmetic, rounded half away from zero where it has more places. */
+export function toMoneyDecimal(value: ExactDecimal): Decimal {
+  const rounded = exactRound(value, 8);
+  return rounded.units * pow10(8 - rounded.scale);
+}
+
+/** `dec`, for any number of decimals: values with more than 8 are rounded to 8 (half away from zero). */
+export function decimalOf(value: string | number): Decimal {
+  const parsed = exact(value);
+  return parsed === undefined ? dec(value) : toMoneyDecimal(parsed);
+}
+
+/** The shortest text of the value: no leading `+`, no trailing fraction zeros, `0` for negative zero. */
+export function exactText(value: ExactDecimal): string {
+  const negative = value.units < 0n;
+  const digits = (negative ? -value.units : value.units).toString().padStart(value.scale + 1, '0');
+  const whole = digits.slice(0, digits.length - value.scale);
+  const fraction = digits.slice(digits.length - value.scale).replace(/0+$/, '');
+  const text = `${whole}${fraction ? `.${fraction}` : ''}`;
+  return negative && text !== '0' ? `-${text}` : text;
+}
+
+/** The text with exactly `decimals` places (rounded half away from zero). */
+export function exactFixed(value: ExactDecimal, decimals: number): string {
+  const rounded = exactRound(value, decimals);
+  const units = rounded.units * pow10(decimals - rounded.scale);
+  const negative = units < 0n;
+  const digits = (negative ? -units : units).toString().padStart(decimals + 1, '0');
+  const text =
+    decimals === 0 ? digits : `${digits.slice(0, -decimals)}.${digits.slice(digits.length - decimals)}`;
+  return negative && /[1-9]/.test(text) ? `-${text}` : text;
+}
+
+/**
+ * Quantity × price ÷ base quantity, exactly, as a fraction: `numerator / denominator` (denominator > 0).
+ * Base quantity 0 counts as 1, as PEPPOL-EN16931-R120 takes it.
+ */
+export function lineBase(
+  quantity: ExactDecimal,
+  price: ExactDecimal,
+  baseQuantity: ExactDecimal | undefined,
+): { numerator: bigint; denominator: bigint } {
+  const base = baseQuantity && baseQuantity.units !== 0n ? baseQuantity : { units: 1n, scale: 0 };
+  // q/10^a × p/10^b ÷ (B/10^c) = q·p·10^c / (B·10^(a+b))
+  let numerator = quantity.units * price.units * pow10(base.scale);
+  let denominator = base.units * pow10(quantity.scale + price.scale);
+  if (denominator < 0n) {
+    numerator = -numerator;
+    denominator = -denominator;
+  }
+  return { numerator, denominator };
+}
+
+/** A fraction plus an 8-place money decimal, rounded half away from zero to `decimals` places. */
+export function roundFraction(
+  fraction: { numerator: bigint; denominator: bigint },
+  plus: Decimal,
+  decimals: number,
+): Decimal {
+  // (n/d + m/10^8) at 10^decimals: (n·10^8 + m·d)·10^decimals / (d·10^8)
+  const n = fraction.numerator * pow10(8) + plus * fraction.denominator;
+  const d = fraction.denominator * pow10(8);
+  return divRound(n * pow10(decimals), d) * pow10(8 - decimals);
+}
+
+/** |fraction + plus − value| ≤ slack, exactly (value, plus and slack in 8-place money decimals). */
+export function withinSlack(
+  value: Decimal,
+  fraction: { numerator: bigint; denominator: bigint },
+  plus: Decimal,
+  slack: Decimal,
+): boolean {
+  // compare (value − plus)·d with n·10^8, within slack·d
+  const difference = (value - plus) * fraction.denominator - fraction.numerator * pow10(8);
+  const abs = difference < 0n ? -difference : difference;
+  return abs <= slack * fraction.denominator;
+}
