@@ -1,6 +1,6 @@
 import { invalidInput } from '../errors';
 import type { CanonicalInvoice } from '../model/invoice';
-import type { GermanRuleSet } from '../model/rules-de';
+import type { RuleSet } from '../model/rule-sets';
 
 /**
  * An e-invoice format: turns a valid canonical invoice into the bytes of an e-invoice and, where it can,
@@ -12,8 +12,8 @@ export interface OutputFormat {
   readonly contentType: string;
   /** File extension of the output, without the dot. */
   readonly extension: string;
-  /** CIUS rule sets a document must also pass to be valid in this format (XRechnung's, for instance). */
-  readonly rules?: readonly GermanRuleSet[];
+  /** Rule sets a document must also pass to be valid in this format (PEPPOL's, XRechnung's, …). */
+  readonly rules?: readonly RuleSet[];
   /** `owned`: the caller gives the invoice up (it was just parsed), so it may be completed in place. */
   render(invoice: CanonicalInvoice, options?: { owned?: boolean }): string;
   /**

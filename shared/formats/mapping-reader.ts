@@ -290,6 +290,12 @@ class ElementReader implements ReadNode {
       target = item;
     } else if (this.node.scope) target = objectAt(scope, root, this.node.scope);
     else target = this.node.bind ? {} : scope;
+    // An element with no text is a business term that is absent: its attributes (a scheme, a MIME code, a
+    // currency) describe nothing and are not read either (`<ram:URIID schemeID="EM"/>`).
+    if (this.text && this.text.constant === undefined && this.text.paths.length > 0) {
+      const text = el.textContent ?? '';
+      if ((this.text.preserveSpace ? text : text.trim()) === '') return;
+    }
     for (const [name, reader] of this.attributes) {
       const text = el.getAttribute(name);
       if (text !== null && el.hasAttribute(name))

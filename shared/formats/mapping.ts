@@ -3,8 +3,8 @@ import { join } from 'node:path';
 import { EInvoiceError, invalidInput, type ProblemDetail } from '../errors';
 import { calculate } from '../model/calculation';
 import type { CanonicalInvoice } from '../model/invoice';
-import type { GermanRuleSet } from '../model/rules-de';
-import { dec, format } from '../util/decimal';
+import { exact, exactFixed, exactText } from '../model/exact-decimal';
+import { isPeppolBis3, type RuleSet } from '../model/rule-sets';
 import { parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 import { compileSchemaFile, toProblems } from '../validation/schema';
@@ -59,7 +59,7 @@ export interface MappingDefinition {
   contentType: string;
   extension: string;
   calculate?: boolean;
-  rules?: GermanRuleSet[];
+  rules?: RuleSet[];
   xml?: { declaration?: boolean; indent?: string };
   fragments?: Record<string, MappingNode[]>;
   root?: MappingNode;
@@ -100,16 +100,22 @@ function isEmpty(value: unknown): boolean {
 const AMOUNT_FORM = /^-?(?:0|[1-9]\d*)\.\d\d$/;
 const DECIMAL_FORM = /^-?(?:0|[1-9]\d*)(?:\.\d*[1-9])?$/;
 
+/** A decimal of the canonical model (a number, or a text with any number of decimals), exactly. */
+function exactOf(raw: unknown) {
+  const value = typeof raw === 'string' || typeof raw === 'number' ? exact(raw) : undefined;
+  if (value === undefined) throw new RangeError(`Not a decimal number: "${String(raw)}"`);
+  return value;
+}
+
 const FORMATTERS: Record<NonNullable<MappingValue['format']>, (raw: unknown) => string> = {
   text: (raw) => String(raw),
   amount: (raw) =>
     typeof raw === 'string' && AMOUNT_FORM.test(raw) && !/^-0\.00$/.test(raw)
       ? raw
-      : format(dec(raw as string | number), 2),
+      : exactFixed(exactOf(raw), 2),
+  // As many decimals as the value has (prices and quantities have no maximum in EN 16931)
   decimal: (raw) =>
-    typeof raw === 'string' && DECIMAL_FORM.test(raw) && raw !== '-0'
-      ? raw
-      : format(dec(raw as string | number)),
+    typeof raw === 'string' && DECIMAL_FORM.test(raw) && raw !== '-0' ? raw : exactText(exactOf(raw)),
   boolean: (raw) => String(raw === true || raw === 'true' || raw === '1'),
   date102: (raw) => {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(raw));
@@ -341,10 +347,15 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
   };
 }
 
-/** The figures completed by the calculation, or the refusal of a document whose figures do not add up. */
+/**
+ * The figures completed by the calculation, or the refusal of a document whose figures do not add up: by
+ * EN 16931's rules, and PEPPOL's where the format declares them (`"rules": ["peppol"]`) or the document is a
+ * PEPPOL BIS 3 one by its specification identifier.
+ */
 function calculated(definition: MappingDefinition, source: CanonicalInvoice, owned = false): unknown {
   if (definition.calculate === false) return source;
-  const result = calculate(source, 'fill', { inPlace: owned });
+  const peppol = (definition.rules ?? []).includes('peppol') || isPeppolBis3(source);
+  const result = calculate(source, 'fill', { inPlace: owned, peppol });
   if (result.problems.length > 0) {
     throw new EInvoiceError(
       'transform.inconsistent',
