@@ -1,15 +1,15 @@
 import type { Action } from '../engine/action';
 import type { CalculationMode } from '../model/calculation';
 import { validateInvoice } from '../model/validate-invoice';
-import type { GermanRuleSet } from '../model/rules-de';
+import type { RuleSetChoice } from '../model/rule-sets';
 import { parseJson } from '../util/json';
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /**
  * `validate`: the canonical invoice's validation gate (schema, EN 16931 business rules, calculation in
- * `fill` or `check` mode), with the CIUS rule sets in `rules` (XRechnung's BR-DE-*, PEPPOL's DE-R-*) besides
- * those the invoice's specification identifier implies. A valid document is written, with every computed figure, to `output`; an invalid
+ * `fill` or `check` mode), with the rule sets in `rules` (`peppol`, XRechnung's BR-DE-*, PEPPOL's DE-R-*)
+ * besides those the invoice's specification identifier implies, less those named `no-…`. A valid document is written, with every computed figure, to `output`; an invalid
  * one is rejected (not retried) with every problem on the record and in `validation.json`.
  */
 export const validateAction: Action = {
@@ -24,7 +24,11 @@ export const validateAction: Action = {
       input: { type: 'string' },
       output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
       calculation: { enum: ['fill', 'check'] },
-      rules: { type: 'array', uniqueItems: true, items: { enum: ['xrechnung', 'peppol-de'] } },
+      rules: {
+        type: 'array',
+        uniqueItems: true,
+        items: { enum: ['xrechnung', 'peppol-de', 'peppol', 'no-peppol'] },
+      },
     },
   },
   async run(context) {
@@ -32,7 +36,7 @@ export const validateAction: Action = {
     const output = (context.params.output as string | undefined) ?? 'canonical.json';
     const mode = (context.params.calculation as CalculationMode | undefined) ?? 'fill';
     const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
-    const ruleSets = (context.params.rules as GermanRuleSet[] | undefined) ?? [];
+    const ruleSets = (context.params.rules as RuleSetChoice[] | undefined) ?? [];
     const result = parsed.ok
       ? validateInvoice(parsed.value, mode, { inPlace: true, ruleSets })
       : { valid: false, problems: [{ path: '/', message: parsed.message, code: 'json.syntax' }] };

@@ -1,7 +1,7 @@
 import { EInvoiceError, type ProblemDetail } from '../errors';
 import { FormatRegistry } from '../formats/format';
 import { loadMappings, shippedFormats } from '../formats/mapping';
-import type { GermanRuleSet } from '../model/rules-de';
+import type { RuleSetChoice } from '../model/rule-sets';
 import { loadSettings } from '../settings';
 import { isObject } from '../util/json';
 
@@ -10,9 +10,9 @@ import { isObject } from '../util/json';
 export const problemLine = (p: ProblemDetail) =>
   `${p.severity === 'warning' ? 'warning ' : ''}${p.code ?? ''} ${p.path ?? ''}: ${p.message}`;
 
-/** `--rules xrechnung,peppol-de` (checked by the option's declaration). */
-export function ruleSets(names: string[]): GermanRuleSet[] {
-  return names as GermanRuleSet[];
+/** `--rules xrechnung,peppol-de,peppol` or `no-peppol` (checked by the option's declaration). */
+export function ruleSets(names: string[]): RuleSetChoice[] {
+  return names as RuleSetChoice[];
 }
 
 let formatRegistry: FormatRegistry | undefined;

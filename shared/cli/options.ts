@@ -81,6 +81,7 @@ export const RULES_OPTION: OptionSpec = {
   type: 'string',
   value: 'SETS',
   list: true,
-  allowed: ['xrechnung', 'peppol-de'],
-  description: 'CIUS rule sets to apply besides those the document implies, comma-separated',
+  allowed: ['xrechnung', 'peppol-de', 'peppol', 'no-peppol'],
+  description:
+    'rule sets to apply besides EN 16931 and those the document implies (peppol: PEPPOL BIS 3), comma-separated; no-peppol leaves PEPPOL BIS 3 out',
 };
