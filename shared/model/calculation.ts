@@ -305,6 +305,19 @@ export function calculate(
     const base = lineBase(exact(line.quantity)!, net, baseQuantity);
     const adjustments = round(add(...charges), 2) - round(add(...allowances), 2);
     const expected = roundFraction(base, adjustments, 2);
+    if (
+      peppol &&
+      mode === 'check' &&
+      line.netAmount === undefined &&
+      !withinSlack(0n, base, adjustments, PEPPOL_SLACK)
+    ) {
+      // PEPPOL-EN16931-R120 takes a missing line net amount as 0 (BR-24 reports it missing)
+      problem(
+        `${at}/netAmount`,
+        'PEPPOL-EN16931-R120',
+        `BT-131 Invoice line net amount: none sent, expected ${money(expected)}`,
+      );
+    }
     lineNet.push(
       settle(
         line.netAmount,

@@ -1,0 +1,194 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { ProblemDetail } from '../shared/errors';
+import { shippedFormats } from '../shared/formats/mapping';
+import { calculate } from '../shared/model/calculation';
+import type { CanonicalInvoice } from '../shared/model/invoice';
+import { appliedRuleSets, PEPPOL_BIS3_SPECIFICATION } from '../shared/model/rule-sets';
+import { checkPeppolRules, PEPPOL_RULE_IDS } from '../shared/model/rules-peppol';
+import { sampleInvoice } from '../shared/model/sample-invoice';
+import { validateInvoice } from '../shared/model/validate-invoice';
+import { describeWithCorpus } from './support/corpus';
+
+const ubl = shippedFormats().find((f) => f.id === 'peppol-bis3-ubl')!;
+
+interface UnitTest {
+  name: string;
+  expect: Array<{ kind: 'success' | 'error' | 'warning'; rule: string }>;
+  invoice: string;
+}
+
+/** The tests of an official unit-test file: what each asserts, and its (partial) document. */
+function unitTests(file: string): UnitTest[] {
+  const text = readFileSync(file, 'utf8');
+  return [...text.matchAll(/<test>([\s\S]*?)<\/test>/g)].map((m, index) => {
+    const body = m[1]!;
+    const assert = /<assert>([\s\S]*?)<\/assert>/.exec(body)![1]!;
+    return {
+      name: `${file.split('/').pop()!} #${index + 1}`,
+      expect: [...assert.matchAll(/<(success|error|warning)>\s*([^<\s]+)\s*<\/\1>/g)].map((a) => ({
+        kind: a[1] as 'success' | 'error' | 'warning',
+        rule: a[2]!,
+      })),
+      invoice: /<((?:\w+:)?(?:Invoice|CreditNote))[\s>][\s\S]*<\/\1>/.exec(body)![0],
+    };
+  });
+}
+
+/**
+ * The PEPPOL rules of a unit test's partial document: the identifier rules, and the arithmetic ones on its
+ * lines and allowances (what the document leaves out taken as PEPPOL's rules take it: quantity 1).
+ */
+function peppolProblems(xml: string): ProblemDetail[] {
+  // An allowance or charge without its indicator is an allowance to the reader, as in these tests
+  const withIndicators = xml.replace(
+    /<cac:AllowanceCharge>([\s\S]*?)<\/cac:AllowanceCharge>/g,
+    (whole: string, body: string) =>
+      body.includes('ChargeIndicator')
+        ? whole
+        : `<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator>${body}</cac:AllowanceCharge>`,
+  );
+  const invoice = ubl.parse!(withIndicators) as Partial<CanonicalInvoice> & Record<string, unknown>;
+  invoice.lines = (invoice.lines ?? []).map((line) => ({
+    ...line,
+    quantity: line.quantity ?? '1',
+    price: line.price ?? {},
+    vat: line.vat ?? { category: 'S', rate: '25' },
+  }));
+  for (const key of ['allowances', 'charges'] as const)
+    invoice[key] = (invoice[key] ?? []).map((a) => ({ ...a, vatCategory: a.vatCategory ?? 'S' }));
+  const full = invoice as CanonicalInvoice;
+  return [...checkPeppolRules(full), ...calculate(full, 'check', { peppol: true }).problems];
+}
+
+describeWithCorpus(
+  "PEPPOL rules against PEPPOL's unit tests",
+  ['peppol-bis-invoice-3/rules/unit-UBL-PEPPOL'],
+  (corpus) => {
+    const dir = join(corpus, 'peppol-bis-invoice-3', 'rules', 'unit-UBL-PEPPOL');
+    const files = readdirSync(dir).filter((name) => PEPPOL_RULE_IDS.some((id) => name === `${id}.xml`));
+    const tests = files.sort().flatMap((name) => unitTests(join(dir, name)));
+
+    it('has unit tests for the rules the service implements', () => {
+      expect(files.length).toBeGreaterThanOrEqual(14);
+      expect(tests.length).toBeGreaterThanOrEqual(70);
+    });
+
+    it.each(tests.map((t) => [t.name, t] as const))('%s', (_name, test) => {
+      const problems = peppolProblems(test.invoice);
+      for (const { kind, rule } of test.expect) {
+        if (!PEPPOL_RULE_IDS.includes(rule)) continue;
+        const found = problems.filter((p) => p.code === rule);
+        if (kind === 'success') expect({ rule, found }).toEqual({ rule, found: [] });
+        else
+          expect({ rule, severities: [...new Set(found.map((p) => p.severity ?? 'error'))] }).toEqual({
+            rule,
+            severities: [kind],
+          });
+      }
+    });
+  },
+);
+
+describe('which rule sets apply', () => {
+  const withSpecification = (specification?: string) => {
+    const invoice = sampleInvoice(1);
+    invoice.process = specification === undefined ? {} : { specification };
+    return invoice;
+  };
+
+  // The sample's seller and buyer are both in Germany: PEPPOL's German rules (peppol-de) come with PEPPOL BIS 3.
+  it('PEPPOL BIS 3 by the specification identifier, extensions built on it included', () => {
+    expect(appliedRuleSets(withSpecification(PEPPOL_BIS3_SPECIFICATION))).toEqual(['peppol', 'peppol-de']);
+    expect(
+      appliedRuleSets(withSpecification(`${PEPPOL_BIS3_SPECIFICATION}#conformant#urn:example:extension`)),
+    ).toEqual(['peppol', 'peppol-de']);
+    expect(appliedRuleSets(withSpecification('urn:cen.eu:en16931:2017'))).toEqual([]);
+    expect(appliedRuleSets(withSpecification())).toEqual([]);
+  });
+
+  it('XRechnung is its own CIUS, with or without its extension, not PEPPOL BIS 3', () => {
+    const cius = 'urn:cen.eu:en16931:2017#compliant#urn:xeinkauf.de:kosit:xrechnung_3.0';
+    expect(appliedRuleSets(withSpecification(cius))).toEqual(['xrechnung']);
+    expect(
+      appliedRuleSets(withSpecification(`${cius}#conformant#urn:xeinkauf.de:kosit:extension:xrechnung_3.0`)),
+    ).toEqual(['xrechnung']);
+  });
+
+  it('added and removed by the caller', () => {
+    expect(appliedRuleSets(withSpecification(), ['peppol'])).toEqual(['peppol']);
+    expect(appliedRuleSets(withSpecification(PEPPOL_BIS3_SPECIFICATION), ['no-peppol'])).toEqual([
+      'peppol-de',
+    ]);
+    expect(appliedRuleSets(withSpecification(), ['peppol', 'no-peppol'])).toEqual([]);
+  });
+});
+
+describe('PEPPOL-EN16931-R120 as the official rule checks it', () => {
+  /** A PEPPOL invoice of one line: 3 × 19.99, net amount as given. */
+  const invoice = (netAmount: string, extra: Partial<CanonicalInvoice['lines'][number]> = {}) => {
+    const i = sampleInvoice(1);
+    i.process = { specification: PEPPOL_BIS3_SPECIFICATION };
+    i.lines = [
+      {
+        id: '1',
+        quantity: '3',
+        unitCode: 'C62',
+        price: { net: '19.99' },
+        vat: { category: 'S', rate: '19' },
+        item: { name: 'Item' },
+        netAmount,
+        ...extra,
+      },
+    ];
+    return i;
+  };
+  const r120 = (i: CanonicalInvoice, ruleSets: Array<'peppol' | 'no-peppol'> = []) =>
+    validateInvoice(i, 'fill', { ruleSets }).problems.filter((p) => p.code === 'PEPPOL-EN16931-R120');
+
+  it('allows 0.02 either way, not more', () => {
+    expect(r120(invoice('59.97'))).toEqual([]);
+    expect(r120(invoice('59.99'))).toEqual([]);
+    expect(r120(invoice('59.95'))).toEqual([]);
+    expect(r120(invoice('60.00'))).toEqual([expect.objectContaining({ path: '/lines/0/netAmount' })]);
+    expect(r120(invoice('59.94'))).toHaveLength(1);
+  });
+
+  it('takes quantity × price ÷ base quantity exactly, with any number of decimals', () => {
+    // 1000 × 0.0123456789 ÷ 1 = 12.3456789: 12.35 within 0.02
+    const many = invoice('12.35', { quantity: '1000', price: { net: '0.0123456789' } });
+    expect(r120(many)).toEqual([]);
+    expect(
+      validateInvoice(many, 'check').problems.filter((p) => p.severity !== 'warning'),
+    ).not.toContainEqual(expect.objectContaining({ code: 'schema.pattern' }));
+    // base quantity 0 counts as 1, as the official rule takes it (R121 reports the base quantity)
+    const zero = invoice('59.97', { price: { net: '19.99', baseQuantity: '0' } });
+    expect(r120(zero)).toEqual([]);
+    expect(validateInvoice(zero).problems.map((p) => p.code)).toContain('PEPPOL-EN16931-R121');
+  });
+
+  it('does not apply to an invoice that is not a PEPPOL BIS 3 one, unless asked for', () => {
+    const plain = invoice('60.00');
+    plain.process = { specification: 'urn:cen.eu:en16931:2017' };
+    expect(r120(plain)).toEqual([]);
+    expect(r120(plain, ['peppol'])).toHaveLength(1);
+    expect(r120(invoice('60.00'), ['no-peppol'])).toEqual([]);
+  });
+});
+
+describe('PEPPOL-COMMON identifier rules', () => {
+  it('check the identifiers of their scheme, wherever PEPPOL looks for them', () => {
+    const i = sampleInvoice(1);
+    i.process = { specification: PEPPOL_BIS3_SPECIFICATION };
+    i.seller.endpoint = { id: '5790000436057', scheme: '0088' }; // a valid GLN
+    i.buyer.endpoint = { id: '5790000436058', scheme: '0088' };
+    i.seller.legalRegistration = { id: '1234567890', scheme: '0007' };
+    i.buyer.identifier = { id: '12345678', scheme: '0184' };
+    i.payee = { name: 'Payee', legalRegistration: { id: '0203201340', scheme: '0208' } };
+    const codes = checkPeppolRules(i).map((p) => `${p.code} ${p.path}`);
+    expect(codes).toEqual([
+      'PEPPOL-COMMON-R040 /buyer/endpoint/id',
+      'PEPPOL-COMMON-R049 /seller/legalRegistration/id',
+    ]);
+  });
+});
