@@ -63,6 +63,22 @@ describe('every shipped canonical sample becomes a transfer document the sample 
   });
 });
 
+describe('quantities with more places than money has (EN 16931 sets no maximum)', () => {
+  it('are rounded in the BC mapping, not refused (an item charge split over the order lines)', () => {
+    const document = JSON.parse(
+      readFileSync(join(ROOT, 'samples', 'edoc', 'transfer.json'), 'utf8'),
+    ) as TransferDocument;
+    const charge = document.positions.find((p) => p.charge_item === 'FREIGHT')!;
+    charge.quantity = 1.123456789;
+    expect(validateTransfer(document, SAMPLE_SETUP).problems).toEqual([]);
+    const bc = toBusinessCentral(document, SAMPLE_SETUP);
+    const assignments = bc.records.filter((r) => r.table === 5805);
+    expect(assignments.length).toBeGreaterThan(0);
+    const assigned = assignments.reduce((sum, r) => sum + Number(r.fields['Qty. to Assign']), 0);
+    expect(assigned).toBeCloseTo(1.12346, 5); // BC keeps 5 places of a quantity
+  });
+});
+
 describe('from a canonical invoice: the workflow follows what the source requires of lines with order reference', () => {
   const base = () => sample('invoice.json');
   const lines = (invoice: CanonicalInvoice, refs: Array<string | undefined>) =>

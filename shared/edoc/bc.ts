@@ -1,4 +1,6 @@
-import { dec, div, format, mul, round } from '../util/decimal';
+// Quantities and prices may have more places than the money arithmetic keeps: rounded, not refused.
+import { decimalOf as dec } from '../model/exact-decimal';
+import { div, format, mul, round } from '../util/decimal';
 import { DIMENSION_FIELDS, ECM_FIELD, INVOICE_TYPES } from './fields';
 import { withDefaults, type CompanySetup } from './setup';
 import {
