@@ -11,6 +11,13 @@ export interface ProblemDetail {
   code?: string;
   /** Absent for errors; a `warning` (a "should" rule) is reported and does not make a document invalid. */
   severity?: 'warning';
+  /**
+   * For a document read from XML: the element (with `/@name` for an attribute's value) that `path` was read
+   * from, or the nearest one present when the document lacks it, and the line its start tag is on.
+   */
+  location?: { xpath: string; line: number };
+  /** The business terms (`BT-106`, `BG-25`) the problem is about. */
+  terms?: string[];
 }
 
 export interface EInvoiceErrorOptions {

@@ -1,4 +1,7 @@
-import type { Action } from '../engine/action';
+import type { Action, ActionContext } from '../engine/action';
+import { EInvoiceError, type ProblemDetail } from '../errors';
+import { locateProblems, toFinding, type FormatRegistry, type ReadDocument } from '../formats/format';
+import { shippedFormats } from '../formats/mapping';
 import type { CalculationMode } from '../model/calculation';
 import { validateInvoice } from '../model/validate-invoice';
 import type { RuleSetChoice } from '../model/rule-sets';
@@ -7,63 +10,107 @@ import { parseJson } from '../util/json';
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /**
+ * Where the values of `input` were read from, when a `read-invoice` step of the flow made it from an XML
+ * document: that document read again (only when there are problems to locate) through the format the step
+ * names, else the one it read it with (`inboundFormat`).
+ */
+async function sourceOf(
+  context: ActionContext,
+  input: string,
+  formats: FormatRegistry | undefined,
+): Promise<ReadDocument['locate']> {
+  const reader = context.flow.steps.find(
+    (step) =>
+      step.action === 'read-invoice' && ((step.with?.output as string | undefined) ?? 'input.json') === input,
+  );
+  if (!reader) return undefined;
+  const id = (reader.with?.format as string | undefined) ?? context.record.variables?.inboundFormat;
+  const format = formats
+    ? formats.list().find((f) => f.id === id)
+    : shippedFormats().find((f) => f.id === id);
+  if (!format?.read) return undefined;
+  const text = (
+    await context.readArtifact((reader.with?.input as string | undefined) ?? 'input.xml')
+  ).toString('utf8');
+  try {
+    return format.read(text).locate;
+  } catch (error) {
+    // It was read once; a document that no longer reads is found without its locations.
+    if (error instanceof EInvoiceError) return undefined;
+    throw error;
+  }
+}
+
+/**
  * `validate`: the canonical invoice's validation gate (schema, EN 16931 business rules, calculation in
  * `fill` or `check` mode), with the rule sets in `rules` (`peppol`, XRechnung's BR-DE-*, PEPPOL's DE-R-*)
  * besides those the invoice's specification identifier implies, less those named `no-…`. A valid document is written, with every computed figure, to `output`; an invalid
- * one is rejected (not retried) with every problem on the record and in `validation.json`.
+ * one is rejected (not retried) with every problem on the record and in `validation.json`: each with its
+ * rule id, severity (`fatal`, `warning`), message, canonical JSON path and business terms, and where the
+ * invoice was read from XML by a `read-invoice` step of the flow, its location there (`{ xpath, line }`).
+ * `formats` are those the XML may have been read with (default: the shipped ones).
  */
-export const validateAction: Action = {
-  name: 'validate',
-  stage: 'transform',
-  pure: true,
-  description: 'Validate the canonical invoice (schema, business rules, totals) and complete its figures',
-  paramsSchema: {
-    type: 'object',
-    additionalProperties: false,
-    properties: {
-      input: { type: 'string' },
-      output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
-      calculation: { enum: ['fill', 'check'] },
-      rules: {
-        type: 'array',
-        uniqueItems: true,
-        items: { enum: ['xrechnung', 'peppol-de', 'peppol', 'no-peppol'] },
+export function validateActionWith(formats?: FormatRegistry): Action {
+  return {
+    name: 'validate',
+    stage: 'transform',
+    pure: true,
+    description: 'Validate the canonical invoice (schema, business rules, totals) and complete its figures',
+    paramsSchema: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        input: { type: 'string' },
+        output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+        calculation: { enum: ['fill', 'check'] },
+        rules: {
+          type: 'array',
+          uniqueItems: true,
+          items: { enum: ['xrechnung', 'peppol-de', 'peppol', 'no-peppol'] },
+        },
       },
     },
-  },
-  async run(context) {
-    const input = (context.params.input as string | undefined) ?? 'input.json';
-    const output = (context.params.output as string | undefined) ?? 'canonical.json';
-    const mode = (context.params.calculation as CalculationMode | undefined) ?? 'fill';
-    const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
-    const ruleSets = (context.params.rules as RuleSetChoice[] | undefined) ?? [];
-    const result = parsed.ok
-      ? validateInvoice(parsed.value, mode, { inPlace: true, ruleSets })
-      : { valid: false, problems: [{ path: '/', message: parsed.message, code: 'json.syntax' }] };
-    await context.writeArtifact(
-      'validation.json',
-      JSON.stringify({ valid: result.valid, mode, problems: result.problems }, null, 2),
-      'application/json',
-    );
-    if (result.valid && 'invoice' in result && result.invoice) {
-      await context.writeArtifact(output, JSON.stringify(result.invoice), 'application/json');
-      const warnings = result.problems.length;
-      if (warnings === 0) return { outcome: 'accepted' };
+    async run(context) {
+      const input = (context.params.input as string | undefined) ?? 'input.json';
+      const output = (context.params.output as string | undefined) ?? 'canonical.json';
+      const mode = (context.params.calculation as CalculationMode | undefined) ?? 'fill';
+      const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
+      const ruleSets = (context.params.rules as RuleSetChoice[] | undefined) ?? [];
+      const result = parsed.ok
+        ? validateInvoice(parsed.value, mode, { inPlace: true, ruleSets })
+        : { valid: false, problems: [{ path: '/', message: parsed.message, code: 'json.syntax' }] };
+      const problems: ProblemDetail[] =
+        parsed.ok && result.problems.length > 0
+          ? locateProblems(result.problems, await sourceOf(context, input, formats))
+          : result.problems;
+      await context.writeArtifact(
+        'validation.json',
+        JSON.stringify({ valid: result.valid, mode, problems: problems.map(toFinding) }, null, 2),
+        'application/json',
+      );
+      if (result.valid && 'invoice' in result && result.invoice) {
+        await context.writeArtifact(output, JSON.stringify(result.invoice), 'application/json');
+        const warnings = problems.length;
+        if (warnings === 0) return { outcome: 'accepted' };
+        return {
+          outcome: 'accepted',
+          code: 'validation.warnings',
+          message: `${plural(warnings, 'warning')}: ${[...new Set(problems.map((p) => p.code))].join(', ')}`,
+          details: problems,
+        };
+      }
+      const errors = problems.filter((p) => p.severity !== 'warning').length;
       return {
-        outcome: 'accepted',
-        code: 'validation.warnings',
-        message: `${plural(warnings, 'warning')}: ${[...new Set(result.problems.map((p) => p.code))].join(', ')}`,
-        details: result.problems,
+        outcome: 'rejected',
+        code: 'validation.failed',
+        message: `${plural(errors, 'validation problem')}${
+          errors < problems.length ? ` and ${plural(problems.length - errors, 'warning')}` : ''
+        }`,
+        details: problems,
       };
-    }
-    const errors = result.problems.filter((p) => p.severity !== 'warning').length;
-    return {
-      outcome: 'rejected',
-      code: 'validation.failed',
-      message: `${plural(errors, 'validation problem')}${
-        errors < result.problems.length ? ` and ${plural(result.problems.length - errors, 'warning')}` : ''
-      }`,
-      details: result.problems,
-    };
-  },
-};
+    },
+  };
+}
+
+/** The `validate` action over the shipped formats. */
+export const validateAction: Action = validateActionWith();

@@ -1,5 +1,5 @@
 import { EInvoiceError, type ProblemDetail } from '../errors';
-import { FormatRegistry } from '../formats/format';
+import { FormatRegistry, type ReadDocument } from '../formats/format';
 import { loadMappings, shippedFormats } from '../formats/mapping';
 import type { RuleSetChoice } from '../model/rule-sets';
 import { loadSettings } from '../settings';
@@ -7,8 +7,11 @@ import { isObject } from '../util/json';
 
 /** What the local document commands (validate, convert, formats) share. */
 
-export const problemLine = (p: ProblemDetail) =>
-  `${p.severity === 'warning' ? 'warning ' : ''}${p.code ?? ''} ${p.path ?? ''}: ${p.message}`;
+/** `BR-CO-10 /totals/lineExtension (line 42, /Invoice/cac:LegalMonetaryTotal/cbc:LineExtensionAmount): …` */
+export const problemLine = (p: ProblemDetail) => {
+  const where = p.location ? `${p.path ? ' ' : ''}(line ${p.location.line}, ${p.location.xpath})` : '';
+  return `${p.severity === 'warning' ? 'warning ' : ''}${p.code ?? ''} ${p.path ?? ''}${where}: ${p.message}`;
+};
 
 /** `--rules xrechnung,peppol-de,peppol` or `no-peppol` (checked by the option's declaration). */
 export function ruleSets(names: string[]): RuleSetChoice[] {
@@ -34,13 +37,14 @@ export function isXml(text: string): boolean {
 
 /**
  * Reads a document into the canonical model: canonical JSON (bare or in an envelope) as it is, XML through
- * the format named by `from` or the first registered format that reads it.
+ * the format named by `from` or the first registered format that reads it (with `locate`: where each value
+ * was read from).
  */
 export function toCanonical(
   text: string,
   from: string | undefined,
   formats: FormatRegistry | undefined,
-): { invoice: unknown; unread: string[]; format: string } {
+): { invoice: unknown; unread: string[]; format: string; locate?: ReadDocument['locate'] } {
   if (!isXml(text)) {
     const parsed: unknown = JSON.parse(text);
     return {

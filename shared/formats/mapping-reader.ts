@@ -1,4 +1,5 @@
 import { invalidInput } from '../errors';
+import type { SourceLocation } from './format';
 import type { MappingDefinition, MappingNode, MappingValue } from './mapping';
 
 /**
@@ -20,7 +21,14 @@ interface XmlElement {
   getAttribute(name: string): string | null;
   hasAttribute(name: string): boolean;
   textContent: string | null;
+  readonly nodeName: string;
+  readonly parentNode: XmlElement | null;
+  /** 1-based line of the start tag. */
+  readonly line: number;
 }
+
+/** Where a value of the canonical document was read from: an element, or an attribute of one. */
+type Origin = XmlElement | { readonly el: XmlElement; readonly attr: string };
 
 interface ReadNode {
   /** Constants and patterns it checks: more specific nodes claim first. */
@@ -104,7 +112,15 @@ function listAt(scope: Obj, root: Obj, path: string): unknown[] {
   return target[last] as unknown[];
 }
 
-function setAt(scope: Obj, root: Obj, path: string, value: string): void {
+/** Writes `value` at `path`, and notes where it came from in the read's log (see {@link Provenance}). */
+function setAt(
+  scope: Obj,
+  root: Obj,
+  path: string,
+  value: string,
+  origin: Origin | BoundOrigin,
+  ctx: ReadContext,
+): void {
   const { absolute, keys } = splitPath(path);
   const parent =
     keys.length > 1
@@ -112,7 +128,9 @@ function setAt(scope: Obj, root: Obj, path: string, value: string): void {
       : absolute
         ? root
         : scope;
-  parent[keys[keys.length - 1]!] = value;
+  const key = keys[keys.length - 1]!;
+  ctx.log.push(parent, key, value, origin, keys.length > 1 ? (absolute ? root : scope) : undefined);
+  parent[key] = value;
 }
 
 /** Formats whose written form differs from the canonical one, turned back on reading. */
@@ -287,9 +305,12 @@ class ElementReader implements ReadNode {
       listAt(this.node.scope ? objectAt(scope, root, this.node.scope) : scope, root, this.node.forEach).push(
         item,
       );
+      ctx.containers.set(item, el);
       target = item;
-    } else if (this.node.scope) target = objectAt(scope, root, this.node.scope);
-    else target = this.node.bind ? {} : scope;
+    } else if (this.node.scope) {
+      target = objectAt(scope, root, this.node.scope);
+      if (!ctx.containers.has(target)) ctx.containers.set(target, el);
+    } else target = this.node.bind ? {} : scope;
     // An element with no text is a business term that is absent: its attributes (a scheme, a MIME code, a
     // currency) describe nothing and are not read either (`<ram:URIID schemeID="EM"/>`).
     if (this.text && this.text.constant === undefined && this.text.paths.length > 0) {
@@ -298,22 +319,30 @@ class ElementReader implements ReadNode {
     }
     for (const [name, reader] of this.attributes) {
       const text = el.getAttribute(name);
-      if (text !== null && el.hasAttribute(name))
-        for (const [path, v] of reader.read(text.trim()) ?? []) setAt(target, root, path, v);
+      if (text !== null && el.hasAttribute(name)) {
+        const values = reader.read(text.trim());
+        if (values && values.length > 0) {
+          const origin = { el, attr: name };
+          for (const [path, v] of values) setAt(target, root, path, v, origin, ctx);
+        }
+      }
     }
     if (this.text) {
       const text = el.textContent ?? '';
       for (const [path, v] of this.text.read(this.text.preserveSpace ? text : text.trim()) ?? [])
-        setAt(target, root, path, v);
+        setAt(target, root, path, v, el, ctx);
     } else {
       readChildren(elementChildren(el), this.children, target, root, ctx);
     }
-    if (this.node.bind) {
-      for (const [name, path] of Object.entries(this.node.bind)) {
-        const value = target[name];
-        if (typeof value === 'string') setAt(scope, root, path, value);
-      }
-    }
+    if (this.node.bind) bindInto(this.node.bind, target, scope, root, ctx);
+  }
+}
+
+/** Writes the values read into a `bind` scope to the paths they stand for, with their origins. */
+function bindInto(bind: Record<string, string>, bound: Obj, scope: Obj, root: Obj, ctx: ReadContext): void {
+  for (const [name, path] of Object.entries(bind)) {
+    const value = bound[name];
+    if (typeof value === 'string') setAt(scope, root, path, value, { bound, name }, ctx);
   }
 }
 
@@ -396,17 +425,14 @@ class GroupReader implements ReadNode {
         claimed[i] = true;
         const item: Obj = {};
         list.push(item);
+        ctx.containers.set(item, children[i]!);
         reader.readOne(children[i]!, item, root, ctx);
       }
       return;
     }
     const target = this.node.scope ? objectAt(scope, root, this.node.scope) : this.node.bind ? {} : scope;
     for (const reader of this.inner) reader.claim(children, claimed, target, root, ctx);
-    if (this.node.bind) {
-      for (const [name, path] of Object.entries(this.node.bind)) {
-        if (typeof target[name] === 'string') setAt(scope, root, path, target[name]);
-      }
-    }
+    if (this.node.bind) bindInto(this.node.bind, target, scope, root, ctx);
   }
 
   readOne(el: XmlElement, scope: Obj, root: Obj, ctx: ReadContext): void {
@@ -414,9 +440,23 @@ class GroupReader implements ReadNode {
   }
 }
 
-/** What a read leaves behind: elements of the document no template took. */
+/** A value copied by a `bind` from the object it was read into: it came from where that one did. */
+interface BoundOrigin {
+  readonly bound: Obj;
+  readonly name: string;
+}
+
+/** What a read leaves behind: elements of the document no template took, and where each value came from. */
 interface ReadContext {
   unread: XmlElement[];
+  /**
+   * Every value written, in order, five entries each: the object (as read, before pruning), the key, the
+   * value, its origin, and for a dotted path (`price.net`) the scope it is relative to. Only appended to
+   * while reading; turned into lookups when a location is first asked for.
+   */
+  log: unknown[];
+  /** The element an object was made for: an item of a `forEach`, the object of a `scope`. */
+  containers: Map<Obj, XmlElement>;
 }
 
 function readChildren(
@@ -439,8 +479,33 @@ interface XmlNode {
   parentNode: XmlNode | null;
 }
 
+/**
+ * The element whose start tag is on `line`: the first of those named `name` when one is, else the first.
+ * Undefined when no element starts there.
+ */
+export function elementAt<T extends XmlElement>(
+  root: T,
+  line: number,
+  name?: { namespace: string; local: string },
+): T | undefined {
+  let first: T | undefined;
+  const visit = (el: T): T | undefined => {
+    if (el.line === line) {
+      if (!name || (el.localName === name.local && (el.namespaceURI ?? '') === name.namespace)) return el;
+      first ??= el;
+    }
+    if (el.line > line) return undefined;
+    for (const child of elementChildren(el) as T[]) {
+      const found = visit(child);
+      if (found) return found;
+    }
+    return undefined;
+  };
+  return visit(root) ?? first;
+}
+
 /** `/Invoice/cac:Delivery[2]/cbc:ActualDeliveryDate`-style location of an element. */
-function locationOf(el: XmlElement): string {
+export function locationOf(el: XmlElement): string {
   const steps: string[] = [];
   for (let node = el as unknown as XmlNode | null; node?.localName; node = node.parentNode) {
     const name = node.nodeName;
@@ -473,10 +538,202 @@ function prune(value: unknown): unknown {
   return value === '' ? undefined : value;
 }
 
+/**
+ * Where the values of a document as read came from, by object and key, and the elements that objects made
+ * by dotted paths stand for: built from the read's log when a location is first asked for.
+ */
+class Provenance {
+  /** By object and key: the origin of the value there (the first one, unless a later write changed it). */
+  readonly values = new Map<Obj, Map<string, { origin: Origin; value: string }>>();
+  /**
+   * By object made by dotted paths (`price` of `price.net`): the elements of the template holding its values'
+   * elements within the scope's own element (`cac:Price` of `cac:Price/cbc:PriceAmount` in an `InvoiceLine`).
+   */
+  readonly groups = new Map<Obj, XmlElement[]>();
+
+  constructor(ctx: ReadContext) {
+    const log = ctx.log;
+    for (let i = 0; i < log.length; i += 5) {
+      const parent = log[i] as Obj;
+      const key = log[i + 1] as string;
+      const value = log[i + 2] as string;
+      const written = log[i + 3] as Origin | BoundOrigin;
+      const origin = 'bound' in written ? this.origin(written.bound, written.name) : written;
+      if (!origin) continue;
+      let origins = this.values.get(parent);
+      if (!origins) this.values.set(parent, (origins = new Map<string, { origin: Origin; value: string }>()));
+      const previous = origins.get(key);
+      if (!previous || previous.value !== value) origins.set(key, { origin, value });
+      const scope = log[i + 4] as Obj | undefined;
+      const owner = scope && ctx.containers.get(scope);
+      if (owner) this.group(parent, 'attr' in origin ? origin.el : origin, owner);
+    }
+  }
+
+  origin(object: Obj, key: string): Origin | undefined {
+    return this.values.get(object)?.get(key)?.origin;
+  }
+
+  private group(object: Obj, el: XmlElement, owner: XmlElement): void {
+    let node = el;
+    while (node.parentNode && node.parentNode !== owner) node = node.parentNode;
+    if (node.parentNode !== owner) return;
+    const group = this.groups.get(object);
+    if (!group) this.groups.set(object, [node]);
+    else if (!group.includes(node)) group.push(node);
+  }
+}
+
+/** Whether a value of the document as read is still there once pruned: something that is not empty. */
+function hasContent(value: unknown): boolean {
+  if (Array.isArray(value)) return value.some(hasContent);
+  if (value !== null && typeof value === 'object') return Object.values(value).some(hasContent);
+  return value !== '' && value !== undefined;
+}
+
+/**
+ * Where the values of a document as read came from, looked up by their JSON Pointer in the canonical
+ * document (`/lines/0/price/net`). What the reader noted is kept as it is (the elements, the objects as
+ * read before pruning) and turned into locations only when asked: reading costs a few entries per value.
+ */
+function locator(raw: Obj, rootElement: XmlElement, ctx: ReadContext) {
+  let provenance: Provenance | undefined;
+  /** By list as read: the index of each item the canonical list kept (it has no empty ones). */
+  const kept = new Map<unknown[], number[]>();
+  const xpaths = new Map<XmlElement, string>();
+  /** As {@link locationOf}, naming the siblings of an element once for every one of them. */
+  const xpathOf = (el: XmlElement): string => {
+    const known = xpaths.get(el);
+    if (known !== undefined) return known;
+    const parent = el.parentNode;
+    if (!parent?.localName) {
+      xpaths.set(el, `/${el.nodeName}`);
+      return `/${el.nodeName}`;
+    }
+    const base = xpathOf(parent);
+    const siblings = elementChildren(parent);
+    const counts = new Map<string, number>();
+    for (const sibling of siblings) counts.set(sibling.nodeName, (counts.get(sibling.nodeName) ?? 0) + 1);
+    const seen = new Map<string, number>();
+    for (const sibling of siblings) {
+      const name = sibling.nodeName;
+      const position = (seen.get(name) ?? 0) + 1;
+      seen.set(name, position);
+      xpaths.set(sibling, `${base}/${name}${counts.get(name)! > 1 ? `[${position}]` : ''}`);
+    }
+    return xpaths.get(el)!;
+  };
+  /** The elements a value or an object came from: its own, or those of everything in it. */
+  const originsIn = (value: unknown, into: XmlElement[], known: Provenance): void => {
+    if (value === null || typeof value !== 'object') return;
+    const own = ctx.containers.get(value as Obj);
+    if (own) {
+      into.push(own);
+      return;
+    }
+    for (const [key, v] of Object.entries(value as Obj)) {
+      if (typeof v === 'object') originsIn(v, into, known);
+      else if (v !== '' && v !== undefined) {
+        const origin = known.origin(value as Obj, key);
+        if (origin) into.push('attr' in origin ? origin.el : origin);
+      }
+    }
+  };
+  /**
+   * An object's element: the one it was made for, else the innermost element holding all it carries; when
+   * that is the element of one of its values (`price` of a document with a net price only), the template's
+   * element for the object (`cac:Price`), where what it lacks would be.
+   */
+  const containerOrigin = (value: Obj | unknown[], known: Provenance): XmlElement | undefined => {
+    const own = ctx.containers.get(value as Obj);
+    if (own) return own;
+    const elements: XmlElement[] = [];
+    originsIn(value, elements, known);
+    const inner = commonAncestor(elements);
+    const group = known.groups.get(value as Obj);
+    if (!inner || !group) return inner;
+    for (const { origin } of known.values.get(value as Obj)?.values() ?? [])
+      if (origin === inner || ('attr' in origin && origin.el === inner)) return commonAncestor(group);
+    return inner;
+  };
+  return (pointer: string): SourceLocation | undefined => {
+    if (pointer !== '' && !pointer.startsWith('/')) return undefined;
+    const known = (provenance ??= new Provenance(ctx));
+    const segments =
+      pointer === '' || pointer === '/'
+        ? []
+        : pointer
+            .slice(1)
+            .split('/')
+            .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+    // The values along the path, as far as the document has them; then the innermost one with an origin.
+    const trail: Array<{ node: unknown; parent: unknown; key: string }> = [];
+    let node: unknown = raw;
+    for (const segment of segments) {
+      let next: unknown;
+      if (Array.isArray(node)) {
+        if (!/^\d+$/.test(segment)) break;
+        let indexes = kept.get(node);
+        if (!indexes) {
+          indexes = [];
+          node.forEach((item, i) => hasContent(item) && indexes!.push(i));
+          kept.set(node, indexes);
+        }
+        const index = indexes[Number(segment)];
+        next = index === undefined ? undefined : node[index];
+      } else if (node !== null && typeof node === 'object') next = (node as Obj)[segment];
+      if (!hasContent(next)) break; // absent: the nearest present one
+      trail.push({ node: next, parent: node, key: segment });
+      node = next;
+    }
+    let best: Origin = rootElement;
+    for (let i = trail.length - 1; i >= 0; i--) {
+      const step = trail[i]!;
+      const origin =
+        typeof step.node === 'object'
+          ? containerOrigin(step.node as Obj, known)
+          : known.origin(step.parent as Obj, step.key);
+      if (origin) {
+        best = origin;
+        break;
+      }
+    }
+    return 'attr' in best
+      ? { xpath: `${xpathOf(best.el)}/@${best.attr}`, line: best.el.line }
+      : { xpath: xpathOf(best), line: best.line };
+  };
+}
+
+/** The innermost element that is or contains every one of `elements`. */
+function commonAncestor(elements: XmlElement[]): XmlElement | undefined {
+  if (elements.length === 0) return undefined;
+  const chain = (el: XmlElement): XmlNode[] => {
+    const nodes: XmlNode[] = [];
+    for (let node = el as unknown as XmlNode | null; node?.localName; node = node.parentNode)
+      nodes.unshift(node);
+    return nodes;
+  };
+  let common = chain(elements[0]!);
+  for (const el of elements.slice(1)) {
+    const other = chain(el);
+    let depth = 0;
+    while (depth < common.length && depth < other.length && common[depth] === other[depth]) depth++;
+    common = common.slice(0, depth);
+  }
+  return common[common.length - 1] as unknown as XmlElement | undefined;
+}
+
+/** What a reader gives: the canonical document, the elements it did not read, and where values came from. */
+export interface ReadOutcome {
+  value: Obj;
+  /** Locations of the elements no template took. */
+  unread: string[];
+  /** Where the value or object at a canonical JSON Pointer came from, or its nearest present ancestor. */
+  locate: (pointer: string) => SourceLocation | undefined;
+}
+
 /** Compiles the inbound reader of a mapping. */
-export function compileReader(
-  definition: MappingDefinition,
-): (root: XmlElement) => { value: Obj; unread: string[] } {
+export function compileReader(definition: MappingDefinition): (root: XmlElement) => ReadOutcome {
   const compile = (node: MappingNode, namespaces: Map<string, string>, at: string): ReadNode => {
     let scope = namespaces;
     for (const [name, value] of Object.entries(node.attributes ?? {})) {
@@ -509,7 +766,7 @@ export function compileReader(
   return (rootElement) => {
     const root: Obj = {};
     const claimed = [false];
-    const ctx: ReadContext = { unread: [] };
+    const ctx: ReadContext = { unread: [], log: [], containers: new Map([[root, rootElement]]) };
     reader.claim([rootElement], claimed, root, root, ctx);
     if (!claimed[0]) {
       throw invalidInput(
@@ -517,6 +774,10 @@ export function compileReader(
         `The document's root element {${rootElement.namespaceURI ?? ''}}${rootElement.localName ?? ''} is not one mapping ${definition.id} reads`,
       );
     }
-    return { value: (prune(root) as Obj | undefined) ?? {}, unread: ctx.unread.map(locationOf) };
+    return {
+      value: (prune(root) as Obj | undefined) ?? {},
+      unread: ctx.unread.map(locationOf),
+      locate: locator(root, rootElement, ctx),
+    };
   };
 }

@@ -8,7 +8,7 @@ import { isPeppolBis3, type RuleSet } from '../model/rule-sets';
 import { parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 import { compileSchemaFile, toProblems } from '../validation/schema';
-import type { OutputFormat } from './format';
+import type { OutputFormat, ReadDocument } from './format';
 import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers';
 import { compileReader } from './mapping-reader';
 import { parseXmlTree } from '../xml/xml-tree';
@@ -338,9 +338,9 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
           parse(content: string): CanonicalInvoice {
             return this.read!(content).invoice;
           },
-          read(content: string) {
-            const { value, unread } = read(parseXmlTree(content));
-            return { invoice: value as unknown as CanonicalInvoice, unread };
+          read(content: string): ReadDocument {
+            const { value, unread, locate } = read(parseXmlTree(content));
+            return { invoice: value as unknown as CanonicalInvoice, unread, locate };
           },
         }
       : {}),

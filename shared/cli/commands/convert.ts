@@ -1,5 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { canonicalFromTransfer } from '../../edoc/convert';
+import { locateProblems } from '../../formats/format';
 import { validateInvoice } from '../../model/validate-invoice';
 import { UsageError, type CommandSpec } from '../command';
 import { isXml, problemLine, registeredFormats, ruleSets, toCanonical } from '../documents';
@@ -13,7 +14,8 @@ export const convert: CommandSpec = {
     'einvoice convert FILE --to canonical|bc|edoc|FORMAT [--from FORMAT] [--setup FILE] [--mode fill|check] [--rules R] [-o OUT]',
   details:
     'The input kind is detected: canonical JSON, an edoc transfer document, or XML of a format that reads ' +
-    'documents (`einvoice formats`). The result is validated on the way: problems go to stderr, and a ' +
+    'documents (`einvoice formats`). The result is validated on the way: problems go to stderr (for XML, ' +
+    'with the line and XPath of the element each is about), and a ' +
     'document that does not validate is not rendered into a format (exit 1; --to canonical writes it all ' +
     'the same). --to bc and --to edoc need the company setup (--setup).',
   options: [
@@ -97,7 +99,7 @@ export const convert: CommandSpec = {
       write(`${JSON.stringify(result.output, null, 2)}\n`);
       return 0;
     }
-    let source: { invoice: unknown; unread: string[]; format: string };
+    let source: ReturnType<typeof toCanonical>;
     if (isTransferDocument(json)) {
       // The transfer model lacks terms EN 16931 requires; the setup's company data fills the buyer's.
       const setupFile = args.string('setup');
@@ -117,7 +119,7 @@ export const convert: CommandSpec = {
     const { valid, problems } = validateInvoice(source.invoice, mode, {
       ruleSets: [...ruleSets(args.list('rules')), ...(target?.rules ?? [])],
     });
-    for (const p of problems) io.stderr.write(`${problemLine(p)}\n`);
+    for (const p of locateProblems(problems, source.locate)) io.stderr.write(`${problemLine(p)}\n`);
     if (!target) write(`${JSON.stringify(source.invoice, null, 2)}\n`);
     else {
       if (!valid) return 1; // a document that does not validate is not rendered

@@ -2,8 +2,11 @@ import { readFileSync } from 'node:fs';
 import { validateTransfer } from '../../edoc/validate';
 import type { EdocValidation } from '../../edoc/validate';
 import { EInvoiceError, type ProblemDetail } from '../../errors';
+import { locateProblems, toFinding } from '../../formats/format';
+import { elementAt, locationOf } from '../../formats/mapping-reader';
 import { validateInvoice } from '../../model/validate-invoice';
 import { loadSettings } from '../../settings';
+import { parseXmlTree, type XmlTreeElement } from '../../xml/xml-tree';
 import { XsdValidatorPool } from '../../xml/xsd';
 import type { CommandSpec } from '../command';
 import { isXml, problemLine, registeredFormats, ruleSets, toCanonical } from '../documents';
@@ -27,6 +30,30 @@ function notInstalled(error: EInvoiceError): string {
     : `${text} (EINVOICE_SCHEMAS_DIR names the schema folder; see docs/formats.md)`;
 }
 
+/**
+ * The XML Schema's findings (`path: line 12`, libxml2's message naming the element) with the location of
+ * the element they are about: the one on that line the message names (`Element '{ns}Name'`, with its
+ * `attribute 'x'`), else the first that starts on that line.
+ */
+export function locateXsdProblems(text: string, problems: ProblemDetail[]): ProblemDetail[] {
+  let root: XmlTreeElement | undefined;
+  return problems.map((problem) => {
+    const line = /^line (\d+)$/.exec(problem.path ?? '');
+    if (problem.code !== 'xsd.invalid' || !line) return problem;
+    root ??= parseXmlTree(text);
+    const named = /^Element '(?:\{([^}]*)\})?([^']+)'(?:, attribute '([^']+)')?/.exec(problem.message);
+    const el = elementAt(
+      root,
+      Number(line[1]),
+      named ? { namespace: named[1] ?? '', local: named[2]! } : undefined,
+    );
+    if (!el) return problem;
+    const { path: _path, ...rest } = problem;
+    const attribute = named?.[3] && el.hasAttribute(named[3]) ? `/@${named[3]}` : '';
+    return { ...rest, location: { xpath: `${locationOf(el)}${attribute}`, line: el.line } };
+  });
+}
+
 export const validate: CommandSpec = {
   name: 'validate',
   description: 'check invoices against the schema and the business rules',
@@ -36,8 +63,13 @@ export const validate: CommandSpec = {
     'Canonical JSON is checked against the JSON Schema, EN 16931 and CIUS rules and the totals; XML is read ' +
     'through its format and also checked against its official XML Schema when the schemas are installed ' +
     '(EINVOICE_SCHEMAS_DIR, docs/formats.md; without them that check is skipped with a notice). An edoc ' +
-    'transfer document is checked under the company setup of --setup. Warnings ("should" rules) do not ' +
-    'fail. Exit 0 when every file is valid; 1 when any is not, or when --mode xsd could not check a file.',
+    'transfer document is checked under the company setup of --setup. Each finding names its rule (code: ' +
+    'the official rule id, or the check), its severity (fatal, warning or information; warnings, from ' +
+    '"should" rules, do not fail), the JSON path in the canonical document and the business terms (BT-/BG-) ' +
+    'it is about; in an XML document, also the element it was read from, or the nearest one present, and its ' +
+    'line (location { xpath, line }; "(line 42, /Invoice/cac:LegalMonetaryTotal/cbc:LineExtensionAmount)" ' +
+    'in the text output). Exit 0 when every file is valid; 1 when any is not, or when --mode xsd could not ' +
+    'check a file.',
   options: [
     {
       name: 'mode',
@@ -56,7 +88,8 @@ export const validate: CommandSpec = {
     },
     {
       ...JSON_OPTION,
-      description: 'print, per file, { file, valid, problems: [{ code, path, message, severity? }] }',
+      description:
+        'print, per file, { file, valid, problems: [{ code, severity, message, path?, location?, terms? }] }',
     },
   ],
   args: [{ name: 'FILE', required: true, variadic: true, description: 'a document to check' }],
@@ -83,7 +116,7 @@ export const validate: CommandSpec = {
         let notChecked: string | undefined;
         if (isXml(text)) {
           try {
-            problems.push(...(await xsd.validate(text)));
+            problems.push(...locateXsdProblems(text, await xsd.validate(text)));
           } catch (error) {
             if (!(error instanceof EInvoiceError) || error.code !== 'schema.not-installed') throw error;
             if (mode === 'xsd') notChecked = notInstalled(error);
@@ -109,9 +142,10 @@ export const validate: CommandSpec = {
         }
         if (mode !== 'xsd') {
           const formats = isXml(text) ? registeredFormats(io.env) : undefined;
-          const { invoice } = toCanonical(text, undefined, formats);
+          const { invoice, locate } = toCanonical(text, undefined, formats);
           const calculation = mode === 'check' || (mode !== 'fill' && isXml(text)) ? 'check' : 'fill';
-          problems.push(...validateInvoice(invoice, calculation, { ruleSets: rules }).problems);
+          const found = validateInvoice(invoice, calculation, { ruleSets: rules }).problems;
+          problems.push(...locateProblems(found, locate));
         }
         const valid = notChecked === undefined && problems.every((p) => p.severity === 'warning');
         report.push({
@@ -125,8 +159,17 @@ export const validate: CommandSpec = {
     } finally {
       await xsd.close();
     }
-    if (args.flag('json')) io.stdout.write(`${JSON.stringify([...report, ...transfers], null, 2)}\n`);
-    else {
+    if (args.flag('json')) {
+      const findings = [
+        ...report.map((r) => ({ ...r, problems: r.problems.map(toFinding) })),
+        // every problem of a transfer document is an error
+        ...transfers.map((t) => ({
+          ...t,
+          problems: t.problems.map((p) => ({ ...p, severity: 'fatal' as const })),
+        })),
+      ];
+      io.stdout.write(`${JSON.stringify(findings, null, 2)}\n`);
+    } else {
       for (const t of transfers) {
         io.stdout.write(`${t.valid ? 'valid  ' : 'INVALID'} ${t.file} (edoc transfer document)\n`);
         if (t.notice) io.stdout.write(`  ${t.notice}\n`);
