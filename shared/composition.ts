@@ -15,7 +15,7 @@ import type { Connectors } from './connectors/call';
 import { CircuitBreaker } from './connectors/circuit-breaker';
 import { HttpClient } from './connectors/http-client';
 import { transformAction } from './actions/transform';
-import { validateAction } from './actions/validate';
+import { validateActionWith } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
 import { BlobObjectStore } from './adapters/blob-object-store';
 import { JournalObjectStore } from './adapters/journal-object-store';
@@ -173,7 +173,7 @@ export function createRegistries(
   for (const format of shippedFormats()) formats.register(format);
   if (settings.formatsDir) for (const format of loadMappings(settings.formatsDir)) formats.register(format);
   const actions = new ActionRegistry()
-    .register(validateAction)
+    .register(validateActionWith(formats))
     .register(transformAction(formats))
     .register(signXmlAction(certificates, signer))
     .register(verifyXmlAction)
