@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { shippedFormats } from '../shared/formats/mapping';
 import { sampleInvoice } from '../shared/model/sample-invoice';
@@ -9,35 +9,12 @@ import { validateInvoice } from '../shared/model/validate-invoice';
 import { packageRoot } from '../shared/util/package-root';
 import { describeWithCorpus } from './support/corpus';
 import { tempDir } from './support/temp';
+import { readUnitTests } from './support/unit-tests';
 
 const ubl = shippedFormats().find((f) => f.id === 'peppol-bis3-ubl')!;
 
-interface UnitTest {
-  file: string;
-  index: number;
-  description: string;
-  expect: Array<{ kind: 'success' | 'error' | 'warning'; rule: string }>;
-  invoice: string;
-}
-
-/** The tests of an official unit-test file (vefa validator testSet): what each asserts, and its invoice. */
-function unitTests(file: string): UnitTest[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/<test>([\s\S]*?)<\/test>/g)].map((m, index) => {
-    const body = m[1]!;
-    const assert = /<assert>([\s\S]*?)<\/assert>/.exec(body)![1]!;
-    return {
-      file,
-      index,
-      description: /<description>([\s\S]*?)<\/description>/.exec(assert)?.[1]?.trim() ?? '',
-      expect: [...assert.matchAll(/<(success|error|warning)>\s*([^<\s]+)\s*<\/\1>/g)].map((a) => ({
-        kind: a[1] as 'success' | 'error' | 'warning',
-        rule: a[2]!,
-      })),
-      invoice: /<((?:\w+:)?(?:Invoice|CreditNote))[\s>][\s\S]*<\/\1>/.exec(body)![0],
-    };
-  });
-}
+/** The tests of an official unit-test file: what each asserts, and its (partial) document. */
+const unitTests = readUnitTests;
 
 describeWithCorpus(
   "German CIUS rules against PEPPOL's DE-R unit tests",
@@ -61,7 +38,7 @@ describeWithCorpus(
     it.each(tests.map((t) => [`${t.file.split('/').pop()!} #${t.index + 1}`, t] as const))(
       '%s',
       (_name, test) => {
-        const invoice = ubl.parse!(test.invoice);
+        const invoice = ubl.parse!(test.document);
         const problems = checkGermanRules(invoice, 'peppol-de');
         for (const { kind, rule } of test.expect) {
           const found = problems.filter((p) => p.code === rule);

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProblemDetail } from '../shared/errors';
 import { shippedFormats } from '../shared/formats/mapping';
@@ -9,31 +9,12 @@ import { checkPeppolRules, PEPPOL_RULE_IDS } from '../shared/model/rules-peppol'
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { validateInvoice } from '../shared/model/validate-invoice';
 import { describeWithCorpus } from './support/corpus';
+import { readUnitTests } from './support/unit-tests';
 
 const ubl = shippedFormats().find((f) => f.id === 'peppol-bis3-ubl')!;
 
-interface UnitTest {
-  name: string;
-  expect: Array<{ kind: 'success' | 'error' | 'warning'; rule: string }>;
-  invoice: string;
-}
-
 /** The tests of an official unit-test file: what each asserts, and its (partial) document. */
-function unitTests(file: string): UnitTest[] {
-  const text = readFileSync(file, 'utf8');
-  return [...text.matchAll(/<test>([\s\S]*?)<\/test>/g)].map((m, index) => {
-    const body = m[1]!;
-    const assert = /<assert>([\s\S]*?)<\/assert>/.exec(body)![1]!;
-    return {
-      name: `${file.split('/').pop()!} #${index + 1}`,
-      expect: [...assert.matchAll(/<(success|error|warning)>\s*([^<\s]+)\s*<\/\1>/g)].map((a) => ({
-        kind: a[1] as 'success' | 'error' | 'warning',
-        rule: a[2]!,
-      })),
-      invoice: /<((?:\w+:)?(?:Invoice|CreditNote))[\s>][\s\S]*<\/\1>/.exec(body)![0],
-    };
-  });
-}
+const unitTests = readUnitTests;
 
 /**
  * The PEPPOL rules of a unit test's partial document: the identifier rules, and the arithmetic ones on its
@@ -74,19 +55,22 @@ describeWithCorpus(
       expect(tests.length).toBeGreaterThanOrEqual(70);
     });
 
-    it.each(tests.map((t) => [t.name, t] as const))('%s', (_name, test) => {
-      const problems = peppolProblems(test.invoice);
-      for (const { kind, rule } of test.expect) {
-        if (!PEPPOL_RULE_IDS.includes(rule)) continue;
-        const found = problems.filter((p) => p.code === rule);
-        if (kind === 'success') expect({ rule, found }).toEqual({ rule, found: [] });
-        else
-          expect({ rule, severities: [...new Set(found.map((p) => p.severity ?? 'error'))] }).toEqual({
-            rule,
-            severities: [kind],
-          });
-      }
-    });
+    it.each(tests.map((t) => [`${t.file.split('/').pop()!} #${t.index + 1}`, t] as const))(
+      '%s',
+      (_name, test) => {
+        const problems = peppolProblems(test.document);
+        for (const { kind, rule } of test.expect) {
+          if (!PEPPOL_RULE_IDS.includes(rule)) continue;
+          const found = problems.filter((p) => p.code === rule);
+          if (kind === 'success') expect({ rule, found }).toEqual({ rule, found: [] });
+          else
+            expect({ rule, severities: [...new Set(found.map((p) => p.severity ?? 'error'))] }).toEqual({
+              rule,
+              severities: [kind],
+            });
+        }
+      },
+    );
   },
 );
 
