@@ -70,7 +70,7 @@ describe('outbound PEPPOL flow to the outbox', () => {
     expect(record.status).toBe('rejected');
     const entry = record.history.find((e) => e.action === 'validate')!;
     expect(entry.code).toBe('validation.failed');
-    expect(entry.message).toContain('/currency: is required');
+    expect(entry.message).toContain('[BR-05] /currency: BT-5 Invoice currency code is required');
     expect(entry.message).toContain('/lines/1/quantity');
     expect(record.artifacts.some((a) => a.name === 'invoice.xml')).toBe(false);
   });

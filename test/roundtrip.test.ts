@@ -49,7 +49,7 @@ const SYNTAXES: Syntax[] = [
         '/buyer/legalRegistration',
       ),
       'peppol-bis-invoice-3/rules/national-examples/GR/GR-base-example-TaxRepresentative.xml': [
-        'schema.required /seller/name',
+        'BR-06 /seller/name',
       ],
     },
   },

@@ -9,6 +9,7 @@ import { appliedRuleSets, type RuleSet, type RuleSetChoice } from './rule-sets';
 import { checkBusinessRules } from './rules';
 import { checkGermanRules } from './rules-de';
 import { checkPeppolRules } from './rules-peppol';
+import { withPresenceRules } from './presence-rules';
 
 export interface InvoiceValidation {
   /** No problem is an error (warnings may be present). */
@@ -60,7 +61,7 @@ export function validateInvoice(
   options: ValidationOptions = {},
 ): InvoiceValidation {
   const validate = schemaValidator();
-  if (!validate(value)) return { valid: false, problems: toProblems(validate.errors) };
+  if (!validate(value)) return { valid: false, problems: withPresenceRules(toProblems(validate.errors)) };
   // The rules see the document as sent: they run before the calculation, which may complete it in place.
   const ruleProblems = checkBusinessRules(value, isoCountries());
   const ruleSets = appliedRuleSets(value, options.ruleSets);
