@@ -254,22 +254,6 @@ export const DIMENSION_FIELDS = [
 /** A text field whose type the source does not fix: a JSON number is taken as its decimal text. */
 export const takesNumberAsText = (field: EdocField): boolean => field.type === 'text' && !field.typeFixed;
 
-/**
- * A number as its decimal text, as JSON writes it but never in exponent notation: 1 → "1", 1.5 → "1.5",
- * 1e21 → "1000000000000000000000", 1e-7 → "0.0000001".
- */
-export function decimalText(value: number): string {
-  const text = String(value);
-  const exponent = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
-  if (!exponent) return text;
-  const [, sign, head, tail = '', power] = exponent;
-  const digits = `${head}${tail}`;
-  const point = 1 + Number(power); // digits before the decimal point
-  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
-  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
-  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
-}
-
 const JSON_TYPES: Record<FieldType, object> = {
   guid: { type: 'string' },
   text: { type: 'string' },

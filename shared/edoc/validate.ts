@@ -1,5 +1,5 @@
+import { decimalText } from '../util/decimal';
 import {
-  decimalText,
   DIMENSION_FIELDS,
   ENTITY_NAMES,
   FIELDS,

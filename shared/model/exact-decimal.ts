@@ -1,4 +1,4 @@
-import { dec, type Decimal } from '../util/decimal';
+import { dec, decimalText, divRound, type Decimal } from '../util/decimal';
 
 /**
  * Decimals as written, with as many fraction digits as they have: EN 16931 sets no maximum on quantities,
@@ -23,23 +23,7 @@ export function exact(value: string | number): ExactDecimal | undefined {
 }
 
 function numberText(value: number): string | undefined {
-  if (!Number.isFinite(value)) return undefined;
-  const text = String(value);
-  if (!/e/i.test(text)) return text;
-  // 1e-7 and the like: the shortest exact decimal expansion
-  const [mantissa, exponentText] = text.toLowerCase().split('e') as [string, string];
-  const exponent = Number(exponentText);
-  const negative = mantissa.startsWith('-');
-  const [whole, fraction = ''] = mantissa.replace('-', '').split('.') as [string, string?];
-  const digits = `${whole}${fraction}`;
-  const point = whole.length + exponent;
-  const body =
-    point <= 0
-      ? `0.${'0'.repeat(-point)}${digits}`
-      : point >= digits.length
-        ? `${digits}${'0'.repeat(point - digits.length)}`
-        : `${digits.slice(0, point)}.${digits.slice(point)}`;
-  return `${negative ? '-' : ''}${body}`;
+  return Number.isFinite(value) ? decimalText(value) : undefined;
 }
 
 const pow10 = (n: number): bigint => 10n ** BigInt(n);
@@ -57,15 +41,6 @@ export function exactSub(a: ExactDecimal, b: ExactDecimal): ExactDecimal {
 export function exactCompare(a: ExactDecimal, b: ExactDecimal): number {
   const [x, y] = aligned(a, b);
   return x === y ? 0 : x < y ? -1 : 1;
-}
-
-/** n / d rounded half away from zero to an integer. */
-function divRound(n: bigint, d: bigint): bigint {
-  const negative = n < 0n !== d < 0n;
-  const an = n < 0n ? -n : n;
-  const ad = d < 0n ? -d : d;
-  const q = (an * 2n + ad) / (2n * ad);
-  return negative ? -q : q;
 }
 
 /** Rounded half away from zero to `decimals` places (kept as is when it has no more). */

@@ -23,6 +23,22 @@ export function dec(value: string | number): Decimal {
   return sign === '-' ? -units : units;
 }
 
+/**
+ * The exact decimal text of a finite number, never in exponent notation (`1e21` → `1000000000000000000000`,
+ * `1.5e-7` → `0.00000015`): the shortest text that reads back as the same number.
+ */
+export function decimalText(value: number): string {
+  const text = String(value);
+  const exponent = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (!exponent) return text;
+  const [, sign, head, tail = '', power] = exponent;
+  const digits = `${head}${tail}`;
+  const point = 1 + Number(power); // digits before the decimal point
+  if (point <= 0) return `${sign}0.${'0'.repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${'0'.repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
+}
+
 function numberText(value: number): string {
   if (!Number.isFinite(value)) throw new RangeError(`Not a finite number: ${value}`);
   const text = String(value);
@@ -30,7 +46,8 @@ function numberText(value: number): string {
   return value.toFixed(DIGITS).replace(/\.?0+$/, '');
 }
 
-function divRound(numerator: bigint, denominator: bigint): bigint {
+/** numerator / denominator rounded half away from zero to an integer. */
+export function divRound(numerator: bigint, denominator: bigint): bigint {
   const negative = numerator < 0n !== denominator < 0n;
   const n = numerator < 0n ? -numerator : numerator;
   const d = denominator < 0n ? -denominator : denominator;
