@@ -3,7 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { applyLocalSettingsFile } from '../settings';
 import { isObject } from '../util/json';
-import { CommandFailure, UsageError } from './command';
+import { CommandFailure, UsageError, type CommandArgs, type CommandIo } from './command';
 
 export interface ClientOptions {
   /** The service's origin and path prefix without `/api` and without a final slash. */
@@ -107,6 +107,13 @@ export function networkReason(error: unknown, timeoutMs?: number): string {
 }
 
 /** The one HTTP client of the commands that talk to the service (submit, status, list, ...). */
+/** The client of a command that declares the service options (`--url`, `--api-key`). */
+export function serviceClient(args: CommandArgs, io: CommandIo): ServiceClient {
+  return new ServiceClient(
+    clientOptions({ url: args.string('url'), apiKey: args.string('api-key') }, io.env),
+  );
+}
+
 export class ServiceClient {
   constructor(readonly options: ClientOptions) {}
 

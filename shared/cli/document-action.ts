@@ -1,4 +1,4 @@
-import { clientOptions, ServiceClient } from './client';
+import { serviceClient } from './client';
 import type { CommandSpec } from './command';
 import { JSON_OPTION, SERVICE_OPTIONS } from './options';
 
@@ -21,9 +21,7 @@ export function documentActionCommand(spec: {
     args: [{ name: 'ID', required: true, description: 'the document id' }],
     examples: [spec.example],
     async run(args, io) {
-      const client = new ServiceClient(
-        clientOptions({ url: args.string('url'), apiKey: args.string('api-key') }, io.env),
-      );
+      const client = serviceClient(args, io);
       const answer = await client.json<{ id: string; status: string }>(
         'POST',
         `/invoices/${encodeURIComponent(args.positionals[0]!)}/${spec.action}`,

@@ -1,5 +1,5 @@
 import { writeFileSync } from 'node:fs';
-import { clientOptions, ServiceClient } from '../client';
+import { serviceClient } from '../client';
 import type { CommandSpec } from '../command';
 import { OUTPUT_OPTION, SERVICE_OPTIONS } from '../options';
 
@@ -27,9 +27,7 @@ export const artifact: CommandSpec = {
   ],
   async run(args, io) {
     const [id, name] = args.positionals as [string, string];
-    const client = new ServiceClient(
-      clientOptions({ url: args.string('url'), apiKey: args.string('api-key') }, io.env),
-    );
+    const client = serviceClient(args, io);
     const bytes = await client.bytes(
       `/invoices/${encodeURIComponent(id)}/artifacts/${encodeURIComponent(name)}`,
     );

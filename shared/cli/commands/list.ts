@@ -1,5 +1,5 @@
 import { DOCUMENT_STATUSES, type DocumentRecord } from '../../model/record';
-import { clientOptions, ServiceClient } from '../client';
+import { serviceClient, type ServiceClient } from '../client';
 import type { CommandSpec } from '../command';
 import { checks, JSON_OPTION, parseDurationText, SERVICE_OPTIONS } from '../options';
 
@@ -87,9 +87,7 @@ export const list: CommandSpec = {
     { command: 'einvoice list --limit 500 --json', comment: 'the first 500 records, as JSON' },
   ],
   async run(args, io) {
-    const client = new ServiceClient(
-      clientOptions({ url: args.string('url'), apiKey: args.string('api-key') }, io.env),
-    );
+    const client = serviceClient(args, io);
     const limit = args.number('limit') ?? DEFAULT_LIMIT;
     const since = args.string('since');
     const from = since === undefined ? undefined : sinceTime(since);

@@ -1,5 +1,5 @@
 import type { DocumentRecord } from '../../model/record';
-import { clientOptions, ServiceClient } from '../client';
+import { serviceClient } from '../client';
 import type { CommandSpec } from '../command';
 import { JSON_OPTION, SERVICE_OPTIONS } from '../options';
 
@@ -42,9 +42,7 @@ export const status: CommandSpec = {
     },
   ],
   async run(args, io) {
-    const client = new ServiceClient(
-      clientOptions({ url: args.string('url'), apiKey: args.string('api-key') }, io.env),
-    );
+    const client = serviceClient(args, io);
     const record = await client.json<DocumentRecord>(
       'GET',
       `/invoices/${encodeURIComponent(args.positionals[0]!)}`,

@@ -2,7 +2,14 @@ import { readFileSync } from 'node:fs';
 import { extname } from 'node:path';
 import type { DocumentRecord, HistoryEntry } from '../../model/record';
 import { isObject } from '../../util/json';
-import { clientOptions, LiveCounts, ProblemAnswer, ProgressBar, ServiceClient, Unreachable } from '../client';
+import {
+  LiveCounts,
+  ProblemAnswer,
+  ProgressBar,
+  serviceClient,
+  Unreachable,
+  type ServiceClient,
+} from '../client';
 import { CommandFailure, UsageError, type CommandSpec } from '../command';
 import { checks, JSON_OPTION, parseDurationText, SERVICE_OPTIONS } from '../options';
 
@@ -123,9 +130,7 @@ export const submit: CommandSpec = {
   async run(args, io) {
     const wait = args.flag('wait');
     if (args.has('timeout') && !wait) throw new UsageError('--timeout applies to --wait');
-    const client = new ServiceClient(
-      clientOptions({ url: args.string('url'), apiKey: args.string('api-key') }, io.env),
-    );
+    const client = serviceClient(args, io);
     const extra = JSON.parse(args.string('context') ?? '{}') as Record<string, unknown>;
     const flow = args.string('flow');
     if (flow !== undefined) extra.flowId = flow;
