@@ -111,6 +111,3 @@ export function validateActionWith(formats?: FormatRegistry): Action {
     },
   };
 }
-
-/** The `validate` action over the shipped formats. */
-export const validateAction: Action = validateActionWith();
