@@ -55,7 +55,7 @@ function splitComment(line: string): { command: string; comment: string } {
 
 const BACKGROUND = /(^|&&\s*)(npm start\b|npx einvoice (serve|sandbox)\b)/;
 
-export function parseDoc(file: string): Doc {
+function parseDoc(file: string): Doc {
   const lines = readFileSync(join(ROOT, file), 'utf8').split('\n');
   const doc: Doc = { file, examples: [], notRun: [] };
   for (let i = 0; i < lines.length; i++) {
