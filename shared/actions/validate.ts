@@ -10,15 +10,15 @@ import { parseJson } from '../util/json';
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
 /**
- * Where the values of `input` were read from, when a `read-invoice` step of the flow made it from an XML
- * document: that document read again (only when there are problems to locate) through the format the step
- * names, else the one it read it with (`inboundFormat`).
+ * The XML document `input` was read from, when a `read-invoice` step of the flow made it from one: that
+ * document read again through the format the step names, else the one it read it with (`inboundFormat`),
+ * for the rules of its syntax and the locations of the findings.
  */
 async function sourceOf(
   context: ActionContext,
   input: string,
   formats: FormatRegistry | undefined,
-): Promise<ReadDocument['locate']> {
+): Promise<Pick<ReadDocument, 'locate' | 'source'> | undefined> {
   const reader = context.flow.steps.find(
     (step) =>
       step.action === 'read-invoice' && ((step.with?.output as string | undefined) ?? 'input.json') === input,
@@ -33,7 +33,8 @@ async function sourceOf(
     await context.readArtifact((reader.with?.input as string | undefined) ?? 'input.xml')
   ).toString('utf8');
   try {
-    return format.read(text).locate;
+    const { locate, source } = format.read(text);
+    return { locate, source };
   } catch (error) {
     // It was read once; a document that no longer reads is found without its locations.
     if (error instanceof EInvoiceError) return undefined;
@@ -76,12 +77,13 @@ export function validateActionWith(formats?: FormatRegistry): Action {
       const mode = (context.params.calculation as CalculationMode | undefined) ?? 'fill';
       const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
       const ruleSets = (context.params.rules as RuleSetChoice[] | undefined) ?? [];
+      const read = parsed.ok ? await sourceOf(context, input, formats) : undefined;
       const result = parsed.ok
-        ? validateInvoice(parsed.value, mode, { inPlace: true, ruleSets })
+        ? validateInvoice(parsed.value, mode, { inPlace: true, ruleSets, source: read?.source })
         : { valid: false, problems: [{ path: '/', message: parsed.message, code: 'json.syntax' }] };
       const problems: ProblemDetail[] =
         parsed.ok && result.problems.length > 0
-          ? locateProblems(result.problems, await sourceOf(context, input, formats))
+          ? locateProblems(result.problems, read?.locate)
           : result.problems;
       await context.writeArtifact(
         'validation.json',

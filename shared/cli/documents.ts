@@ -44,7 +44,13 @@ export function toCanonical(
   text: string,
   from: string | undefined,
   formats: FormatRegistry | undefined,
-): { invoice: unknown; unread: string[]; format: string; locate?: ReadDocument['locate'] } {
+): {
+  invoice: unknown;
+  unread: string[];
+  format: string;
+  locate?: ReadDocument['locate'];
+  source?: ReadDocument['source'];
+} {
   if (!isXml(text)) {
     const parsed: unknown = JSON.parse(text);
     return {

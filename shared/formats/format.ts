@@ -4,6 +4,7 @@ import { invalidInput, type ProblemDetail } from '../errors';
 import type { CanonicalInvoice } from '../model/invoice';
 import type { RuleSet } from '../model/rule-sets';
 import { packageRoot } from '../util/package-root';
+import type { XmlTreeElement } from '../xml/xml-tree';
 
 /** Where in a document as received (XML) a value of the canonical document was read from. */
 export type SourceLocation = NonNullable<ProblemDetail['location']>;
@@ -18,6 +19,8 @@ export interface ReadDocument {
    * for one the document does not carry, its nearest ancestor that it does.
    */
   locate?: (path: string) => SourceLocation | undefined;
+  /** The XML it was read from, for the rules of its syntax (UBL-SR-*, CII-SR-*, …). */
+  source?: { root: XmlTreeElement; syntax: 'ubl' | 'cii' };
 }
 
 /**

@@ -11,7 +11,7 @@ import { compileSchemaFile, toProblems } from '../validation/schema';
 import type { OutputFormat, ReadDocument } from './format';
 import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers';
 import { compileReader } from './mapping-reader';
-import { parseXmlTree } from '../xml/xml-tree';
+import { parseXmlTree, type XmlTreeElement } from '../xml/xml-tree';
 
 /** A text of the output: from a path, a constant, or a template with `{path}` placeholders. */
 export interface MappingValue {
@@ -339,12 +339,28 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
             return this.read!(content).invoice;
           },
           read(content: string): ReadDocument {
-            const { value, unread, locate } = read(parseXmlTree(content));
-            return { invoice: value as unknown as CanonicalInvoice, unread, locate };
+            const root = parseXmlTree(content);
+            const { value, unread, locate } = read(root);
+            const syntax = syntaxOf(root);
+            return {
+              invoice: value as unknown as CanonicalInvoice,
+              unread,
+              locate,
+              ...(syntax ? { source: { root, syntax } } : {}),
+            };
           },
         }
       : {}),
   };
+}
+
+const UBL_NAMESPACE = /^urn:oasis:names:specification:ubl:schema:xsd:(Invoice|CreditNote)-2$/;
+const CII_NAMESPACE = 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100';
+
+/** The syntax of a document by its root element: UBL's Invoice or CreditNote, or CII. */
+function syntaxOf(root: XmlTreeElement): 'ubl' | 'cii' | undefined {
+  if (UBL_NAMESPACE.test(root.namespaceURI ?? '')) return 'ubl';
+  return root.namespaceURI === CII_NAMESPACE ? 'cii' : undefined;
 }
 
 /**

@@ -1,4 +1,4 @@
-import type { CanonicalInvoice } from './invoice';
+import type { HeldInvoice } from '../rules/rule';
 import { impliedGermanRuleSets, type GermanRuleSet } from './rules-de';
 
 /**
@@ -23,18 +23,18 @@ export const RULE_SETS: readonly RuleSet[] = ['peppol', 'xrechnung', 'peppol-de'
 export const PEPPOL_BIS3_SPECIFICATION =
   'urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0';
 
-export function isPeppolBis3(invoice: Pick<CanonicalInvoice, 'process'>): boolean {
+export function isPeppolBis3(invoice: Pick<HeldInvoice, 'process'>): boolean {
   return (invoice.process?.specification ?? '').trim().startsWith(PEPPOL_BIS3_SPECIFICATION);
 }
 
 /** The rule sets a document asks for by itself. */
-export function impliedRuleSets(invoice: CanonicalInvoice): RuleSet[] {
+export function impliedRuleSets(invoice: HeldInvoice): RuleSet[] {
   return [...(isPeppolBis3(invoice) ? (['peppol'] as const) : []), ...impliedGermanRuleSets(invoice)];
 }
 
 /** The rule sets that apply: those the document implies and those added, less those removed. */
 export function appliedRuleSets(
-  invoice: CanonicalInvoice,
+  invoice: HeldInvoice,
   choices: readonly RuleSetChoice[] = [],
 ): RuleSet[] {
   const removed = new Set(choices.filter((c) => c.startsWith('no-')).map((c) => c.slice(3)));

@@ -1,5 +1,5 @@
 import type { ProblemDetail } from '../errors';
-import type { CanonicalInvoice, VatCategoryCode } from './invoice';
+import type { HeldInvoice, InvoiceRule } from '../rules/rule';
 
 /**
  * The German CIUS rules: XRechnung's BR-DE-* and, with the same content, PEPPOL BIS 3's DE-R-* (which
@@ -12,13 +12,13 @@ export type GermanRuleSet = 'xrechnung' | 'peppol-de';
 export const XRECHNUNG_SPECIFICATION_MARK = 'urn:xeinkauf.de:kosit:xrechnung';
 
 /** The rule sets an invoice asks for by itself: its specification identifier (BT-24), its parties. */
-export function impliedGermanRuleSets(invoice: CanonicalInvoice): GermanRuleSet[] {
+export function impliedGermanRuleSets(invoice: HeldInvoice): GermanRuleSet[] {
   const specification = invoice.process?.specification ?? '';
   if (specification.includes(XRECHNUNG_SPECIFICATION_MARK)) return ['xrechnung'];
   if (
     specification.includes('urn:fdc:peppol.eu:2017:poacc:billing:3.0') &&
-    invoice.seller.address.country === 'DE' &&
-    invoice.buyer.address.country === 'DE'
+    invoice.seller?.address?.country === 'DE' &&
+    invoice.buyer?.address?.country === 'DE'
   )
     return ['peppol-de'];
   return [];
@@ -27,7 +27,7 @@ export function impliedGermanRuleSets(invoice: CanonicalInvoice): GermanRuleSet[
 /** Invoice type codes XRechnung expects (BR-DE-17). */
 const GERMAN_TYPE_CODES = new Set(['326', '380', '384', '389', '381', '875', '876', '877']);
 /** Categories that need the seller's VAT or tax registration identifier, or a tax representative (BR-DE-16). */
-const CATEGORIES_NEEDING_SELLER_TAX_ID: ReadonlySet<VatCategoryCode> = new Set([
+const CATEGORIES_NEEDING_SELLER_TAX_ID: ReadonlySet<string | undefined> = new Set([
   'S',
   'Z',
   'E',
@@ -88,7 +88,7 @@ interface GermanRule {
   /** XRechnung id, PEPPOL id. */
   ids: [string, string];
   warning?: boolean;
-  check(invoice: CanonicalInvoice, report: (path: string, message: string) => void): void;
+  check(invoice: HeldInvoice, report: (path: string, message: string) => void): void;
 }
 
 const RULES: GermanRule[] = [
@@ -99,46 +99,46 @@ const RULES: GermanRule[] = [
   {
     ids: ['BR-DE-2', 'DE-R-002'],
     check: (i, report) =>
-      i.seller.contact || report('/seller/contact', 'The seller contact (BG-6) must be given'),
+      i.seller?.contact || report('/seller/contact', 'The seller contact (BG-6) must be given'),
   },
   {
     ids: ['BR-DE-3', 'DE-R-003'],
     check: (i, report) =>
-      i.seller.address.city || report('/seller/address/city', 'The seller city (BT-37) must be given'),
+      i.seller?.address?.city || report('/seller/address/city', 'The seller city (BT-37) must be given'),
   },
   {
     ids: ['BR-DE-4', 'DE-R-004'],
     check: (i, report) =>
-      i.seller.address.postalCode ||
+      i.seller?.address?.postalCode ||
       report('/seller/address/postalCode', 'The seller post code (BT-38) must be given'),
   },
   {
     ids: ['BR-DE-5', 'DE-R-005'],
     check: (i, report) =>
-      i.seller.contact?.name ||
+      i.seller?.contact?.name ||
       report('/seller/contact/name', 'The seller contact point (BT-41) must be given'),
   },
   {
     ids: ['BR-DE-6', 'DE-R-006'],
     check: (i, report) =>
-      i.seller.contact?.phone ||
+      i.seller?.contact?.phone ||
       report('/seller/contact/phone', 'The seller contact telephone number (BT-42) must be given'),
   },
   {
     ids: ['BR-DE-7', 'DE-R-007'],
     check: (i, report) =>
-      i.seller.contact?.email ||
+      i.seller?.contact?.email ||
       report('/seller/contact/email', 'The seller contact email address (BT-43) must be given'),
   },
   {
     ids: ['BR-DE-8', 'DE-R-008'],
     check: (i, report) =>
-      i.buyer.address.city || report('/buyer/address/city', 'The buyer city (BT-52) must be given'),
+      i.buyer?.address?.city || report('/buyer/address/city', 'The buyer city (BT-52) must be given'),
   },
   {
     ids: ['BR-DE-9', 'DE-R-009'],
     check: (i, report) =>
-      i.buyer.address.postalCode ||
+      i.buyer?.address?.postalCode ||
       report('/buyer/address/postalCode', 'The buyer post code (BT-53) must be given'),
   },
   {
@@ -184,13 +184,13 @@ const RULES: GermanRule[] = [
     ids: ['BR-DE-16', 'DE-R-016'],
     check: (i, report) => {
       const categories = [
-        ...i.lines.map((l) => l.vat.category),
+        ...(i.lines ?? []).map((l) => l.vat?.category),
         ...(i.allowances ?? []).map((a) => a.vatCategory),
         ...(i.charges ?? []).map((c) => c.vatCategory),
         ...(i.vatBreakdown ?? []).map((b) => b.category),
       ];
       const needing = categories.find((c) => CATEGORIES_NEEDING_SELLER_TAX_ID.has(c));
-      if (needing && !i.seller.vatId && !i.seller.taxRegistrationId && !i.taxRepresentative)
+      if (needing && !i.seller?.vatId && !i.seller?.taxRegistrationId && !i.taxRepresentative)
         report(
           '/seller/vatId',
           `VAT category ${needing} needs the seller VAT identifier (BT-31), tax registration identifier (BT-32) or a tax representative (BG-11)`,
@@ -201,6 +201,7 @@ const RULES: GermanRule[] = [
     ids: ['BR-DE-17', 'DE-R-017'],
     warning: true,
     check: (i, report) =>
+      i.typeCode === undefined ||
       GERMAN_TYPE_CODES.has(i.typeCode) ||
       report(
         '/typeCode',
@@ -221,6 +222,7 @@ const RULES: GermanRule[] = [
       if (i.payment?.meansCode !== '58') return;
       (i.payment.creditTransfers ?? []).forEach(
         (t, n) =>
+          t.accountId === undefined ||
           isValidIban(t.accountId) ||
           report(
             `/payment/creditTransfers/${n}/accountId`,
@@ -246,7 +248,7 @@ const RULES: GermanRule[] = [
     check: (i, report) => {
       const seen = new Set<string>();
       (i.attachments ?? []).forEach((a, n) => {
-        const name = a.content?.filename.toLowerCase();
+        const name = a.content?.filename?.toLowerCase();
         if (name === undefined) return;
         if (seen.has(name))
           report(
@@ -271,7 +273,7 @@ const RULES: GermanRule[] = [
     warning: true,
     check: (i, report) => {
       // Also when there is none (BR-DE-6 makes that an error besides): the official unit tests say so.
-      const phone = i.seller.contact?.phone ?? '';
+      const phone = i.seller?.contact?.phone ?? '';
       if ((phone.match(/[0-9]/g) ?? []).length < 3)
         report(
           '/seller/contact/phone',
@@ -283,7 +285,7 @@ const RULES: GermanRule[] = [
     ids: ['BR-DE-28', 'DE-R-028'],
     warning: true,
     check: (i, report) => {
-      const email = i.seller.contact?.email;
+      const email = i.seller?.contact?.email;
       if (email !== undefined && !plausibleEmail(email))
         report(
           '/seller/contact/email',
@@ -318,7 +320,7 @@ const RULES: GermanRule[] = [
  * in it, but in the syntaxes BT-90 belongs to the seller or payee party: BG-19 is given when the mandate
  * (BT-89) or the debited account (BT-91) is, as the official unit tests read it.
  */
-function directDebitGiven(i: CanonicalInvoice): boolean {
+function directDebitGiven(i: HeldInvoice): boolean {
   const debit = i.payment?.directDebit;
   return debit?.mandateReference !== undefined || debit?.debitedAccountId !== undefined;
 }
@@ -331,14 +333,14 @@ function paymentMeansRules(): GermanRule[] {
       n: 23,
       name: 'credit transfer (BG-17)',
       path: '/payment/creditTransfers',
-      given: (i: CanonicalInvoice) => (i.payment?.creditTransfers?.length ?? 0) > 0,
+      given: (i: HeldInvoice) => (i.payment?.creditTransfers?.length ?? 0) > 0,
     },
     {
       codes: PAYMENT_CARD,
       n: 24,
       name: 'payment card information (BG-18)',
       path: '/payment/card',
-      given: (i: CanonicalInvoice) => i.payment?.card !== undefined,
+      given: (i: HeldInvoice) => i.payment?.card !== undefined,
     },
     {
       codes: DIRECT_DEBIT,
@@ -351,15 +353,15 @@ function paymentMeansRules(): GermanRule[] {
   return groups.flatMap((group) => [
     {
       ids: [`BR-DE-${group.n}-a`, `DE-R-0${group.n}-1`] as [string, string],
-      check: (i: CanonicalInvoice, report: (path: string, message: string) => void) => {
-        if (i.payment && group.codes.has(i.payment.meansCode) && !group.given(i))
+      check: (i: HeldInvoice, report: (path: string, message: string) => void) => {
+        if (i.payment && group.codes.has(i.payment.meansCode ?? '') && !group.given(i))
           report(group.path, `Payment means ${i.payment.meansCode} needs ${group.name}`);
       },
     },
     {
       ids: [`BR-DE-${group.n}-b`, `DE-R-0${group.n}-2`] as [string, string],
-      check: (i: CanonicalInvoice, report: (path: string, message: string) => void) => {
-        if (!i.payment || !group.codes.has(i.payment.meansCode)) return;
+      check: (i: HeldInvoice, report: (path: string, message: string) => void) => {
+        if (!i.payment || !group.codes.has(i.payment.meansCode ?? '')) return;
         for (const other of groups)
           if (other !== group && other.given(i))
             report(other.path, `Payment means ${i.payment.meansCode} excludes ${other.name}`);
@@ -369,16 +371,68 @@ function paymentMeansRules(): GermanRule[] {
 }
 
 /** Runs the German rules of `ruleSet`; each problem carries that set's rule id. */
-export function checkGermanRules(invoice: CanonicalInvoice, ruleSet: GermanRuleSet): ProblemDetail[] {
+export function checkGermanRules(invoice: HeldInvoice, ruleSet: GermanRuleSet): ProblemDetail[] {
   const problems: ProblemDetail[] = [];
-  for (const rule of RULES) {
-    const code = ruleSet === 'xrechnung' ? rule.ids[0] : rule.ids[1];
+  for (const rule of germanRules(ruleSet))
     rule.check(invoice, (path, message) =>
-      problems.push({ path, code, message, ...(rule.warning ? { severity: 'warning' as const } : {}) }),
+      problems.push({
+        path,
+        code: rule.id,
+        message: message ?? rule.message,
+        ...(rule.severity === 'warning' ? { severity: 'warning' as const } : {}),
+      }),
     );
-  }
   return problems;
 }
+
+/** The German rules of a rule set, with that set's ids, as rules of the rule engine. */
+export function germanRules(ruleSet: GermanRuleSet): InvoiceRule[] {
+  return RULES.map((rule) => {
+    const id = ruleSet === 'xrechnung' ? rule.ids[0] : rule.ids[1];
+    return {
+      id,
+      ...(rule.warning ? { severity: 'warning' as const } : {}),
+      terms: termsOf(rule.ids[0]),
+      message: `German CIUS rule ${id} (${rule.ids[0]} of XRechnung)`,
+      check: (invoice, report) => rule.check(invoice, (path, message) => report(path, message)),
+    };
+  });
+}
+
+/** The business terms of a German rule, as its messages name them. */
+function termsOf(id: string): string[] {
+  return GERMAN_TERMS[id.replace(/-[ab]$/, '')] ?? [];
+}
+
+const GERMAN_TERMS: Record<string, string[]> = {
+  'BR-DE-1': ['BG-16'],
+  'BR-DE-2': ['BG-6'],
+  'BR-DE-3': ['BT-37'],
+  'BR-DE-4': ['BT-38'],
+  'BR-DE-5': ['BT-41'],
+  'BR-DE-6': ['BT-42'],
+  'BR-DE-7': ['BT-43'],
+  'BR-DE-8': ['BT-52'],
+  'BR-DE-9': ['BT-53'],
+  'BR-DE-10': ['BG-15', 'BT-77'],
+  'BR-DE-11': ['BG-15', 'BT-78'],
+  'BR-DE-14': ['BT-119'],
+  'BR-DE-15': ['BT-10'],
+  'BR-DE-16': ['BT-31', 'BT-32', 'BG-11'],
+  'BR-DE-17': ['BT-3'],
+  'BR-DE-18': ['BT-20'],
+  'BR-DE-19': ['BT-84'],
+  'BR-DE-20': ['BT-91'],
+  'BR-DE-22': ['BT-125'],
+  'BR-DE-23': ['BT-81', 'BG-17'],
+  'BR-DE-24': ['BT-81', 'BG-18'],
+  'BR-DE-25': ['BT-81', 'BG-19'],
+  'BR-DE-26': ['BT-3', 'BG-3'],
+  'BR-DE-27': ['BT-42'],
+  'BR-DE-28': ['BT-43'],
+  'BR-DE-30': ['BT-90'],
+  'BR-DE-31': ['BT-91'],
+};
 
 /** Every German rule id of a rule set, for documentation and tests. */
 export function germanRuleIds(ruleSet: GermanRuleSet): string[] {

@@ -1,5 +1,10 @@
 import { join } from 'node:path';
+import type { ErrorObject } from 'ajv';
 import type { ProblemDetail } from '../errors';
+import { runRules, type RuleInput } from '../rules/engine';
+import { modulesOf } from '../rules/modules';
+import type { HeldInvoice } from '../rules/rule';
+import { cloneJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 import { compileSchemaFile, toProblems } from '../validation/schema';
 import { calculate, type CalculationMode, type ComputedTotals } from './calculation';
@@ -7,7 +12,6 @@ import { isoCountries } from './codes';
 import type { CanonicalInvoice } from './invoice';
 import { appliedRuleSets, type RuleSet, type RuleSetChoice } from './rule-sets';
 import { checkBusinessRules } from './rules';
-import { checkGermanRules } from './rules-de';
 import { checkPeppolRules } from './rules-peppol';
 import { withPresenceRules } from './presence-rules';
 
@@ -15,14 +19,14 @@ export interface InvoiceValidation {
   /** No problem is an error (warnings may be present). */
   valid: boolean;
   /**
-   * Every problem: `code` (schema keyword or business rule id), `path` (JSON Pointer), `message`;
-   * `severity: 'warning'` for "should" rules.
+   * Every problem: `code` (business rule id, or schema keyword for structure and types), `path` (JSON
+   * Pointer), `message`, `terms`; `severity: 'warning'` for "should" rules; `location` for syntax rules.
    */
   problems: ProblemDetail[];
-  /** The invoice with computed figures filled in; present when the schema check passed. */
+  /** The invoice with computed figures filled in; present when it is complete (passes the schema). */
   invoice?: CanonicalInvoice;
-  /** The rule sets that were applied besides EN 16931; present when the schema check passed. */
-  ruleSets?: RuleSet[];
+  /** The rule sets that were applied besides EN 16931. */
+  ruleSets: RuleSet[];
   totals?: ComputedTotals;
 }
 
@@ -47,13 +51,52 @@ export interface ValidationOptions {
    * `no-peppol` and so on, to leave out although the invoice implies them.
    */
   ruleSets?: readonly RuleSetChoice[];
+  /** The XML the invoice was read from, for the syntax rules (UBL-SR-*, CII-SR-*, …). */
+  source?: RuleInput['source'];
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+
+/** Pointer segments of an Ajv instance path (`/lines/0/price` → `lines`, `0`, `price`). */
+const segments = (pointer: string) =>
+  pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+
+/**
+ * The document as the rules may read it: a copy without the members whose type is wrong (a number or object
+ * where the schema wants text, a list where it wants one value). Text that is not a valid code, date or
+ * decimal is kept: the rules that concern it judge it. The schema reports every member left out.
+ */
+function heldOf(value: Record<string, unknown>, errors: readonly ErrorObject[]): HeldInvoice {
+  const copy = cloneJson(value);
+  const wrong = errors
+    .filter((e) => e.keyword === 'type' && e.instancePath !== '')
+    .map((e) => segments(e.instancePath))
+    // longest first: a member inside one that is removed as well goes first
+    .sort((a, b) => b.length - a.length);
+  for (const path of wrong) {
+    let parent: unknown = copy;
+    for (const step of path.slice(0, -1))
+      parent =
+        isObject(parent) || Array.isArray(parent) ? (parent as Record<string, unknown>)[step] : undefined;
+    const last = path[path.length - 1]!;
+    if (Array.isArray(parent)) {
+      if (typeof parent[Number(last)] !== 'string') parent[Number(last)] = undefined;
+    } else if (isObject(parent) && typeof parent[last] !== 'string') delete parent[last];
+  }
+  return copy as HeldInvoice;
 }
 
 /**
- * The validation gate of a canonical invoice: JSON Schema (structure, code lists, formats), then the
- * EN 16931 business rules, the rule sets that apply (`appliedRuleSets`: by the document's BT-24, plus
- * those added, less those removed), and the calculation (rounding) checks. Reports every problem, not the
- * first.
+ * The validation gate of a canonical invoice. The rules run on whatever the document holds: EN 16931 always,
+ * the rule sets that apply (`appliedRuleSets`: by the document's BT-24, plus those added, less those removed),
+ * and the syntax rules of the XML it was read from. A missing term is the finding of the rule that requires
+ * it; the JSON Schema reports structure and types alongside (a schema finding that a rule reports at the same
+ * place already is left out). A complete document is also calculated (`fill`: the figures the client left
+ * out are computed) and its figures checked. Reports every problem, not the first.
  */
 export function validateInvoice(
   value: unknown,
@@ -61,22 +104,37 @@ export function validateInvoice(
   options: ValidationOptions = {},
 ): InvoiceValidation {
   const validate = schemaValidator();
-  if (!validate(value)) return { valid: false, problems: withPresenceRules(toProblems(validate.errors)) };
-  // The rules see the document as sent: they run before the calculation, which may complete it in place.
-  const ruleProblems = checkBusinessRules(value, isoCountries());
-  const ruleSets = appliedRuleSets(value, options.ruleSets);
-  for (const ruleSet of ruleSets)
-    ruleProblems.push(...(ruleSet === 'peppol' ? checkPeppolRules(value) : checkGermanRules(value, ruleSet)));
-  const calculation = calculate(value, mode, {
-    inPlace: options.inPlace,
-    peppol: ruleSets.includes('peppol'),
-  });
-  const problems = [...ruleProblems, ...calculation.problems];
-  return {
-    valid: problems.every((p) => p.severity === 'warning'),
-    problems,
-    invoice: calculation.invoice,
-    totals: calculation.totals,
-    ruleSets,
-  };
+  if (!isObject(value)) {
+    validate(value);
+    return { valid: false, problems: toProblems(validate.errors), ruleSets: [] };
+  }
+  const complete = validate(value);
+  const schemaProblems = complete ? [] : withPresenceRules(toProblems(validate.errors));
+  const held = complete ? (value as HeldInvoice) : heldOf(value, validate.errors ?? []);
+  const ruleSets = appliedRuleSets(held, options.ruleSets);
+  const ruleProblems = runRules(modulesOf(ruleSets), { invoice: held, source: options.source });
+  let invoice: CanonicalInvoice | undefined;
+  let totals: ComputedTotals | undefined;
+  if (complete) {
+    const complete = value as unknown as CanonicalInvoice;
+    // The rules see the document as sent: they run before the calculation, which may complete it in place.
+    ruleProblems.push(...checkBusinessRules(complete, isoCountries()));
+    if (ruleSets.includes('peppol')) ruleProblems.push(...checkPeppolRules(complete));
+    const calculation = calculate(complete, mode, {
+      inPlace: options.inPlace,
+      peppol: ruleSets.includes('peppol'),
+    });
+    ruleProblems.push(...calculation.problems);
+    invoice = calculation.invoice;
+    totals = calculation.totals;
+  }
+  const reported = new Set(ruleProblems.map((p) => `${p.code} ${p.path}`));
+  const reportedAt = new Set(ruleProblems.map((p) => p.path));
+  const problems = [
+    ...ruleProblems,
+    // a schema finding is left out where a rule says it already (the same rule, or any rule at that place)
+    ...schemaProblems.filter((p) => !reported.has(`${p.code} ${p.path}`) && !reportedAt.has(p.path)),
+  ];
+  const valid = complete && problems.every((p) => p.severity === 'warning');
+  return { valid, problems, ...(complete ? { invoice, totals } : {}), ruleSets };
 }

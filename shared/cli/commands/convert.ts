@@ -118,6 +118,7 @@ export const convert: CommandSpec = {
     const target = to === 'canonical' ? undefined : formats.get(to);
     const { valid, problems } = validateInvoice(source.invoice, mode, {
       ruleSets: [...ruleSets(args.list('rules')), ...(target?.rules ?? [])],
+      source: 'source' in source ? source.source : undefined,
     });
     for (const p of locateProblems(problems, source.locate)) io.stderr.write(`${problemLine(p)}\n`);
     if (!target) write(`${JSON.stringify(source.invoice, null, 2)}\n`);

@@ -142,9 +142,9 @@ export const validate: CommandSpec = {
         }
         if (mode !== 'xsd') {
           const formats = isXml(text) ? registeredFormats(io.env) : undefined;
-          const { invoice, locate } = toCanonical(text, undefined, formats);
+          const { invoice, locate, source } = toCanonical(text, undefined, formats);
           const calculation = mode === 'check' || (mode !== 'fill' && isXml(text)) ? 'check' : 'fill';
-          const found = validateInvoice(invoice, calculation, { ruleSets: rules }).problems;
+          const found = validateInvoice(invoice, calculation, { ruleSets: rules, source }).problems;
           problems.push(...locateProblems(found, locate));
         }
         const valid = notChecked === undefined && problems.every((p) => p.severity === 'warning');

@@ -1,0 +1,65 @@
+import type { ProblemDetail } from '../errors';
+import { locationOf } from '../formats/mapping-reader';
+import type { XmlTreeElement } from '../xml/xml-tree';
+import type { HeldInvoice, Rule, RuleModule } from './rule';
+
+/** The document the rules check: the canonical invoice, and the XML it was read from when it was. */
+export interface RuleInput {
+  invoice: HeldInvoice;
+  /** The document as received, when it was XML: its root element and syntax. */
+  source?: { root: XmlTreeElement; syntax: 'ubl' | 'cii' };
+}
+
+function findingsOf<D, W>(
+  rule: Rule<D, W>,
+  document: D,
+  where: (w: W) => Pick<ProblemDetail, 'path' | 'location'>,
+  into: ProblemDetail[],
+): void {
+  const report = (w: W, detail?: string) =>
+    into.push({
+      ...where(w),
+      code: rule.id,
+      message: detail ?? rule.message,
+      ...(rule.severity === 'warning' ? { severity: 'warning' as const } : {}),
+      terms: [...rule.terms],
+    });
+  try {
+    rule.check(document, report);
+  } catch (error) {
+    // A rule that fails on a document it should judge is a defect of the rule, never a pass.
+    into.push({
+      path: '/',
+      code: 'rule.failed',
+      message: `Rule ${rule.id} could not be checked: ${(error as Error).message}`,
+    });
+  }
+}
+
+/**
+ * Runs the rules of `modules` that apply to the document: canonical modules always (a national module
+ * when its condition holds), syntax modules when the document was read from their syntax. Each finding
+ * has the rule id as `code`, its severity, terms and message, and a JSON path (canonical rules) or an XML
+ * location (syntax rules).
+ */
+export function runRules(modules: readonly RuleModule[], input: RuleInput): ProblemDetail[] {
+  const problems: ProblemDetail[] = [];
+  for (const module of modules) {
+    if (module.reads === 'canonical') {
+      if (module.appliesTo && !module.appliesTo(input.invoice)) continue;
+      for (const rule of module.rules) findingsOf(rule, input.invoice, (path) => ({ path }), problems);
+    } else {
+      const source = input.source;
+      if (!source || source.syntax !== module.reads) continue;
+      if (module.appliesTo && !module.appliesTo(source.root)) continue;
+      for (const rule of module.rules)
+        findingsOf(
+          rule,
+          source.root,
+          (el) => ({ location: { xpath: locationOf(el), line: el.line } }),
+          problems,
+        );
+    }
+  }
+  return problems;
+}

@@ -1,0 +1,40 @@
+import { exact, exactCompare, type ExactDecimal } from '../model/exact-decimal';
+
+/**
+ * Small readers for rule predicates, with the meaning the official schematron gives its tests: a term is
+ * `given` when it has text other than white space (`normalize-space(.) != ''`), `present` when it is there
+ * at all (`exists(.)`); a decimal that is not one reads as absent (a failed cast that the rules ignore).
+ */
+
+/** There at all, even empty (`exists(.)`). */
+export function present(value: unknown): boolean {
+  return value !== undefined && value !== null;
+}
+
+/** Text other than white space, or a number or boolean (`normalize-space(.) != ''`). */
+export function given(value: unknown): boolean {
+  if (typeof value === 'string') return value.trim() !== '';
+  return typeof value === 'number' || typeof value === 'boolean';
+}
+
+/** The text of a term, white space normalised as `normalize-space` does; undefined when absent. */
+export function text(value: unknown): string | undefined {
+  if (typeof value === 'number' || typeof value === 'boolean') return String(value);
+  if (typeof value !== 'string') return undefined;
+  return value.replace(/\s+/g, ' ').trim();
+}
+
+/** The exact value of a decimal term; undefined when absent or not a decimal. */
+export function decimal(value: unknown): ExactDecimal | undefined {
+  return typeof value === 'string' || typeof value === 'number' ? exact(value) : undefined;
+}
+
+/** The list a term holds, or an empty one. */
+export function list<T>(value: readonly T[] | undefined): readonly T[] {
+  return Array.isArray(value) ? value : [];
+}
+
+/** a = b for decimals (false when either is absent). */
+export function sameDecimal(a: ExactDecimal | undefined, b: ExactDecimal | undefined): boolean {
+  return a !== undefined && b !== undefined && exactCompare(a, b) === 0;
+}
