@@ -87,7 +87,7 @@ function heldOf(value: Record<string, unknown>, errors: readonly ErrorObject[]):
       if (typeof parent[Number(last)] !== 'string') parent[Number(last)] = undefined;
     } else if (isObject(parent) && typeof parent[last] !== 'string') delete parent[last];
   }
-  return copy as HeldInvoice;
+  return copy;
 }
 
 /**

@@ -31,7 +31,7 @@ export function decimal(value: unknown): ExactDecimal | undefined {
 
 /** The list a term holds, or an empty one. */
 export function list<T>(value: readonly T[] | undefined): readonly T[] {
-  return Array.isArray(value) ? value : [];
+  return value ?? [];
 }
 
 /** a = b for decimals (false when either is absent). */
