@@ -112,7 +112,7 @@ export function validateInvoice(
   const schemaProblems = complete ? [] : withPresenceRules(toProblems(validate.errors));
   const held = complete ? (value as HeldInvoice) : heldOf(value, validate.errors ?? []);
   const ruleSets = appliedRuleSets(held, options.ruleSets);
-  const ruleProblems = runRules(modulesOf(ruleSets), { invoice: held, source: options.source });
+  let ruleProblems = runRules(modulesOf(ruleSets), { invoice: held, source: options.source });
   let invoice: CanonicalInvoice | undefined;
   let totals: ComputedTotals | undefined;
   if (complete) {
@@ -128,6 +128,14 @@ export function validateInvoice(
     invoice = calculation.invoice;
     totals = calculation.totals;
   }
+  // One finding per rule and place, the first reported (a rule that two checks implement says it once).
+  const seen = new Set<string>();
+  ruleProblems = ruleProblems.filter((p) => {
+    const key = `${p.code} ${p.path ?? p.location?.xpath}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
   const reported = new Set(ruleProblems.map((p) => `${p.code} ${p.path}`));
   const reportedAt = new Set(ruleProblems.map((p) => p.path));
   const problems = [
