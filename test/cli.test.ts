@@ -10,6 +10,7 @@ import { whyNotCompleted } from '../shared/cli/commands/submit';
 import { closest, referenceMarkdown } from '../shared/cli/help';
 import { main } from '../shared/cli/main';
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
+import { RULE_MODULES } from '../shared/rules/modules';
 import type { DocumentRecord } from '../shared/model/record';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { packageRoot } from '../shared/util/package-root';
@@ -93,6 +94,7 @@ describe('einvoice: version and help', () => {
         'formats',
         'list',
         'resubmit',
+        'rules',
         'sandbox',
         'serve',
         'sign',
@@ -432,6 +434,31 @@ describe('einvoice doctor', () => {
     expect(findings.map((f) => f.check)).toEqual(
       expect.arrayContaining(['settings', 'flows', 'schemas', 'service']),
     );
+  });
+});
+
+describe('einvoice rules', () => {
+  it('lists every rule module with its rule set, number of rules and official source', async () => {
+    const { code, stdout } = await cli(['rules', '--json']);
+    expect(code).toBe(0);
+    const modules = JSON.parse(stdout) as Array<{ id: string; set: string; rules: number; source: object }>;
+    expect(modules.map((m) => m.id)).toEqual(RULE_MODULES.map((m) => m.id));
+    expect(modules.find((m) => m.id === 'xrechnung')).toMatchObject({ set: 'xrechnung', rules: 30 });
+  });
+
+  it('shows what given rules check, and fails naming an unknown one', async () => {
+    const { code, stdout, stderr } = await cli(['rules', 'br-de-15', 'BR-DE-99']);
+    expect(code).toBe(1);
+    expect(stdout).toMatch(/^BR-DE-15 +fatal +xrechnung +BT-10 +The buyer reference/m);
+    expect(stderr).toContain('no rule BR-DE-99');
+  });
+
+  it('lists the rules of one set', async () => {
+    const { code, stdout } = await cli(['rules', '--set', 'peppol-de', '--json']);
+    expect(code).toBe(0);
+    const rules = JSON.parse(stdout) as Array<{ id: string; set: string }>;
+    expect(rules.length).toBe(30);
+    expect(rules.every((r) => r.set === 'peppol-de' && r.id.startsWith('DE-R-'))).toBe(true);
   });
 });
 

@@ -392,46 +392,54 @@ export function germanRules(ruleSet: GermanRuleSet): InvoiceRule[] {
     return {
       id,
       ...(rule.warning ? { severity: 'warning' as const } : {}),
-      terms: termsOf(rule.ids[0]),
-      message: `German CIUS rule ${id} (${rule.ids[0]} of XRechnung)`,
+      terms: GERMAN_RULES[rule.ids[0]]![0],
+      message: GERMAN_RULES[rule.ids[0]]![1],
       check: (invoice, report) => rule.check(invoice, (path, message) => report(path, message)),
     };
   });
 }
 
-/** The business terms of a German rule, as its messages name them. */
-function termsOf(id: string): string[] {
-  return GERMAN_TERMS[id.replace(/-[ab]$/, '')] ?? [];
-}
-
-const GERMAN_TERMS: Record<string, string[]> = {
-  'BR-DE-1': ['BG-16'],
-  'BR-DE-2': ['BG-6'],
-  'BR-DE-3': ['BT-37'],
-  'BR-DE-4': ['BT-38'],
-  'BR-DE-5': ['BT-41'],
-  'BR-DE-6': ['BT-42'],
-  'BR-DE-7': ['BT-43'],
-  'BR-DE-8': ['BT-52'],
-  'BR-DE-9': ['BT-53'],
-  'BR-DE-10': ['BG-15', 'BT-77'],
-  'BR-DE-11': ['BG-15', 'BT-78'],
-  'BR-DE-14': ['BT-119'],
-  'BR-DE-15': ['BT-10'],
-  'BR-DE-16': ['BT-31', 'BT-32', 'BG-11'],
-  'BR-DE-17': ['BT-3'],
-  'BR-DE-18': ['BT-20'],
-  'BR-DE-19': ['BT-84'],
-  'BR-DE-20': ['BT-91'],
-  'BR-DE-22': ['BT-125'],
-  'BR-DE-23': ['BT-81', 'BG-17'],
-  'BR-DE-24': ['BT-81', 'BG-18'],
-  'BR-DE-25': ['BT-81', 'BG-19'],
-  'BR-DE-26': ['BT-3', 'BG-3'],
-  'BR-DE-27': ['BT-42'],
-  'BR-DE-28': ['BT-43'],
-  'BR-DE-30': ['BT-90'],
-  'BR-DE-31': ['BT-91'],
+/** Each German rule's business terms and what it requires, by its XRechnung id. */
+const GERMAN_RULES: Record<string, [terms: string[], message: string]> = {
+  'BR-DE-1': [['BG-16'], 'Payment instructions (BG-16) must be given'],
+  'BR-DE-2': [['BG-6'], 'The seller contact (BG-6) must be given'],
+  'BR-DE-3': [['BT-37'], 'The seller city (BT-37) must be given'],
+  'BR-DE-4': [['BT-38'], 'The seller post code (BT-38) must be given'],
+  'BR-DE-5': [['BT-41'], 'The seller contact point (BT-41) must be given'],
+  'BR-DE-6': [['BT-42'], 'The seller contact telephone number (BT-42) must be given'],
+  'BR-DE-7': [['BT-43'], 'The seller contact email address (BT-43) must be given'],
+  'BR-DE-8': [['BT-52'], 'The buyer city (BT-52) must be given'],
+  'BR-DE-9': [['BT-53'], 'The buyer post code (BT-53) must be given'],
+  'BR-DE-10': [['BG-15', 'BT-77'], 'A deliver-to address (BG-15) needs the deliver-to city (BT-77)'],
+  'BR-DE-11': [['BG-15', 'BT-78'], 'A deliver-to address (BG-15) needs the deliver-to post code (BT-78)'],
+  'BR-DE-14': [['BT-119'], 'Each VAT breakdown entry must give its VAT category rate (BT-119)'],
+  'BR-DE-15': [['BT-10'], 'The buyer reference (BT-10, the Leitweg-ID for public buyers) must be given'],
+  'BR-DE-16': [
+    ['BT-31', 'BT-32', 'BG-11'],
+    'A VAT category other than O needs the seller VAT identifier (BT-31), tax registration identifier (BT-32) or a tax representative (BG-11)',
+  ],
+  'BR-DE-17': [['BT-3'], 'The invoice type code (BT-3) should be one XRechnung expects'],
+  'BR-DE-18': [['BT-20'], 'Skonto statements in the payment terms (BT-20) must follow the agreed layout'],
+  'BR-DE-19': [['BT-84'], 'With SEPA credit transfer (58), the account (BT-84) should be a valid IBAN'],
+  'BR-DE-20': [['BT-91'], 'With SEPA direct debit (59), the debited account (BT-91) should be a valid IBAN'],
+  'BR-DE-22': [['BT-125'], 'Attached documents must have distinct filenames (BT-125)'],
+  'BR-DE-23-a': [['BT-81', 'BG-17'], 'Credit transfer (30, 58) needs credit transfer information (BG-17)'],
+  'BR-DE-23-b': [
+    ['BT-81', 'BG-17'],
+    'Credit transfer (30, 58) excludes card (BG-18) and direct debit (BG-19)',
+  ],
+  'BR-DE-24-a': [['BT-81', 'BG-18'], 'Card payment (48, 54, 55) needs payment card information (BG-18)'],
+  'BR-DE-24-b': [
+    ['BT-81', 'BG-18'],
+    'Card payment (48, 54, 55) excludes credit transfer (BG-17) and direct debit (BG-19)',
+  ],
+  'BR-DE-25-a': [['BT-81', 'BG-19'], 'Direct debit (59) needs direct debit information (BG-19)'],
+  'BR-DE-25-b': [['BT-81', 'BG-19'], 'Direct debit (59) excludes credit transfer (BG-17) and card (BG-18)'],
+  'BR-DE-26': [['BT-3', 'BG-3'], 'A corrected invoice (384) should reference the preceding invoice (BG-3)'],
+  'BR-DE-27': [['BT-42'], 'The seller contact telephone number (BT-42) should have 3 digits at least'],
+  'BR-DE-28': [['BT-43'], 'The seller contact email address (BT-43) should be a plausible address'],
+  'BR-DE-30': [['BT-90'], 'A direct debit (BG-19) needs the bank assigned creditor identifier (BT-90)'],
+  'BR-DE-31': [['BT-91'], 'A direct debit (BG-19) needs the debited account identifier (BT-91)'],
 };
 
 /** Every German rule id of a rule set, for documentation and tests. */

@@ -7,6 +7,7 @@ import { doctor } from './doctor';
 import { formats } from './formats';
 import { list } from './list';
 import { resubmit } from './resubmit';
+import { rules } from './rules';
 import { sandbox } from './sandbox';
 import { serve } from './serve';
 import { sign } from './sign';
@@ -19,7 +20,7 @@ import { verify } from './verify';
 export const COMMAND_GROUPS: ReadonlyArray<{ title: string; commands: readonly CommandSpec[] }> = [
   { title: 'Run the service', commands: [serve, doctor] },
   { title: 'Documents on the service', commands: [submit, list, status, artifact, resubmit, cancel] },
-  { title: 'Documents on this machine', commands: [validate, convert, formats, sign, verify] },
+  { title: 'Documents on this machine', commands: [validate, convert, formats, rules, sign, verify] },
   { title: 'Try and measure', commands: [sandbox, bench] },
 ];
 
