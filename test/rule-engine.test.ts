@@ -1,3 +1,5 @@
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runRules } from '../shared/rules/engine';
 import { RULE_MODULES, modulesOf } from '../shared/rules/modules';
 import type { InvoiceRuleModule, SyntaxRuleModule } from '../shared/rules/rule';
@@ -151,5 +153,42 @@ describe('validation of a partial document', () => {
     (invoice.seller as Record<string, unknown>).name = 42;
     validateInvoice(invoice, 'check');
     expect((invoice.seller as Record<string, unknown>).name).toBe(42);
+  });
+});
+
+/** docs/rules-catalogue.md: every rule of every module, generated from the modules (`npm run generate`). */
+function catalogue(): string {
+  const cell = (text: string) => text.replace(/\|/g, '\\|');
+  const lines = [
+    '# Rule catalogue',
+    '',
+    'Generated from the rule modules (`shared/rules/`) by `npm run generate`; do not edit. How the rules are',
+    'chosen and reported: [rules.md](rules.md). The same list: `einvoice rules --set SET`.',
+    '',
+  ];
+  for (const module of RULE_MODULES) {
+    lines.push(
+      `## ${module.title}`,
+      '',
+      `Module \`${module.id}\`, rule set \`${module.set}\`, reads ${module.reads === 'canonical' ? 'the canonical invoice' : `the ${module.reads.toUpperCase()} XML as received`}; ` +
+        `agrees with ${module.source.artefact} ${module.source.version} (${module.source.url}). ${module.rules.length} rules.`,
+      '',
+    );
+    if (module.rules.length === 0) continue;
+    lines.push('| rule | severity | terms | requires |', '|---|---|---|---|');
+    for (const rule of module.rules)
+      lines.push(
+        `| ${rule.id} | ${rule.severity ?? 'fatal'} | ${rule.terms.join(', ')} | ${cell(rule.message)} |`,
+      );
+    lines.push('');
+  }
+  return lines.join('\n');
+}
+
+describe('docs/rules-catalogue.md', () => {
+  const file = join(__dirname, '..', 'docs', 'rules-catalogue.md');
+  it('lists every rule of every module as the modules declare it', () => {
+    if (process.env.UPDATE_GENERATED === '1') writeFileSync(file, catalogue());
+    expect(readFileSync(file, 'utf8')).toBe(catalogue());
   });
 });
