@@ -1,0 +1,115 @@
+import type { XmlTreeElement } from '../../../xml/xml-tree';
+
+/**
+ * Small readers of the XML tree for the PEPPOL syntax rules, with the meaning XPath gives the official tests:
+ * a child step matches by namespace and local name, `normalize-space` collapses XML white space only, and a
+ * general comparison (`a = 'x'`) holds when any of the nodes has that exact string value.
+ */
+
+export const UBL = {
+  invoice: 'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2',
+  creditNote: 'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2',
+  cac: 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2',
+  cbc: 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2',
+} as const;
+
+export const CII = {
+  rsm: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100',
+  ram: 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100',
+  udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
+} as const;
+
+/** One child step of a path: namespace URI and local name. */
+export type Step = readonly [namespace: string, localName: string];
+
+export function isElement(node: XmlTreeElement, [namespace, localName]: Step): boolean {
+  return node.localName === localName && node.namespaceURI === namespace;
+}
+
+/** The element children named by `step`, in document order. */
+export function childrenOf(parent: XmlTreeElement, step: Step): XmlTreeElement[] {
+  const found: XmlTreeElement[] = [];
+  for (const node of parent.childNodes) if (node.nodeType === 1 && isElement(node, step)) found.push(node);
+  return found;
+}
+
+/** The first child named by `step`. */
+export function childOf(parent: XmlTreeElement, step: Step): XmlTreeElement | undefined {
+  for (const node of parent.childNodes) if (node.nodeType === 1 && isElement(node, step)) return node;
+  return undefined;
+}
+
+/** Whether it has a child named by `step` (`exists(step)`). */
+export function hasChild(parent: XmlTreeElement, step: Step): boolean {
+  return childOf(parent, step) !== undefined;
+}
+
+/** Every element reached by a relative path of child steps from `start` (`a/b/c`), in document order. */
+export function along(start: XmlTreeElement, steps: readonly Step[]): XmlTreeElement[] {
+  let current = [start];
+  for (const step of steps) {
+    const next: XmlTreeElement[] = [];
+    for (const element of current) next.push(...childrenOf(element, step));
+    if (next.length === 0) return next;
+    current = next;
+  }
+  return current;
+}
+
+/** Whether it has an element child at all (`*`). */
+export function hasElementChild(element: XmlTreeElement): boolean {
+  for (const node of element.childNodes) if (node.nodeType === 1) return true;
+  return false;
+}
+
+/** Its own text nodes, joined (`text()` of a simple element). */
+export function ownText(element: XmlTreeElement): string {
+  let text = '';
+  for (const node of element.childNodes) if (node.nodeType === 3) text += node.data;
+  return text;
+}
+
+const XML_SPACE = /[ \t\n\r]+/g;
+
+/** `normalize-space(.)` of an element, or of nothing (''). */
+export function normalized(element: XmlTreeElement | undefined): string {
+  return element === undefined ? '' : normalizeSpace(element.textContent);
+}
+
+export function normalizeSpace(value: string): string {
+  return value.replace(XML_SPACE, ' ').trim();
+}
+
+/** `path = value` as XPath compares nodes with a string: any of them has exactly that string value. */
+export function anyEquals(elements: readonly XmlTreeElement[], value: string): boolean {
+  return elements.some((element) => element.textContent === value);
+}
+
+const DESCENDANTS = new WeakMap<XmlTreeElement, readonly XmlTreeElement[]>();
+
+/** The root and every element under it, in document order; walked once per document. */
+export function allElements(root: XmlTreeElement): readonly XmlTreeElement[] {
+  let all = DESCENDANTS.get(root);
+  if (all === undefined) {
+    const found: XmlTreeElement[] = [];
+    const walk = (element: XmlTreeElement) => {
+      found.push(element);
+      for (const node of element.childNodes) if (node.nodeType === 1) walk(node);
+    };
+    walk(root);
+    all = found;
+    DESCENDANTS.set(root, all);
+  }
+  return all;
+}
+
+/** Every element named by `step` anywhere in the document (`//step`). */
+export function everywhere(root: XmlTreeElement, step: Step): XmlTreeElement[] {
+  return allElements(root).filter((element) => isElement(element, step));
+}
+
+/** Whether `element`'s parent is named by `step`. */
+export function parentIs(element: XmlTreeElement, step: Step): boolean {
+  const parent = element.parentNode;
+  return parent !== null && isElement(parent, step);
+}
