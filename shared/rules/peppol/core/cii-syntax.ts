@@ -1,8 +1,6 @@
-import { exact, exactCompare } from '../../../model/exact-decimal';
 import type { XmlTreeElement } from '../../../xml/xml-tree';
 import type { SyntaxRule, SyntaxRuleModule } from '../../rule';
 import { PEPPOL_SOURCE } from '../../sources';
-import { decimal } from '../../values';
 import { validPartitaIva } from './identifiers';
 import { DIRECT_DEBIT_MEANS, PEPPOL_SPECIFICATION, PROFILE_01_CII_TYPES, profileOf } from './peppol-data';
 import {
@@ -47,16 +45,6 @@ function profile(root: XmlTreeElement): string | undefined {
 function headerCodes(root: XmlTreeElement, name: string): string[] {
   if (!isElement(root, ROOT)) return [];
   return along(root, [...HEADER_SETTLEMENT, ram(name)]).map((code) => code.textContent);
-}
-
-const ZERO = exact('0')!;
-
-/** Whether any amount compares with zero as asked (`amounts < 0`, `amounts >= 0`). */
-function anyAmount(amounts: readonly XmlTreeElement[], holds: (sign: number) => boolean): boolean {
-  return amounts.some((amount) => {
-    const value = decimal(amount.textContent.trim());
-    return value !== undefined && holds(exactCompare(value, ZERO));
-  });
 }
 
 function rule(
@@ -206,28 +194,6 @@ const settlementRules: SyntaxRule[] = [
         currencies.includes(total.getAttribute('currencyID') ?? '\u0000'),
       );
       if (totals.length !== 1) report(totals[1] ?? settlement);
-    },
-  ),
-  on(
-    SETTLEMENT,
-    'PEPPOL-EN16931-R055',
-    ['BT-110', 'BT-111'],
-    'The invoice total VAT amount (BT-110) and the total VAT amount in accounting currency (BT-111) must have the same sign',
-    (settlement, root, report) => {
-      const taxCurrencies = headerCodes(root, 'TaxCurrencyCode');
-      if (taxCurrencies.length === 0) return;
-      const documentCurrencies = headerCodes(root, 'InvoiceCurrencyCode');
-      const totals = along(settlement, [SUMMATION, TAX_TOTAL]);
-      const inCurrencies = (currencies: readonly string[]) =>
-        totals.filter((total) => currencies.includes(total.getAttribute('currencyID') ?? '\u0000'));
-      const inTaxCurrency = inCurrencies(taxCurrencies);
-      const inDocumentCurrency = inCurrencies(documentCurrencies);
-      const negative = (sign: number) => sign < 0;
-      const notNegative = (sign: number) => sign >= 0;
-      const same =
-        (anyAmount(inTaxCurrency, negative) && anyAmount(inDocumentCurrency, negative)) ||
-        (anyAmount(inTaxCurrency, notNegative) && anyAmount(inDocumentCurrency, notNegative));
-      if (!same) report(settlement);
     },
   ),
   on(

@@ -1,6 +1,4 @@
 import type { XmlTreeElement } from '../../../xml/xml-tree';
-import { exact, exactCompare } from '../../../model/exact-decimal';
-import { decimal } from '../../values';
 import type { SyntaxRule, SyntaxRuleModule } from '../../rule';
 import { PEPPOL_SOURCE } from '../../sources';
 import { isCalendarDate } from './dates';
@@ -80,22 +78,6 @@ const CUSTOMER_COUNTRY = [
 function bothGerman(root: XmlTreeElement): boolean {
   const isDe = (steps: readonly Step[]) => normalized(along(root, steps)[0]).toUpperCase() === 'DE';
   return isDe(SUPPLIER_COUNTRY) && isDe(CUSTOMER_COUNTRY);
-}
-
-const ZERO = exact('0')!;
-
-/** Signs of the amounts the general comparisons `amounts <= 0` and `amounts >= 0` find. */
-function signs(amounts: readonly XmlTreeElement[]): { atMostZero: boolean; atLeastZero: boolean } {
-  let atMostZero = false;
-  let atLeastZero = false;
-  for (const amount of amounts) {
-    const value = decimal(amount.textContent.trim());
-    if (value === undefined) continue;
-    const sign = exactCompare(value, ZERO);
-    if (sign <= 0) atMostZero = true;
-    if (sign >= 0) atLeastZero = true;
-  }
-  return { atMostZero, atLeastZero };
 }
 
 /** The amounts whose currency must be the invoice currency (all but BT-111, the VAT total in accounting currency). */
@@ -214,28 +196,6 @@ const documentRules: SyntaxRule[] = [
         hasChild(total, cac('TaxSubtotal')),
       );
       if (totals.length !== 1) report(totals[1] ?? document);
-    },
-  ),
-  rule(
-    'PEPPOL-EN16931-R055',
-    ['BT-110', 'BT-111'],
-    'The invoice total VAT amount (BT-110) and the total VAT amount in accounting currency (BT-111) must have the same sign',
-    (root, report) => {
-      const document = documentOf(root);
-      if (!document) return;
-      const taxCurrencyCode = childOf(document, cbc('TaxCurrencyCode'));
-      if (taxCurrencyCode === undefined) return;
-      const taxCurrency = normalized(taxCurrencyCode);
-      const documentCurrency = normalized(childOf(document, cbc('DocumentCurrencyCode')));
-      const amounts = along(document, [cac('TaxTotal'), cbc('TaxAmount')]);
-      const inTaxCurrency = signs(amounts.filter((a) => a.getAttribute('currencyID') === taxCurrency));
-      const inDocumentCurrency = signs(
-        amounts.filter((a) => a.getAttribute('currencyID') === documentCurrency),
-      );
-      const same =
-        (inTaxCurrency.atMostZero && inDocumentCurrency.atMostZero) ||
-        (inTaxCurrency.atLeastZero && inDocumentCurrency.atLeastZero);
-      if (!same) report(document);
     },
   ),
   rule(
