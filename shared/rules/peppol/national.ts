@@ -1,4 +1,17 @@
 import type { InvoiceRuleModule } from '../rule';
+import { peppolDenmark } from './national-dk';
+import { peppolGreece } from './national-gr';
+import { peppolItaly } from './national-it';
+import { peppolNetherlands } from './national-nl';
+import { peppolNorway } from './national-no';
+import { peppolSweden } from './national-se';
 
 /** PEPPOL BIS Billing 3's national rules (DK, GR, IT, NL, NO, SE), each applying by its official condition. */
-export const peppolNational: readonly InvoiceRuleModule[] = [];
+export const peppolNational: readonly InvoiceRuleModule[] = [
+  peppolDenmark,
+  peppolGreece,
+  peppolItaly,
+  peppolNetherlands,
+  peppolNorway,
+  peppolSweden,
+];
