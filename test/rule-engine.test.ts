@@ -139,13 +139,15 @@ describe('validation of a partial document', () => {
     const invoice = sampleInvoice(1) as unknown as Record<string, unknown>;
     delete invoice.id; // BR-02, reported once, by its rule id
     (invoice.seller as Record<string, unknown>).name = 42; // a number where text is expected
-    const { valid, problems, invoice: completed } = validateInvoice(invoice, 'check');
+    const { valid, problems, invoice: completed } = validateInvoice(invoice, 'fill');
     expect(valid).toBe(false);
     expect(completed).toBeUndefined();
     const codes = problems.map((p) => `${p.code} ${p.path}`);
     expect(codes).toContain('BR-02 /id');
     expect(codes).toContain('schema.type /seller/name');
     expect(codes.filter((c) => c.endsWith(' /id'))).toHaveLength(1);
+    // completed as far as it can be, the figures the client left to the service are not missing
+    expect(codes.filter((c) => /^BR-(1[2-5]|CO-1\d|S-0[189]) /.test(c))).toEqual([]);
   });
 
   it('keeps the caller’s document as it was', () => {

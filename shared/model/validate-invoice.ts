@@ -90,6 +90,16 @@ function heldOf(value: Record<string, unknown>, errors: readonly ErrorObject[]):
   return copy;
 }
 
+/** A partial invoice with what the calculation can compute from it; as it is where it cannot. */
+function filledAsFarAsPossible(held: HeldInvoice, peppol: boolean): HeldInvoice {
+  try {
+    return calculate(held as unknown as CanonicalInvoice, 'fill', { peppol })
+      .invoice as unknown as HeldInvoice;
+  } catch {
+    return held;
+  }
+}
+
 /**
  * The validation gate of a canonical invoice. The rules run on whatever the document holds: EN 16931 always,
  * the rule sets that apply (`appliedRuleSets`: by the document's BT-24, plus those added, less those removed),
@@ -112,36 +122,43 @@ export function validateInvoice(
   const schemaProblems = complete ? [] : withPresenceRules(toProblems(validate.errors));
   const held = complete ? (value as HeldInvoice) : heldOf(value, validate.errors ?? []);
   const ruleSets = appliedRuleSets(held, options.ruleSets);
-  let ruleProblems = runRules(modulesOf(ruleSets), { invoice: held, source: options.source });
+  const peppol = ruleSets.includes('peppol');
+  const ruleProblems: ProblemDetail[] = [];
   let invoice: CanonicalInvoice | undefined;
   let totals: ComputedTotals | undefined;
   if (complete) {
-    const complete = value as unknown as CanonicalInvoice;
-    // The rules see the document as sent: they run before the calculation, which may complete it in place.
-    ruleProblems.push(...checkBusinessRules(complete, isoCountries()));
-    if (ruleSets.includes('peppol')) ruleProblems.push(...checkPeppolRules(complete));
-    const calculation = calculate(complete, mode, {
-      inPlace: options.inPlace,
-      peppol: ruleSets.includes('peppol'),
-    });
+    const sent = value as unknown as CanonicalInvoice;
+    // The legacy checks see the document as sent: they run before the calculation, which may complete it in place.
+    ruleProblems.push(...checkBusinessRules(sent, isoCountries()));
+    if (peppol) ruleProblems.push(...checkPeppolRules(sent));
+    const calculation = calculate(sent, mode, { inPlace: options.inPlace, peppol });
     ruleProblems.push(...calculation.problems);
     invoice = calculation.invoice;
     totals = calculation.totals;
   }
+  // In `fill` mode the rules judge the invoice as the service completes it (the figures the client left to
+  // it computed); a partial document is completed as far as it can be.
+  const judged = mode === 'fill' ? (invoice ?? filledAsFarAsPossible(held, peppol)) : held;
+  ruleProblems.unshift(
+    ...runRules(modulesOf(ruleSets), { invoice: judged as HeldInvoice, source: options.source }),
+  );
   // One finding per rule and place, the first reported (a rule that two checks implement says it once).
   const seen = new Set<string>();
-  ruleProblems = ruleProblems.filter((p) => {
+  const unique = ruleProblems.filter((p) => {
     const key = `${p.code} ${p.path ?? p.location?.xpath}`;
     if (seen.has(key)) return false;
     seen.add(key);
     return true;
   });
-  const reported = new Set(ruleProblems.map((p) => `${p.code} ${p.path}`));
-  const reportedAt = new Set(ruleProblems.map((p) => p.path));
+  const reported = new Set(unique.map((p) => `${p.code} ${p.path}`));
+  const reportedAt = new Set(unique.map((p) => p.path));
   const problems = [
-    ...ruleProblems,
-    // a schema finding is left out where a rule says it already (the same rule, or any rule at that place)
-    ...schemaProblems.filter((p) => !reported.has(`${p.code} ${p.path}`) && !reportedAt.has(p.path)),
+    ...unique,
+    // a schema finding is left out where a rule says it already (the same rule, or any rule at that place),
+    // except a value of the wrong type: the rules did not see it, and the schema says what it should be
+    ...schemaProblems.filter(
+      (p) => p.code === 'schema.type' || (!reported.has(`${p.code} ${p.path}`) && !reportedAt.has(p.path)),
+    ),
   ];
   const valid = complete && problems.every((p) => p.severity === 'warning');
   return { valid, problems, ...(complete ? { invoice, totals } : {}), ruleSets };
