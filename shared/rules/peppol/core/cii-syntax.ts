@@ -5,10 +5,10 @@ import { validPartitaIva } from './identifiers';
 import { DIRECT_DEBIT_MEANS, PEPPOL_SPECIFICATION, PROFILE_01_CII_TYPES, profileOf } from './peppol-data';
 import {
   CII,
-  allElements,
   along,
   anyEquals,
   childOf,
+  everywhere,
   childrenOf,
   hasChild,
   isElement,
@@ -25,26 +25,68 @@ import {
  * PEPPOL-EN16931-CII.sch 3.0.19.
  */
 
-const rsm = (name: string): Step => [CII.rsm, name];
-const ram = (name: string): Step => [CII.ram, name];
+/** The CII elements the rules name, as child steps. */
+const rsm = {
+  CrossIndustryInvoice: [CII.rsm, 'CrossIndustryInvoice'],
+  ExchangedDocument: [CII.rsm, 'ExchangedDocument'],
+  ExchangedDocumentContext: [CII.rsm, 'ExchangedDocumentContext'],
+  SupplyChainTradeTransaction: [CII.rsm, 'SupplyChainTradeTransaction'],
+} as const satisfies Record<string, Step>;
 
-const ROOT: Step = rsm('CrossIndustryInvoice');
-const CONTEXT = rsm('ExchangedDocumentContext');
-const PROCESS = ram('BusinessProcessSpecifiedDocumentContextParameter');
-const HEADER_SETTLEMENT = [rsm('SupplyChainTradeTransaction'), ram('ApplicableHeaderTradeSettlement')];
+const ram = {
+  AdditionalReferencedDocument: [CII.ram, 'AdditionalReferencedDocument'],
+  ApplicableHeaderTradeAgreement: [CII.ram, 'ApplicableHeaderTradeAgreement'],
+  ApplicableHeaderTradeSettlement: [CII.ram, 'ApplicableHeaderTradeSettlement'],
+  BusinessProcessSpecifiedDocumentContextParameter: [
+    CII.ram,
+    'BusinessProcessSpecifiedDocumentContextParameter',
+  ],
+  BuyerOrderReferencedDocument: [CII.ram, 'BuyerOrderReferencedDocument'],
+  BuyerReference: [CII.ram, 'BuyerReference'],
+  BuyerTradeParty: [CII.ram, 'BuyerTradeParty'],
+  DirectDebitMandateID: [CII.ram, 'DirectDebitMandateID'],
+  ExchangedDocument: [CII.ram, 'ExchangedDocument'],
+  GuidelineSpecifiedDocumentContextParameter: [CII.ram, 'GuidelineSpecifiedDocumentContextParameter'],
+  ID: [CII.ram, 'ID'],
+  IncludedNote: [CII.ram, 'IncludedNote'],
+  IncludedSupplyChainTradeLineItem: [CII.ram, 'IncludedSupplyChainTradeLineItem'],
+  IssuerAssignedID: [CII.ram, 'IssuerAssignedID'],
+  SellerTradeParty: [CII.ram, 'SellerTradeParty'],
+  SpecifiedLineTradeSettlement: [CII.ram, 'SpecifiedLineTradeSettlement'],
+  SpecifiedTradePaymentTerms: [CII.ram, 'SpecifiedTradePaymentTerms'],
+  SpecifiedTradeSettlementHeaderMonetarySummation: [
+    CII.ram,
+    'SpecifiedTradeSettlementHeaderMonetarySummation',
+  ],
+  SpecifiedTradeSettlementPaymentMeans: [CII.ram, 'SpecifiedTradeSettlementPaymentMeans'],
+  SubjectCode: [CII.ram, 'SubjectCode'],
+  TaxTotalAmount: [CII.ram, 'TaxTotalAmount'],
+  TypeCode: [CII.ram, 'TypeCode'],
+  URIID: [CII.ram, 'URIID'],
+  URIUniversalCommunication: [CII.ram, 'URIUniversalCommunication'],
+} as const satisfies Record<string, Step>;
+
+const ROOT: Step = rsm.CrossIndustryInvoice;
+const CONTEXT = rsm.ExchangedDocumentContext;
+const PROCESS = ram.BusinessProcessSpecifiedDocumentContextParameter;
+const INVOICE_CURRENCY: readonly Step[] = [
+  rsm.SupplyChainTradeTransaction,
+  ram.ApplicableHeaderTradeSettlement,
+  [CII.ram, 'InvoiceCurrencyCode'],
+];
 
 /** `$profile`: the business process of the document's context, or 'Unknown'. */
 function profile(root: XmlTreeElement): string | undefined {
   if (!isElement(root, ROOT)) return 'Unknown';
   const parameters = along(root, [CONTEXT, PROCESS]);
   if (parameters.length === 0) return 'Unknown';
-  return profileOf(normalized(along(root, [CONTEXT, PROCESS, ram('ID')])[0]));
+  return profileOf(normalized(along(root, [CONTEXT, PROCESS, ram.ID])[0]));
 }
 
-/** `$documentCurrencyCode` / `$taxCurrencyCode`: the header's currency codes, compared as they are. */
-function headerCodes(root: XmlTreeElement, name: string): string[] {
+/** `$documentCurrencyCode`: the header's invoice currency codes, compared as they are. */
+function invoiceCurrencies(root: XmlTreeElement): string[] {
   if (!isElement(root, ROOT)) return [];
-  return along(root, [...HEADER_SETTLEMENT, ram(name)]).map((code) => code.textContent);
+  return along(root, INVOICE_CURRENCY).map((code) => code.textContent);
 }
 
 function rule(
@@ -66,17 +108,17 @@ function on(
   check: (element: XmlTreeElement, root: XmlTreeElement, report: (element: XmlTreeElement) => void) => void,
 ): SyntaxRule {
   return rule(id, terms, message, (root, report) => {
-    for (const element of allElements(root)) if (isElement(element, step)) check(element, root, report);
+    for (const element of everywhere(root, step)) check(element, root, report);
   });
 }
 
-const AGREEMENT = ram('ApplicableHeaderTradeAgreement');
-const SETTLEMENT = ram('ApplicableHeaderTradeSettlement');
-const SUMMATION = ram('SpecifiedTradeSettlementHeaderMonetarySummation');
-const TAX_TOTAL = ram('TaxTotalAmount');
-const REFERENCED_DOCUMENT = ram('AdditionalReferencedDocument');
-const TYPE_CODE = ram('TypeCode');
-const LINE_SETTLEMENT = ram('SpecifiedLineTradeSettlement');
+const AGREEMENT = ram.ApplicableHeaderTradeAgreement;
+const SETTLEMENT = ram.ApplicableHeaderTradeSettlement;
+const SUMMATION = ram.SpecifiedTradeSettlementHeaderMonetarySummation;
+const TAX_TOTAL = ram.TaxTotalAmount;
+const REFERENCED_DOCUMENT = ram.AdditionalReferencedDocument;
+const TYPE_CODE = ram.TypeCode;
+const LINE_SETTLEMENT = ram.SpecifiedLineTradeSettlement;
 
 /** The header's additional documents of one type code (`AdditionalReferencedDocument[ram:TypeCode = code]`). */
 const referencesOfType = (agreement: XmlTreeElement, code: string) =>
@@ -91,7 +133,7 @@ const contextRules: SyntaxRule[] = [
     ['BT-23'],
     'The business process (BT-23) must be given',
     (context, _root, report) => {
-      if (along(context, [PROCESS, ram('ID')]).length === 0) report(context);
+      if (along(context, [PROCESS, ram.ID]).length === 0) report(context);
     },
   ),
   on(
@@ -110,20 +152,20 @@ const contextRules: SyntaxRule[] = [
     ['BT-24'],
     `The specification identifier (BT-24) must be '${PEPPOL_SPECIFICATION}', or start with it`,
     (context, _root, report) => {
-      const id = along(context, [ram('GuidelineSpecifiedDocumentContextParameter'), ram('ID')])[0];
+      const id = along(context, [ram.GuidelineSpecifiedDocumentContextParameter, ram.ID])[0];
       const value = id === undefined ? '' : normalizeSpace(ownText(id));
       if (!value.startsWith(PEPPOL_SPECIFICATION)) report(id ?? context);
     },
   ),
   on(
-    rsm('ExchangedDocument'),
+    rsm.ExchangedDocument,
     'PEPPOL-EN16931-R002',
     ['BG-1', 'BT-21', 'BT-22'],
     'At most one invoice note (BT-22) may be given at document level, and without a subject code (BT-21)',
     (document, _root, report) => {
-      const notes = childrenOf(document, ram('IncludedNote'));
+      const notes = childrenOf(document, ram.IncludedNote);
       if (notes.length > 1) report(notes[1]!);
-      else if (notes.some((note) => hasChild(note, ram('SubjectCode')))) report(notes[0]!);
+      else if (notes.some((note) => hasChild(note, ram.SubjectCode))) report(notes[0]!);
     },
   ),
 ];
@@ -136,8 +178,8 @@ const agreementRules: SyntaxRule[] = [
     'A buyer reference (BT-10) or a purchase order reference (BT-13) must be given',
     (agreement, _root, report) => {
       if (
-        !hasChild(agreement, ram('BuyerReference')) &&
-        along(agreement, [ram('BuyerOrderReferencedDocument'), ram('IssuerAssignedID')]).length === 0
+        !hasChild(agreement, ram.BuyerReference) &&
+        along(agreement, [ram.BuyerOrderReferencedDocument, ram.IssuerAssignedID]).length === 0
       )
         report(agreement);
     },
@@ -163,21 +205,21 @@ const agreementRules: SyntaxRule[] = [
     },
   ),
   on(
-    ram('BuyerTradeParty'),
+    ram.BuyerTradeParty,
     'PEPPOL-EN16931-R010',
     ['BT-49'],
     "The buyer's electronic address (BT-49) must be given",
     (party, _root, report) => {
-      if (along(party, [ram('URIUniversalCommunication'), ram('URIID')]).length === 0) report(party);
+      if (along(party, [ram.URIUniversalCommunication, ram.URIID]).length === 0) report(party);
     },
   ),
   on(
-    ram('SellerTradeParty'),
+    ram.SellerTradeParty,
     'PEPPOL-EN16931-R020',
     ['BT-34'],
     "The seller's electronic address (BT-34) must be given",
     (party, _root, report) => {
-      if (along(party, [ram('URIUniversalCommunication'), ram('URIID')]).length === 0) report(party);
+      if (along(party, [ram.URIUniversalCommunication, ram.URIID]).length === 0) report(party);
     },
   ),
 ];
@@ -189,7 +231,7 @@ const settlementRules: SyntaxRule[] = [
     ['BT-110'],
     'Exactly one invoice total VAT amount (BT-110) in the invoice currency must be given',
     (settlement, root, report) => {
-      const currencies = headerCodes(root, 'InvoiceCurrencyCode');
+      const currencies = invoiceCurrencies(root);
       const totals = along(settlement, [SUMMATION, TAX_TOTAL]).filter((total) =>
         currencies.includes(total.getAttribute('currencyID') ?? '\u0000'),
       );
@@ -197,7 +239,7 @@ const settlementRules: SyntaxRule[] = [
     },
   ),
   on(
-    ram('SpecifiedTradeSettlementPaymentMeans'),
+    ram.SpecifiedTradeSettlementPaymentMeans,
     'PEPPOL-EN16931-R061',
     ['BT-89', 'BT-81'],
     'A mandate reference (BT-89) must be given for direct debit (payment means 49 or 59)',
@@ -207,13 +249,13 @@ const settlementRules: SyntaxRule[] = [
       const mandates =
         settlement === null
           ? []
-          : along(settlement, [ram('SpecifiedTradePaymentTerms'), ram('DirectDebitMandateID')]);
+          : along(settlement, [ram.SpecifiedTradePaymentTerms, ram.DirectDebitMandateID]);
       if (mandates.length === 0) report(means);
     },
   ),
 ];
 
-const LINE = ram('IncludedSupplyChainTradeLineItem');
+const LINE = ram.IncludedSupplyChainTradeLineItem;
 
 const lineRules: SyntaxRule[] = [
   on(
@@ -253,13 +295,13 @@ const formatRules: SyntaxRule[] = [
   // The official context is `ram:ExchangedDocument/ram:TypeCode`, in the ram namespace, where CII has
   // rsm:ExchangedDocument: as released, the rule never applies to a CII invoice, and neither does it here.
   on(
-    ram('TypeCode'),
+    ram.TypeCode,
     'PEPPOL-EN16931-P0100',
     ['BT-3', 'BT-23'],
     'The invoice type code (BT-3) must be one the business process (BT-23) allows',
     (code, root, report) => {
       const parent = code.parentNode;
-      if (parent === null || !isElement(parent, ram('ExchangedDocument'))) return;
+      if (parent === null || !isElement(parent, ram.ExchangedDocument)) return;
       const found = profile(root);
       if ((found === undefined || found === '01') && !PROFILE_01_CII_TYPES.has(normalized(code)))
         report(code);
@@ -284,9 +326,8 @@ const formatRules: SyntaxRule[] = [
     ['BT-34', 'BT-49'],
     'An Italian Partita IVA as electronic address (scheme 9906) should be IT followed by eleven digits with a valid check digit',
     (root, report) => {
-      for (const element of allElements(root))
+      for (const element of everywhere(root, ram.URIID))
         if (
-          isElement(element, ram('URIID')) &&
           element.getAttribute('schemeID') === '9906' &&
           !validPartitaIva(normalizeSpace(element.textContent))
         )

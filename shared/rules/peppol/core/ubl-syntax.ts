@@ -19,7 +19,9 @@ import {
   childOf,
   childrenOf,
   hasChild,
+  everywhere,
   hasElementChild,
+  isBlank,
   isElement,
   normalized,
   normalizeSpace,
@@ -35,8 +37,40 @@ import {
  * PEPPOL-EN16931-UBL.sch 3.0.19.
  */
 
-const cbc = (name: string): Step => [UBL.cbc, name];
-const cac = (name: string): Step => [UBL.cac, name];
+/** The UBL elements the rules name, as child steps. */
+const cac = {
+  AccountingCustomerParty: [UBL.cac, 'AccountingCustomerParty'],
+  AccountingSupplierParty: [UBL.cac, 'AccountingSupplierParty'],
+  AdditionalDocumentReference: [UBL.cac, 'AdditionalDocumentReference'],
+  Country: [UBL.cac, 'Country'],
+  CreditNoteLine: [UBL.cac, 'CreditNoteLine'],
+  DocumentReference: [UBL.cac, 'DocumentReference'],
+  InvoiceLine: [UBL.cac, 'InvoiceLine'],
+  OrderReference: [UBL.cac, 'OrderReference'],
+  Party: [UBL.cac, 'Party'],
+  PaymentMandate: [UBL.cac, 'PaymentMandate'],
+  PaymentMeans: [UBL.cac, 'PaymentMeans'],
+  PostalAddress: [UBL.cac, 'PostalAddress'],
+  TaxCategory: [UBL.cac, 'TaxCategory'],
+  TaxSubtotal: [UBL.cac, 'TaxSubtotal'],
+  TaxTotal: [UBL.cac, 'TaxTotal'],
+} as const satisfies Record<string, Step>;
+
+const cbc = {
+  BuyerReference: [UBL.cbc, 'BuyerReference'],
+  CreditNoteTypeCode: [UBL.cbc, 'CreditNoteTypeCode'],
+  CustomizationID: [UBL.cbc, 'CustomizationID'],
+  DocumentCurrencyCode: [UBL.cbc, 'DocumentCurrencyCode'],
+  DocumentTypeCode: [UBL.cbc, 'DocumentTypeCode'],
+  EndpointID: [UBL.cbc, 'EndpointID'],
+  ID: [UBL.cbc, 'ID'],
+  IdentificationCode: [UBL.cbc, 'IdentificationCode'],
+  InvoiceTypeCode: [UBL.cbc, 'InvoiceTypeCode'],
+  Note: [UBL.cbc, 'Note'],
+  PaymentMeansCode: [UBL.cbc, 'PaymentMeansCode'],
+  ProfileID: [UBL.cbc, 'ProfileID'],
+  TaxExemptionReasonCode: [UBL.cbc, 'TaxExemptionReasonCode'],
+} as const satisfies Record<string, Step>;
 
 const INVOICE: Step = [UBL.invoice, 'Invoice'];
 const CREDIT_NOTE: Step = [UBL.creditNote, 'CreditNote'];
@@ -46,7 +80,7 @@ function documentOf(root: XmlTreeElement): XmlTreeElement | undefined {
   return isElement(root, INVOICE) || isElement(root, CREDIT_NOTE) ? root : undefined;
 }
 
-const PROFILE_ID = cbc('ProfileID');
+const PROFILE_ID = cbc.ProfileID;
 
 function profile(root: XmlTreeElement): string | undefined {
   const element = childOf(root, PROFILE_ID);
@@ -60,18 +94,18 @@ function processOne(root: XmlTreeElement): boolean {
 }
 
 const SUPPLIER_COUNTRY = [
-  cac('AccountingSupplierParty'),
-  cac('Party'),
-  cac('PostalAddress'),
-  cac('Country'),
-  cbc('IdentificationCode'),
+  cac.AccountingSupplierParty,
+  cac.Party,
+  cac.PostalAddress,
+  cac.Country,
+  cbc.IdentificationCode,
 ];
 const CUSTOMER_COUNTRY = [
-  cac('AccountingCustomerParty'),
-  cac('Party'),
-  cac('PostalAddress'),
-  cac('Country'),
-  cbc('IdentificationCode'),
+  cac.AccountingCustomerParty,
+  cac.Party,
+  cac.PostalAddress,
+  cac.Country,
+  cbc.IdentificationCode,
 ];
 
 /** Seller and buyer both with a postal address in Germany (`$supplierCountryIsDE and $customerCountryIsDE`). */
@@ -80,8 +114,10 @@ function bothGerman(root: XmlTreeElement): boolean {
   return isDe(SUPPLIER_COUNTRY) && isDe(CUSTOMER_COUNTRY);
 }
 
-/** The amounts whose currency must be the invoice currency (all but BT-111, the VAT total in accounting currency). */
-const AMOUNT_NAMES = new Set([
+const cbcSteps = (names: readonly string[]): Step[] => names.map((name) => [UBL.cbc, name]);
+
+/** The amounts whose currency must be the invoice currency, besides the VAT amounts. */
+const AMOUNTS = cbcSteps([
   'Amount',
   'BaseAmount',
   'PriceAmount',
@@ -95,20 +131,28 @@ const AMOUNT_NAMES = new Set([
   'PayableRoundingAmount',
   'PayableAmount',
 ]);
+const TAX_AMOUNT: Step = [UBL.cbc, 'TaxAmount'];
 
-function inDocumentCurrency(element: XmlTreeElement): boolean {
-  if (element.namespaceURI !== UBL.cbc) return false;
-  if (AMOUNT_NAMES.has(element.localName)) return true;
-  if (element.localName !== 'TaxAmount') return false;
-  const parent = element.parentNode;
-  if (parent === null) return false;
-  return (
-    isElement(parent, cac('TaxSubtotal')) ||
-    (isElement(parent, cac('TaxTotal')) && hasChild(parent, cac('TaxSubtotal')))
-  );
+/**
+ * Every amount of PEPPOL-EN16931-R051: the amounts above, and the VAT amounts of a breakdown and of the tax
+ * total that has breakdowns (not the other tax total's, BT-111 in the VAT accounting currency).
+ */
+function amountsOf(root: XmlTreeElement): XmlTreeElement[] {
+  const found = AMOUNTS.flatMap((step) => everywhere(root, step));
+  for (const amount of everywhere(root, TAX_AMOUNT)) {
+    const parent = amount.parentNode;
+    if (
+      parent !== null &&
+      (isElement(parent, cac.TaxSubtotal) ||
+        (isElement(parent, cac.TaxTotal) && hasChild(parent, cac.TaxSubtotal)))
+    )
+      found.push(amount);
+  }
+  return found;
 }
 
-const DATE_NAMES = new Set([
+/** The dates PEPPOL-EN16931-F001 checks, wherever they are. */
+const DATES = cbcSteps([
   'IssueDate',
   'DueDate',
   'TaxPointDate',
@@ -116,6 +160,10 @@ const DATE_NAMES = new Set([
   'EndDate',
   'ActualDeliveryDate',
 ]);
+
+function datesOf(root: XmlTreeElement): XmlTreeElement[] {
+  return DATES.flatMap((step) => everywhere(root, step));
+}
 
 function rule(
   id: string,
@@ -155,7 +203,7 @@ const documentRules: SyntaxRule[] = [
     (root, report) => {
       const document = documentOf(root);
       if (!document) return;
-      const notes = childrenOf(document, cbc('Note'));
+      const notes = childrenOf(document, cbc.Note);
       if (notes.length > 1 && !bothGerman(document)) report(notes[1]!);
     },
   ),
@@ -167,8 +215,8 @@ const documentRules: SyntaxRule[] = [
       const document = documentOf(root);
       if (!document) return;
       if (
-        !hasChild(document, cbc('BuyerReference')) &&
-        along(document, [cac('OrderReference'), cbc('ID')]).length === 0
+        !hasChild(document, cbc.BuyerReference) &&
+        along(document, [cac.OrderReference, cbc.ID]).length === 0
       )
         report(document);
     },
@@ -180,7 +228,7 @@ const documentRules: SyntaxRule[] = [
     (root, report) => {
       const document = documentOf(root);
       if (!document) return;
-      const customization = childOf(document, cbc('CustomizationID'));
+      const customization = childOf(document, cbc.CustomizationID);
       const value = customization === undefined ? '' : normalizeSpace(ownText(customization));
       if (!value.startsWith(PEPPOL_SPECIFICATION)) report(customization ?? document);
     },
@@ -192,9 +240,7 @@ const documentRules: SyntaxRule[] = [
     (root, report) => {
       const document = documentOf(root);
       if (!document) return;
-      const totals = childrenOf(document, cac('TaxTotal')).filter((total) =>
-        hasChild(total, cac('TaxSubtotal')),
-      );
+      const totals = childrenOf(document, cac.TaxTotal).filter((total) => hasChild(total, cac.TaxSubtotal));
       if (totals.length !== 1) report(totals[1] ?? document);
     },
   ),
@@ -204,45 +250,39 @@ const documentRules: SyntaxRule[] = [
     'At most one project reference (BT-11) may be given',
     (root, report) => {
       if (!isElement(root, CREDIT_NOTE)) return;
-      const projects = childrenOf(root, cac('AdditionalDocumentReference')).filter((reference) =>
-        anyEquals(childrenOf(reference, cbc('DocumentTypeCode')), '50'),
+      const projects = childrenOf(root, cac.AdditionalDocumentReference).filter((reference) =>
+        anyEquals(childrenOf(reference, cbc.DocumentTypeCode), '50'),
       );
       if (projects.length > 1) report(projects[1]!);
     },
   ),
 ];
 
-const partyRule = (id: string, term: string, party: string, who: string) =>
+const partyRule = (id: string, term: string, party: Step, who: string) =>
   rule(
     id,
     [term],
     `The ${who} electronic address (${term}, cbc:EndpointID) must be given`,
     (root, report) => {
-      for (const element of allElements(root))
-        if (
-          isElement(element, cac('Party')) &&
-          parentIs(element, cac(party)) &&
-          !hasChild(element, cbc('EndpointID'))
-        )
-          report(element);
+      for (const element of everywhere(root, cac.Party))
+        if (parentIs(element, party) && !hasChild(element, cbc.EndpointID)) report(element);
     },
   );
 
 const structureRules: SyntaxRule[] = [
   rule('PEPPOL-EN16931-R008', [], 'The document must not contain empty elements', (root, report) => {
     for (const element of allElements(root))
-      if (!hasElementChild(element) && normalizeSpace(element.textContent) === '') report(element);
+      if (!hasElementChild(element) && isBlank(element)) report(element);
   }),
-  partyRule('PEPPOL-EN16931-R010', 'BT-49', 'AccountingCustomerParty', "buyer's"),
-  partyRule('PEPPOL-EN16931-R020', 'BT-34', 'AccountingSupplierParty', "seller's"),
+  partyRule('PEPPOL-EN16931-R010', 'BT-49', cac.AccountingCustomerParty, "buyer's"),
+  partyRule('PEPPOL-EN16931-R020', 'BT-34', cac.AccountingSupplierParty, "seller's"),
   rule(
     'PEPPOL-EN16931-R051',
     ['BT-5'],
     'Every amount must be in the invoice currency (BT-5), except the VAT total in accounting currency (BT-111)',
     (root, report) => {
-      const currencies = childrenOf(root, cbc('DocumentCurrencyCode')).map((code) => code.textContent);
-      for (const element of allElements(root)) {
-        if (!inDocumentCurrency(element)) continue;
+      const currencies = childrenOf(root, cbc.DocumentCurrencyCode).map((code) => code.textContent);
+      for (const element of amountsOf(root)) {
         const currency = element.getAttribute('currencyID');
         if (currency === null || !currencies.includes(currency))
           report(
@@ -257,10 +297,9 @@ const structureRules: SyntaxRule[] = [
     ['BT-89', 'BT-81'],
     'A mandate reference (BT-89) must be given for direct debit (payment means 49 or 59)',
     (root, report) => {
-      for (const means of allElements(root)) {
-        if (!isElement(means, cac('PaymentMeans'))) continue;
-        if (!DIRECT_DEBIT_MEANS.has(normalized(childOf(means, cbc('PaymentMeansCode'))))) continue;
-        if (along(means, [cac('PaymentMandate'), cbc('ID')]).length === 0) report(means);
+      for (const means of everywhere(root, cac.PaymentMeans)) {
+        if (!DIRECT_DEBIT_MEANS.has(normalized(childOf(means, cbc.PaymentMeansCode)))) continue;
+        if (along(means, [cac.PaymentMandate, cbc.ID]).length === 0) report(means);
       }
     },
   ),
@@ -269,8 +308,7 @@ const structureRules: SyntaxRule[] = [
     ['BT-128'],
     'An invoice line may reference at most one invoiced object (BT-128)',
     (root, report) => {
-      for (const line of allElements(root))
-        if (isLine(line) && childrenOf(line, cac('DocumentReference')).length > 1) report(line);
+      for (const line of linesOf(root)) if (childrenOf(line, cac.DocumentReference).length > 1) report(line);
     },
   ),
   rule(
@@ -278,13 +316,12 @@ const structureRules: SyntaxRule[] = [
     ['BT-128'],
     "A document reference on an invoice line may only be the invoiced object (document type code '130')",
     (root, report) => {
-      for (const line of allElements(root)) {
-        if (!isLine(line)) continue;
-        const references = childrenOf(line, cac('DocumentReference'));
+      for (const line of linesOf(root)) {
+        const references = childrenOf(line, cac.DocumentReference);
         if (references.length === 0) continue;
         if (
           !anyEquals(
-            references.flatMap((r) => childrenOf(r, cbc('DocumentTypeCode'))),
+            references.flatMap((r) => childrenOf(r, cbc.DocumentTypeCode)),
             '130',
           )
         )
@@ -297,8 +334,7 @@ const structureRules: SyntaxRule[] = [
     ['BT-2', 'BT-7', 'BT-9', 'BT-72', 'BT-73', 'BT-74', 'BT-134', 'BT-135'],
     'A date must be a valid date written YYYY-MM-DD',
     (root, report) => {
-      for (const element of allElements(root)) {
-        if (element.namespaceURI !== UBL.cbc || !DATE_NAMES.has(element.localName)) continue;
+      for (const element of datesOf(root)) {
         if (ownText(element).length !== 10 || !isCalendarDate(element.textContent))
           report(element, `A date must be a valid date written YYYY-MM-DD, not '${element.textContent}'`);
       }
@@ -306,8 +342,8 @@ const structureRules: SyntaxRule[] = [
   ),
 ];
 
-function isLine(element: XmlTreeElement): boolean {
-  return isElement(element, cac('InvoiceLine')) || isElement(element, cac('CreditNoteLine'));
+function linesOf(root: XmlTreeElement): XmlTreeElement[] {
+  return [...everywhere(root, cac.InvoiceLine), ...everywhere(root, cac.CreditNoteLine)];
 }
 
 const typeCodeRules: SyntaxRule[] = [
@@ -317,9 +353,8 @@ const typeCodeRules: SyntaxRule[] = [
     'The invoice type code (BT-3) must be one the business process (BT-23) allows',
     (root, report) => {
       if (!processOne(root)) return;
-      for (const code of allElements(root))
-        if (isElement(code, cbc('InvoiceTypeCode')) && !PROFILE_01_INVOICE_TYPES.has(normalized(code)))
-          report(code);
+      for (const code of everywhere(root, cbc.InvoiceTypeCode))
+        if (!PROFILE_01_INVOICE_TYPES.has(normalized(code))) report(code);
     },
   ),
   rule(
@@ -328,9 +363,8 @@ const typeCodeRules: SyntaxRule[] = [
     'The credit note type code (BT-3) must be one the business process (BT-23) allows',
     (root, report) => {
       if (!processOne(root)) return;
-      for (const code of allElements(root))
-        if (isElement(code, cbc('CreditNoteTypeCode')) && !PROFILE_01_CREDIT_NOTE_TYPES.has(normalized(code)))
-          report(code);
+      for (const code of everywhere(root, cbc.CreditNoteTypeCode))
+        if (!PROFILE_01_CREDIT_NOTE_TYPES.has(normalized(code))) report(code);
     },
   ),
   rule(
@@ -338,13 +372,8 @@ const typeCodeRules: SyntaxRule[] = [
     ['BT-3', 'BT-40', 'BT-55'],
     'Invoice type codes 326 and 384 (BT-3) may only be used when seller and buyer are both in Germany',
     (root, report) => {
-      for (const code of allElements(root))
-        if (
-          isElement(code, cbc('InvoiceTypeCode')) &&
-          GERMAN_ONLY_INVOICE_TYPES.has(normalized(code)) &&
-          !bothGerman(root)
-        )
-          report(code);
+      for (const code of everywhere(root, cbc.InvoiceTypeCode))
+        if (GERMAN_ONLY_INVOICE_TYPES.has(normalized(code)) && !bothGerman(root)) report(code);
     },
   ),
   ...Object.entries(EXEMPTION_CATEGORIES).map(([reason, { rule: id, category }]) =>
@@ -353,11 +382,10 @@ const typeCodeRules: SyntaxRule[] = [
       ['BT-121', 'BT-118'],
       `With the VAT exemption reason code ${reason} (BT-121), the VAT category (BT-118) must be ${category}`,
       (root, report) => {
-        for (const element of allElements(root)) {
-          if (!isElement(element, cac('TaxCategory'))) continue;
-          const code = childOf(element, cbc('TaxExemptionReasonCode'));
+        for (const element of everywhere(root, cac.TaxCategory)) {
+          const code = childOf(element, cbc.TaxExemptionReasonCode);
           if (code === undefined || code.textContent.toUpperCase() !== reason) continue;
-          if (normalized(childOf(element, cbc('ID'))) !== category) report(element);
+          if (normalized(childOf(element, cbc.ID)) !== category) report(element);
         }
       },
     ),

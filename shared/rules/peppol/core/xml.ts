@@ -85,27 +85,65 @@ export function anyEquals(elements: readonly XmlTreeElement[], value: string): b
   return elements.some((element) => element.textContent === value);
 }
 
-const DESCENDANTS = new WeakMap<XmlTreeElement, readonly XmlTreeElement[]>();
+/** A document's elements, found in one walk: all of them in document order, and by local name. */
+interface ElementIndex {
+  all: XmlTreeElement[];
+  byName: Map<string, XmlTreeElement[]>;
+}
+
+const INDEXES = new WeakMap<XmlTreeElement, ElementIndex>();
+const NONE: readonly XmlTreeElement[] = [];
+
+function indexOf(root: XmlTreeElement): ElementIndex {
+  let index = INDEXES.get(root);
+  if (index === undefined) {
+    index = { all: [], byName: new Map() };
+    addTo(index, root);
+    INDEXES.set(root, index);
+  }
+  return index;
+}
+
+function addTo(index: ElementIndex, element: XmlTreeElement): void {
+  index.all.push(element);
+  const named = index.byName.get(element.localName);
+  if (named === undefined) index.byName.set(element.localName, [element]);
+  else named.push(element);
+  const children = element.childNodes;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (child.nodeType === 1) addTo(index, child);
+  }
+}
 
 /** The root and every element under it, in document order; walked once per document. */
 export function allElements(root: XmlTreeElement): readonly XmlTreeElement[] {
-  let all = DESCENDANTS.get(root);
-  if (all === undefined) {
-    const found: XmlTreeElement[] = [];
-    const walk = (element: XmlTreeElement) => {
-      found.push(element);
-      for (const node of element.childNodes) if (node.nodeType === 1) walk(node);
-    };
-    walk(root);
-    all = found;
-    DESCENDANTS.set(root, all);
-  }
-  return all;
+  return indexOf(root).all;
 }
 
-/** Every element named by `step` anywhere in the document (`//step`). */
-export function everywhere(root: XmlTreeElement, step: Step): XmlTreeElement[] {
-  return allElements(root).filter((element) => isElement(element, step));
+/** Every element named by `step` anywhere in the document (`//step`), in document order. */
+export function everywhere(root: XmlTreeElement, [namespace, localName]: Step): readonly XmlTreeElement[] {
+  const named = indexOf(root).byName.get(localName);
+  if (named === undefined) return NONE;
+  return named.every((element) => element.namespaceURI === namespace)
+    ? named
+    : named.filter((element) => element.namespaceURI === namespace);
+}
+
+/** Whether an element holds nothing but XML white space (`not(normalize-space())` of a leaf). */
+export function isBlank(element: XmlTreeElement): boolean {
+  for (const node of element.childNodes) {
+    if (node.nodeType === 1) {
+      if (!isBlank(node)) return false;
+      continue;
+    }
+    const data = node.data;
+    for (let i = 0; i < data.length; i++) {
+      const c = data.charCodeAt(i);
+      if (c !== 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) return false;
+    }
+  }
+  return true;
 }
 
 /** Whether `element`'s parent is named by `step`. */
