@@ -406,6 +406,13 @@ describe('PEPPOL rules on the CII document', () => {
     ).toEqual(['PEPPOL-EN16931-F001']);
   });
 
+  it('checks the identifier formats of the deliver-to location and the item too, as PEPPOL does in CII', () => {
+    const shipTo = (gln: string) =>
+      `<rsm:SupplyChainTradeTransaction><ram:ApplicableHeaderTradeDelivery><ram:ShipToTradeParty><ram:GlobalID schemeID="0088">${gln}</ram:GlobalID></ram:ShipToTradeParty></ram:ApplicableHeaderTradeDelivery></rsm:SupplyChainTradeTransaction>`;
+    expect(only('PEPPOL-COMMON-R040', cii(shipTo('5790000435975')))).toEqual([]);
+    expect(only('PEPPOL-COMMON-R040', cii(shipTo('5790000435976')))).toEqual(['PEPPOL-COMMON-R040']);
+  });
+
   it('COMMON-R048: a Partita IVA as electronic address (EAS 9906), a warning', () => {
     const party = (id: string) =>
       `<ram:SellerTradeParty><ram:URIUniversalCommunication><ram:URIID schemeID="9906">${id}</ram:URIID></ram:URIUniversalCommunication></ram:SellerTradeParty>`;

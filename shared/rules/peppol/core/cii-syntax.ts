@@ -1,7 +1,7 @@
 import type { XmlTreeElement } from '../../../xml/xml-tree';
 import type { SyntaxRule, SyntaxRuleModule } from '../../rule';
 import { PEPPOL_SOURCE } from '../../sources';
-import { validPartitaIva } from './identifiers';
+import { SCHEME_FORMATS, validPartitaIva } from './identifiers';
 import { DIRECT_DEBIT_MEANS, PEPPOL_SPECIFICATION, PROFILE_01_CII_TYPES, profileOf } from './peppol-data';
 import {
   CII,
@@ -337,13 +337,51 @@ const formatRules: SyntaxRule[] = [
   ),
 ];
 
+const ID: Step = [CII.ram, 'ID'];
+const GLOBAL_ID: Step = [CII.ram, 'GlobalID'];
+const SHIP_TO: Step = [CII.ram, 'ShipToTradeParty'];
+const PRODUCT: Step = [CII.ram, 'SpecifiedTradeProduct'];
+
+/**
+ * PEPPOL's CII artefact checks the identifier formats on every `ram:ID` and `ram:GlobalID` with the scheme,
+ * its UBL artefact only on the parties' (which the canonical rules check in both): in CII the deliver-to
+ * location (BT-71) and the item's standard identifier (BT-157) are checked as well.
+ */
+const ciiOnlyIdentifierRules: SyntaxRule[] = Object.entries(SCHEME_FORMATS)
+  .filter(([, format]) => !format.endpointsOnly)
+  .map(([scheme, format]) =>
+    rule(
+      format.rule,
+      ['BT-71', 'BT-157'],
+      format.message,
+      (root, report) => {
+        for (const step of [ID, GLOBAL_ID])
+          for (const element of everywhere(root, step)) {
+            const parent = element.parentNode;
+            if (parent === null || !(isElement(parent, SHIP_TO) || isElement(parent, PRODUCT))) continue;
+            if (element.getAttribute('schemeID') !== scheme) continue;
+            const value = format.raw ? element.textContent : normalizeSpace(element.textContent);
+            if (!format.valid(value)) report(element);
+          }
+      },
+      format.severity === 'warning' ? 'warning' : undefined,
+    ),
+  );
+
 /** PEPPOL BIS 3's rules on the CII document itself; they run when the document was read from CII. */
 export const peppolCiiSyntax: SyntaxRuleModule = {
   id: 'peppol-cii-syntax',
   set: 'peppol',
   title:
-    'PEPPOL BIS Billing 3 rules on the CII document (PEPPOL-EN16931-R001 … R101, F001, P0100, COMMON-R048)',
+    'PEPPOL BIS Billing 3 rules on the CII document (PEPPOL-EN16931-R001 … R101, F001, P0100, PEPPOL-COMMON-*)',
   source: PEPPOL_SOURCE,
   reads: 'cii',
-  rules: [...contextRules, ...agreementRules, ...settlementRules, ...lineRules, ...formatRules],
+  rules: [
+    ...contextRules,
+    ...agreementRules,
+    ...settlementRules,
+    ...lineRules,
+    ...formatRules,
+    ...ciiOnlyIdentifierRules,
+  ],
 };
