@@ -5,7 +5,7 @@ import { ciiSyntax } from './en16931/cii-syntax';
 import { ublSyntax } from './en16931/ubl-syntax';
 import { en16931Vat } from './en16931/vat';
 import { peppolArithmetic } from './peppol/arithmetic';
-import { peppolCore } from './peppol/core';
+import { peppolCiiSyntax, peppolCore, peppolUblSyntax } from './peppol/core';
 import { peppolNational } from './peppol/national';
 import { germanModules } from './german';
 import type { RuleModule, RuleSetId } from './rule';
@@ -19,6 +19,8 @@ export const RULE_MODULES: readonly RuleModule[] = [
   ublSyntax,
   ciiSyntax,
   peppolCore,
+  peppolUblSyntax,
+  peppolCiiSyntax,
   peppolArithmetic,
   ...peppolNational,
   ...germanModules,
