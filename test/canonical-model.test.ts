@@ -252,15 +252,18 @@ describe('bad input: every problem with its code, path and a sentence', () => {
     invoice.buyer.address.country = 'XX';
     invoice.lines[1].vat.category = 'X';
     const paths = problemsOf(invoice).map((p) => [p.path, p.code]);
+    // each by the code-list rule it breaks (BR-CL-*), in place of the schema's enum finding
     expect(paths).toEqual(
       expect.arrayContaining([
-        ['/currency', 'schema.enum'],
-        ['/typeCode', 'schema.enum'],
-        ['/buyer/address/country', 'schema.enum'],
-        ['/lines/1/vat/category', 'schema.enum'],
+        ['/currency', 'BR-CL-04'],
+        ['/typeCode', 'BR-CL-01'],
+        ['/buyer/address/country', 'BR-CL-14'],
+        ['/lines/1/vat/category', 'BR-CL-18'],
       ]),
     );
-    expect(problemsOf(invoice).find((p) => p.path === '/currency')!.message).toContain('"EUR"');
+    const message = (path: string) => problemsOf(invoice).find((p) => p.path === path)!.message;
+    expect(message('/currency')).toContain('"EUX" is not a code of ISO 4217');
+    expect(message('/lines/1/vat/category')).toContain('"X" is not one of "AE", "L", "M", "E", "S"');
   });
 
   it('reports wrong dates', () => {

@@ -1,18 +1,12 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { packageRoot } from '../util/package-root';
+import { codeList } from '../rules/code-lists/code-lists';
 
 let countries: ReadonlySet<string> | undefined;
 
-/** ISO 3166-1 alpha-2 codes as the canonical schema lists them (the schema is the one source). */
+/**
+ * ISO 3166-1 alpha-2 country codes (with 1A for Kosovo), as the EN 16931 code list has them
+ * (`shared/rules/code-lists/en16931/iso-3166-1.json`; the canonical schema's enum is the same list).
+ */
 export function isoCountries(): ReadonlySet<string> {
-  if (!countries) {
-    const schema = JSON.parse(
-      readFileSync(join(packageRoot(), 'shared', 'model', 'schemas', 'invoice.schema.json'), 'utf8'),
-    ) as {
-      $defs: { country: { enum: string[] } };
-    };
-    countries = new Set(schema.$defs.country.enum);
-  }
+  countries ??= new Set(codeList('en16931/iso-3166-1').codes);
   return countries;
 }
