@@ -1,0 +1,31 @@
+import type { HeldInvoice, InvoiceRule, Report } from '../../rule';
+
+/** The members of a held list that are objects (an item of the wrong type has been left out as undefined). */
+export function eachItem<T>(
+  items: readonly T[] | undefined,
+  path: string,
+  visit: (item: NonNullable<T>, path: string) => void,
+): void {
+  if (!items) return;
+  for (let i = 0; i < items.length; i++) {
+    const item = items[i];
+    if (item !== undefined && item !== null && typeof item === 'object') visit(item, `${path}/${i}`);
+  }
+}
+
+export type HeldLine = NonNullable<NonNullable<HeldInvoice['lines']>[number]>;
+
+/** Every invoice line (BG-25) with its path. */
+export function eachLine(invoice: HeldInvoice, visit: (line: HeldLine, path: string) => void): void {
+  eachItem(invoice.lines, '/lines', visit);
+}
+
+/** A fatal rule of EN 16931 (the artefact flags all but BR-51 so). */
+export function fatal(
+  id: string,
+  terms: readonly string[],
+  message: string,
+  check: (invoice: HeldInvoice, report: Report<string>) => void,
+): InvoiceRule {
+  return { id, terms, message, check };
+}
