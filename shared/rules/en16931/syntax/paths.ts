@@ -1,0 +1,200 @@
+import type { XmlTreeElement, XmlTreeText } from '../../../xml/xml-tree';
+
+/**
+ * The small part of XPath that the syntax rules of EN 16931 are written in, compiled once: element steps
+ * by namespace and local name (`cac:Item`), a local-name suffix (`ram:*ID`, `*Amount`: the official
+ * `ends-with(name(), …)`), a named predicate (`cac:PartyTaxScheme[vat]`) whose meaning is a function of
+ * the syntax's table, a union of steps (`(cac:InvoiceLine|cac:CreditNoteLine)/cbc:Note`) or of whole paths
+ * (`//cac:PostalAddress | //cac:Address`), and a final attribute (`cbc:ID/@schemeID`, `//@languageID`).
+ */
+
+/** A condition on an element beyond its name: a predicate of a step, or the guard of a rule. */
+export type ElementTest = (el: XmlTreeElement) => boolean;
+
+export interface Step {
+  /** The namespace URI; undefined for `*` (any namespace). */
+  readonly uri: string | undefined;
+  /** The exact local name; undefined for a wildcard. */
+  readonly local: string | undefined;
+  /** For `prefix:*Suffix`: the local name ends with it. */
+  readonly suffix: string | undefined;
+  /** The last character of the suffix, tested first. */
+  readonly suffixEnd: number;
+  readonly test: ElementTest | undefined;
+}
+
+export interface Path {
+  /**
+   * `root`: the first step is the document's root element (`/a/b`); `anywhere`: the steps at any depth
+   * (`//a/b`); `relative`: from the element a rule is about (`a/b`). A rule's context written `a/b` is
+   * matched anywhere, as schematron matches it.
+   */
+  readonly anchor: 'root' | 'anywhere' | 'relative';
+  readonly steps: readonly Step[];
+  /** An attribute of the element the steps reach (of any element for `//@name`). */
+  readonly attribute: string | undefined;
+}
+
+/** How one syntax writes its paths: its namespace prefixes and the predicates its tables name. */
+export interface PathSyntax {
+  readonly namespaces: Readonly<Record<string, string>>;
+  readonly tests: Readonly<Record<string, ElementTest>>;
+}
+
+/** Splits at `separator` outside brackets and parentheses. */
+function splitTop(text: string, separator: string): string[] {
+  const parts: string[] = [];
+  let depth = 0;
+  let start = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i];
+    if (c === '(' || c === '[') depth++;
+    else if (c === ')' || c === ']') depth--;
+    else if (depth === 0 && text.startsWith(separator, i)) {
+      parts.push(text.slice(start, i));
+      start = i + separator.length;
+      i += separator.length - 1;
+    }
+  }
+  parts.push(text.slice(start));
+  return parts;
+}
+
+const STEP = /^(?:([A-Za-z][\w.-]*):)?([A-Za-z_][\w.-]*|\*[\w.-]*)(?:\[([A-Za-z][\w-]*)\])?$/;
+
+function compileStep(text: string, syntax: PathSyntax, path: string): Step {
+  const match = STEP.exec(text);
+  if (!match) throw new TypeError(`Syntax rule path ${path}: cannot read the step ${text}`);
+  const [, prefix, name, testName] = match;
+  let uri: string | undefined;
+  if (prefix !== undefined) {
+    uri = syntax.namespaces[prefix];
+    if (uri === undefined) throw new TypeError(`Syntax rule path ${path}: unknown prefix ${prefix}`);
+  } else if (!name!.startsWith('*')) {
+    throw new TypeError(`Syntax rule path ${path}: the step ${text} needs a namespace prefix`);
+  }
+  let test: ElementTest | undefined;
+  if (testName !== undefined) {
+    test = syntax.tests[testName];
+    if (test === undefined) throw new TypeError(`Syntax rule path ${path}: unknown predicate ${testName}`);
+  }
+  const wildcard = name!.startsWith('*');
+  // every step of one shape, for fast property access
+  const suffix = wildcard && name!.length > 1 ? name!.slice(1) : undefined;
+  return {
+    uri,
+    local: wildcard ? undefined : name,
+    suffix,
+    suffixEnd: suffix === undefined ? -1 : suffix.charCodeAt(suffix.length - 1),
+    test,
+  };
+}
+
+/** Every path a text stands for: its alternatives (`a | b`), with unions of steps (`(a|b)/c`) spelled out. */
+export function compilePaths(text: string, syntax: PathSyntax): Path[] {
+  const paths: Path[] = [];
+  for (const alternative of splitTop(text, '|')) {
+    let rest = alternative.trim();
+    let anchor: Path['anchor'] = 'relative';
+    if (rest.startsWith('//')) {
+      anchor = 'anywhere';
+      rest = rest.slice(2);
+    } else if (rest.startsWith('/')) {
+      anchor = 'root';
+      rest = rest.slice(1);
+    }
+    const parts = splitTop(rest, '/').map((p) => p.trim());
+    let attribute: string | undefined;
+    if (parts[parts.length - 1]?.startsWith('@')) attribute = parts.pop()!.slice(1);
+    if (parts.length === 1 && parts[0] === '') parts.pop();
+    // each step as its alternatives, then every combination of them
+    let combinations: Step[][] = [[]];
+    for (const part of parts) {
+      const choices =
+        part.startsWith('(') && part.endsWith(')')
+          ? splitTop(part.slice(1, -1), '|').map((c) => compileStep(c.trim(), syntax, text))
+          : [compileStep(part, syntax, text)];
+      combinations = combinations.flatMap((steps) => choices.map((choice) => [...steps, choice]));
+    }
+    for (const steps of combinations) paths.push({ anchor, steps, attribute });
+  }
+  return paths;
+}
+
+/**
+ * For each namespace URI of a table, the string of the document being evaluated that spells it. A parser gives
+ * every element of one namespace declaration the same string; compared with itself it is equal at once, where
+ * comparing it with the table's literal compares every character. Emptied after each document
+ * ({@link forgetSpellings}), not to hold the document's text.
+ */
+const spellings = new Map<string, string>();
+
+/** Whether the element is in the namespace; as `el.namespaceURI === uri`, faster within an evaluation. */
+export function inNamespace(el: XmlTreeElement, uri: string): boolean {
+  const actual = el.namespaceURI;
+  if (actual === null || actual.length !== uri.length) return false;
+  if (actual === spellings.get(uri)) return true;
+  if (actual !== uri) return false;
+  spellings.set(uri, actual);
+  return true;
+}
+
+export function forgetSpellings(): void {
+  spellings.clear();
+}
+
+export function stepMatches(step: Step, el: XmlTreeElement): boolean {
+  const name = el.localName;
+  return (
+    (step.local === undefined || name === step.local) &&
+    (step.suffix === undefined ||
+      (name.charCodeAt(name.length - 1) === step.suffixEnd && name.endsWith(step.suffix))) &&
+    (step.uri === undefined || inNamespace(el, step.uri)) &&
+    (step.test === undefined || step.test(el))
+  );
+}
+
+/**
+ * Whether the element is one the steps of a root or anywhere path reach (its attribute aside): the last step
+ * matches it, each step before matches the parent of the element the next one matched.
+ */
+export function reaches(path: Path, el: XmlTreeElement): boolean {
+  let node: XmlTreeElement | null = el;
+  for (let i = path.steps.length - 1; i >= 0; i--) {
+    if (node === null || !stepMatches(path.steps[i]!, node)) return false;
+    if (i > 0) node = node.parentNode;
+  }
+  return path.anchor !== 'root' || (node !== null && node.parentNode === null);
+}
+
+const isElement = (node: XmlTreeElement | XmlTreeText): node is XmlTreeElement => node.nodeType === 1;
+
+/** The child elements with this namespace and local name, in document order. */
+export function childrenNamed(el: XmlTreeElement, uri: string, local: string): XmlTreeElement[] {
+  const found: XmlTreeElement[] = [];
+  for (const node of el.childNodes)
+    if (isElement(node) && node.localName === local && node.namespaceURI === uri) found.push(node);
+  return found;
+}
+
+/** The elements a relative path reaches from `el` (its attribute aside), in document order. */
+export function select(el: XmlTreeElement, path: Path): XmlTreeElement[] {
+  let current = [el];
+  for (const step of path.steps) {
+    const next: XmlTreeElement[] = [];
+    for (const node of current)
+      for (const child of node.childNodes) if (isElement(child) && stepMatches(step, child)) next.push(child);
+    current = next;
+  }
+  return path.attribute === undefined ? current : current.filter((e) => e.hasAttribute(path.attribute!));
+}
+
+/** The child elements of `el`. */
+export function* elementChildren(el: XmlTreeElement): Iterable<XmlTreeElement> {
+  for (const node of el.childNodes) if (isElement(node)) yield node;
+}
+
+/** XPath's `normalize-space`. */
+export function normalizeSpace(value: string): string {
+  return value.replace(/[ \t\r\n]+/g, ' ').trim();
+}

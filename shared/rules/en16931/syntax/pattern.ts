@@ -1,0 +1,472 @@
+import type { XmlTreeElement } from '../../../xml/xml-tree';
+import type { RuleSeverity, SyntaxRule } from '../../rule';
+import {
+  compilePaths,
+  forgetSpellings,
+  inNamespace,
+  normalizeSpace,
+  reaches,
+  type ElementTest,
+  type Path,
+  type PathSyntax,
+  type Step,
+} from './paths';
+
+/**
+ * The syntax rules of one syntax as data: an ordered list of contexts (the elements a group of rules is
+ * about) and, for each, its assertions. As in the official schematron pattern, an element belongs to the
+ * FIRST context that matches it and is judged by that context's assertions only. Most assertions are of a
+ * few kinds (an element or attribute that should not be there, or that may occur at most N times); the rest
+ * test their context element with a small function.
+ */
+
+interface AssertionBase {
+  /** The official rule id. */
+  readonly id: string;
+  /** As the official artefact flags it. */
+  readonly severity: RuleSeverity;
+  /** The business terms concerned; none for elements outside EN 16931. */
+  readonly terms?: readonly string[];
+  /** The rule's message; when omitted, one is made from the kind and the path. */
+  readonly message?: string;
+}
+
+/** What each assertion requires of the context element, by kind. */
+export type Assertion = AssertionBase &
+  (
+    | {
+        /** The path reaches nothing, unless the guard holds for the context element. */
+        readonly absent: string;
+        readonly unless?: ElementTest;
+      }
+    /** The path reaches at most N elements (attributes). */
+    | { readonly atMost: readonly [string, number] }
+    /** The path reaches exactly one element. */
+    | { readonly exactlyOne: string }
+    /** Each path reaches at least one element. */
+    | { readonly present: readonly string[] }
+    /** The elements the path reaches all have the same text (normalize-space'd when `normalize`). */
+    | { readonly oneValue: string; readonly normalize?: boolean }
+    /** A test of the context element that is not one of the kinds above. */
+    | { readonly holds: ElementTest }
+  );
+
+export interface ContextRow {
+  /** The official context, in the path notation of `paths.ts`. */
+  readonly context: string;
+  /** How messages name the context (`cac:InvoiceLine`); none for the document itself. */
+  readonly label?: string;
+  readonly asserts: readonly Assertion[];
+}
+
+/** One place of a finding, and a message of its own when it says more than the rule's. */
+interface Finding {
+  readonly el: XmlTreeElement;
+  readonly detail?: string;
+}
+
+interface Edge {
+  readonly step: Step;
+  readonly next: Map<string, Edge[]>;
+  /** Targets that end at this element, and those that end at an attribute of it. */
+  readonly ends: number[];
+  readonly attributes: Array<readonly [string, number]>;
+}
+
+const ABSENT = 0;
+const AT_MOST = 1;
+const EXACTLY_ONE = 2;
+const PRESENT = 3;
+const ONE_VALUE = 4;
+const HOLDS = 5;
+
+/** An assertion compiled: its kind, and the targets (numbered paths) whose elements it judges. */
+interface Check {
+  readonly kind: number;
+  readonly id: string;
+  readonly message: string;
+  readonly targets: readonly number[];
+  /** For `atMost`. */
+  readonly limit: number;
+  /** For `oneValue`. */
+  readonly normalize: boolean;
+  /** The guard of `absent`, the test of `holds`. */
+  readonly test: ElementTest | undefined;
+}
+
+interface CompiledContext {
+  /** The relative paths of its assertions as a tree of steps from the context element, walked once. */
+  readonly tree: Map<string, Edge[]>;
+  /** Targets that are attributes of the context element itself. */
+  readonly ownAttributes: Array<readonly [string, number]>;
+  /** The `absent` assertions by their relative target; those whose target is a document path. */
+  readonly absentAt: Map<number, Check>;
+  readonly absentInDocument: Check[];
+  /** The assertions of the other kinds, judged for every element of the context. */
+  readonly checks: Check[];
+}
+
+interface DocumentTarget {
+  readonly target: number;
+  readonly path: Path;
+}
+
+/** A syntax's contexts and assertions, compiled for one walk over a document. */
+export interface CompiledPattern {
+  readonly contexts: readonly CompiledContext[];
+  /** Context paths whose last step has an exact local name, by that name, in context order. */
+  readonly contextsByName: ReadonlyMap<string, ReadonlyArray<readonly [number, Path]>>;
+  /** Context paths ending in a wildcard (`ram:*ID`), in context order. */
+  readonly wildcardContexts: ReadonlyArray<readonly [number, Path]>;
+  /**
+   * Assertion paths from the document (`//…`, `/…`): by the local name of their last step, those ending in a
+   * wildcard, and the attributes looked for on every element (`//@name`).
+   */
+  readonly documentTargetsByName: ReadonlyMap<string, readonly DocumentTarget[]>;
+  readonly documentTargetsAny: readonly DocumentTarget[];
+  readonly attributesAnywhere: { readonly names: readonly string[]; readonly targets: readonly number[] };
+  readonly targetCount: number;
+  readonly rules: ReadonlyArray<{
+    id: string;
+    severity: RuleSeverity;
+    terms: readonly string[];
+    message: string;
+  }>;
+}
+
+const pathText = (text: string) => text.replace(/\s+/g, ' ').trim();
+
+function defaultMessage(assertion: Assertion, label: string | undefined): string {
+  const where = (path: string) => {
+    const text = pathText(path);
+    if (text.startsWith('@')) return `the attribute ${text.slice(1)}${label ? ` of ${label}` : ''}`;
+    return label ? `${text} in ${label}` : text;
+  };
+  const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+  if ('absent' in assertion)
+    return sentence(
+      assertion.severity === 'warning'
+        ? `${where(assertion.absent)} is not used by EN 16931 and should be left out`
+        : `${where(assertion.absent)} must not be present`,
+    );
+  if ('atMost' in assertion) {
+    const [path, n] = assertion.atMost;
+    return sentence(`${where(path)} may occur at most ${n === 1 ? 'once' : `${n} times`}`);
+  }
+  if ('exactlyOne' in assertion) return sentence(`${where(assertion.exactlyOne)} must occur exactly once`);
+  if ('present' in assertion)
+    return sentence(`${assertion.present.map(where).join(' and ')} must be present`);
+  if ('oneValue' in assertion) return `Every ${pathText(assertion.oneValue)} must have the same value`;
+  throw new TypeError(`Syntax rule ${assertion.id} needs a message`);
+}
+
+function addToTree(tree: Map<string, Edge[]>, path: Path, target: number, id: string): void {
+  let level = tree;
+  let edge: Edge | undefined;
+  for (const step of path.steps) {
+    if (step.local === undefined) throw new TypeError(`Syntax rule ${id}: a relative path needs named steps`);
+    let edges = level.get(step.local);
+    if (!edges) level.set(step.local, (edges = []));
+    edge = edges.find((e) => e.step.uri === step.uri && e.step.test === step.test);
+    if (!edge) {
+      edge = { step, next: new Map(), ends: [], attributes: [] };
+      edges.push(edge);
+    }
+    level = edge.next;
+  }
+  if (path.attribute !== undefined) edge!.attributes.push([path.attribute, target]);
+  else edge!.ends.push(target);
+}
+
+/** The kind of an assertion and the paths it judges. */
+function kindOf(assertion: Assertion): [number, readonly string[]] {
+  if ('absent' in assertion) return [ABSENT, [assertion.absent]];
+  if ('atMost' in assertion) return [AT_MOST, [assertion.atMost[0]]];
+  if ('exactlyOne' in assertion) return [EXACTLY_ONE, [assertion.exactlyOne]];
+  if ('present' in assertion) return [PRESENT, assertion.present];
+  if ('oneValue' in assertion) return [ONE_VALUE, [assertion.oneValue]];
+  return [HOLDS, []];
+}
+
+/** Compiles a syntax's table; throws a TypeError on a path it cannot read (at start-up, never per document). */
+export function compilePattern(rows: readonly ContextRow[], syntax: PathSyntax): CompiledPattern {
+  const contexts: CompiledContext[] = [];
+  const contextsByName = new Map<string, Array<readonly [number, Path]>>();
+  const wildcardContexts: Array<readonly [number, Path]> = [];
+  const documentTargetsByName = new Map<string, DocumentTarget[]>();
+  const documentTargetsAny: DocumentTarget[] = [];
+  const attributesAnywhere = { names: [] as string[], targets: [] as number[] };
+  const rules: Array<CompiledPattern['rules'][number]> = [];
+  let targetCount = 0;
+
+  rows.forEach((row, index) => {
+    for (const path of compilePaths(row.context, syntax)) {
+      const last = path.steps[path.steps.length - 1];
+      if (!last) throw new TypeError(`Syntax rule context ${row.context} has no step`);
+      if (last.local === undefined) wildcardContexts.push([index, path]);
+      else {
+        const list = contextsByName.get(last.local) ?? [];
+        list.push([index, path]);
+        contextsByName.set(last.local, list);
+      }
+    }
+    const context: CompiledContext = {
+      tree: new Map(),
+      ownAttributes: [],
+      absentAt: new Map(),
+      absentInDocument: [],
+      checks: [],
+    };
+    /** Numbers a path; says whether it has relative alternatives and document ones. */
+    const target = (text: string, id: string) => {
+      const t = targetCount++;
+      let relative = false;
+      let inDocument = false;
+      for (const path of compilePaths(text, syntax)) {
+        if (path.anchor !== 'relative') {
+          inDocument = true;
+          const last = path.steps[path.steps.length - 1];
+          if (last === undefined) {
+            attributesAnywhere.names.push(path.attribute!);
+            attributesAnywhere.targets.push(t);
+          } else if (last.local !== undefined) {
+            const list = documentTargetsByName.get(last.local) ?? [];
+            list.push({ target: t, path });
+            documentTargetsByName.set(last.local, list);
+          } else documentTargetsAny.push({ target: t, path });
+        } else {
+          relative = true;
+          if (path.steps.length > 0) addToTree(context.tree, path, t, id);
+          else if (path.attribute !== undefined) context.ownAttributes.push([path.attribute, t]);
+          else throw new TypeError(`Syntax rule ${id}: empty path`);
+        }
+      }
+      return { t, relative, inDocument };
+    };
+    for (const assertion of row.asserts) {
+      const [kind, paths] = kindOf(assertion);
+      const targets = paths.map((p) => target(p, assertion.id));
+      const message = assertion.message ?? defaultMessage(assertion, row.label);
+      const check: Check = {
+        kind,
+        id: assertion.id,
+        message,
+        targets: targets.map((t) => t.t),
+        limit: 'atMost' in assertion ? assertion.atMost[1] : 0,
+        normalize: 'oneValue' in assertion && assertion.normalize === true,
+        test: 'absent' in assertion ? assertion.unless : 'holds' in assertion ? assertion.holds : undefined,
+      };
+      if (kind === ABSENT) {
+        if (targets[0]!.relative) context.absentAt.set(targets[0]!.t, check);
+        if (targets[0]!.inDocument) context.absentInDocument.push(check);
+      } else context.checks.push(check);
+      rules.push({ id: assertion.id, severity: assertion.severity, terms: assertion.terms ?? [], message });
+    }
+    contexts.push(context);
+  });
+  const ids = new Set<string>();
+  for (const rule of rules) {
+    if (ids.has(rule.id)) throw new TypeError(`Syntax rule ${rule.id} is in the table twice`);
+    ids.add(rule.id);
+  }
+  return {
+    contexts,
+    contextsByName,
+    wildcardContexts,
+    documentTargetsByName,
+    documentTargetsAny,
+    attributesAnywhere,
+    targetCount,
+    rules,
+  };
+}
+
+/** The first context (in table order) that matches the element, or -1. */
+function contextOf(pattern: CompiledPattern, el: XmlTreeElement): number {
+  let found = -1;
+  const named = pattern.contextsByName.get(el.localName);
+  if (named !== undefined)
+    for (let i = 0; i < named.length; i++)
+      if (reaches(named[i]![1], el)) {
+        found = named[i]![0];
+        break;
+      }
+  const wildcards = pattern.wildcardContexts;
+  for (let i = 0; i < wildcards.length; i++) {
+    const [index, path] = wildcards[i]!;
+    if (found !== -1 && index >= found) break;
+    if (reaches(path, el)) return index;
+  }
+  return found;
+}
+
+/** What each target reaches, by target number, and the targets that reached something. */
+interface Hits {
+  readonly at: Array<XmlTreeElement[] | undefined>;
+  readonly touched: number[];
+}
+
+function record(hits: Hits, target: number, el: XmlTreeElement): void {
+  const list = hits.at[target];
+  if (list) list.push(el);
+  else {
+    hits.at[target] = [el];
+    hits.touched.push(target);
+  }
+}
+
+/** Walks the children of `el` along the tree of steps, recording what each target reaches. */
+function walkTree(el: XmlTreeElement, tree: ReadonlyMap<string, Edge[]>, hits: Hits): void {
+  const children = el.childNodes;
+  for (let i = 0; i < children.length; i++) {
+    const child = children[i]!;
+    if (child.nodeType !== 1) continue;
+    const edges = tree.get(child.localName);
+    if (edges === undefined) continue;
+    for (let j = 0; j < edges.length; j++) {
+      const edge = edges[j]!;
+      if (!inNamespace(child, edge.step.uri!) || (edge.step.test !== undefined && !edge.step.test(child)))
+        continue;
+      for (let k = 0; k < edge.ends.length; k++) record(hits, edge.ends[k]!, child);
+      for (let k = 0; k < edge.attributes.length; k++)
+        if (child.hasAttribute(edge.attributes[k]![0])) record(hits, edge.attributes[k]![1], child);
+      if (edge.next.size > 0) walkTree(child, edge.next, hits);
+    }
+  }
+}
+
+function noteDocumentTargets(targets: readonly DocumentTarget[], el: XmlTreeElement, hits: Hits): void {
+  for (let i = 0; i < targets.length; i++) {
+    const { target, path } = targets[i]!;
+    if ((path.attribute === undefined || el.hasAttribute(path.attribute)) && reaches(path, el))
+      record(hits, target, el);
+  }
+}
+
+const occurrences = (n: number) => (n === 1 ? 'once' : `${n} times`);
+const NONE: readonly XmlTreeElement[] = [];
+
+/** Every finding of the pattern's rules in one document, by rule id. */
+export function evaluate(pattern: CompiledPattern, root: XmlTreeElement): Map<string, Finding[]> {
+  try {
+    return findingsIn(pattern, root);
+  } finally {
+    forgetSpellings();
+  }
+}
+
+function findingsIn(pattern: CompiledPattern, root: XmlTreeElement): Map<string, Finding[]> {
+  const instances: XmlTreeElement[][] = pattern.contexts.map(() => []);
+  const size = pattern.targetCount;
+  const inDocument: Hits = { at: new Array<XmlTreeElement[] | undefined>(size).fill(undefined), touched: [] };
+  const stack: XmlTreeElement[] = [root];
+  const { documentTargetsAny } = pattern;
+  const { names: attributeNames, targets: attributeTargets } = pattern.attributesAnywhere;
+  // one walk in document order: the context of each element, and what the document paths reach
+  while (stack.length > 0) {
+    const el = stack.pop()!;
+    const context = contextOf(pattern, el);
+    if (context !== -1) instances[context]!.push(el);
+    const named = pattern.documentTargetsByName.get(el.localName);
+    if (named !== undefined) noteDocumentTargets(named, el, inDocument);
+    if (documentTargetsAny.length > 0) noteDocumentTargets(documentTargetsAny, el, inDocument);
+    for (let i = 0; i < attributeNames.length; i++)
+      if (el.hasAttribute(attributeNames[i]!)) record(inDocument, attributeTargets[i]!, el);
+    const children = el.childNodes;
+    for (let i = children.length - 1; i >= 0; i--) {
+      const child = children[i]!;
+      if (child.nodeType === 1) stack.push(child);
+    }
+  }
+
+  const findings = new Map<string, Finding[]>();
+  const report = (id: string, el: XmlTreeElement, detail?: string) => {
+    const list = findings.get(id);
+    const finding = detail === undefined ? { el } : { el, detail };
+    if (list) list.push(finding);
+    else findings.set(id, [finding]);
+  };
+  const local: Hits = { at: new Array<XmlTreeElement[] | undefined>(size).fill(undefined), touched: [] };
+  const reached = (t: number): readonly XmlTreeElement[] => {
+    const mine = local.at[t];
+    const all = inDocument.at[t];
+    return mine && all ? [...mine, ...all] : (mine ?? all ?? NONE);
+  };
+  pattern.contexts.forEach((context, index) => {
+    for (const el of instances[index]!) {
+      if (context.tree.size > 0) walkTree(el, context.tree, local);
+      for (const [name, t] of context.ownAttributes) if (el.hasAttribute(name)) record(local, t, el);
+      for (const t of local.touched) {
+        const check = context.absentAt.get(t);
+        if (check && !(check.test && check.test(el)))
+          for (const found of local.at[t]!) report(check.id, found);
+      }
+      for (const check of context.absentInDocument) {
+        const found = inDocument.at[check.targets[0]!];
+        if (found && !(check.test && check.test(el))) for (const f of found) report(check.id, f);
+      }
+      for (const check of context.checks) judge(check, el, reached, report);
+      for (const t of local.touched) local.at[t] = undefined;
+      local.touched.length = 0;
+    }
+  });
+  return findings;
+}
+
+function judge(
+  check: Check,
+  el: XmlTreeElement,
+  reached: (t: number) => readonly XmlTreeElement[],
+  report: (id: string, el: XmlTreeElement, detail?: string) => void,
+): void {
+  const { id, message } = check;
+  switch (check.kind) {
+    case AT_MOST: {
+      const found = reached(check.targets[0]!);
+      if (found.length > check.limit) report(id, found[check.limit]!, `${message} (found ${found.length})`);
+      return;
+    }
+    case EXACTLY_ONE: {
+      const found = reached(check.targets[0]!);
+      if (found.length === 0) report(id, el, `${message} (missing)`);
+      else if (found.length > 1) report(id, found[1]!, `${message} (found ${occurrences(found.length)})`);
+      return;
+    }
+    case PRESENT:
+      if (check.targets.some((t) => reached(t).length === 0)) report(id, el);
+      return;
+    case ONE_VALUE: {
+      const found = reached(check.targets[0]!);
+      if (found.length < 2) return;
+      const value = (e: XmlTreeElement) => (check.normalize ? normalizeSpace(e.textContent) : e.textContent);
+      const first = value(found[0]!);
+      const other = found.find((e) => value(e) !== first);
+      if (other) report(id, other, `${message}: '${value(other)}' differs from '${first}'`);
+      return;
+    }
+    default:
+      if (!check.test!(el)) report(id, el);
+  }
+}
+
+/**
+ * The rules of a compiled pattern for a syntax module. The document is walked once, by the first rule that
+ * checks it; every rule then reports its own findings.
+ */
+export function patternRules(pattern: CompiledPattern): SyntaxRule[] {
+  const cache = new WeakMap<XmlTreeElement, Map<string, Finding[]>>();
+  const findingsIn = (root: XmlTreeElement) => {
+    let findings = cache.get(root);
+    if (!findings) cache.set(root, (findings = evaluate(pattern, root)));
+    return findings;
+  };
+  return pattern.rules.map(({ id, severity, terms, message }) => ({
+    id,
+    severity,
+    terms,
+    message,
+    check(root, report) {
+      for (const { el, detail } of findingsIn(root).get(id) ?? []) report(el, detail);
+    },
+  }));
+}
