@@ -1,10 +1,11 @@
 import { en16931Arithmetic } from './en16931/arithmetic';
-import { en16931CodeLists } from './en16931/code-lists';
+import { en16931CiiCodeLists, en16931CodeLists, en16931UblCodeLists } from './en16931/code-lists';
 import { en16931Core } from './en16931/core';
 import { ciiSyntax } from './en16931/cii-syntax';
 import { ublSyntax } from './en16931/ubl-syntax';
 import { en16931Vat } from './en16931/vat';
 import { peppolArithmetic } from './peppol/arithmetic';
+import { peppolCiiCodeLists, peppolCodeLists, peppolUblCodeLists } from './peppol/code-lists';
 import { peppolCiiSyntax, peppolCore, peppolUblSyntax } from './peppol/core';
 import { peppolNational } from './peppol/national';
 import { germanModules } from './german';
@@ -17,8 +18,13 @@ export const RULE_MODULES: readonly RuleModule[] = [
   en16931Vat,
   en16931Arithmetic,
   ublSyntax,
+  en16931UblCodeLists,
   ciiSyntax,
+  en16931CiiCodeLists,
   peppolCore,
+  peppolCodeLists,
+  peppolUblCodeLists,
+  peppolCiiCodeLists,
   peppolUblSyntax,
   peppolCiiSyntax,
   peppolArithmetic,
