@@ -62,7 +62,9 @@ const documentCases: Case[] = [
 
 const partyCases: Case[] = [
   ['BR-06', { seller: {} }, ['/seller/name'], { seller: { name: 'Seller AS' } }],
-  ['BR-07', {}, ['/buyer/name'], { buyer: { name: 'Buyer AB' } }],
+  ['BR-07', { buyer: { name: '' } }, ['/buyer/name'], { buyer: { name: 'Buyer AB' } }],
+  // a missing group is reported where the group would be
+  ['BR-07', {}, ['/buyer'], { buyer: { name: 'Buyer AB' } }],
   [
     'BR-08',
     { seller: { name: 'Seller AS' } },
@@ -70,7 +72,8 @@ const partyCases: Case[] = [
     { seller: { address: { country: 'NO' } } },
   ],
   ['BR-09', { seller: { address: { city: 'Oslo' } } }, ['/seller/address/country'], { seller: {} }],
-  ['BR-10', {}, ['/buyer/address'], { buyer: { address: { country: 'SE' } } }],
+  ['BR-10', { buyer: { name: 'Buyer AB' } }, ['/buyer/address'], { buyer: { address: { country: 'SE' } } }],
+  ['BR-10', {}, ['/buyer'], { buyer: { address: { country: 'SE' } } }],
   [
     'BR-11',
     { buyer: { address: { country: ' ' } } },
@@ -165,6 +168,7 @@ const lineCases: Case[] = [
   // a gross price alone: the net price is missing all the same
   ['BR-26', { lines: [{ price: { gross: '12' } }] }, ['/lines/0/price/net'], { lines: [line] }],
   ['BR-CO-04', { lines: [{ vat: { rate: '25' } }] }, ['/lines/0/vat/category'], { lines: [line] }],
+  ['BR-CO-04', { lines: [{ id: '1' }] }, ['/lines/0/vat'], { lines: [line] }],
   [
     'BR-30',
     { lines: [{ period: { start: '2026-01-31', end: '2026-01-01' } }] },

@@ -1,7 +1,7 @@
 import type { InvoiceRule } from '../../rule';
 import { given, present } from '../../values';
 import { endsBeforeStart } from './document';
-import { eachItem, eachLine, fatal } from './support';
+import { eachItem, eachLine, fatal, missingIn } from './support';
 
 /** What each invoice line (BG-25) and its parts must hold. */
 export const lineRules: readonly InvoiceRule[] = [
@@ -20,20 +20,29 @@ export const lineRules: readonly InvoiceRule[] = [
     },
   ),
   fatal('BR-25', ['BG-25', 'BT-153'], 'BT-153 Item name is required', (invoice, report) => {
-    eachLine(invoice, (line, path) => given(line.item?.name) || report(`${path}/item/name`));
+    eachLine(
+      invoice,
+      (line, path) => given(line.item?.name) || report(missingIn(line.item, `${path}/item`, 'name')),
+    );
   }),
   fatal('BR-24', ['BG-25', 'BT-131'], 'BT-131 Invoice line net amount is required', (invoice, report) => {
     eachLine(invoice, (line, path) => present(line.netAmount) || report(`${path}/netAmount`));
   }),
   fatal('BR-26', ['BG-25', 'BT-146'], 'BT-146 Item net price is required', (invoice, report) => {
-    eachLine(invoice, (line, path) => present(line.price?.net) || report(`${path}/price/net`));
+    eachLine(
+      invoice,
+      (line, path) => present(line.price?.net) || report(missingIn(line.price, `${path}/price`, 'net')),
+    );
   }),
   fatal(
     'BR-CO-04',
     ['BG-25', 'BT-151'],
     'BT-151 Invoiced item VAT category code is required',
     (invoice, report) => {
-      eachLine(invoice, (line, path) => present(line.vat?.category) || report(`${path}/vat/category`));
+      eachLine(
+        invoice,
+        (line, path) => present(line.vat?.category) || report(missingIn(line.vat, `${path}/vat`, 'category')),
+      );
     },
   ),
   fatal(

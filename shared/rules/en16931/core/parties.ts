@@ -1,6 +1,6 @@
 import type { InvoiceRule } from '../../rule';
 import { given, present, text } from '../../values';
-import { fatal } from './support';
+import { fatal, missingIn } from './support';
 import { VAT_ID_PREFIXES } from './vat-id-prefixes';
 
 /** The scheme of a creditor identifier (BT-90), which does not identify the seller to the buyer. */
@@ -9,20 +9,20 @@ const CREDITOR_SCHEME = 'SEPA';
 /** Seller, buyer, payee and tax representative: who they are and where (BG-4 … BG-12). */
 export const partyRules: readonly InvoiceRule[] = [
   fatal('BR-06', ['BT-27'], 'BT-27 Seller name is required', (invoice, report) => {
-    if (!given(invoice.seller?.name)) report('/seller/name');
+    if (!given(invoice.seller?.name)) report(missingIn(invoice.seller, '/seller', 'name'));
   }),
   fatal('BR-07', ['BT-44'], 'BT-44 Buyer name is required', (invoice, report) => {
-    if (!given(invoice.buyer?.name)) report('/buyer/name');
+    if (!given(invoice.buyer?.name)) report(missingIn(invoice.buyer, '/buyer', 'name'));
   }),
   fatal('BR-08', ['BG-5'], 'BG-5 Seller postal address is required', (invoice, report) => {
-    if (!present(invoice.seller?.address)) report('/seller/address');
+    if (!present(invoice.seller?.address)) report(missingIn(invoice.seller, '/seller', 'address'));
   }),
   fatal('BR-09', ['BG-5', 'BT-40'], 'BT-40 Seller country code is required', (invoice, report) => {
     const address = invoice.seller?.address;
     if (address && !given(address.country)) report('/seller/address/country');
   }),
   fatal('BR-10', ['BG-8'], 'BG-8 Buyer postal address is required', (invoice, report) => {
-    if (!present(invoice.buyer?.address)) report('/buyer/address');
+    if (!present(invoice.buyer?.address)) report(missingIn(invoice.buyer, '/buyer', 'address'));
   }),
   fatal('BR-11', ['BG-8', 'BT-55'], 'BT-55 Buyer country code is required', (invoice, report) => {
     const address = invoice.buyer?.address;

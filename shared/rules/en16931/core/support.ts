@@ -29,3 +29,11 @@ export function fatal(
 ): InvoiceRule {
   return { id, terms, message, check };
 }
+
+/**
+ * Where a missing member of a group is reported: in the group when the group is there, else at the group
+ * (a document without a seller lacks the seller, as the schema says it, rather than the seller's name).
+ */
+export function missingIn(group: unknown, groupPath: string, member: string): string {
+  return group === undefined || group === null ? groupPath : `${groupPath}/${member}`;
+}
