@@ -251,6 +251,31 @@ describe('shipped mappings', () => {
   });
 });
 
+describe('codes of another code list in the syntax', () => {
+  it('a code of the model is written as the code of the syntax and read back as the model one', () => {
+    const definition = tiny({
+      element: 'Doc',
+      children: [{ element: 'Code', text: { path: 'code', codes: { '3': '5', '35': '29' } } }],
+    });
+    expect(render(definition, { code: '35' })).toContain('<Code>29</Code>');
+    // a code without an entry is written as it is, for the code-list rule to judge
+    expect(render(definition, { code: '7' })).toContain('<Code>7</Code>');
+    const format = mappingFormat(definition);
+    expect(format.read!('<Doc><Code>29</Code></Doc>').invoice).toEqual({ code: '35' });
+    expect(format.read!('<Doc><Code>77</Code></Doc>').invoice).toEqual({ code: '77' });
+  });
+
+  it('CII writes the VAT point date code (BT-8) in UNTDID 2475, as EN 16931 binds it', () => {
+    const cii = shippedFormats().find((f) => f.id === 'en16931-cii')!;
+    const invoice = sampleInvoice(1);
+    delete invoice.taxPointDate;
+    invoice.vatPointDateCode = '35';
+    const xml = cii.render(invoice);
+    expect(xml).toContain('<ram:DueDateTypeCode>29</ram:DueDateTypeCode>');
+    expect(cii.parse!(xml).vatPointDateCode).toBe('35');
+  });
+});
+
 describe('a changed copy of a mapping, registered without code', () => {
   function find(node: MappingNode, element: string): MappingNode | undefined {
     if (node.element === element) return node;

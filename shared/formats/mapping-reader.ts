@@ -182,7 +182,11 @@ function valueReader(value: MappingValue): ValueReader {
   }
   if (value.path !== undefined) {
     const path = value.path;
-    const inverse = INVERSES[value.format ?? 'text'] ?? ((text: string) => text);
+    const unformat = INVERSES[value.format ?? 'text'] ?? ((text: string) => text);
+    const decode = value.codes
+      ? new Map(Object.entries(value.codes).map(([canonical, written]) => [written, canonical]))
+      : undefined;
+    const inverse = decode ? (text: string) => decode.get(text) ?? unformat(text) : unformat;
     return {
       format: value.format,
       ...(value.space === 'preserve' ? { preserveSpace: true } : {}),

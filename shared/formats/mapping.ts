@@ -22,6 +22,12 @@ export interface MappingValue {
   format?: 'text' | 'amount' | 'decimal' | 'boolean' | 'date102';
   matchAny?: boolean;
   space?: 'preserve';
+  /**
+   * The codes of the document for the codes of the canonical model, where the syntax uses another code list
+   * for the same term (CII's VAT point date code, UNTDID 2475, for the model's UNTDID 2005); read back the
+   * other way. A code without an entry is written and read as it is.
+   */
+  codes?: Record<string, string>;
 }
 
 export type MappingCondition =
@@ -125,7 +131,9 @@ const FORMATTERS: Record<NonNullable<MappingValue['format']>, (raw: unknown) => 
 };
 
 function compileValue(value: MappingValue, at: string): TextOf {
-  const formatter = FORMATTERS[value.format ?? 'text'];
+  const format = FORMATTERS[value.format ?? 'text'];
+  const codes = value.codes;
+  const formatter = codes ? (raw: unknown) => codes[format(raw)] ?? format(raw) : format;
   const fallback = value.default;
   const formatted = (raw: unknown): string | undefined => {
     if (isEmpty(raw)) return fallback === undefined ? undefined : formatter(fallback);
