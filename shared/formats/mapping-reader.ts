@@ -315,6 +315,7 @@ class ElementReader implements ReadNode {
       target = objectAt(scope, root, this.node.scope);
       if (!ctx.containers.has(target)) ctx.containers.set(target, el);
     } else target = this.node.bind ? {} : scope;
+    if (this.node.group && (this.node.forEach || this.node.scope)) ctx.groups.add(target);
     // An element with no text is a business term that is absent: its attributes (a scheme, a MIME code, a
     // currency) describe nothing and are not read either (`<ram:URIID schemeID="EM"/>`).
     if (this.text && this.text.constant === undefined && this.text.paths.length > 0) {
@@ -461,6 +462,8 @@ interface ReadContext {
   log: unknown[];
   /** The element an object was made for: an item of a `forEach`, the object of a `scope`. */
   containers: Map<Obj, XmlElement>;
+  /** The objects read for elements of a business group (`group`): kept even when empty. */
+  groups: Set<Obj>;
 }
 
 function readChildren(
@@ -525,19 +528,25 @@ export function locationOf(el: XmlElement): string {
   return `/${steps.join('/')}`;
 }
 
-/** Drops empty strings, objects and lists: what the document did not carry is absent, not empty. */
-function prune(value: unknown): unknown {
+/**
+ * Drops empty strings, and lists and objects left empty: what the document did not carry is absent, not
+ * empty. A business group the document has as an element (`group` in the mapping), even an empty one
+ * (`<cac:PostalAddress/>`, an empty `<cac:InvoiceLine/>`), is kept as an empty object: the document has it,
+ * and the rules that say what it must contain judge it, as the official artefacts do; the items after it
+ * keep their positions.
+ */
+function prune(value: unknown, groups: ReadonlySet<Obj>): unknown {
   if (Array.isArray(value)) {
-    const items = value.map(prune).filter((v) => v !== undefined);
+    const items = value.map((v) => prune(v, groups)).filter((v) => v !== undefined);
     return items.length > 0 ? items : undefined;
   }
   if (value !== null && typeof value === 'object') {
     const out: Obj = {};
     for (const [key, v] of Object.entries(value as Obj)) {
-      const kept = prune(v);
+      const kept = prune(v, groups);
       if (kept !== undefined) out[key] = kept;
     }
-    return Object.keys(out).length > 0 ? out : undefined;
+    return Object.keys(out).length > 0 || groups.has(value as Obj) ? out : undefined;
   }
   return value === '' ? undefined : value;
 }
@@ -588,10 +597,14 @@ class Provenance {
   }
 }
 
-/** Whether a value of the document as read is still there once pruned: something that is not empty. */
-function hasContent(value: unknown): boolean {
-  if (Array.isArray(value)) return value.some(hasContent);
-  if (value !== null && typeof value === 'object') return Object.values(value).some(hasContent);
+/**
+ * Whether a value of the document as read is still there once pruned: something that is not empty, or a
+ * business group the document has (see {@link prune}).
+ */
+function hasContent(value: unknown, groups: ReadonlySet<Obj>): boolean {
+  if (Array.isArray(value)) return value.some((v) => hasContent(v, groups));
+  if (value !== null && typeof value === 'object')
+    return groups.has(value as Obj) || Object.values(value).some((v) => hasContent(v, groups));
   return value !== '' && value !== undefined;
 }
 
@@ -602,7 +615,7 @@ function hasContent(value: unknown): boolean {
  */
 function locator(raw: Obj, rootElement: XmlElement, ctx: ReadContext) {
   let provenance: Provenance | undefined;
-  /** By list as read: the index of each item the canonical list kept (it has no empty ones). */
+  /** By list as read: the index of each item the canonical list kept (it has no empty ones but groups). */
   const kept = new Map<unknown[], number[]>();
   const xpaths = new Map<XmlElement, string>();
   /** As {@link locationOf}, naming the siblings of an element once for every one of them. */
@@ -680,13 +693,13 @@ function locator(raw: Obj, rootElement: XmlElement, ctx: ReadContext) {
         let indexes = kept.get(node);
         if (!indexes) {
           indexes = [];
-          node.forEach((item, i) => hasContent(item) && indexes!.push(i));
+          node.forEach((item, i) => hasContent(item, ctx.groups) && indexes!.push(i));
           kept.set(node, indexes);
         }
         const index = indexes[Number(segment)];
         next = index === undefined ? undefined : node[index];
       } else if (node !== null && typeof node === 'object') next = (node as Obj)[segment];
-      if (!hasContent(next)) break; // absent: the nearest present one
+      if (!hasContent(next, ctx.groups)) break; // absent: the nearest present one
       trail.push({ node: next, parent: node, key: segment });
       node = next;
     }
@@ -770,7 +783,12 @@ export function compileReader(definition: MappingDefinition): (root: XmlElement)
   return (rootElement) => {
     const root: Obj = {};
     const claimed = [false];
-    const ctx: ReadContext = { unread: [], log: [], containers: new Map([[root, rootElement]]) };
+    const ctx: ReadContext = {
+      unread: [],
+      log: [],
+      containers: new Map([[root, rootElement]]),
+      groups: new Set(),
+    };
     reader.claim([rootElement], claimed, root, root, ctx);
     if (!claimed[0]) {
       throw invalidInput(
@@ -779,7 +797,7 @@ export function compileReader(definition: MappingDefinition): (root: XmlElement)
       );
     }
     return {
-      value: (prune(root) as Obj | undefined) ?? {},
+      value: (prune(root, ctx.groups) as Obj | undefined) ?? {},
       unread: ctx.unread.map(locationOf),
       locate: locator(root, rootElement, ctx),
     };

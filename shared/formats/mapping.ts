@@ -49,6 +49,11 @@ export interface MappingNode {
   scope?: string;
   bind?: Record<string, string>;
   forEach?: string;
+  /**
+   * The business group (`BG-5`) the element is. Reading, the document's element of a group is kept even when
+   * it holds nothing (`<cac:PostalAddress/>`): the rules of what the group must contain judge it.
+   */
+  group?: string;
   text?: MappingValue;
   attributes?: Record<string, MappingValue>;
   children?: MappingNode[];
