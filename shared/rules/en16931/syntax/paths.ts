@@ -12,6 +12,8 @@ import type { XmlTreeElement, XmlTreeText } from '../../../xml/xml-tree';
 export type ElementTest = (el: XmlTreeElement) => boolean;
 
 export interface Step {
+  /** The number of the name (namespace and local name) among a table's names; -1 for a wildcard. */
+  readonly id: number;
   /** The namespace URI; undefined for `*` (any namespace). */
   readonly uri: string | undefined;
   /** The exact local name; undefined for a wildcard. */
@@ -41,6 +43,31 @@ export interface PathSyntax {
   readonly tests: Readonly<Record<string, ElementTest>>;
 }
 
+/** Numbers the names (namespace URI and local name) of a table's steps, the same name the same number. */
+export class NameNumbers {
+  /** By local name: the namespaces it is numbered in. */
+  readonly byLocal = new Map<string, Array<{ readonly uri: string; readonly id: number }>>();
+  count = 0;
+
+  number(uri: string, local: string): number {
+    let list = this.byLocal.get(local);
+    if (!list) this.byLocal.set(local, (list = []));
+    const known = list.find((n) => n.uri === uri);
+    if (known) return known.id;
+    const id = this.count++;
+    list.push({ uri, id });
+    return id;
+  }
+
+  /** The number of an element's name; -1 for a name no step has. */
+  of(el: XmlTreeElement): number {
+    const list = this.byLocal.get(el.localName);
+    if (list === undefined) return -1;
+    for (let i = 0; i < list.length; i++) if (inNamespace(el, list[i]!.uri)) return list[i]!.id;
+    return -1;
+  }
+}
+
 /** Splits at `separator` outside brackets and parentheses. */
 function splitTop(text: string, separator: string): string[] {
   const parts: string[] = [];
@@ -62,7 +89,7 @@ function splitTop(text: string, separator: string): string[] {
 
 const STEP = /^(?:([A-Za-z][\w.-]*):)?([A-Za-z_][\w.-]*|\*[\w.-]*)(?:\[([A-Za-z][\w-]*)\])?$/;
 
-function compileStep(text: string, syntax: PathSyntax, path: string): Step {
+function compileStep(text: string, syntax: PathSyntax, names: NameNumbers, path: string): Step {
   const match = STEP.exec(text);
   if (!match) throw new TypeError(`Syntax rule path ${path}: cannot read the step ${text}`);
   const [, prefix, name, testName] = match;
@@ -82,6 +109,7 @@ function compileStep(text: string, syntax: PathSyntax, path: string): Step {
   // every step of one shape, for fast property access
   const suffix = wildcard && name!.length > 1 ? name!.slice(1) : undefined;
   return {
+    id: wildcard ? -1 : names.number(uri!, name!),
     uri,
     local: wildcard ? undefined : name,
     suffix,
@@ -91,7 +119,7 @@ function compileStep(text: string, syntax: PathSyntax, path: string): Step {
 }
 
 /** Every path a text stands for: its alternatives (`a | b`), with unions of steps (`(a|b)/c`) spelled out. */
-export function compilePaths(text: string, syntax: PathSyntax): Path[] {
+export function compilePaths(text: string, syntax: PathSyntax, names: NameNumbers): Path[] {
   const paths: Path[] = [];
   for (const alternative of splitTop(text, '|')) {
     let rest = alternative.trim();
@@ -112,8 +140,8 @@ export function compilePaths(text: string, syntax: PathSyntax): Path[] {
     for (const part of parts) {
       const choices =
         part.startsWith('(') && part.endsWith(')')
-          ? splitTop(part.slice(1, -1), '|').map((c) => compileStep(c.trim(), syntax, text))
-          : [compileStep(part, syntax, text)];
+          ? splitTop(part.slice(1, -1), '|').map((c) => compileStep(c.trim(), syntax, names, text))
+          : [compileStep(part, syntax, names, text)];
       combinations = combinations.flatMap((steps) => choices.map((choice) => [...steps, choice]));
     }
     for (const steps of combinations) paths.push({ anchor, steps, attribute });
@@ -143,30 +171,6 @@ export function forgetSpellings(): void {
   spellings.clear();
 }
 
-export function stepMatches(step: Step, el: XmlTreeElement): boolean {
-  const name = el.localName;
-  return (
-    (step.local === undefined || name === step.local) &&
-    (step.suffix === undefined ||
-      (name.charCodeAt(name.length - 1) === step.suffixEnd && name.endsWith(step.suffix))) &&
-    (step.uri === undefined || inNamespace(el, step.uri)) &&
-    (step.test === undefined || step.test(el))
-  );
-}
-
-/**
- * Whether the element is one the steps of a root or anywhere path reach (its attribute aside): the last step
- * matches it, each step before matches the parent of the element the next one matched.
- */
-export function reaches(path: Path, el: XmlTreeElement): boolean {
-  let node: XmlTreeElement | null = el;
-  for (let i = path.steps.length - 1; i >= 0; i--) {
-    if (node === null || !stepMatches(path.steps[i]!, node)) return false;
-    if (i > 0) node = node.parentNode;
-  }
-  return path.anchor !== 'root' || (node !== null && node.parentNode === null);
-}
-
 const isElement = (node: XmlTreeElement | XmlTreeText): node is XmlTreeElement => node.nodeType === 1;
 
 /** The child elements with this namespace and local name, in document order. */
@@ -175,23 +179,6 @@ export function childrenNamed(el: XmlTreeElement, uri: string, local: string): X
   for (const node of el.childNodes)
     if (isElement(node) && node.localName === local && node.namespaceURI === uri) found.push(node);
   return found;
-}
-
-/** The elements a relative path reaches from `el` (its attribute aside), in document order. */
-export function select(el: XmlTreeElement, path: Path): XmlTreeElement[] {
-  let current = [el];
-  for (const step of path.steps) {
-    const next: XmlTreeElement[] = [];
-    for (const node of current)
-      for (const child of node.childNodes) if (isElement(child) && stepMatches(step, child)) next.push(child);
-    current = next;
-  }
-  return path.attribute === undefined ? current : current.filter((e) => e.hasAttribute(path.attribute!));
-}
-
-/** The child elements of `el`. */
-export function* elementChildren(el: XmlTreeElement): Iterable<XmlTreeElement> {
-  for (const node of el.childNodes) if (isElement(node)) yield node;
 }
 
 /** XPath's `normalize-space`. */

@@ -4,8 +4,8 @@ import {
   compilePaths,
   forgetSpellings,
   inNamespace,
+  NameNumbers,
   normalizeSpace,
-  reaches,
   type ElementTest,
   type Path,
   type PathSyntax,
@@ -67,7 +67,8 @@ interface Finding {
 
 interface Edge {
   readonly step: Step;
-  readonly next: Map<string, Edge[]>;
+  /** The steps after this one, by the number of their name. */
+  readonly next: Map<number, Edge[]>;
   /** Targets that end at this element, and those that end at an attribute of it. */
   readonly ends: number[];
   readonly attributes: Array<readonly [string, number]>;
@@ -96,7 +97,7 @@ interface Check {
 
 interface CompiledContext {
   /** The relative paths of its assertions as a tree of steps from the context element, walked once. */
-  readonly tree: Map<string, Edge[]>;
+  readonly tree: Map<number, Edge[]>;
   /** Targets that are attributes of the context element itself. */
   readonly ownAttributes: Array<readonly [string, number]>;
   /** The `absent` assertions by their relative target; those whose target is a document path. */
@@ -113,16 +114,18 @@ interface DocumentTarget {
 
 /** A syntax's contexts and assertions, compiled for one walk over a document. */
 export interface CompiledPattern {
+  readonly names: NameNumbers;
   readonly contexts: readonly CompiledContext[];
-  /** Context paths whose last step has an exact local name, by that name, in context order. */
-  readonly contextsByName: ReadonlyMap<string, ReadonlyArray<readonly [number, Path]>>;
-  /** Context paths ending in a wildcard (`ram:*ID`), in context order. */
+  /** Context paths whose last step is a name, by its number, in context order; those ending in a wildcard. */
+  readonly contextsByName: ReadonlyArray<ReadonlyArray<readonly [number, Path]> | undefined>;
   readonly wildcardContexts: ReadonlyArray<readonly [number, Path]>;
+  /** By name number: the wildcard contexts whose last step the name fits (their predicates aside). */
+  readonly wildcardContextsByName: ReadonlyArray<ReadonlyArray<readonly [number, Path]>>;
   /**
-   * Assertion paths from the document (`//…`, `/…`): by the local name of their last step, those ending in a
-   * wildcard, and the attributes looked for on every element (`//@name`).
+   * Assertion paths from the document (`//…`, `/…`): by the number of the name of their last step, those
+   * ending in a wildcard, and the attributes looked for on every element (`//@name`).
    */
-  readonly documentTargetsByName: ReadonlyMap<string, readonly DocumentTarget[]>;
+  readonly documentTargetsByName: ReadonlyArray<readonly DocumentTarget[] | undefined>;
   readonly documentTargetsAny: readonly DocumentTarget[];
   readonly attributesAnywhere: { readonly names: readonly string[]; readonly targets: readonly number[] };
   readonly targetCount: number;
@@ -160,14 +163,14 @@ function defaultMessage(assertion: Assertion, label: string | undefined): string
   throw new TypeError(`Syntax rule ${assertion.id} needs a message`);
 }
 
-function addToTree(tree: Map<string, Edge[]>, path: Path, target: number, id: string): void {
+function addToTree(tree: Map<number, Edge[]>, path: Path, target: number, id: string): void {
   let level = tree;
   let edge: Edge | undefined;
   for (const step of path.steps) {
-    if (step.local === undefined) throw new TypeError(`Syntax rule ${id}: a relative path needs named steps`);
-    let edges = level.get(step.local);
-    if (!edges) level.set(step.local, (edges = []));
-    edge = edges.find((e) => e.step.uri === step.uri && e.step.test === step.test);
+    if (step.id < 0) throw new TypeError(`Syntax rule ${id}: a relative path needs named steps`);
+    let edges = level.get(step.id);
+    if (!edges) level.set(step.id, (edges = []));
+    edge = edges.find((e) => e.step.test === step.test);
     if (!edge) {
       edge = { step, next: new Map(), ends: [], attributes: [] };
       edges.push(edge);
@@ -188,27 +191,30 @@ function kindOf(assertion: Assertion): [number, readonly string[]] {
   return [HOLDS, []];
 }
 
+function addAt<T>(list: Array<T[] | undefined>, index: number, item: T): void {
+  const items = list[index];
+  if (items) items.push(item);
+  else list[index] = [item];
+}
+
 /** Compiles a syntax's table; throws a TypeError on a path it cannot read (at start-up, never per document). */
 export function compilePattern(rows: readonly ContextRow[], syntax: PathSyntax): CompiledPattern {
+  const names = new NameNumbers();
   const contexts: CompiledContext[] = [];
-  const contextsByName = new Map<string, Array<readonly [number, Path]>>();
+  const contextsByName: Array<Array<readonly [number, Path]> | undefined> = [];
   const wildcardContexts: Array<readonly [number, Path]> = [];
-  const documentTargetsByName = new Map<string, DocumentTarget[]>();
+  const documentTargetsByName: Array<DocumentTarget[] | undefined> = [];
   const documentTargetsAny: DocumentTarget[] = [];
   const attributesAnywhere = { names: [] as string[], targets: [] as number[] };
   const rules: Array<CompiledPattern['rules'][number]> = [];
   let targetCount = 0;
 
   rows.forEach((row, index) => {
-    for (const path of compilePaths(row.context, syntax)) {
+    for (const path of compilePaths(row.context, syntax, names)) {
       const last = path.steps[path.steps.length - 1];
       if (!last) throw new TypeError(`Syntax rule context ${row.context} has no step`);
-      if (last.local === undefined) wildcardContexts.push([index, path]);
-      else {
-        const list = contextsByName.get(last.local) ?? [];
-        list.push([index, path]);
-        contextsByName.set(last.local, list);
-      }
+      if (last.id < 0) wildcardContexts.push([index, path]);
+      else addAt(contextsByName, last.id, [index, path] as const);
     }
     const context: CompiledContext = {
       tree: new Map(),
@@ -222,18 +228,15 @@ export function compilePattern(rows: readonly ContextRow[], syntax: PathSyntax):
       const t = targetCount++;
       let relative = false;
       let inDocument = false;
-      for (const path of compilePaths(text, syntax)) {
+      for (const path of compilePaths(text, syntax, names)) {
         if (path.anchor !== 'relative') {
           inDocument = true;
           const last = path.steps[path.steps.length - 1];
           if (last === undefined) {
             attributesAnywhere.names.push(path.attribute!);
             attributesAnywhere.targets.push(t);
-          } else if (last.local !== undefined) {
-            const list = documentTargetsByName.get(last.local) ?? [];
-            list.push({ target: t, path });
-            documentTargetsByName.set(last.local, list);
-          } else documentTargetsAny.push({ target: t, path });
+          } else if (last.id >= 0) addAt(documentTargetsByName, last.id, { target: t, path });
+          else documentTargetsAny.push({ target: t, path });
         } else {
           relative = true;
           if (path.steps.length > 0) addToTree(context.tree, path, t, id);
@@ -269,10 +272,23 @@ export function compilePattern(rows: readonly ContextRow[], syntax: PathSyntax):
     if (ids.has(rule.id)) throw new TypeError(`Syntax rule ${rule.id} is in the table twice`);
     ids.add(rule.id);
   }
+  // which wildcard contexts each name of the table can be the last step of, decided once
+  const wildcardContextsByName: Array<ReadonlyArray<readonly [number, Path]>> = [];
+  for (const [local, numbered] of names.byLocal)
+    for (const { uri, id } of numbered)
+      wildcardContextsByName[id] = wildcardContexts.filter(([, path]) => {
+        const last = path.steps[path.steps.length - 1]!;
+        return (
+          (last.uri === undefined || last.uri === uri) &&
+          (last.suffix === undefined || local.endsWith(last.suffix))
+        );
+      });
   return {
+    names,
     contexts,
     contextsByName,
     wildcardContexts,
+    wildcardContextsByName,
     documentTargetsByName,
     documentTargetsAny,
     attributesAnywhere,
@@ -281,21 +297,82 @@ export function compilePattern(rows: readonly ContextRow[], syntax: PathSyntax):
   };
 }
 
-/** The first context (in table order) that matches the element, or -1. */
-function contextOf(pattern: CompiledPattern, el: XmlTreeElement): number {
+/**
+ * The document as the evaluation reads it: its elements in document order, each with the number of its name
+ * (-1 for a name no rule has), its parent and the end of its subtree (its children are `i + 1`, then each
+ * next one at the end of the one before, up to `end[i]`). Names are compared once per element.
+ */
+interface Flat {
+  readonly els: XmlTreeElement[];
+  readonly name: number[];
+  readonly parent: number[];
+  readonly end: number[];
+}
+
+export function flatten(names: NameNumbers, root: XmlTreeElement): Flat {
+  const flat: Flat = { els: [], name: [], parent: [], end: [] };
+  const visit = (el: XmlTreeElement, parent: number) => {
+    const i = flat.els.length;
+    flat.els.push(el);
+    flat.name.push(names.of(el));
+    flat.parent.push(parent);
+    flat.end.push(0);
+    const children = el.childNodes;
+    for (let k = 0; k < children.length; k++) {
+      const child = children[k]!;
+      if (child.nodeType === 1) visit(child, i);
+    }
+    flat.end[i] = flat.els.length;
+  };
+  visit(root, -1);
+  return flat;
+}
+
+function stepAt(step: Step, flat: Flat, i: number): boolean {
+  if (step.id >= 0) {
+    if (flat.name[i] !== step.id) return false;
+  } else {
+    const el = flat.els[i]!;
+    const local = el.localName;
+    if (
+      step.suffix !== undefined &&
+      (local.charCodeAt(local.length - 1) !== step.suffixEnd || !local.endsWith(step.suffix))
+    )
+      return false;
+    if (step.uri !== undefined && !inNamespace(el, step.uri)) return false;
+  }
+  return step.test === undefined || step.test(flat.els[i]!);
+}
+
+/**
+ * Whether the element `i` is one the steps of a root or anywhere path reach (its attribute aside): the last
+ * step matches it, each step before matches the parent of the element the next one matched.
+ */
+function reaches(path: Path, flat: Flat, i: number): boolean {
+  let at = i;
+  for (let s = path.steps.length - 1; s >= 0; s--) {
+    if (at < 0 || !stepAt(path.steps[s]!, flat, at)) return false;
+    if (s > 0) at = flat.parent[at]!;
+  }
+  return path.anchor !== 'root' || (at >= 0 && flat.parent[at] === -1);
+}
+
+/** The first context (in table order) that matches the element `i`, or -1. */
+function contextOf(pattern: CompiledPattern, flat: Flat, i: number): number {
   let found = -1;
-  const named = pattern.contextsByName.get(el.localName);
+  const id = flat.name[i]!;
+  const named = id >= 0 ? pattern.contextsByName[id] : undefined;
   if (named !== undefined)
-    for (let i = 0; i < named.length; i++)
-      if (reaches(named[i]![1], el)) {
-        found = named[i]![0];
+    for (let k = 0; k < named.length; k++)
+      if (reaches(named[k]![1], flat, i)) {
+        found = named[k]![0];
         break;
       }
-  const wildcards = pattern.wildcardContexts;
-  for (let i = 0; i < wildcards.length; i++) {
-    const [index, path] = wildcards[i]!;
+  const wildcards = id >= 0 ? pattern.wildcardContextsByName[id]! : pattern.wildcardContexts;
+  for (let k = 0; k < wildcards.length; k++) {
+    const [index, path] = wildcards[k]!;
     if (found !== -1 && index >= found) break;
-    if (reaches(path, el)) return index;
+    if (reaches(path, flat, i)) return index;
   }
   return found;
 }
@@ -315,30 +392,31 @@ function record(hits: Hits, target: number, el: XmlTreeElement): void {
   }
 }
 
-/** Walks the children of `el` along the tree of steps, recording what each target reaches. */
-function walkTree(el: XmlTreeElement, tree: ReadonlyMap<string, Edge[]>, hits: Hits): void {
-  const children = el.childNodes;
-  for (let i = 0; i < children.length; i++) {
-    const child = children[i]!;
-    if (child.nodeType !== 1) continue;
-    const edges = tree.get(child.localName);
+/** Walks the children of element `i` along the tree of steps, recording what each target reaches. */
+function walkTree(flat: Flat, i: number, tree: ReadonlyMap<number, Edge[]>, hits: Hits): void {
+  const end = flat.end[i]!;
+  for (let c = i + 1; c < end; c = flat.end[c]!) {
+    const id = flat.name[c]!;
+    if (id < 0) continue;
+    const edges = tree.get(id);
     if (edges === undefined) continue;
-    for (let j = 0; j < edges.length; j++) {
-      const edge = edges[j]!;
-      if (!inNamespace(child, edge.step.uri!) || (edge.step.test !== undefined && !edge.step.test(child)))
-        continue;
+    const child = flat.els[c]!;
+    for (let e = 0; e < edges.length; e++) {
+      const edge = edges[e]!;
+      if (edge.step.test !== undefined && !edge.step.test(child)) continue;
       for (let k = 0; k < edge.ends.length; k++) record(hits, edge.ends[k]!, child);
       for (let k = 0; k < edge.attributes.length; k++)
         if (child.hasAttribute(edge.attributes[k]![0])) record(hits, edge.attributes[k]![1], child);
-      if (edge.next.size > 0) walkTree(child, edge.next, hits);
+      if (edge.next.size > 0) walkTree(flat, c, edge.next, hits);
     }
   }
 }
 
-function noteDocumentTargets(targets: readonly DocumentTarget[], el: XmlTreeElement, hits: Hits): void {
-  for (let i = 0; i < targets.length; i++) {
-    const { target, path } = targets[i]!;
-    if ((path.attribute === undefined || el.hasAttribute(path.attribute)) && reaches(path, el))
+function noteDocumentTargets(targets: readonly DocumentTarget[], flat: Flat, i: number, hits: Hits): void {
+  const el = flat.els[i]!;
+  for (let k = 0; k < targets.length; k++) {
+    const { target, path } = targets[k]!;
+    if ((path.attribute === undefined || el.hasAttribute(path.attribute)) && reaches(path, flat, i))
       record(hits, target, el);
   }
 }
@@ -349,34 +427,29 @@ const NONE: readonly XmlTreeElement[] = [];
 /** Every finding of the pattern's rules in one document, by rule id. */
 export function evaluate(pattern: CompiledPattern, root: XmlTreeElement): Map<string, Finding[]> {
   try {
-    return findingsIn(pattern, root);
+    return findingsOf(pattern, flatten(pattern.names, root));
   } finally {
     forgetSpellings();
   }
 }
 
-function findingsIn(pattern: CompiledPattern, root: XmlTreeElement): Map<string, Finding[]> {
-  const instances: XmlTreeElement[][] = pattern.contexts.map(() => []);
+function findingsOf(pattern: CompiledPattern, flat: Flat): Map<string, Finding[]> {
+  const instances: number[][] = pattern.contexts.map(() => []);
   const size = pattern.targetCount;
   const inDocument: Hits = { at: new Array<XmlTreeElement[] | undefined>(size).fill(undefined), touched: [] };
-  const stack: XmlTreeElement[] = [root];
-  const { documentTargetsAny } = pattern;
+  const { documentTargetsByName, documentTargetsAny } = pattern;
   const { names: attributeNames, targets: attributeTargets } = pattern.attributesAnywhere;
-  // one walk in document order: the context of each element, and what the document paths reach
-  while (stack.length > 0) {
-    const el = stack.pop()!;
-    const context = contextOf(pattern, el);
-    if (context !== -1) instances[context]!.push(el);
-    const named = pattern.documentTargetsByName.get(el.localName);
-    if (named !== undefined) noteDocumentTargets(named, el, inDocument);
-    if (documentTargetsAny.length > 0) noteDocumentTargets(documentTargetsAny, el, inDocument);
-    for (let i = 0; i < attributeNames.length; i++)
-      if (el.hasAttribute(attributeNames[i]!)) record(inDocument, attributeTargets[i]!, el);
-    const children = el.childNodes;
-    for (let i = children.length - 1; i >= 0; i--) {
-      const child = children[i]!;
-      if (child.nodeType === 1) stack.push(child);
-    }
+  // in document order: the context of each element, and what the document paths reach
+  for (let i = 0; i < flat.els.length; i++) {
+    const context = contextOf(pattern, flat, i);
+    if (context !== -1) instances[context]!.push(i);
+    const id = flat.name[i]!;
+    const named = id >= 0 ? documentTargetsByName[id] : undefined;
+    if (named !== undefined) noteDocumentTargets(named, flat, i, inDocument);
+    if (documentTargetsAny.length > 0) noteDocumentTargets(documentTargetsAny, flat, i, inDocument);
+    const el = flat.els[i]!;
+    for (let k = 0; k < attributeNames.length; k++)
+      if (el.hasAttribute(attributeNames[k]!)) record(inDocument, attributeTargets[k]!, el);
   }
 
   const findings = new Map<string, Finding[]>();
@@ -393,8 +466,9 @@ function findingsIn(pattern: CompiledPattern, root: XmlTreeElement): Map<string,
     return mine && all ? [...mine, ...all] : (mine ?? all ?? NONE);
   };
   pattern.contexts.forEach((context, index) => {
-    for (const el of instances[index]!) {
-      if (context.tree.size > 0) walkTree(el, context.tree, local);
+    for (const i of instances[index]!) {
+      const el = flat.els[i]!;
+      if (context.tree.size > 0) walkTree(flat, i, context.tree, local);
       for (const [name, t] of context.ownAttributes) if (el.hasAttribute(name)) record(local, t, el);
       for (const t of local.touched) {
         const check = context.absentAt.get(t);
