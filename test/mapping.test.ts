@@ -251,6 +251,22 @@ describe('shipped mappings', () => {
   });
 });
 
+describe('one document currency', () => {
+  it('an amount in another currency is read, and its currency reported as not read', () => {
+    const ubl = shippedFormats().find((f) => f.id === 'peppol-bis3-ubl')!;
+    const invoice = sampleInvoice(1);
+    invoice.charges = [{ amount: '10', vatCategory: 'S', vatRate: '19', reason: 'Freight' }];
+    const xml = ubl
+      .render(invoice)
+      .replace(/(<cac:AllowanceCharge>[\s\S]*?<cbc:Amount currencyID=")EUR"/, '$1NOK"');
+    expect(xml).toContain('currencyID="NOK"');
+    const read = ubl.read!(xml);
+    expect(read.invoice.currency).toBe('EUR');
+    expect(read.invoice.charges?.[0]?.amount).toBe('10.00');
+    expect(read.unread).toEqual(['/Invoice/cac:AllowanceCharge/cbc:Amount/@currencyID']);
+  });
+});
+
 describe('codes of another code list in the syntax', () => {
   it('a code of the model is written as the code of the syntax and read back as the model one', () => {
     const definition = tiny({

@@ -274,9 +274,12 @@ class ElementReader implements ReadNode {
       if (text === null) return true;
       const values = reader.read(text.trim());
       if (!values) return false;
-      // A value already read elsewhere (the document currency, say) must not be contradicted.
+      // A value already read elsewhere must not be contradicted where it tells templates of the same element
+      // apart (the VAT total in the document currency from the one in the VAT accounting currency). Else the
+      // element is read all the same and the contradicting value left unread (see `readOne`).
       return values.every(([path, value]) => {
         if (!target && !path.startsWith('/')) return true;
+        if (path.startsWith('/') && !this.discriminating) return true;
         const existing = getAt(target ?? {}, root, path);
         return typeof existing !== 'string' || sameValue(reader.format, existing, value);
       });
@@ -328,7 +331,12 @@ class ElementReader implements ReadNode {
         const values = reader.read(text.trim());
         if (values && values.length > 0) {
           const origin = { el, attr: name };
-          for (const [path, v] of values) setAt(target, root, path, v, origin, ctx);
+          for (const [path, v] of values) {
+            // One document currency: an amount in another one keeps its amount, not its currency
+            const existing = path.startsWith('/') ? getAt({}, root, path) : undefined;
+            if (typeof existing === 'string' && !sameValue(reader.format, existing, v)) ctx.unread.push(origin);
+            else setAt(target, root, path, v, origin, ctx);
+          }
         }
       }
     }
@@ -453,7 +461,8 @@ interface BoundOrigin {
 
 /** What a read leaves behind: elements of the document no template took, and where each value came from. */
 interface ReadContext {
-  unread: XmlElement[];
+  /** Elements no template read, and attributes whose value contradicts one already read. */
+  unread: Array<XmlElement | { el: XmlElement; attr: string }>;
   /**
    * Every value written, in order, five entries each: the object (as read, before pruning), the key, the
    * value, its origin, and for a dotted path (`price.net`) the scope it is relative to. Only appended to
@@ -798,7 +807,7 @@ export function compileReader(definition: MappingDefinition): (root: XmlElement)
     }
     return {
       value: (prune(root, ctx.groups) as Obj | undefined) ?? {},
-      unread: ctx.unread.map(locationOf),
+      unread: ctx.unread.map((u) => ('attr' in u ? `${locationOf(u.el)}/@${u.attr}` : locationOf(u))),
       locate: locator(root, rootElement, ctx),
     };
   };
