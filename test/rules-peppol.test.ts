@@ -2,12 +2,13 @@ import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ProblemDetail } from '../shared/errors';
 import { shippedFormats } from '../shared/formats/mapping';
-import { calculate } from '../shared/model/calculation';
 import type { CanonicalInvoice } from '../shared/model/invoice';
 import { appliedRuleSets, PEPPOL_BIS3_SPECIFICATION } from '../shared/model/rule-sets';
 import { checkPeppolRules, PEPPOL_RULE_IDS } from '../shared/model/rules-peppol';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { validateInvoice } from '../shared/model/validate-invoice';
+import { runRules } from '../shared/rules/engine';
+import { peppolArithmetic } from '../shared/rules/peppol/arithmetic';
 import { describeWithCorpus } from './support/corpus';
 import { readUnitTests } from './support/unit-tests';
 
@@ -17,8 +18,8 @@ const ubl = shippedFormats().find((f) => f.id === 'peppol-bis3-ubl')!;
 const unitTests = readUnitTests;
 
 /**
- * The PEPPOL rules of a unit test's partial document: the identifier rules, and the arithmetic ones on its
- * lines and allowances (what the document leaves out taken as PEPPOL's rules take it: quantity 1).
+ * The PEPPOL rules of a unit test's partial document: the identifier rules, and the calculation rules of the
+ * `peppol-arithmetic` module on its lines and allowances.
  */
 function peppolProblems(xml: string): ProblemDetail[] {
   // An allowance or charge without its indicator is an allowance to the reader, as in these tests
@@ -39,7 +40,7 @@ function peppolProblems(xml: string): ProblemDetail[] {
   for (const key of ['allowances', 'charges'] as const)
     invoice[key] = (invoice[key] ?? []).map((a) => ({ ...a, vatCategory: a.vatCategory ?? 'S' }));
   const full = invoice as CanonicalInvoice;
-  return [...checkPeppolRules(full), ...calculate(full, 'check', { peppol: true }).problems];
+  return [...checkPeppolRules(full), ...runRules([peppolArithmetic], { invoice: full })];
 }
 
 describeWithCorpus(

@@ -5,6 +5,11 @@ import { calculate } from '../model/calculation';
 import type { CanonicalInvoice } from '../model/invoice';
 import { exact, exactFixed, exactText } from '../model/exact-decimal';
 import { isPeppolBis3, type RuleSet } from '../model/rule-sets';
+import { runRules } from '../rules/engine';
+import { en16931Arithmetic } from '../rules/en16931/arithmetic';
+import { en16931Vat } from '../rules/en16931/vat';
+import { peppolArithmetic } from '../rules/peppol/arithmetic';
+import type { InvoiceRuleModule } from '../rules/rule';
 import { parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 import { compileSchemaFile, toProblems } from '../validation/schema';
@@ -377,19 +382,35 @@ function syntaxOf(root: XmlTreeElement): 'ubl' | 'cii' | undefined {
 }
 
 /**
+ * The rules a rendered invoice's figures must keep: EN 16931's calculation rules, and how each VAT
+ * category's taxable and tax amounts add up (BR-x-08, BR-x-09); PEPPOL BIS 3's calculation rules besides.
+ */
+const FIGURE_RULES: readonly InvoiceRuleModule[] = [
+  en16931Arithmetic,
+  { ...en16931Vat, rules: en16931Vat.rules.filter((rule) => /^BR-[A-Z]+-0[89]$/.test(rule.id)) },
+];
+const PEPPOL_FIGURE_RULES: readonly InvoiceRuleModule[] = [...FIGURE_RULES, peppolArithmetic];
+
+/**
  * The figures completed by the calculation, or the refusal of a document whose figures do not add up: by
  * EN 16931's rules, and PEPPOL's where the format declares them (`"rules": ["peppol"]`) or the document is a
- * PEPPOL BIS 3 one by its specification identifier.
+ * PEPPOL BIS 3 one by its specification identifier. The rules judge the completed invoice, as it is written.
  */
 function calculated(definition: MappingDefinition, source: CanonicalInvoice, owned = false): unknown {
   if (definition.calculate === false) return source;
   const peppol = (definition.rules ?? []).includes('peppol') || isPeppolBis3(source);
-  const result = calculate(source, 'fill', { inPlace: owned, peppol });
-  if (result.problems.length > 0) {
+  const result = calculate(source, 'fill', { inPlace: owned });
+  const problems = [
+    ...result.problems,
+    ...runRules(peppol ? PEPPOL_FIGURE_RULES : FIGURE_RULES, { invoice: result.invoice }).filter(
+      (p) => p.severity !== 'warning',
+    ),
+  ];
+  if (problems.length > 0) {
     throw new EInvoiceError(
       'transform.inconsistent',
-      `The invoice's figures are inconsistent (${result.problems.length} problems)`,
-      { details: result.problems },
+      `The invoice's figures are inconsistent (${problems.length} problems)`,
+      { details: problems },
     );
   }
   return result.invoice;
