@@ -47,6 +47,12 @@ interface ReadNode {
    * present in an element for it to take it (two `PartyTaxScheme`s, one `VAT` and one `FC`).
    */
   discriminate(): void;
+  /**
+   * Called under a template that is told apart from a sibling (the VAT total in the document currency and the
+   * one in the VAT accounting currency): a value it reads into the document's root must agree with the one
+   * already read there, or it does not take the element.
+   */
+  strictly(): void;
   /** Whether this node (or one of its alternatives) takes `el`. */
   accepts(el: XmlElement, scope: Obj, root: Obj): boolean;
   /** Claims what it takes among the unclaimed `children`, and reads it into `scope`. */
@@ -219,6 +225,7 @@ class ElementReader implements ReadNode {
   readonly pureConstant: boolean;
   readonly keyed: boolean;
   private discriminating = false;
+  private strict = false;
   private readonly text?: ValueReader;
   private readonly attributes: Array<[string, ValueReader]>;
   private readonly children: ReadNode[];
@@ -255,6 +262,14 @@ class ElementReader implements ReadNode {
   discriminate(): void {
     this.discriminating = true;
     for (const child of this.children) if (child.keyed) child.discriminate();
+    // Without a constant of its own to be told apart by, the values it reads tell it apart.
+    if (!this.keyed && !this.children.some((c) => c.keyed))
+      for (const child of this.children) child.strictly();
+  }
+
+  strictly(): void {
+    this.strict = true;
+    for (const child of this.children) child.strictly();
   }
 
   /** The scope the element's values go to, for the conflict check; undefined when it is a new one. */
@@ -279,7 +294,7 @@ class ElementReader implements ReadNode {
       // element is read all the same and the contradicting value left unread (see `readOne`).
       return values.every(([path, value]) => {
         if (!target && !path.startsWith('/')) return true;
-        if (path.startsWith('/') && !this.discriminating) return true;
+        if (path.startsWith('/') && !this.discriminating && !this.strict) return true;
         const existing = getAt(target ?? {}, root, path);
         return typeof existing !== 'string' || sameValue(reader.format, existing, value);
       });
@@ -318,7 +333,9 @@ class ElementReader implements ReadNode {
       target = objectAt(scope, root, this.node.scope);
       if (!ctx.containers.has(target)) ctx.containers.set(target, el);
     } else target = this.node.bind ? {} : scope;
-    if (this.node.group && (this.node.forEach || this.node.scope)) ctx.groups.add(target);
+    // the group's object: the one made for the element, or for a group without a scope of its own (a credit
+    // transfer's account within its payment means) the scope it reads into
+    if (this.node.group && !this.node.bind) ctx.groups.add(target);
     // An element with no text is a business term that is absent: its attributes (a scheme, a MIME code, a
     // currency) describe nothing and are not read either (`<ram:URIID schemeID="EM"/>`).
     if (this.text && this.text.constant === undefined && this.text.paths.length > 0) {
@@ -379,6 +396,10 @@ class ChoiceReader implements ReadNode {
     this.names = alternatives.flatMap((a) => a.names);
   }
 
+  strictly(): void {
+    for (const alternative of this.alternatives) alternative.strictly();
+  }
+
   discriminate(): void {
     for (const alternative of this.alternatives) alternative.discriminate();
   }
@@ -418,6 +439,10 @@ class GroupReader implements ReadNode {
 
   discriminate(): void {
     for (const reader of this.inner) reader.discriminate();
+  }
+
+  strictly(): void {
+    for (const reader of this.inner) reader.strictly();
   }
 
   accepts(el: XmlElement, scope: Obj, root: Obj): boolean {
