@@ -268,6 +268,8 @@ class ElementReader implements ReadNode {
   }
 
   strictly(): void {
+    // the items of a list within it (the VAT breakdown of a VAT total) are not what tells it apart
+    if (this.node.forEach) return;
     this.strict = true;
     for (const child of this.children) child.strictly();
   }
@@ -442,6 +444,7 @@ class GroupReader implements ReadNode {
   }
 
   strictly(): void {
+    if (this.node.forEach) return;
     for (const reader of this.inner) reader.strictly();
   }
 
