@@ -145,7 +145,8 @@ function defaultMessage(assertion: Assertion, label: string | undefined): string
     if (text.startsWith('@')) return `the attribute ${text.slice(1)}${label ? ` of ${label}` : ''}`;
     return label ? `${text} in ${label}` : text;
   };
-  const sentence = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+  // a sentence begins with a capital, unless it begins with a name (`cbc:UUID`)
+  const sentence = (text: string) => (text.startsWith('the ') ? `The ${text.slice(4)}` : text);
   if ('absent' in assertion)
     return sentence(
       assertion.severity === 'warning'
