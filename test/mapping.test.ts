@@ -267,6 +267,38 @@ describe('one document currency', () => {
   });
 });
 
+describe('a term written once, in the first item of a list', () => {
+  it('firstOf: only the first item writes it', () => {
+    const definition = tiny({
+      element: 'Doc',
+      children: [
+        {
+          element: 'Tax',
+          forEach: 'taxes',
+          children: [
+            { element: 'Rate', text: { path: 'rate' } },
+            { element: 'Date', when: { path: '/taxes', firstOf: true }, text: { path: '/date' } },
+          ],
+        },
+      ],
+    });
+    const xml = render(definition, { date: '2026-11-27', taxes: [{ rate: '19' }, { rate: '7' }] });
+    expect(xml.match(/<Date>/g)).toHaveLength(1);
+    expect(xml.indexOf('<Date>')).toBeLessThan(xml.indexOf('<Rate>7'));
+  });
+
+  it('CII writes the VAT point date (BT-7) in the first VAT breakdown entry only (CII-SR-461)', () => {
+    const cii = shippedFormats().find((f) => f.id === 'en16931-cii')!;
+    const invoice = sampleInvoice(2);
+    invoice.taxPointDate = '2026-11-20';
+    invoice.lines[1]!.vat = { category: 'S', rate: '7' };
+    const xml = cii.render(invoice);
+    expect(xml.match(/<ram:ApplicableTradeTax>/g)!.length).toBeGreaterThan(2);
+    expect(xml.match(/<ram:TaxPointDate>/g)).toHaveLength(1);
+    expect(cii.parse!(xml).taxPointDate).toBe('2026-11-20');
+  });
+});
+
 describe('codes of another code list in the syntax', () => {
   it('a code of the model is written as the code of the syntax and read back as the model one', () => {
     const definition = tiny({

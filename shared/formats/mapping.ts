@@ -45,6 +45,8 @@ export type MappingCondition =
       eq?: string | number | boolean;
       ne?: string | number | boolean;
       in?: Array<string | number>;
+      /** The scope is the first item of the list at `path` (a term the syntax allows once, in one item). */
+      firstOf?: boolean;
     };
 
 export interface MappingNode {
@@ -194,6 +196,13 @@ function compileCondition(condition: MappingCondition): Test {
     return (s, r) => !test(s, r);
   }
   const get = compilePath(condition.path);
+  if (condition.firstOf !== undefined) {
+    const wanted = condition.firstOf;
+    return (s, r) => {
+      const list = get(s, r);
+      return (Array.isArray(list) && list.length > 0 && list[0] === s) === wanted;
+    };
+  }
   if (condition.exists !== undefined) {
     const wanted = condition.exists;
     return (s, r) => !isEmpty(get(s, r)) === wanted;
