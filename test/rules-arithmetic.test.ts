@@ -310,6 +310,18 @@ describe('the calculation completes what a client leaves out, and judges nothing
     ).toEqual(expect.arrayContaining(['BR-CO-10', 'BR-Z-08']));
   });
 
+  it('completes a partial document as far as its figures allow', () => {
+    const partial = base() as unknown as HeldInvoice;
+    partial.lines!.push({ id: '2', price: { net: '5' }, vat: { category: 'S', rate: '19' } });
+    const { invoice } = calculate(partial as unknown as CanonicalInvoice, 'fill');
+    // the first line is complete; the second has no quantity, so neither the sums nor the breakdown are known
+    expect(invoice.lines[0]!.netAmount).toBe('33.00');
+    expect(invoice.lines[1]!.netAmount).toBeUndefined();
+    expect(invoice.allowances![0]!.amount).toBe('3.30');
+    expect(invoice.totals).toEqual({ allowances: '3.30' });
+    expect(invoice.vatBreakdown).toBeUndefined();
+  });
+
   it('in check mode the missing figures are the rules’ findings on the document as sent', () => {
     const codes = validateInvoice(base(), 'check').problems.map((p) => p.code);
     expect(codes).toEqual(

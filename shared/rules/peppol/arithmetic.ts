@@ -1,6 +1,7 @@
-import { exactCompare, type ExactDecimal } from '../../model/exact-decimal';
+import type { ExactDecimal } from '../../model/exact-decimal';
 import {
   absolute,
+  compare,
   documentLevel,
   figure,
   figures,
@@ -40,7 +41,7 @@ const allAllowancesAndCharges = (doc: HeldInvoice): AllowanceAt[] => [
 ];
 
 /** |a − b| ≤ 0.02 */
-const withinSlack = (a: ExactDecimal, b: ExactDecimal) => exactCompare(absolute(minus(a, b)), SLACK) <= 0;
+const withinSlack = (a: ExactDecimal, b: ExactDecimal) => compare(absolute(minus(a, b)), SLACK) <= 0;
 
 const amountFromPercentage: InvoiceRule = {
   id: 'PEPPOL-EN16931-R040',
@@ -128,7 +129,7 @@ const lineNetAmount: InvoiceRule = {
       const adjustments = minus(roundHalfUp(total(charges), 2), roundHalfUp(total(allowances), 2));
       const left = times(minus(net ?? ZERO, adjustments), perUnit);
       const right = times(quantity ?? ONE, price ?? ZERO);
-      if (exactCompare(absolute(minus(left, right)), times(SLACK, absolute(perUnit))) <= 0) return;
+      if (compare(absolute(minus(left, right)), times(SLACK, absolute(perUnit))) <= 0) return;
       const expected = plus(quotient(right, perUnit, 2), adjustments);
       report(
         `/lines/${i}/netAmount`,
