@@ -6,8 +6,9 @@ import { sampleInvoice } from '../shared/model/sample-invoice';
 import { validateInvoice } from '../shared/model/validate-invoice';
 import { en16931Arithmetic } from '../shared/rules/en16931/arithmetic';
 import { runRules } from '../shared/rules/engine';
-import { peppolArithmetic } from '../shared/rules/peppol/arithmetic';
+import { peppolArithmetic, peppolUblArithmetic } from '../shared/rules/peppol/arithmetic';
 import type { HeldInvoice, InvoiceRuleModule } from '../shared/rules/rule';
+import { parseXmlTree } from '../shared/xml/xml-tree';
 
 /**
  * The calculation rules of EN 16931 (`en16931-arithmetic`) and PEPPOL BIS 3 (`peppol-arithmetic`) on
@@ -352,5 +353,36 @@ describe('rendering refuses figures that do not add up', () => {
       }),
     );
     expect(ubl().render(sampleInvoice(1))).toContain('<cbc:PayableAmount');
+  });
+});
+
+describe('PEPPOL BIS 3: R040 … R042 on allowances and charges the canonical model cannot hold', () => {
+  const ubl = (body: string) =>
+    parseXmlTree(
+      `<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">${body}</Invoice>`,
+    );
+  const codes = (root: ReturnType<typeof parseXmlTree>) =>
+    runRules([peppolUblArithmetic], { invoice: {}, source: { root, syntax: 'ubl' } }).map((p) => p.code);
+
+  it('judges one without a charge indicator, on the XML', () => {
+    const off = ubl(
+      '<cac:AllowanceCharge><cbc:MultiplierFactorNumeric>200</cbc:MultiplierFactorNumeric><cbc:BaseAmount>50</cbc:BaseAmount><cbc:Amount>100.03</cbc:Amount></cac:AllowanceCharge>',
+    );
+    expect(codes(off)).toEqual(['PEPPOL-EN16931-R040']);
+    const line = ubl(
+      '<cac:InvoiceLine><cac:AllowanceCharge><cbc:MultiplierFactorNumeric>1</cbc:MultiplierFactorNumeric></cac:AllowanceCharge></cac:InvoiceLine>',
+    );
+    expect(codes(line)).toEqual(['PEPPOL-EN16931-R041']);
+  });
+
+  it('leaves allowances and charges the canonical rules judge, and price discounts, alone', () => {
+    const known = ubl(
+      '<cac:AllowanceCharge><cbc:ChargeIndicator>false</cbc:ChargeIndicator><cbc:BaseAmount>50</cbc:BaseAmount></cac:AllowanceCharge>',
+    );
+    expect(codes(known)).toEqual([]);
+    const price = ubl(
+      '<cac:InvoiceLine><cac:Price><cac:AllowanceCharge><cbc:BaseAmount>50</cbc:BaseAmount></cac:AllowanceCharge></cac:Price></cac:InvoiceLine>',
+    );
+    expect(codes(price)).toEqual([]);
   });
 });

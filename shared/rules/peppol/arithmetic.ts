@@ -17,9 +17,10 @@ import {
   ZERO,
   type AllowanceAt,
 } from '../en16931/arithmetic';
-import type { HeldInvoice, InvoiceRule, InvoiceRuleModule } from '../rule';
+import type { XmlTreeElement } from '../../xml/xml-tree';
+import type { HeldInvoice, InvoiceRule, InvoiceRuleModule, SyntaxRule, SyntaxRuleModule } from '../rule';
 import { PEPPOL_SOURCE } from '../sources';
-import { list, present, text } from '../values';
+import { decimal, list, present, text } from '../values';
 
 /**
  * PEPPOL BIS Billing 3's calculation rules: allowance and charge amounts from base amount and percentage
@@ -207,4 +208,153 @@ export const peppolArithmetic: InvoiceRuleModule = {
     vatTotalInAccountingCurrency,
     sameSign,
   ],
+};
+
+// ---------------------------------------------------------------------------------------------------------
+// R040 … R042 on allowances and charges of no known kind
+
+/**
+ * An allowance or charge whose charge indicator is missing or is not a boolean is neither an allowance nor a
+ * charge to the canonical model (the reader leaves it unread), while PEPPOL's R040 … R042 judge every
+ * `AllowanceCharge` of the document and its lines. These rules judge exactly those on the XML as received;
+ * the canonical rules above judge the others.
+ */
+interface UnknownKindSyntax {
+  /** The allowances and charges of the document and its lines whose kind the canonical model cannot hold. */
+  find(root: XmlTreeElement): XmlTreeElement[];
+  /** The percentage, base amount and amount children of one. */
+  percentage: readonly [string, string];
+  base: readonly [string, string];
+  amount: readonly [string, string];
+}
+
+const UBL_CAC = 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2';
+const UBL_CBC = 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2';
+const CII_RAM = 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100';
+const CII_UDT = 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100';
+
+/** The boolean spellings the reader takes as a charge indicator (xsd:boolean). */
+const INDICATORS: ReadonlySet<string> = new Set(['true', 'false', '1', '0']);
+
+function childrenNamed(parent: XmlTreeElement, namespace: string, localName: string): XmlTreeElement[] {
+  const found: XmlTreeElement[] = [];
+  for (const node of parent.childNodes)
+    if (node.nodeType === 1 && node.localName === localName && node.namespaceURI === namespace)
+      found.push(node);
+  return found;
+}
+
+const firstNamed = (parent: XmlTreeElement, [namespace, localName]: readonly [string, string]) =>
+  childrenNamed(parent, namespace, localName)[0];
+
+/** Whether one of the indicator elements has a boolean value, as the reader takes it. */
+const hasKind = (indicators: readonly XmlTreeElement[]) =>
+  indicators.some((indicator) => INDICATORS.has(indicator.textContent.trim()));
+
+const UBL_UNKNOWN_KIND: UnknownKindSyntax = {
+  find(root) {
+    const lines = [
+      ...childrenNamed(root, UBL_CAC, 'InvoiceLine'),
+      ...childrenNamed(root, UBL_CAC, 'CreditNoteLine'),
+    ];
+    return [root, ...lines]
+      .flatMap((parent) => childrenNamed(parent, UBL_CAC, 'AllowanceCharge'))
+      .filter((entry) => !hasKind(childrenNamed(entry, UBL_CBC, 'ChargeIndicator')));
+  },
+  percentage: [UBL_CBC, 'MultiplierFactorNumeric'],
+  base: [UBL_CBC, 'BaseAmount'],
+  amount: [UBL_CBC, 'Amount'],
+};
+
+const CII_UNKNOWN_KIND: UnknownKindSyntax = {
+  find(root) {
+    const found: XmlTreeElement[] = [];
+    const walk = (element: XmlTreeElement) => {
+      for (const node of element.childNodes) {
+        if (node.nodeType !== 1) continue;
+        if (node.localName === 'SpecifiedTradeAllowanceCharge' && node.namespaceURI === CII_RAM) {
+          const indicators = childrenNamed(node, CII_RAM, 'ChargeIndicator').flatMap((indicator) =>
+            childrenNamed(indicator, CII_UDT, 'Indicator'),
+          );
+          if (!hasKind(indicators)) found.push(node);
+        }
+        walk(node);
+      }
+    };
+    walk(root);
+    return found;
+  },
+  percentage: [CII_RAM, 'CalculationPercent'],
+  base: [CII_RAM, 'BasisAmount'],
+  amount: [CII_RAM, 'ActualAmount'],
+};
+
+/** One rule of the canonical set, judged on the allowances and charges of no known kind of one syntax. */
+function onUnknownKind(
+  canonical: InvoiceRule,
+  syntax: UnknownKindSyntax,
+  breaks: (
+    percentage: XmlTreeElement | undefined,
+    base: XmlTreeElement | undefined,
+    amount: XmlTreeElement | undefined,
+  ) => boolean,
+): SyntaxRule {
+  return {
+    id: canonical.id,
+    terms: canonical.terms,
+    message: canonical.message,
+    check(root, report) {
+      for (const entry of syntax.find(root))
+        if (
+          breaks(
+            firstNamed(entry, syntax.percentage),
+            firstNamed(entry, syntax.base),
+            firstNamed(entry, syntax.amount),
+          )
+        )
+          report(entry);
+    },
+  };
+}
+
+/** R040 on the elements: the amount (0 when absent) within 0.02 of base × percentage / 100. */
+const amountBreaks = (
+  percentage: XmlTreeElement | undefined,
+  base: XmlTreeElement | undefined,
+  amount: XmlTreeElement | undefined,
+): boolean => {
+  if (!percentage || !base) return false;
+  const factor = decimal(percentage.textContent);
+  const baseAmount = decimal(base.textContent);
+  const sent = amount ? decimal(amount.textContent) : ZERO;
+  if (!factor || !baseAmount || !sent) return false;
+  return !withinSlack(sent, times(baseAmount, hundredth(factor)));
+};
+
+function syntaxRules(syntax: UnknownKindSyntax): SyntaxRule[] {
+  return [
+    onUnknownKind(amountFromPercentage, syntax, amountBreaks),
+    onUnknownKind(baseWithPercentage, syntax, (percentage, base) => !!percentage && !base),
+    onUnknownKind(percentageWithBase, syntax, (percentage, base) => !percentage && !!base),
+  ];
+}
+
+export const peppolUblArithmetic: SyntaxRuleModule = {
+  id: 'peppol-ubl-arithmetic',
+  set: 'peppol',
+  title:
+    'PEPPOL BIS Billing 3 calculation rules on UBL allowances and charges of no known kind (R040 … R042)',
+  source: PEPPOL_SOURCE,
+  reads: 'ubl',
+  rules: syntaxRules(UBL_UNKNOWN_KIND),
+};
+
+export const peppolCiiArithmetic: SyntaxRuleModule = {
+  id: 'peppol-cii-arithmetic',
+  set: 'peppol',
+  title:
+    'PEPPOL BIS Billing 3 calculation rules on CII allowances and charges of no known kind (R040 … R042)',
+  source: PEPPOL_SOURCE,
+  reads: 'cii',
+  rules: syntaxRules(CII_UNKNOWN_KIND),
 };
