@@ -132,6 +132,9 @@ describe('EN 16931: how the totals add up', () => {
     expect(en('BR-CO-15', doc({ taxExclusive: '3200', taxInclusive: '3300' }))).toEqual([
       'BR-CO-15 /totals/taxInclusive',
     ]);
+    expect(en('BR-CO-15', doc({ vat: '100', taxExclusive: '3200', taxInclusive: '3200' }))).toEqual([
+      'BR-CO-15 /totals/taxInclusive',
+    ]);
   });
 
   it('BR-CO-16: the amount due, with the paid and rounding amounts', () => {

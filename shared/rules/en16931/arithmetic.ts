@@ -13,11 +13,13 @@ import { decimal, list, present, text } from '../values';
  * an empty sequence (the comparison fails), a figure that is not a decimal leaves the rule silent (the cast
  * fails; the schema reports the figure). The document totals (BG-22) are a group every document has.
  *
- * The rules do not know the syntax a document came in; where EN 16931's UBL and CII bindings differ, a rule
- * reports what breaks both (BR-CO-14: a VAT total and a breakdown that do not add up; BR-CO-15: CII also
- * takes a total with VAT equal to the total without; BR-CO-17: CII's bounds include one unit). BR-DEC-13
- * and BR-DEC-15 judge the value as the CII binding does: the UBL binding's predicate can never fail.
+ * The rules do not know the syntax a document came in. Where EN 16931's UBL and CII bindings differ, a rule
+ * reports what both break (BR-CO-14: a VAT total and a breakdown that do not add up; BR-CO-17: CII's bounds
+ * include one unit) or, for a document without a VAT total, what CII breaks (BR-CO-15: the total with VAT
+ * may equal the total without). BR-DEC-13 and BR-DEC-15 judge the value as the CII binding does: the UBL
+ * binding's predicate can never fail.
  */
+
 // ---------------------------------------------------------------------------------------------------------
 // Exact decimals, as XPath computes with xs:decimal
 
@@ -394,8 +396,6 @@ const totalWithVat: InvoiceRule = {
     const sent = figure(totals?.taxInclusive);
     const withoutVat = figure(totals?.taxExclusive);
     if (sent === undefined || withoutVat === undefined) return;
-    // CII's binding also takes a total with VAT equal to the total without VAT (no VAT total at all)
-    if (sent && withoutVat && same(sent, withoutVat)) return;
     // the VAT totals in the invoice currency: BT-110, and BT-111 when its currency is the invoice's
     const inCurrency = [
       ...(present(totals?.vat) ? [totals?.vat] : []),
@@ -403,6 +403,8 @@ const totalWithVat: InvoiceRule = {
         ? [totals?.vatInAccountingCurrency]
         : []),
     ];
+    // without any, CII's binding takes a total with VAT equal to the total without (no VAT to add)
+    if (inCurrency.length === 0 && sent && withoutVat && same(sent, withoutVat)) return;
     if (inCurrency.length !== 1) {
       report(
         '/totals/taxInclusive',
@@ -608,7 +610,8 @@ const decimalRules: InvoiceRule[] = DECIMAL_RULES.map(([id, term, name, of, byVa
 export const en16931Arithmetic: InvoiceRuleModule = {
   id: 'en16931-arithmetic',
   set: 'en16931',
-  title: 'EN 16931 calculation rules (BR-CO-10 … BR-CO-17, BR-DEC-*)',
+  title:
+    'EN 16931 calculation rules (BR-12 … BR-15, BR-CO-10 … BR-CO-17, BR-DEC-* and the amounts they need)',
   source: EN16931_SOURCE,
   reads: 'canonical',
   rules: [
