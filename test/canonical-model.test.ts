@@ -238,9 +238,21 @@ describe('bad input: every problem with its code, path and a sentence', () => {
     expect(problems).toEqual(
       expect.arrayContaining([
         // named by the EN 16931 rule each missing term breaks
-        { path: '/currency', code: 'BR-05', message: 'BT-5 Invoice currency code is required' },
-        { path: '/seller/name', code: 'BR-06', message: 'BT-27 Seller name is required' },
-        { path: '/lines/0/item/name', code: 'BR-25', message: 'BT-153 Item name is required' },
+        expect.objectContaining({
+          path: '/currency',
+          code: 'BR-05',
+          message: 'BT-5 Invoice currency code is required',
+        }),
+        expect.objectContaining({
+          path: '/seller/name',
+          code: 'BR-06',
+          message: 'BT-27 Seller name is required',
+        }),
+        expect.objectContaining({
+          path: '/lines/0/item/name',
+          code: 'BR-25',
+          message: 'BT-153 Item name is required',
+        }),
       ]),
     );
   });
@@ -470,8 +482,9 @@ describe('einvoice validate', () => {
       problems: Array<{ code: string; path: string }>;
     }>;
     expect(report[0]!.valid).toBe(false);
+    // a unit that is not a UN/ECE Recommendation 20/21 code is BR-CL-23's finding
     expect(report[0]!.problems).toContainEqual(
-      expect.objectContaining({ code: 'schema.pattern', path: '/lines/0/unitCode' }),
+      expect.objectContaining({ code: 'BR-CL-23', path: '/lines/0/unitCode' }),
     );
   });
 });
