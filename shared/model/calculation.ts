@@ -62,10 +62,11 @@ export interface CalculationResult {
   invoice: CanonicalInvoice;
   totals: ComputedTotals;
   /**
-   * What the calculation could not complete, for the checks the rule modules do not make yet: a line
-   * without any price (BR-26), allowances and charges without a reason (BR-33, BR-38, BR-42, BR-44), and in
-   * `check` mode a missing line net amount (BR-24), VAT breakdown (BR-CO-18) or breakdown entry (BR-x-01).
-   * How the figures add up is judged by the rule modules (`en16931-arithmetic`, `en16931-vat`,
+   * What the calculation met that it could not complete: a line without any price (BR-26), allowances and
+   * charges without a reason (BR-33, BR-38, BR-42, BR-44), and in `check` mode a missing line net amount
+   * (BR-24), VAT breakdown (BR-CO-18) or breakdown entry (BR-x-01). The `en16931-core` and `en16931-vat`
+   * modules make these checks too; they stay here while callers still take them from the calculation.
+   * How the figures add up is judged by the rule modules alone (`en16931-arithmetic`, `en16931-vat`,
    * `peppol-arithmetic`), on the document as sent or as completed here.
    */
   problems: ProblemDetail[];
