@@ -162,6 +162,26 @@ describe('PEPPOL rules on the canonical invoice', () => {
       canonical({ invoicingPeriod: { start: '2017-10-01' }, lines: [{ period: { start: '2017-09-31' } }] }),
     ).toEqual([]);
   });
+
+  it('R130: the price base quantity has the unit of the invoiced quantity', () => {
+    expect(
+      canonical({
+        lines: [
+          { quantity: '10', unitCode: 'H87', price: { baseQuantity: '1', baseQuantityUnit: 'H87' } },
+          { quantity: '10', unitCode: 'H87', price: { baseQuantity: '1', baseQuantityUnit: 'KGM' } },
+          { quantity: '10', price: { baseQuantityUnit: 'KGM' } },
+        ],
+      }),
+    ).toEqual([
+      'PEPPOL-EN16931-R130 /lines/1/price/baseQuantityUnit',
+      'PEPPOL-EN16931-R130 /lines/2/price/baseQuantityUnit',
+    ]);
+    // no base quantity unit, or no invoiced quantity to compare with
+    expect(canonical({ lines: [{ quantity: '10', unitCode: 'H87', price: { baseQuantity: '1' } }] })).toEqual(
+      [],
+    );
+    expect(canonical({ lines: [{ price: { baseQuantityUnit: 'KGM' } }] })).toEqual([]);
+  });
 });
 
 const PROFILE_01 = '<cbc:ProfileID>urn:fdc:peppol.eu:2017:poacc:billing:01:1.0</cbc:ProfileID>';
@@ -266,6 +286,44 @@ describe('PEPPOL rules on the UBL document', () => {
       'PEPPOL-EN16931-R100',
     ]);
     expect(only('PEPPOL-EN16931-R101', line(reference('916')))).toEqual(['PEPPOL-EN16931-R101']);
+  });
+
+  it('R043: the charge indicator of a document or line allowance or charge is true or false', () => {
+    const charge = (indicator: string, more = '') =>
+      `<cac:AllowanceCharge><cbc:ChargeIndicator>${indicator}</cbc:ChargeIndicator>${more}</cac:AllowanceCharge>`;
+    expect(only('PEPPOL-EN16931-R043', ubl(charge(' false ') + charge('true')))).toEqual([]);
+    expect(only('PEPPOL-EN16931-R043', ubl(charge('0')))).toEqual(['PEPPOL-EN16931-R043']);
+    expect(only('PEPPOL-EN16931-R043', ubl(`<cac:InvoiceLine>${charge('1')}</cac:InvoiceLine>`))).toEqual([
+      'PEPPOL-EN16931-R043',
+    ]);
+    expect(
+      only(
+        'PEPPOL-EN16931-R043',
+        ubl(`<cac:CreditNoteLine>${charge('0')}</cac:CreditNoteLine>`, 'CreditNote'),
+      ),
+    ).toEqual(['PEPPOL-EN16931-R043']);
+    // a percentage without base amount (or the reverse) is R041's (R042's) alone, as the schematron applies
+    // only the first matching rule; a price allowance is R044's
+    const percentOnly = '<cbc:MultiplierFactorNumeric>10</cbc:MultiplierFactorNumeric>';
+    const baseOnly = '<cbc:BaseAmount currencyID="EUR">100</cbc:BaseAmount>';
+    expect(only('PEPPOL-EN16931-R043', ubl(charge('0', percentOnly) + charge('0', baseOnly)))).toEqual([]);
+    expect(only('PEPPOL-EN16931-R043', ubl(charge('0', percentOnly + baseOnly)))).toEqual([
+      'PEPPOL-EN16931-R043',
+    ]);
+    expect(
+      only(
+        'PEPPOL-EN16931-R043',
+        ubl(`<cac:InvoiceLine><cac:Price>${charge('0')}</cac:Price></cac:InvoiceLine>`),
+      ),
+    ).toEqual([]);
+  });
+
+  it('R044: no charge at price level', () => {
+    const price = (indicator: string) =>
+      `<cac:InvoiceLine><cac:Price><cac:AllowanceCharge><cbc:ChargeIndicator>${indicator}</cbc:ChargeIndicator></cac:AllowanceCharge></cac:Price></cac:InvoiceLine>`;
+    expect(only('PEPPOL-EN16931-R044', ubl(price('false')))).toEqual([]);
+    expect(only('PEPPOL-EN16931-R044', ubl(price('true')))).toEqual(['PEPPOL-EN16931-R044']);
+    expect(only('PEPPOL-EN16931-R044', ubl(price('0')))).toEqual(['PEPPOL-EN16931-R044']);
   });
 
   it('F001: dates are valid and written YYYY-MM-DD', () => {
@@ -395,6 +453,31 @@ describe('PEPPOL rules on the CII document', () => {
       ),
     ).toEqual([]);
     expect(only('PEPPOL-EN16931-R061', cii(settlement(means)))).toEqual(['PEPPOL-EN16931-R061']);
+  });
+
+  it('R043: the charge indicator of an allowance or charge is true or false, at price level too', () => {
+    const indicator = (value: string) =>
+      `<ram:ChargeIndicator><udt:Indicator>${value}</udt:Indicator></ram:ChargeIndicator>`;
+    const charge = (value: string, more = '') =>
+      `<ram:SpecifiedTradeAllowanceCharge>${indicator(value)}${more}</ram:SpecifiedTradeAllowanceCharge>`;
+    expect(only('PEPPOL-EN16931-R043', cii(settlement(charge('false') + charge('true'))))).toEqual([]);
+    expect(only('PEPPOL-EN16931-R043', cii(settlement(charge('0'))))).toEqual(['PEPPOL-EN16931-R043']);
+    const applied = (value: string) =>
+      `<ram:GrossPriceProductTradePrice><ram:AppliedTradeAllowanceCharge>${indicator(value)}</ram:AppliedTradeAllowanceCharge></ram:GrossPriceProductTradePrice>`;
+    expect(only('PEPPOL-EN16931-R043', cii(applied('false')))).toEqual([]);
+    expect(only('PEPPOL-EN16931-R043', cii(applied('0')))).toEqual(['PEPPOL-EN16931-R043']);
+    // a percentage without base amount is R041's alone, as the schematron applies only the first matching rule
+    const percentOnly = '<ram:CalculationPercent>10</ram:CalculationPercent>';
+    expect(only('PEPPOL-EN16931-R043', cii(settlement(charge('0', percentOnly))))).toEqual([]);
+  });
+
+  it('R130: a price base quantity unit on a line without any billed quantity (the canonical rule compares them)', () => {
+    const line = (delivery: string) =>
+      `<rsm:SupplyChainTradeTransaction><ram:IncludedSupplyChainTradeLineItem>${delivery}<ram:SpecifiedLineTradeAgreement><ram:NetPriceProductTradePrice><ram:BasisQuantity unitCode="H87">1</ram:BasisQuantity></ram:NetPriceProductTradePrice></ram:SpecifiedLineTradeAgreement></ram:IncludedSupplyChainTradeLineItem></rsm:SupplyChainTradeTransaction>`;
+    expect(only('PEPPOL-EN16931-R130', cii(line('')))).toEqual(['PEPPOL-EN16931-R130']);
+    const delivery =
+      '<ram:SpecifiedLineTradeDelivery><ram:BilledQuantity unitCode="KGM">1</ram:BilledQuantity></ram:SpecifiedLineTradeDelivery>';
+    expect(only('PEPPOL-EN16931-R130', cii(line(delivery)))).toEqual([]);
   });
 
   it('F001: dates are written YYYYMMDD with format 102', () => {

@@ -1,5 +1,5 @@
 import type { XmlTreeElement } from '../../../xml/xml-tree';
-import type { SyntaxRule, SyntaxRuleModule } from '../../rule';
+import type { Report, SyntaxRule, SyntaxRuleModule } from '../../rule';
 import { PEPPOL_SOURCE } from '../../sources';
 import { SCHEME_FORMATS, validPartitaIva } from './identifiers';
 import { DIRECT_DEBIT_MEANS, PEPPOL_SPECIFICATION, PROFILE_01_CII_TYPES, profileOf } from './peppol-data';
@@ -105,7 +105,7 @@ function on(
   id: string,
   terms: string[],
   message: string,
-  check: (element: XmlTreeElement, root: XmlTreeElement, report: (element: XmlTreeElement) => void) => void,
+  check: (element: XmlTreeElement, root: XmlTreeElement, report: Report<XmlTreeElement>) => void,
 ): SyntaxRule {
   return rule(id, terms, message, (root, report) => {
     for (const element of everywhere(root, step)) check(element, root, report);
@@ -289,6 +289,80 @@ const lineRules: SyntaxRule[] = [
   ),
 ];
 
+const INDICATOR: readonly Step[] = [
+  [CII.ram, 'ChargeIndicator'],
+  [CII.udt, 'Indicator'],
+];
+
+/** R043's test: the first charge indicator's own text, normalised, is 'true' or 'false'. */
+function checkIndicator(charge: XmlTreeElement, report: Report<XmlTreeElement>): void {
+  const indicator = along(charge, INDICATOR)[0];
+  const value = indicator === undefined ? '' : normalizeSpace(ownText(indicator));
+  if (value !== 'true' && value !== 'false')
+    report(
+      indicator ?? charge,
+      indicator === undefined
+        ? "The allowance or charge has no charge indicator: it must be 'true' or 'false'"
+        : `The charge indicator of an allowance or charge must be 'true' or 'false', not '${value}'`,
+    );
+}
+
+const CALCULATION_PERCENT: Step = [CII.ram, 'CalculationPercent'];
+const BASIS_AMOUNT: Step = [CII.ram, 'BasisAmount'];
+const R043 = 'PEPPOL-EN16931-R043';
+const R043_MESSAGE = "The charge indicator of an allowance or charge must be 'true' or 'false'";
+
+const BASIS_QUANTITY: Step = [CII.ram, 'BasisQuantity'];
+const NET_PRICE: Step = [CII.ram, 'NetPriceProductTradePrice'];
+const GROSS_PRICE: Step = [CII.ram, 'GrossPriceProductTradePrice'];
+const BILLED_QUANTITY: readonly Step[] = [
+  [CII.ram, 'SpecifiedLineTradeDelivery'],
+  [CII.ram, 'BilledQuantity'],
+];
+
+const allowanceChargeRules: SyntaxRule[] = [
+  // An allowance or charge with a percentage and no base amount, or the reverse, is taken by the contexts of
+  // R041 and R042, which come first in the same pattern: R043 is not applied to it.
+  on(
+    [CII.ram, 'SpecifiedTradeAllowanceCharge'],
+    R043,
+    ['BG-20', 'BG-21', 'BG-27', 'BG-28'],
+    R043_MESSAGE,
+    (charge, _root, report) => {
+      if (hasChild(charge, CALCULATION_PERCENT) === hasChild(charge, BASIS_AMOUNT))
+        checkIndicator(charge, report);
+    },
+  ),
+  on([CII.ram, 'AppliedTradeAllowanceCharge'], R043, ['BT-147'], R043_MESSAGE, (charge, _root, report) =>
+    checkIndicator(charge, report),
+  ),
+];
+
+// PEPPOL's CII artefact has no R044 (no charge at price level): CII has no element for one in EN 16931.
+
+const priceRules: SyntaxRule[] = [
+  // The canonical rule compares the units of the price base quantity (BT-150) and the invoiced quantity
+  // (BT-130) when the line has a quantity, as PEPPOL's UBL artefact does; its CII artefact also fails a
+  // base quantity unit on a line without any billed quantity, which the canonical invoice cannot tell apart.
+  on(
+    BASIS_QUANTITY,
+    'PEPPOL-EN16931-R130',
+    ['BT-150', 'BT-130'],
+    'The unit of the price base quantity (BT-150) must be the unit of the invoiced quantity (BT-130)',
+    (quantity, _root, report) => {
+      const price = quantity.parentNode;
+      if (quantity.getAttribute('unitCode') === null || price === null) return;
+      if (!isElement(price, NET_PRICE) && !isElement(price, GROSS_PRICE)) return;
+      const line = price.parentNode?.parentNode;
+      if (line == null || along(line, BILLED_QUANTITY).length === 0)
+        report(
+          quantity,
+          'A price base quantity unit (BT-150) is given on a line without an invoiced quantity (BT-130)',
+        );
+    },
+  ),
+];
+
 const DATE_PATTERN = /20[0-9]{6}/;
 
 const formatRules: SyntaxRule[] = [
@@ -373,7 +447,7 @@ export const peppolCiiSyntax: SyntaxRuleModule = {
   id: 'peppol-cii-syntax',
   set: 'peppol',
   title:
-    'PEPPOL BIS Billing 3 rules on the CII document (PEPPOL-EN16931-R001 … R101, F001, P0100, PEPPOL-COMMON-*)',
+    'PEPPOL BIS Billing 3 rules on the CII document (PEPPOL-EN16931-R001 … R130, F001, P0100, PEPPOL-COMMON-*)',
   source: PEPPOL_SOURCE,
   reads: 'cii',
   rules: [
@@ -381,6 +455,8 @@ export const peppolCiiSyntax: SyntaxRuleModule = {
     ...agreementRules,
     ...settlementRules,
     ...lineRules,
+    ...allowanceChargeRules,
+    ...priceRules,
     ...formatRules,
     ...ciiOnlyIdentifierRules,
   ],

@@ -4,8 +4,8 @@ import { isCalendarDate } from './dates';
 
 /**
  * The PEPPOL BIS 3 rules whose official tests read the same in both syntaxes and only terms the canonical
- * invoice holds: the VAT accounting currency (R005) and the invoice line period within the invoicing
- * period (R110, R111).
+ * invoice holds: the VAT accounting currency (R005), the invoice line period within the invoicing
+ * period (R110, R111) and the unit of the price base quantity (R130).
  */
 
 const vatAccountingCurrency: InvoiceRule = {
@@ -45,6 +45,33 @@ function linePeriodRule(id: string, bound: 'start' | 'end', terms: string[], mes
   };
 }
 
+/**
+ * PEPPOL-EN16931-R130 as PEPPOL's UBL artefact tests it: a base quantity with a unit (BT-150) on a line with
+ * an invoiced quantity (BT-129, or only its unit BT-130) has the invoiced quantity's unit; a line quantity
+ * without a unit differs from any. The CII artefact also fails a line without any billed quantity: that case
+ * is `peppolCiiSyntax`'s.
+ */
+const baseQuantityUnit: InvoiceRule = {
+  id: 'PEPPOL-EN16931-R130',
+  terms: ['BT-150', 'BT-130'],
+  message: 'The unit of the price base quantity (BT-150) must be the unit of the invoiced quantity (BT-130)',
+  check(invoice, report) {
+    invoice.lines?.forEach((line, i) => {
+      const baseUnit = line?.price?.baseQuantityUnit;
+      if (typeof baseUnit !== 'string') return;
+      const unit = line?.unitCode;
+      if (line?.quantity === undefined && unit === undefined) return;
+      if (baseUnit !== unit)
+        report(
+          `/lines/${i}/price/baseQuantityUnit`,
+          unit === undefined
+            ? `The price base quantity has the unit ${baseUnit} (BT-150), the invoiced quantity none (BT-130)`
+            : `The unit of the price base quantity (BT-150, ${baseUnit}) must be that of the invoiced quantity (BT-130, ${unit})`,
+        );
+    });
+  },
+};
+
 export const documentRules: readonly InvoiceRule[] = [
   vatAccountingCurrency,
   linePeriodRule(
@@ -59,4 +86,5 @@ export const documentRules: readonly InvoiceRule[] = [
     ['BT-135', 'BT-74'],
     'An invoice line period must not end after the invoicing period (BT-135 ≤ BT-74)',
   ),
+  baseQuantityUnit,
 ];

@@ -42,6 +42,7 @@ const cac = {
   AccountingCustomerParty: [UBL.cac, 'AccountingCustomerParty'],
   AccountingSupplierParty: [UBL.cac, 'AccountingSupplierParty'],
   AdditionalDocumentReference: [UBL.cac, 'AdditionalDocumentReference'],
+  AllowanceCharge: [UBL.cac, 'AllowanceCharge'],
   Country: [UBL.cac, 'Country'],
   CreditNoteLine: [UBL.cac, 'CreditNoteLine'],
   DocumentReference: [UBL.cac, 'DocumentReference'],
@@ -51,13 +52,16 @@ const cac = {
   PaymentMandate: [UBL.cac, 'PaymentMandate'],
   PaymentMeans: [UBL.cac, 'PaymentMeans'],
   PostalAddress: [UBL.cac, 'PostalAddress'],
+  Price: [UBL.cac, 'Price'],
   TaxCategory: [UBL.cac, 'TaxCategory'],
   TaxSubtotal: [UBL.cac, 'TaxSubtotal'],
   TaxTotal: [UBL.cac, 'TaxTotal'],
 } as const satisfies Record<string, Step>;
 
 const cbc = {
+  BaseAmount: [UBL.cbc, 'BaseAmount'],
   BuyerReference: [UBL.cbc, 'BuyerReference'],
+  ChargeIndicator: [UBL.cbc, 'ChargeIndicator'],
   CreditNoteTypeCode: [UBL.cbc, 'CreditNoteTypeCode'],
   CustomizationID: [UBL.cbc, 'CustomizationID'],
   DocumentCurrencyCode: [UBL.cbc, 'DocumentCurrencyCode'],
@@ -66,6 +70,7 @@ const cbc = {
   ID: [UBL.cbc, 'ID'],
   IdentificationCode: [UBL.cbc, 'IdentificationCode'],
   InvoiceTypeCode: [UBL.cbc, 'InvoiceTypeCode'],
+  MultiplierFactorNumeric: [UBL.cbc, 'MultiplierFactorNumeric'],
   Note: [UBL.cbc, 'Note'],
   PaymentMeansCode: [UBL.cbc, 'PaymentMeansCode'],
   ProfileID: [UBL.cbc, 'ProfileID'],
@@ -342,6 +347,57 @@ const structureRules: SyntaxRule[] = [
   ),
 ];
 
+/**
+ * Whether an allowance or charge is one R043 checks: at document or line level (`Invoice/cac:AllowanceCharge`,
+ * `Invoice/cac:InvoiceLine/cac:AllowanceCharge`, and the credit note's), and not one taken first by the
+ * contexts of R041 (a percentage without base amount) or R042 (a base amount without percentage), which
+ * precede it in the same pattern: the first rule whose context matches is the only one applied.
+ */
+function checkedIndicator(charge: XmlTreeElement): boolean {
+  const parent = charge.parentNode;
+  if (parent === null) return false;
+  const atLevel =
+    isElement(parent, INVOICE) ||
+    isElement(parent, CREDIT_NOTE) ||
+    (isElement(parent, cac.InvoiceLine) && parentIs(parent, INVOICE)) ||
+    (isElement(parent, cac.CreditNoteLine) && parentIs(parent, CREDIT_NOTE));
+  return atLevel && hasChild(charge, cbc.MultiplierFactorNumeric) === hasChild(charge, cbc.BaseAmount);
+}
+
+const allowanceChargeRules: SyntaxRule[] = [
+  rule(
+    'PEPPOL-EN16931-R043',
+    ['BG-20', 'BG-21', 'BG-27', 'BG-28'],
+    "The charge indicator of an allowance or charge must be 'true' or 'false'",
+    (root, report) => {
+      for (const charge of everywhere(root, cac.AllowanceCharge)) {
+        if (!checkedIndicator(charge)) continue;
+        const indicator = childOf(charge, cbc.ChargeIndicator);
+        const value = indicator === undefined ? '' : normalizeSpace(ownText(indicator));
+        if (value !== 'true' && value !== 'false')
+          report(
+            indicator ?? charge,
+            indicator === undefined
+              ? "The allowance or charge has no charge indicator: it must be 'true' or 'false'"
+              : `The charge indicator of an allowance or charge must be 'true' or 'false', not '${value}'`,
+          );
+      }
+    },
+  ),
+  rule(
+    'PEPPOL-EN16931-R044',
+    ['BT-147', 'BT-148'],
+    "Only an allowance may be given at price level: its charge indicator must be 'false'",
+    (root, report) => {
+      for (const charge of everywhere(root, cac.AllowanceCharge)) {
+        if (!parentIs(charge, cac.Price)) continue;
+        const indicator = childOf(charge, cbc.ChargeIndicator);
+        if (normalized(indicator) !== 'false') report(indicator ?? charge);
+      }
+    },
+  ),
+];
+
 function linesOf(root: XmlTreeElement): XmlTreeElement[] {
   return [...everywhere(root, cac.InvoiceLine), ...everywhere(root, cac.CreditNoteLine)];
 }
@@ -399,5 +455,5 @@ export const peppolUblSyntax: SyntaxRuleModule = {
   title: 'PEPPOL BIS Billing 3 rules on the UBL document (PEPPOL-EN16931-R001 … R101, F001, P01xx)',
   source: PEPPOL_SOURCE,
   reads: 'ubl',
-  rules: [...documentRules, ...structureRules, ...typeCodeRules],
+  rules: [...documentRules, ...structureRules, ...allowanceChargeRules, ...typeCodeRules],
 };
