@@ -4,7 +4,7 @@ import { en16931Core } from './en16931/core';
 import { ciiSyntax } from './en16931/cii-syntax';
 import { ublSyntax } from './en16931/ubl-syntax';
 import { en16931Vat } from './en16931/vat';
-import { peppolArithmetic } from './peppol/arithmetic';
+import { peppolArithmetic, peppolCiiArithmetic, peppolUblArithmetic } from './peppol/arithmetic';
 import { peppolCiiCodeLists, peppolCodeLists, peppolUblCodeLists } from './peppol/code-lists';
 import { peppolCiiSyntax, peppolCore, peppolUblSyntax } from './peppol/core';
 import { peppolNational } from './peppol/national';
@@ -28,6 +28,8 @@ export const RULE_MODULES: readonly RuleModule[] = [
   peppolUblSyntax,
   peppolCiiSyntax,
   peppolArithmetic,
+  peppolUblArithmetic,
+  peppolCiiArithmetic,
   ...peppolNational,
   ...germanModules,
 ];
