@@ -322,20 +322,15 @@ const BILLED_QUANTITY: readonly Step[] = [
 
 const allowanceChargeRules: SyntaxRule[] = [
   // An allowance or charge with a percentage and no base amount, or the reverse, is taken by the contexts of
-  // R041 and R042, which come first in the same pattern: R043 is not applied to it.
-  on(
-    [CII.ram, 'SpecifiedTradeAllowanceCharge'],
-    R043,
-    ['BG-20', 'BG-21', 'BG-27', 'BG-28'],
-    R043_MESSAGE,
-    (charge, _root, report) => {
+  // R041 and R042, which come first in the same pattern: R043 is not applied to it. A price's allowance or
+  // charge (BT-147) is checked whatever it carries.
+  rule(R043, ['BG-20', 'BG-21', 'BG-27', 'BG-28', 'BT-147'], R043_MESSAGE, (root, report) => {
+    for (const charge of everywhere(root, [CII.ram, 'SpecifiedTradeAllowanceCharge']))
       if (hasChild(charge, CALCULATION_PERCENT) === hasChild(charge, BASIS_AMOUNT))
         checkIndicator(charge, report);
-    },
-  ),
-  on([CII.ram, 'AppliedTradeAllowanceCharge'], R043, ['BT-147'], R043_MESSAGE, (charge, _root, report) =>
-    checkIndicator(charge, report),
-  ),
+    for (const charge of everywhere(root, [CII.ram, 'AppliedTradeAllowanceCharge']))
+      checkIndicator(charge, report);
+  }),
 ];
 
 // PEPPOL's CII artefact has no R044 (no charge at price level): CII has no element for one in EN 16931.
