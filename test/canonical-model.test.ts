@@ -395,13 +395,13 @@ describe('bad input: every problem with its code, path and a sentence', () => {
       'not subject to VAT with VAT ids',
       (i) => (i.lines = i.lines.map((l) => ({ ...l, vat: { category: 'O' as const } }))),
       'BR-O-02',
-      '/lines/0/vat/rate',
+      '/seller/vatId',
     ],
     [
       'credit transfer without an account',
       (i) => delete i.payment!.creditTransfers,
       'BR-61',
-      '/payment/creditTransfers',
+      '/payment/creditTransfers/0/accountId',
     ],
     [
       'seller without any identifier',
@@ -425,7 +425,7 @@ describe('bad input: every problem with its code, path and a sentence', () => {
       'allowance without reason',
       (i) => (i.allowances = [{ amount: '1.00', vatCategory: 'S', vatRate: '19' }]),
       'BR-33',
-      '/allowances/0',
+      '/allowances/0/reason',
     ],
     [
       'period ending before it starts',

@@ -5,12 +5,13 @@ const codes = (value: unknown) =>
   validateInvoice(value).problems.map((p) => `${p.code} ${p.path}: ${p.message}`);
 
 describe('missing terms are reported by the EN 16931 rule they break', () => {
-  it('a document without a seller breaks BR-06 and BR-08', () => {
+  it('a document without a seller breaks BR-06 and BR-08, and BR-S-02 (no seller VAT identifier)', () => {
     const invoice: Record<string, unknown> = { ...sampleInvoice(1) };
     delete invoice.seller;
     expect(codes(invoice)).toEqual([
       'BR-06 /seller: BT-27 Seller name is required',
       'BR-08 /seller: BG-5 Seller postal address is required',
+      "BR-S-02 /seller/vatId: VAT category S (standard rated) needs the seller's VAT identifier (BT-31) or tax registration identifier (BT-32), or the seller tax representative's VAT identifier (BT-63)",
     ]);
   });
 

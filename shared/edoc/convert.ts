@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { calculate, CATEGORY_RULES } from '../model/calculation';
 import { isoCountries } from '../model/codes';
 import type { CanonicalInvoice, VatCategoryCode } from '../model/invoice';
-import { CREDIT_NOTE_TYPES } from '../model/rules';
+import { CREDIT_NOTE_TYPES } from '../model/type-codes';
 import { decimalOf as dec } from '../model/exact-decimal';
 import { format, percent } from '../util/decimal';
 import { WORKFLOW_TYPES } from './fields';

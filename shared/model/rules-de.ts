@@ -265,7 +265,7 @@ const RULES: GermanRule[] = [
     warning: true,
     check: (i, report) =>
       i.typeCode !== '384' ||
-      i.precedingInvoices?.length ||
+      i.precedingInvoices?.some((p) => p.id?.trim()) ||
       report('/precedingInvoices', 'A corrected invoice (384) should reference the preceding invoice (BG-3)'),
   },
   {

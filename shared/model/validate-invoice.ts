@@ -8,12 +8,8 @@ import { cloneJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 import { compileSchemaFile, toProblems } from '../validation/schema';
 import { calculate, type CalculationMode, type ComputedTotals } from './calculation';
-import { isoCountries } from './codes';
 import type { CanonicalInvoice } from './invoice';
 import { appliedRuleSets, type RuleSet, type RuleSetChoice } from './rule-sets';
-import { checkBusinessRules } from './rules';
-import { checkPeppolRules } from './rules-peppol';
-import { withPresenceRules } from './presence-rules';
 
 export interface InvoiceValidation {
   /** No problem is an error (warnings may be present). */
@@ -90,11 +86,24 @@ function heldOf(value: Record<string, unknown>, errors: readonly ErrorObject[]):
   return copy;
 }
 
+/** The figures `fill` computes: line, allowance and charge amounts, the VAT breakdown, the totals. */
+const COMPUTED =
+  /^\/(?:lines\/\d+\/netAmount|(?:lines\/\d+\/)?(?:allowances|charges)\/\d+\/amount|vatBreakdown(?:\/.*)?|totals(?:\/.*)?)$/;
+
+/** Whether the document has nothing at a JSON Pointer. */
+function absentAt(document: unknown, pointer: string): boolean {
+  let node = document;
+  for (const step of segments(pointer)) {
+    if (node === null || typeof node !== 'object') return true;
+    node = (node as Record<string, unknown>)[step];
+  }
+  return node === undefined;
+}
+
 /** A partial invoice with what the calculation can compute from it; as it is where it cannot. */
-function filledAsFarAsPossible(held: HeldInvoice, peppol: boolean): HeldInvoice {
+function filledAsFarAsPossible(held: HeldInvoice): HeldInvoice {
   try {
-    return calculate(held as unknown as CanonicalInvoice, 'fill', { peppol })
-      .invoice as unknown as HeldInvoice;
+    return calculate(held as unknown as CanonicalInvoice, 'fill').invoice;
   } catch {
     return held;
   }
@@ -119,29 +128,25 @@ export function validateInvoice(
     return { valid: false, problems: toProblems(validate.errors), ruleSets: [] };
   }
   const complete = validate(value);
-  const schemaProblems = complete ? [] : withPresenceRules(toProblems(validate.errors));
+  const schemaProblems = complete ? [] : toProblems(validate.errors);
   const held = complete ? (value as HeldInvoice) : heldOf(value, validate.errors ?? []);
   const ruleSets = appliedRuleSets(held, options.ruleSets);
-  const peppol = ruleSets.includes('peppol');
-  const ruleProblems: ProblemDetail[] = [];
   let invoice: CanonicalInvoice | undefined;
   let totals: ComputedTotals | undefined;
   if (complete) {
-    const sent = value as unknown as CanonicalInvoice;
-    // The legacy checks see the document as sent: they run before the calculation, which may complete it in place.
-    ruleProblems.push(...checkBusinessRules(sent, isoCountries()));
-    if (peppol) ruleProblems.push(...checkPeppolRules(sent));
-    const calculation = calculate(sent, mode, { inPlace: options.inPlace, peppol });
-    ruleProblems.push(...calculation.problems);
+    // The calculation completes the figures; what it cannot complete, the rules report (BR-24, BR-CO-18, …).
+    const calculation = calculate(value, mode, { inPlace: options.inPlace });
     invoice = calculation.invoice;
     totals = calculation.totals;
   }
   // In `fill` mode the rules judge the invoice as the service completes it (the figures the client left to
   // it computed); a partial document is completed as far as it can be.
-  const judged = mode === 'fill' ? (invoice ?? filledAsFarAsPossible(held, peppol)) : held;
-  ruleProblems.unshift(
-    ...runRules(modulesOf(ruleSets), { invoice: judged as HeldInvoice, source: options.source }),
-  );
+  const judged = mode === 'fill' ? (invoice ?? filledAsFarAsPossible(held)) : held;
+  let ruleProblems = runRules(modulesOf(ruleSets), { invoice: judged, source: options.source });
+  // In `fill` mode a figure the service computes is not reported missing while the document is too
+  // incomplete to compute it: what it lacks is reported, and the figure follows once it is complete.
+  if (mode === 'fill' && !complete)
+    ruleProblems = ruleProblems.filter((p) => !(p.path && COMPUTED.test(p.path) && absentAt(judged, p.path)));
   // One finding per rule and place, the first reported (a rule that two checks implement says it once).
   const seen = new Set<string>();
   const unique = ruleProblems.filter((p) => {
