@@ -150,8 +150,16 @@ describe('EN 16931: how the totals add up', () => {
     const tax = (taxAmount: string, rate = '25', taxableAmount = '1000') =>
       en('BR-CO-17', { vatBreakdown: [{ category: 'S', rate, taxableAmount, taxAmount }] });
     expect(tax('250.99')).toEqual([]);
-    // exactly one unit: UBL's binding refuses it, CII's takes it; the rule does not know the syntax
-    expect(tax('251')).toEqual([]);
+    // exactly one unit: UBL's binding (and canonical JSON) refuses it, CII's takes it
+    expect(tax('251')).toEqual(['BR-CO-17 /vatBreakdown/0/taxAmount']);
+    const cii = parseXmlTree(
+      '<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100"/>',
+    );
+    const inCii = runRules([en16931Arithmetic], {
+      invoice: { vatBreakdown: [{ category: 'S', rate: '25', taxableAmount: '1000', taxAmount: '251' }] },
+      source: { root: cii, syntax: 'cii' },
+    }).filter((p) => p.code === 'BR-CO-17');
+    expect(inCii).toEqual([]);
     expect(tax('251.01')).toEqual(['BR-CO-17 /vatBreakdown/0/taxAmount']);
     expect(tax('-250', '25', '-1000')).toEqual([]);
     // a rate of zero: a tax amount that rounds to zero (halves upwards)

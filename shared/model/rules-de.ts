@@ -374,13 +374,16 @@ function paymentMeansRules(): GermanRule[] {
 export function checkGermanRules(invoice: HeldInvoice, ruleSet: GermanRuleSet): ProblemDetail[] {
   const problems: ProblemDetail[] = [];
   for (const rule of germanRules(ruleSet))
-    rule.check(invoice, (path, message) =>
-      problems.push({
-        path,
-        code: rule.id,
-        message: message ?? rule.message,
-        ...(rule.severity === 'warning' ? { severity: 'warning' as const } : {}),
-      }),
+    rule.check(
+      invoice,
+      (path, message) =>
+        problems.push({
+          path,
+          code: rule.id,
+          message: message ?? rule.message,
+          ...(rule.severity === 'warning' ? { severity: 'warning' as const } : {}),
+        }),
+      {},
     );
   return problems;
 }

@@ -1,7 +1,7 @@
 import type { ProblemDetail } from '../errors';
 import { locationOf } from '../formats/mapping-reader';
 import type { XmlTreeElement } from '../xml/xml-tree';
-import type { HeldInvoice, Rule, RuleModule } from './rule';
+import type { HeldInvoice, Rule, RuleContext, RuleModule } from './rule';
 
 /** The document the rules check: the canonical invoice, and the XML it was read from when it was. */
 export interface RuleInput {
@@ -15,6 +15,7 @@ function findingsOf<D, W>(
   document: D,
   where: (w: W) => Pick<ProblemDetail, 'path' | 'location'>,
   into: ProblemDetail[],
+  context: RuleContext,
 ): void {
   const report = (w: W, detail?: string) =>
     into.push({
@@ -25,7 +26,7 @@ function findingsOf<D, W>(
       terms: [...rule.terms],
     });
   try {
-    rule.check(document, report);
+    rule.check(document, report, context);
   } catch (error) {
     // A rule that fails on a document it should judge is a defect of the rule, never a pass.
     into.push({
@@ -44,10 +45,14 @@ function findingsOf<D, W>(
  */
 export function runRules(modules: readonly RuleModule[], input: RuleInput): ProblemDetail[] {
   const problems: ProblemDetail[] = [];
+  const context: RuleContext = input.source
+    ? { syntax: input.source.syntax, root: input.source.root.localName }
+    : {};
   for (const module of modules) {
     if (module.reads === 'canonical') {
       if (module.appliesTo && !module.appliesTo(input.invoice)) continue;
-      for (const rule of module.rules) findingsOf(rule, input.invoice, (path) => ({ path }), problems);
+      for (const rule of module.rules)
+        findingsOf(rule, input.invoice, (path) => ({ path }), problems, context);
     } else {
       const source = input.source;
       if (!source || source.syntax !== module.reads) continue;
@@ -58,6 +63,7 @@ export function runRules(modules: readonly RuleModule[], input: RuleInput): Prob
           source.root,
           (el) => ({ location: { xpath: locationOf(el), line: el.line } }),
           problems,
+          context,
         );
     }
   }

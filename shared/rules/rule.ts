@@ -33,6 +33,16 @@ export type RuleSeverity = 'fatal' | 'warning';
  */
 export type Report<Where> = (where: Where, detail?: string) => void;
 
+/**
+ * What a rule on the canonical invoice may know of the document as received, where the official artefacts
+ * check a rule differently per syntax: the syntax it was read from, and for UBL whether its root is an
+ * `Invoice` or a `CreditNote`. Empty for canonical JSON (the rules then read as UBL's artefact does).
+ */
+export interface RuleContext {
+  readonly syntax?: 'ubl' | 'cii';
+  readonly root?: string;
+}
+
 /** One business rule: its official identity, and a small predicate that reports where it is broken. */
 export interface Rule<Document, Where> {
   /** The official rule id (`BR-CO-10`, `PEPPOL-EN16931-R120`, `DK-R-013`, `UBL-SR-04`). */
@@ -44,7 +54,7 @@ export interface Rule<Document, Where> {
   /** What the rule requires, in the service's words for the official rule's text. */
   readonly message: string;
   /** Reports every place where the document breaks the rule; reports nothing when it holds. */
-  check(document: Document, report: Report<Where>): void;
+  check(document: Document, report: Report<Where>, context: RuleContext): void;
 }
 
 /** A rule on the canonical invoice (any syntax, and canonical JSON sent by an ERP). */

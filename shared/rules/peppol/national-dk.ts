@@ -1,6 +1,6 @@
 import { exactCompare } from '../../model/exact-decimal';
 import type { ExactDecimal } from '../../model/exact-decimal';
-import type { HeldInvoice, InvoiceRule, InvoiceRuleModule } from '../rule';
+import type { HeldInvoice, InvoiceRule, InvoiceRuleModule, RuleContext } from '../rule';
 import { PEPPOL_SOURCE } from '../sources';
 import { decimal, given, list, text } from '../values';
 import {
@@ -46,8 +46,11 @@ const ZERO: ExactDecimal = { units: 0n, scale: 0 };
 const sellerInDenmark = (doc: HeldInvoice) => doc.seller?.address?.country === DK;
 const buyerInDenmark = (doc: HeldInvoice) => doc.buyer?.address?.country === DK;
 const bothInDenmark = (doc: HeldInvoice) => sellerInDenmark(doc) && buyerInDenmark(doc);
-const isCreditNote = (doc: HeldInvoice) =>
-  typeof doc.typeCode === 'string' && DK_CREDIT_NOTE_TYPES.has(doc.typeCode);
+const isCreditNote = (doc: HeldInvoice, context: RuleContext = {}) =>
+  // UBL's artefact knows a credit note by its root element, whatever its type code
+  context.syntax === 'ubl'
+    ? context.root === 'CreditNote'
+    : typeof doc.typeCode === 'string' && DK_CREDIT_NOTE_TYPES.has(doc.typeCode);
 
 /** Raw text of a term (as the schematron's string functions see it), '' when absent. */
 const raw = (value: unknown): string => (typeof value === 'string' ? value : '');
@@ -276,8 +279,8 @@ const rules: InvoiceRule[] = [
     id: 'DK-R-016',
     terms: ['BT-3', 'BT-115'],
     message: 'A credit note between Danish parties must not have a negative amount due for payment (BT-115).',
-    check(doc, report) {
-      if (!buyerInDenmark(doc) || !isCreditNote(doc)) return;
+    check(doc, report, context) {
+      if (!buyerInDenmark(doc) || !isCreditNote(doc, context)) return;
       const payable = decimal(doc.totals?.payable);
       if (payable && exactCompare(payable, ZERO) < 0) report('/totals/payable');
     },
