@@ -397,3 +397,37 @@ describe('PEPPOL BIS 3: R040 … R042 on allowances and charges the canonical mo
     expect(codes(price)).toEqual([]);
   });
 });
+
+describe('PEPPOL BIS 3: R054 on the VAT totals as received', () => {
+  const UBL = (body: string) =>
+    parseXmlTree(
+      `<Invoice xmlns="urn:oasis:names:specification:ubl:schema:xsd:Invoice-2" xmlns:cac="urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2" xmlns:cbc="urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2">${body}</Invoice>`,
+    );
+  const r054 = (body: string) =>
+    runRules([peppolUblArithmetic], { invoice: {}, source: { root: UBL(body), syntax: 'ubl' } })
+      .filter((p) => p.code === 'PEPPOL-EN16931-R054')
+      .map((p) => p.location?.xpath);
+  const withBreakdown = '<cac:TaxTotal><cac:TaxSubtotal/></cac:TaxTotal>';
+  const withoutBreakdown = '<cac:TaxTotal><cbc:TaxAmount currencyID="SEK">1</cbc:TaxAmount></cac:TaxTotal>';
+
+  it('one VAT total without breakdown exactly when a VAT accounting currency code is there, even empty', () => {
+    expect(r054(withBreakdown)).toEqual([]);
+    expect(r054(`<cbc:TaxCurrencyCode>SEK</cbc:TaxCurrencyCode>${withBreakdown}${withoutBreakdown}`)).toEqual(
+      [],
+    );
+    expect(r054(`<cbc:TaxCurrencyCode/>${withBreakdown}`)).toEqual(['/Invoice']);
+    expect(r054(`${withBreakdown}${withoutBreakdown}`)).toEqual(['/Invoice/cac:TaxTotal[2]']);
+  });
+
+  it('judges a document read from XML there, not on the canonical invoice', () => {
+    const invoice = { currency: 'EUR', vatAccountingCurrency: 'SEK' };
+    expect(peppol('PEPPOL-EN16931-R054', invoice)).toEqual([
+      'PEPPOL-EN16931-R054 /totals/vatInAccountingCurrency',
+    ]);
+    const read = runRules([peppolArithmetic], {
+      invoice,
+      source: { root: UBL(withBreakdown), syntax: 'ubl' },
+    }).filter((p) => p.code === 'PEPPOL-EN16931-R054');
+    expect(read).toEqual([]);
+  });
+});

@@ -166,7 +166,9 @@ const vatTotalInAccountingCurrency: InvoiceRule = {
   terms: ['BT-6', 'BT-111'],
   message:
     'A VAT total in another currency than the invoice currency (BT-111) must be given exactly when the VAT accounting currency (BT-6) is',
-  check(doc, report) {
+  check(doc, report, context) {
+    // a document read from XML is judged on its elements (empty ones and every total counted)
+    if (context.syntax) return;
     const accounting = text(doc.vatAccountingCurrency);
     // BT-111 counts when its currency is not the invoice's (the currency of BT-110)
     const other = present(doc.totals?.vatInAccountingCurrency) && accounting !== text(doc.currency);
@@ -231,6 +233,7 @@ interface UnknownKindSyntax {
 const UBL_CAC = 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2';
 const UBL_CBC = 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2';
 const CII_RAM = 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100';
+const CII_RSM = 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100';
 const CII_UDT = 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100';
 
 /** The boolean spellings the reader takes as a charge indicator (xsd:boolean). */
@@ -331,13 +334,54 @@ const amountBreaks = (
   return !withinSlack(sent, times(baseAmount, hundredth(factor)));
 };
 
-function syntaxRules(syntax: UnknownKindSyntax): SyntaxRule[] {
+function syntaxRules(syntax: UnknownKindSyntax, accountingTotal: SyntaxRule): SyntaxRule[] {
   return [
     onUnknownKind(amountFromPercentage, syntax, amountBreaks),
     onUnknownKind(baseWithPercentage, syntax, (percentage, base) => !!percentage && !base),
     onUnknownKind(percentageWithBase, syntax, (percentage, base) => !percentage && !!base),
+    accountingTotal,
   ];
 }
+
+/**
+ * R054 on UBL: as many VAT totals without a VAT breakdown as there are VAT accounting currency codes (one
+ * or none), every `cac:TaxTotal` and `cbc:TaxCurrencyCode` counted, empty ones too.
+ */
+const ublAccountingTotal: SyntaxRule = {
+  id: vatTotalInAccountingCurrency.id,
+  terms: vatTotalInAccountingCurrency.terms,
+  message: vatTotalInAccountingCurrency.message,
+  check(root, report) {
+    const withoutBreakdown = childrenNamed(root, UBL_CAC, 'TaxTotal').filter(
+      (total) => childrenNamed(total, UBL_CAC, 'TaxSubtotal').length === 0,
+    );
+    const wanted = childrenNamed(root, UBL_CBC, 'TaxCurrencyCode').length > 0 ? 1 : 0;
+    if (withoutBreakdown.length !== wanted) report(withoutBreakdown[wanted] ?? root);
+  },
+};
+
+/**
+ * R054 on CII: as many VAT total amounts in a currency other than the invoice's as there are VAT accounting
+ * currency codes (one or none).
+ */
+const ciiAccountingTotal: SyntaxRule = {
+  id: vatTotalInAccountingCurrency.id,
+  terms: vatTotalInAccountingCurrency.terms,
+  message: vatTotalInAccountingCurrency.message,
+  check(root, report) {
+    const transaction = childrenNamed(root, CII_RSM, 'SupplyChainTradeTransaction');
+    for (const settlement of transaction.flatMap((t) =>
+      childrenNamed(t, CII_RAM, 'ApplicableHeaderTradeSettlement'),
+    )) {
+      const currency = firstNamed(settlement, [CII_RAM, 'InvoiceCurrencyCode'])?.textContent.trim();
+      const others = childrenNamed(settlement, CII_RAM, 'SpecifiedTradeSettlementHeaderMonetarySummation')
+        .flatMap((summation) => childrenNamed(summation, CII_RAM, 'TaxTotalAmount'))
+        .filter((total) => total.hasAttribute('currencyID') && total.getAttribute('currencyID') !== currency);
+      const wanted = childrenNamed(settlement, CII_RAM, 'TaxCurrencyCode').length > 0 ? 1 : 0;
+      if (others.length !== wanted) report(others[wanted] ?? settlement);
+    }
+  },
+};
 
 export const peppolUblArithmetic: SyntaxRuleModule = {
   id: 'peppol-ubl-arithmetic',
@@ -346,7 +390,7 @@ export const peppolUblArithmetic: SyntaxRuleModule = {
     'PEPPOL BIS Billing 3 calculation rules on UBL allowances and charges of no known kind (R040 … R042)',
   source: PEPPOL_SOURCE,
   reads: 'ubl',
-  rules: syntaxRules(UBL_UNKNOWN_KIND),
+  rules: syntaxRules(UBL_UNKNOWN_KIND, ublAccountingTotal),
 };
 
 export const peppolCiiArithmetic: SyntaxRuleModule = {
@@ -356,5 +400,5 @@ export const peppolCiiArithmetic: SyntaxRuleModule = {
     'PEPPOL BIS Billing 3 calculation rules on CII allowances and charges of no known kind (R040 … R042)',
   source: PEPPOL_SOURCE,
   reads: 'cii',
-  rules: syntaxRules(CII_UNKNOWN_KIND),
+  rules: syntaxRules(CII_UNKNOWN_KIND, ciiAccountingTotal),
 };
