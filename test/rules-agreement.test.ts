@@ -33,15 +33,41 @@ const SETS = ['EN 16931 UBL', 'EN 16931 CII', 'PEPPOL UBL', 'PEPPOL CII'] as con
 type SetName = (typeof SETS)[number];
 
 /**
- * The agreement each set has reached, in percent. The target is 99.5 % for every set; until it is reached
- * each floor holds the agreement measured when it was set (rounded down to one decimal), so that the
- * agreement cannot fall. A floor may only be raised, never lowered.
+ * The agreement each set has reached, in percent. The target is 99.5 % for every set; a set below it holds
+ * the agreement measured when it was set (rounded down to one decimal), so that it cannot fall. A floor may
+ * only be raised, never lowered.
  */
 const FLOORS: Record<SetName, number> = {
-  'EN 16931 UBL': 53.6,
-  'EN 16931 CII': 44.4,
-  'PEPPOL UBL': 55.6,
-  'PEPPOL CII': 54.0,
+  'EN 16931 UBL': 98.9,
+  'EN 16931 CII': 99.5,
+  'PEPPOL UBL': 99.5,
+  'PEPPOL CII': 99.3,
+};
+
+/**
+ * Every disagreement left, with the reason the service does not reproduce it. A disagreement that is not
+ * listed fails the test, and so does one listed that agrees now (the list is kept exact).
+ */
+const KNOWN: Record<string, string> = {
+  'Invoice-unit-UBL/BR-49.xml #2 error BR-49':
+    'an empty cac:PaymentMeans reads as nothing: it is a credit transfer account (BG-17) to the mapping, not payment instructions (BG-16) of its own',
+  'CreditNote-unit-UBL/BR-49.xml #2 error BR-49': 'as Invoice-unit-UBL/BR-49.xml #2',
+  'Invoice-unit-UBL/BR-56.xml #3 error BR-56':
+    "the tax representative's PartyTaxScheme with scheme COM is read as its VAT identifier (BT-63): one template reads it, so the TaxScheme constant does not tell elements apart",
+  'CreditNote-unit-UBL/BR-56.xml #3 error BR-56': 'as Invoice-unit-UBL/BR-56.xml #3',
+  'Invoice-unit-UBL/BR-CO-19.xml #4 error BR-CO-19':
+    'an empty cac:InvoicePeriod: its start and end are the invoicing period (BG-14) and its description code is BT-8, so the empty element is no group of its own in the model',
+  ...Object.fromEntries(
+    ['AE', 'E', 'G', 'IC', 'O', 'Z'].map((category) => [
+      `Invoice-unit-UBL/BR-${category}-01.xml #6 error BR-${category}-01`,
+      'two cac:TaxTotal in the document currency: the model has one VAT breakdown, the second total is reported as not read; the official rule counts the entries of both',
+    ]),
+  ),
+  'CreditNote-unit-UBL/BR-E-01.xml #6 error BR-E-01': 'as Invoice-unit-UBL/BR-E-01.xml #6',
+  'unit-CII-DK/DK_Validation_DKR007_CII.xml #1 success DK-R-007':
+    "the mandate (BT-89) where PEPPOL's CII rule looks for it (ram:SpecifiedTradeSettlementPaymentMeans/ram:SpecifiedTradePaymentTerms) is no place of EN 16931's CII binding: the reader leaves it unread",
+  'unit-CII-IT/IT-R-001.xml #2 success IT-R-001':
+    "PEPPOL's CII artefact finds the seller's country by a tax registration of scheme VAT, EN 16931's CII binding writes the VAT identifier (BT-31) with VA: the official rule ignores the document's Italian VAT identifier, the service does not",
 };
 const TARGET = 99.5;
 
@@ -420,6 +446,14 @@ describeWithCorpus(
       const s = sets![name];
       expect(s.total).toBeGreaterThan(0);
       expect(s.percent).toBeGreaterThanOrEqual(FLOORS[name]);
+    });
+
+    it('disagrees only where it is known why', () => {
+      const disagreements = SETS.flatMap((name) =>
+        sets![name].disagreements.map((d) => `${d.test} ${d.kind} ${d.rule}`),
+      );
+      expect(disagreements.filter((d) => KNOWN[d] === undefined)).toEqual([]);
+      expect(Object.keys(KNOWN).filter((k) => !disagreements.includes(k))).toEqual([]);
     });
   },
 );
