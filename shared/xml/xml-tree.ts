@@ -37,13 +37,29 @@ export class XmlTreeElement {
     return this.attributes.has(name);
   }
 
-  /** The text of every descendant text node, in document order (the DOM's `textContent`). */
+  /** The names of its attributes, as written. */
+  attributeNames(): IterableIterator<string> {
+    return this.attributes.keys();
+  }
+
+  private text: string | undefined;
+
+  /**
+   * The text of every descendant text node, in document order (the DOM's `textContent`); computed once
+   * (the tree does not change).
+   */
   get textContent(): string {
+    if (this.text !== undefined) return this.text;
+    const nodes = this.childNodes;
     let text = '';
-    for (const node of this.childNodes) text += node.nodeType === 3 ? node.data : node.textContent;
+    if (nodes.length === 1 && nodes[0]!.nodeType === 3) text = nodes[0]!.data;
+    else for (const node of nodes) text += node.nodeType === 3 ? node.data : node.textContent;
+    this.text = text;
     return text;
   }
 }
+
+const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map();
 
 /**
  * Parses XML into a read-only element tree, after {@link checkXmlSafety} (no DTD, bounded size and depth).
@@ -68,9 +84,12 @@ export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTre
     tagColumn = parser.column - tag.name.length - 1;
   });
   parser.on('opentag', (tag) => {
-    const attributes = new Map<string, string>();
-    for (const attribute of Object.values<SaxesAttributeNS>(tag.attributes))
-      attributes.set(attribute.name, attribute.value);
+    let attributes: ReadonlyMap<string, string> = NO_ATTRIBUTES;
+    for (const name in tag.attributes) {
+      if (attributes === NO_ATTRIBUTES) attributes = new Map<string, string>();
+      const attribute = (tag.attributes as Record<string, SaxesAttributeNS>)[name]!;
+      (attributes as Map<string, string>).set(attribute.name, attribute.value);
+    }
     const element = new XmlTreeElement(
       tag.name,
       tag.local ?? tag.name,
