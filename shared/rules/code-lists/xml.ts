@@ -22,6 +22,23 @@ export const CII_NAMESPACES: Readonly<Record<string, string>> = {
   udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
 };
 
+/** The UBL elements of an amount, each with its `currencyID` (BR-CL-03, PEPPOL-EN16931-CL007). */
+export const UBL_AMOUNTS: readonly string[] = [
+  'Amount',
+  'BaseAmount',
+  'PriceAmount',
+  'TaxAmount',
+  'TaxableAmount',
+  'LineExtensionAmount',
+  'TaxExclusiveAmount',
+  'TaxInclusiveAmount',
+  'AllowanceTotalAmount',
+  'ChargeTotalAmount',
+  'PrepaidAmount',
+  'PayableRoundingAmount',
+  'PayableAmount',
+].map((name) => `cbc:${name}`);
+
 /** One step of a path of elements: a name (any namespace when it has no prefix, any name for `*`). */
 interface Step {
   readonly namespace?: string;

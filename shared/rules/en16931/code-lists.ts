@@ -9,6 +9,7 @@ import {
   UBL_NAMESPACES,
   xmlCodeRule,
   type XmlCodeSpec,
+  UBL_AMOUNTS,
 } from '../code-lists/xml';
 import type { XmlTreeElement } from '../../xml/xml-tree';
 
@@ -260,22 +261,6 @@ const isObjectReference = (el: XmlTreeElement): boolean =>
       c.textContent === '130',
   ) ?? false;
 
-const AMOUNTS = [
-  'Amount',
-  'BaseAmount',
-  'PriceAmount',
-  'TaxAmount',
-  'TaxableAmount',
-  'LineExtensionAmount',
-  'TaxExclusiveAmount',
-  'TaxInclusiveAmount',
-  'AllowanceTotalAmount',
-  'ChargeTotalAmount',
-  'PrepaidAmount',
-  'PayableRoundingAmount',
-  'PayableAmount',
-].map((name) => `cbc:${name}`);
-
 type XmlSpec = Omit<XmlCodeSpec, 'id' | 'terms' | 'message'>;
 
 const ubl = (id: string, spec: XmlSpec): SyntaxRule =>
@@ -289,7 +274,12 @@ const ublRules: readonly SyntaxRule[] = [
     readAt: ['/Invoice/cbc:InvoiceTypeCode', '/CreditNote/cbc:CreditNoteTypeCode'],
     canonicalReports: (text) => !typeCode(text),
   }),
-  ubl('BR-CL-03', { context: AMOUNTS, attribute: 'currencyID', needsAttribute: false, accepts: currency }),
+  ubl('BR-CL-03', {
+    context: UBL_AMOUNTS,
+    attribute: 'currencyID',
+    needsAttribute: false,
+    accepts: currency,
+  }),
   ubl('BR-CL-04', {
     context: ['cbc:DocumentCurrencyCode'],
     accepts: currency,

@@ -2,7 +2,14 @@ import type { InvoiceRule, InvoiceRuleModule, SyntaxRule, SyntaxRuleModule } fro
 import { PEPPOL_SOURCE } from '../sources';
 import { codeRule, type CodePlace } from '../code-lists/canonical';
 import { codeTest, expectedOf, normalizeSpace } from '../code-lists/code-lists';
-import { CII_NAMESPACES, childNamed, UBL_NAMESPACES, xmlCodeRule, type XmlCodeSpec } from '../code-lists/xml';
+import {
+  CII_NAMESPACES,
+  childNamed,
+  UBL_AMOUNTS,
+  UBL_NAMESPACES,
+  xmlCodeRule,
+  type XmlCodeSpec,
+} from '../code-lists/xml';
 import type { XmlTreeElement } from '../../xml/xml-tree';
 
 /**
@@ -110,22 +117,6 @@ const ublChargeIndicator =
         c.textContent === text,
     ) ?? false;
 
-const AMOUNTS = [
-  'Amount',
-  'BaseAmount',
-  'PriceAmount',
-  'TaxAmount',
-  'TaxableAmount',
-  'LineExtensionAmount',
-  'TaxExclusiveAmount',
-  'TaxInclusiveAmount',
-  'AllowanceTotalAmount',
-  'ChargeTotalAmount',
-  'PrepaidAmount',
-  'PayableRoundingAmount',
-  'PayableAmount',
-].map((name) => `cbc:${name}`);
-
 const ubl = (meaning: Meaning, spec: XmlSpec): SyntaxRule =>
   xmlCodeRule({ ...meaning, expected: expectedOf(spec.accepts), ...spec }, UBL_NAMESPACES);
 
@@ -159,7 +150,7 @@ const ublRules: readonly SyntaxRule[] = [
     accepts: vatPointDate,
     readAt: ['/*/cac:InvoicePeriod[1]/cbc:DescriptionCode'],
   }),
-  ubl(CL007, { context: AMOUNTS, attribute: 'currencyID', needsAttribute: false, accepts: currency }),
+  ubl(CL007, { context: UBL_AMOUNTS, attribute: 'currencyID', needsAttribute: false, accepts: currency }),
   ubl(CL008, {
     context: ['cbc:EndpointID'],
     attribute: 'schemeID',

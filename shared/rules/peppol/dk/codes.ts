@@ -1,3 +1,4 @@
+import { CREDIT_NOTE_TYPES } from '../../../model/type-codes';
 /**
  * The code lists and fixed values of PEPPOL BIS Billing 3's Danish rules (DK-R-*), as the 3.0.19 schematron
  * states them. Data, read by `national-dk.ts`.
@@ -69,18 +70,4 @@ export const DK_CVR_SCHEME = '0184';
  * DK-R-016: the document type codes (UNTDID 1001, BT-3) of a credit note, those that UBL writes as a
  * `CreditNote` document.
  */
-export const DK_CREDIT_NOTE_TYPES: ReadonlySet<string> = new Set([
-  '81',
-  '83',
-  '261',
-  '262',
-  '296',
-  '308',
-  '381',
-  '396',
-  '420',
-  '458',
-  '502',
-  '503',
-  '532',
-]);
+export const DK_CREDIT_NOTE_TYPES: ReadonlySet<string> = CREDIT_NOTE_TYPES;
