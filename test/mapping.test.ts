@@ -299,6 +299,28 @@ describe('a term written once, in the first item of a list', () => {
   });
 });
 
+describe('a template that takes only elements with its constants', () => {
+  it("the tax representative's VAT identifier (BT-63) only from a VAT tax scheme", () => {
+    const ubl = shippedFormats().find((f) => f.id === 'peppol-bis3-ubl')!;
+    const invoice = sampleInvoice(1);
+    invoice.taxRepresentative = {
+      name: 'Rep',
+      vatId: 'DE123456789',
+      address: { country: 'DE' },
+    };
+    const xml = ubl.render(invoice);
+    expect(ubl.read!(xml).invoice.taxRepresentative?.vatId).toBe('DE123456789');
+    const other = xml.replace(
+      /(<cac:TaxRepresentativeParty>[\s\S]*?<cac:TaxScheme>\s*<cbc:ID>)VAT(<\/cbc:ID>)/,
+      '$1COM$2',
+    );
+    expect(other).toContain('<cbc:ID>COM</cbc:ID>');
+    const read = ubl.read!(other);
+    expect(read.invoice.taxRepresentative?.vatId).toBeUndefined();
+    expect(read.unread).toEqual(['/Invoice/cac:TaxRepresentativeParty/cac:PartyTaxScheme']);
+  });
+});
+
 describe('codes of another code list in the syntax', () => {
   it('a code of the model is written as the code of the syntax and read back as the model one', () => {
     const definition = tiny({

@@ -257,6 +257,7 @@ class ElementReader implements ReadNode {
         ? this.text.constant !== undefined
         : children.length > 0 && children.every((c) => c.pureConstant));
     this.keyed = !node.forEach && (this.pureConstant || constants > 0);
+    if (node.distinct) this.discriminate();
   }
 
   discriminate(): void {

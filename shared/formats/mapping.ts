@@ -61,6 +61,11 @@ export interface MappingNode {
    * it holds nothing (`<cac:PostalAddress/>`): the rules of what the group must contain judge it.
    */
   group?: string;
+  /**
+   * Reading: the template takes only elements that carry its constants (a tax scheme `VAT`), as when a
+   * sibling template of the same name must be told apart; others are left unread.
+   */
+  distinct?: boolean;
   text?: MappingValue;
   attributes?: Record<string, MappingValue>;
   children?: MappingNode[];
