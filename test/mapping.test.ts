@@ -13,6 +13,7 @@ import {
 import { renderPeppolUbl } from '../shared/formats/peppol-ubl';
 import type { CanonicalInvoice } from '../shared/model/invoice';
 import { sampleInvoice } from '../shared/model/sample-invoice';
+import { validateInvoice } from '../shared/model/validate-invoice';
 import { packageRoot } from '../shared/util/package-root';
 import { tempDir } from './support/temp';
 
@@ -318,6 +319,27 @@ describe('a template that takes only elements with its constants', () => {
     const read = ubl.read!(other);
     expect(read.invoice.taxRepresentative?.vatId).toBeUndefined();
     expect(read.unread).toEqual(['/Invoice/cac:TaxRepresentativeParty/cac:PartyTaxScheme']);
+  });
+});
+
+describe('several VAT totals', () => {
+  it('the breakdown entries of every VAT total with a breakdown are read together; BT-111 stays apart', () => {
+    const ubl = shippedFormats().find((f) => f.id === 'peppol-bis3-ubl')!;
+    const invoice = sampleInvoice(2);
+    invoice.lines[1]!.vat = { category: 'S', rate: '19' };
+    invoice.vatAccountingCurrency = 'SEK';
+    invoice.totals = { vatInAccountingCurrency: '100.00' };
+    const xml = ubl.render(validateInvoice(invoice).invoice!);
+    // the second breakdown entry in a VAT total of its own, after the one in the accounting currency
+    const split = xml.replace(
+      /(<cac:TaxTotal>[\s\S]*?)(<cac:TaxSubtotal>[\s\S]*?<\/cac:TaxSubtotal>)(\s*<\/cac:TaxTotal>)([\s\S]*?<\/cac:TaxTotal>)/,
+      '$1$3$4<cac:TaxTotal>$2</cac:TaxTotal>',
+    );
+    expect(split.match(/<cac:TaxTotal>/g)).toHaveLength(3);
+    const read = ubl.read!(split);
+    expect(read.unread).toEqual([]);
+    expect(read.invoice.vatBreakdown?.map((b) => b.rate).sort()).toEqual(['19', '7']);
+    expect(read.invoice.totals?.vatInAccountingCurrency).toBe('100.00');
   });
 });
 

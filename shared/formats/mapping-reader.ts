@@ -235,6 +235,8 @@ class ElementReader implements ReadNode {
     private readonly namespace: string,
     private readonly local: string,
     children: ReadNode[],
+    /** `mergeWith` resolved: the child that a further element must have to be read into the same scope. */
+    private readonly mergeWith?: { namespace: string; local: string },
   ) {
     this.names = [`{${namespace}}${local}`];
     this.text = node.text ? valueReader(node.text) : undefined;
@@ -315,12 +317,26 @@ class ElementReader implements ReadNode {
   }
 
   claim(children: XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
+    let read = 0;
     for (let i = 0; i < children.length; i++) {
       if (claimed[i] || !this.accepts(children[i]!, scope, root)) continue;
+      if (read > 0 && !this.node.forEach && !this.merges(children[i]!)) continue;
       claimed[i] = true;
       this.readOne(children[i]!, scope, root, ctx);
-      if (!this.node.forEach) return;
+      read++;
+      if (!this.node.forEach && !this.mergeWith) return;
     }
+  }
+
+  /** Whether a further element is read into the same scope: it has the child `mergeWith` names. */
+  private merges(el: XmlElement): boolean {
+    const wanted = this.mergeWith;
+    return (
+      wanted !== undefined &&
+      elementChildren(el).some(
+        (c) => c.localName === wanted.local && (c.namespaceURI ?? '') === wanted.namespace,
+      )
+    );
   }
 
   readOne(el: XmlElement, scope: Obj, root: Obj, ctx: ReadContext): void {
@@ -354,7 +370,8 @@ class ElementReader implements ReadNode {
           for (const [path, v] of values) {
             // One document currency: an amount in another one keeps its amount, not its currency
             const existing = path.startsWith('/') ? getAt({}, root, path) : undefined;
-            if (typeof existing === 'string' && !sameValue(reader.format, existing, v)) ctx.unread.push(origin);
+            if (typeof existing === 'string' && !sameValue(reader.format, existing, v))
+              ctx.unread.push(origin);
             else setAt(target, root, path, v, origin, ctx);
           }
         }
@@ -815,7 +832,19 @@ export function compileReader(definition: MappingDefinition): (root: XmlElement)
         [{ path: `${at}/element`, message: `undeclared prefix of ${node.element}` }],
       );
     }
-    return new ElementReader(node, namespace ?? '', node.element.slice(colon + 1), children);
+    let mergeWith: { namespace: string; local: string } | undefined;
+    if (node.mergeWith !== undefined) {
+      const split = node.mergeWith.indexOf(':');
+      const uri = scope.get(split === -1 ? '' : node.mergeWith.slice(0, split));
+      if (uri === undefined)
+        throw invalidInput(
+          'format.invalid-mapping',
+          `Mapping ${definition.id}: prefix of ${node.mergeWith} is not declared`,
+          [{ path: `${at}/mergeWith`, message: `undeclared prefix of ${node.mergeWith}` }],
+        );
+      mergeWith = { namespace: uri, local: node.mergeWith.slice(split + 1) };
+    }
+    return new ElementReader(node, namespace ?? '', node.element.slice(colon + 1), children, mergeWith);
   };
   const reader = compile(definition.root!, new Map(), '/root');
   return (rootElement) => {

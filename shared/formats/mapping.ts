@@ -66,6 +66,12 @@ export interface MappingNode {
    * sibling template of the same name must be told apart; others are left unread.
    */
   distinct?: boolean;
+  /**
+   * Reading: besides the first element the template takes, every further one that has a child of this name
+   * is read into the same scope (the VAT totals of a document that has several, their VAT breakdown entries
+   * together, as the rules count them); a value of it that contradicts one already read is not read.
+   */
+  mergeWith?: string;
   text?: MappingValue;
   attributes?: Record<string, MappingValue>;
   children?: MappingNode[];
