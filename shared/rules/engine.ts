@@ -10,13 +10,15 @@ export interface RuleInput {
   source?: { root: XmlTreeElement; syntax: 'ubl' | 'cii' };
 }
 
+/** Runs `rules` on `document`: one report function for them all, each finding of the rule being checked. */
 function findingsOf<D, W>(
-  rule: Rule<D, W>,
+  rules: readonly Rule<D, W>[],
   document: D,
   where: (w: W) => Pick<ProblemDetail, 'path' | 'location'>,
   into: ProblemDetail[],
   context: RuleContext,
 ): void {
+  let rule: Rule<D, W>;
   const report = (w: W, detail?: string) =>
     into.push({
       ...where(w),
@@ -25,15 +27,17 @@ function findingsOf<D, W>(
       ...(rule.severity === 'warning' ? { severity: 'warning' as const } : {}),
       terms: [...rule.terms],
     });
-  try {
-    rule.check(document, report, context);
-  } catch (error) {
-    // A rule that fails on a document it should judge is a defect of the rule, never a pass.
-    into.push({
-      path: '/',
-      code: 'rule.failed',
-      message: `Rule ${rule.id} could not be checked: ${(error as Error).message}`,
-    });
+  for (rule of rules) {
+    try {
+      rule.check(document, report, context);
+    } catch (error) {
+      // A rule that fails on a document it should judge is a defect of the rule, never a pass.
+      into.push({
+        path: '/',
+        code: 'rule.failed',
+        message: `Rule ${rule.id} could not be checked: ${(error as Error).message}`,
+      });
+    }
   }
 }
 
@@ -51,20 +55,18 @@ export function runRules(modules: readonly RuleModule[], input: RuleInput): Prob
   for (const module of modules) {
     if (module.reads === 'canonical') {
       if (module.appliesTo && !module.appliesTo(input.invoice)) continue;
-      for (const rule of module.rules)
-        findingsOf(rule, input.invoice, (path) => ({ path }), problems, context);
+      findingsOf(module.rules, input.invoice, (path) => ({ path }), problems, context);
     } else {
       const source = input.source;
       if (!source || source.syntax !== module.reads) continue;
       if (module.appliesTo && !module.appliesTo(source.root)) continue;
-      for (const rule of module.rules)
-        findingsOf(
-          rule,
-          source.root,
-          (el) => ({ location: { xpath: locationOf(el), line: el.line } }),
-          problems,
-          context,
-        );
+      findingsOf(
+        module.rules,
+        source.root,
+        (el) => ({ location: { xpath: locationOf(el), line: el.line } }),
+        problems,
+        context,
+      );
     }
   }
   return problems;

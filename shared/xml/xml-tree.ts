@@ -37,6 +37,11 @@ export class XmlTreeElement {
     return this.attributes.has(name);
   }
 
+  /** How many attributes it has. */
+  get attributeCount(): number {
+    return this.attributes.size;
+  }
+
   /** The names of its attributes, as written. */
   attributeNames(): IterableIterator<string> {
     return this.attributes.keys();

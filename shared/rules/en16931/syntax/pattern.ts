@@ -310,6 +310,20 @@ interface Flat {
   readonly end: number[];
 }
 
+const attributeIndexes = new WeakMap<CompiledPattern, ReadonlyMap<string, readonly number[]>>();
+
+/** The targets of the attribute names a document path reaches anywhere, by name (built once per pattern). */
+function attributeIndexOf(pattern: CompiledPattern): ReadonlyMap<string, readonly number[]> {
+  let index = attributeIndexes.get(pattern);
+  if (!index) {
+    const byName = new Map<string, number[]>();
+    const { names, targets } = pattern.attributesAnywhere;
+    names.forEach((name, k) => byName.set(name, [...(byName.get(name) ?? []), targets[k]!]));
+    attributeIndexes.set(pattern, (index = byName));
+  }
+  return index;
+}
+
 export function flatten(names: NameNumbers, root: XmlTreeElement): Flat {
   const flat: Flat = { els: [], name: [], parent: [], end: [] };
   const visit = (el: XmlTreeElement, parent: number) => {
@@ -439,7 +453,7 @@ function findingsOf(pattern: CompiledPattern, flat: Flat): Map<string, Finding[]
   const size = pattern.targetCount;
   const inDocument: Hits = { at: new Array<XmlTreeElement[] | undefined>(size).fill(undefined), touched: [] };
   const { documentTargetsByName, documentTargetsAny } = pattern;
-  const { names: attributeNames, targets: attributeTargets } = pattern.attributesAnywhere;
+  const attributeTargets = attributeIndexOf(pattern);
   // in document order: the context of each element, and what the document paths reach
   for (let i = 0; i < flat.els.length; i++) {
     const context = contextOf(pattern, flat, i);
@@ -449,8 +463,12 @@ function findingsOf(pattern: CompiledPattern, flat: Flat): Map<string, Finding[]
     if (named !== undefined) noteDocumentTargets(named, flat, i, inDocument);
     if (documentTargetsAny.length > 0) noteDocumentTargets(documentTargetsAny, flat, i, inDocument);
     const el = flat.els[i]!;
-    for (let k = 0; k < attributeNames.length; k++)
-      if (el.hasAttribute(attributeNames[k]!)) record(inDocument, attributeTargets[k]!, el);
+    // an element's own attributes (few) against the names the rules forbid anywhere (many)
+    if (el.attributeCount > 0)
+      for (const name of el.attributeNames()) {
+        const targets = attributeTargets.get(name);
+        if (targets) for (const t of targets) record(inDocument, t, el);
+      }
   }
 
   const findings = new Map<string, Finding[]>();
