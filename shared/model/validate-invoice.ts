@@ -26,10 +26,14 @@ export interface InvoiceValidation {
   totals?: ComputedTotals;
 }
 
+let compiled: ReturnType<typeof compileSchemaFile<CanonicalInvoice>> | undefined;
+
+/** The canonical schema's validator, compiled once. */
 function schemaValidator() {
-  return compileSchemaFile<CanonicalInvoice>(
+  compiled ??= compileSchemaFile<CanonicalInvoice>(
     join(packageRoot(), 'shared', 'model', 'schemas', 'invoice.schema.json'),
   );
+  return compiled;
 }
 
 /** The schema check alone (every problem, with its JSON path). */
