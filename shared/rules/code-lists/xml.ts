@@ -22,6 +22,13 @@ export const CII_NAMESPACES: Readonly<Record<string, string>> = {
   udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
 };
 
+/** The paths of CII's header groups, as the contexts of the code-list rules name them. */
+export const CII_CONTEXTS = {
+  TRANSACTION: '/*/rsm:SupplyChainTradeTransaction',
+  AGREEMENT: '/*/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeAgreement',
+  SETTLEMENT: '/*/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement',
+} as const;
+
 /** The UBL elements of an amount, each with its `currencyID` (BR-CL-03, PEPPOL-EN16931-CL007). */
 export const UBL_AMOUNTS: readonly string[] = [
   'Amount',

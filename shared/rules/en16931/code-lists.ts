@@ -9,6 +9,7 @@ import {
   UBL_NAMESPACES,
   xmlCodeRule,
   type XmlCodeSpec,
+  CII_CONTEXTS,
   UBL_AMOUNTS,
 } from '../code-lists/xml';
 import type { XmlTreeElement } from '../../xml/xml-tree';
@@ -437,9 +438,7 @@ export const en16931UblCodeLists: SyntaxRuleModule = {
 
 const RAM = CII_NAMESPACES.ram!;
 const UDT = CII_NAMESPACES.udt!;
-const TRANSACTION = '/*/rsm:SupplyChainTradeTransaction';
-const AGREEMENT = `${TRANSACTION}/ram:ApplicableHeaderTradeAgreement`;
-const SETTLEMENT = `${TRANSACTION}/ram:ApplicableHeaderTradeSettlement`;
+const { TRANSACTION, AGREEMENT, SETTLEMENT } = CII_CONTEXTS;
 const SHIP_TO = `${TRANSACTION}/ram:ApplicableHeaderTradeDelivery/ram:ShipToTradeParty`;
 const LINE = `${TRANSACTION}/ram:IncludedSupplyChainTradeLineItem`;
 const SELLER = `${AGREEMENT}/ram:SellerTradeParty`;

@@ -3,6 +3,7 @@ import { PEPPOL_SOURCE } from '../sources';
 import { codeRule, type CodePlace } from '../code-lists/canonical';
 import { codeTest, expectedOf, normalizeSpace } from '../code-lists/code-lists';
 import {
+  CII_CONTEXTS,
   CII_NAMESPACES,
   childNamed,
   UBL_AMOUNTS,
@@ -173,9 +174,7 @@ export const peppolUblCodeLists: SyntaxRuleModule = {
 
 const RAM = CII_NAMESPACES.ram!;
 const UDT = CII_NAMESPACES.udt!;
-const TRANSACTION = '/*/rsm:SupplyChainTradeTransaction';
-const AGREEMENT = `${TRANSACTION}/ram:ApplicableHeaderTradeAgreement`;
-const SETTLEMENT = `${TRANSACTION}/ram:ApplicableHeaderTradeSettlement`;
+const { TRANSACTION, AGREEMENT, SETTLEMENT } = CII_CONTEXTS;
 const LINE_SETTLEMENT = `${TRANSACTION}/ram:IncludedSupplyChainTradeLineItem/ram:SpecifiedLineTradeSettlement`;
 
 /** `normalize-space(ram:ChargeIndicator/udt:Indicator) = 'false'` (or `'true'`). */
