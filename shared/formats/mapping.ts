@@ -16,6 +16,7 @@ import { compileSchemaFile, toProblems } from '../validation/schema';
 import type { OutputFormat, ReadDocument } from './format';
 import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers';
 import { compileReader } from './mapping-reader';
+import { CII_NS, UBL_NS } from '../xml/namespaces';
 import { parseXmlTree, type XmlTreeElement } from '../xml/xml-tree';
 
 /** A text of the output: from a path, a constant, or a template with `{path}` placeholders. */
@@ -392,13 +393,10 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
   };
 }
 
-const UBL_NAMESPACE = /^urn:oasis:names:specification:ubl:schema:xsd:(Invoice|CreditNote)-2$/;
-const CII_NAMESPACE = 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100';
-
 /** The syntax of a document by its root element: UBL's Invoice or CreditNote, or CII. */
 function syntaxOf(root: XmlTreeElement): 'ubl' | 'cii' | undefined {
-  if (UBL_NAMESPACE.test(root.namespaceURI ?? '')) return 'ubl';
-  return root.namespaceURI === CII_NAMESPACE ? 'cii' : undefined;
+  if (root.namespaceURI === UBL_NS.invoice || root.namespaceURI === UBL_NS.creditNote) return 'ubl';
+  return root.namespaceURI === CII_NS.rsm ? 'cii' : undefined;
 }
 
 /**

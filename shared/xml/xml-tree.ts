@@ -134,3 +134,31 @@ export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTre
   }
   return root;
 }
+
+/** The element children of `el` with this namespace and local name, in document order. */
+export function childrenNamed(el: XmlTreeElement, namespace: string, local: string): XmlTreeElement[] {
+  const found: XmlTreeElement[] = [];
+  for (const node of el.childNodes)
+    if (node.nodeType === 1 && node.localName === local && node.namespaceURI === namespace) found.push(node);
+  return found;
+}
+
+/** The first element child of `el` with this namespace and local name. */
+export function childNamed(el: XmlTreeElement, namespace: string, local: string): XmlTreeElement | undefined {
+  for (const node of el.childNodes)
+    if (node.nodeType === 1 && node.localName === local && node.namespaceURI === namespace) return node;
+  return undefined;
+}
+
+/** XML white space, as XPath's `normalize-space` knows it (space, tab, carriage return, line feed). */
+const XML_SPACE = /[ \t\r\n]+/g;
+const HAS_XML_SPACE = /[ \t\r\n]/;
+
+/** XPath's `normalize-space`: runs of XML white space become one space, none at either end. */
+export function normalizeSpace(text: string): string {
+  if (!HAS_XML_SPACE.test(text)) return text;
+  const collapsed = text.replace(XML_SPACE, ' ');
+  const start = collapsed.startsWith(' ') ? 1 : 0;
+  const end = collapsed.endsWith(' ') ? collapsed.length - 1 : collapsed.length;
+  return start >= end ? '' : collapsed.slice(start, end);
+}

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { packageRoot } from '../../util/package-root';
+import { normalizeSpace } from '../../xml/xml-tree';
 
 /**
  * The code lists the rules check codes against, as data: one JSON file per list in this folder
@@ -125,18 +126,7 @@ function readCodeList(id: CodeListId): CodeList {
   });
 }
 
-/** XML white space, as `normalize-space` knows it (space, tab, carriage return, line feed). */
-const XML_SPACE = /[ \t\r\n]+/g;
-const HAS_XML_SPACE = /[ \t\r\n]/;
-
-/** `normalize-space`: runs of XML white space become one space, none at either end. */
-export function normalizeSpace(text: string): string {
-  if (!HAS_XML_SPACE.test(text)) return text;
-  const collapsed = text.replace(XML_SPACE, ' ');
-  const start = collapsed.startsWith(' ') ? 1 : 0;
-  const end = collapsed.endsWith(' ') ? collapsed.length - 1 : collapsed.length;
-  return start >= end ? '' : collapsed.slice(start, end);
-}
+export { normalizeSpace };
 
 /**
  * Whether `text` is a code of `list` as the EN 16931 artefacts compare one: white space normalised, a single

@@ -1,5 +1,6 @@
 import type { RuleSeverity, SyntaxRule } from '../rule';
-import type { XmlTreeElement } from '../../xml/xml-tree';
+import { CII_NS, UBL_NS } from '../../xml/namespaces';
+import { childNamed, type XmlTreeElement } from '../../xml/xml-tree';
 
 /**
  * Code-list rules on the XML as received, for what the canonical invoice does not hold: a code the reader
@@ -11,15 +12,13 @@ import type { XmlTreeElement } from '../../xml/xml-tree';
  * that a breach is reported once.
  */
 
-export const UBL_NAMESPACES: Readonly<Record<string, string>> = {
-  cac: 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2',
-  cbc: 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2',
-};
+/** The prefixes the contexts of the code-list rules use. */
+export const UBL_NAMESPACES: Readonly<Record<string, string>> = { cac: UBL_NS.cac, cbc: UBL_NS.cbc };
 
 export const CII_NAMESPACES: Readonly<Record<string, string>> = {
-  rsm: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100',
-  ram: 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100',
-  udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
+  rsm: CII_NS.rsm,
+  ram: CII_NS.ram,
+  udt: CII_NS.udt,
 };
 
 /** The paths of CII's header groups, as the contexts of the code-list rules name them. */
@@ -155,11 +154,7 @@ export function rootOf(el: XmlTreeElement): XmlTreeElement {
 }
 
 /** The first child element of `el` with this local name and namespace. */
-export function childNamed(el: XmlTreeElement, namespace: string, local: string): XmlTreeElement | undefined {
-  for (const child of el.childNodes)
-    if (child.nodeType === 1 && child.localName === local && child.namespaceURI === namespace) return child;
-  return undefined;
-}
+export { childNamed };
 
 /** Whether an ancestor of `el` has one of these local names (in `namespace`). */
 export function hasAncestor(el: XmlTreeElement, namespace: string, locals: readonly string[]): boolean {

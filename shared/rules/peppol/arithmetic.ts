@@ -17,7 +17,8 @@ import {
   ZERO,
   type AllowanceAt,
 } from '../en16931/arithmetic';
-import type { XmlTreeElement } from '../../xml/xml-tree';
+import { CII_NS, UBL_NS } from '../../xml/namespaces';
+import { childrenNamed, type XmlTreeElement } from '../../xml/xml-tree';
 import type { HeldInvoice, InvoiceRule, InvoiceRuleModule, SyntaxRule, SyntaxRuleModule } from '../rule';
 import { PEPPOL_SOURCE } from '../sources';
 import { decimal, list, present, text } from '../values';
@@ -230,22 +231,8 @@ interface UnknownKindSyntax {
   amount: readonly [string, string];
 }
 
-const UBL_CAC = 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2';
-const UBL_CBC = 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2';
-const CII_RAM = 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100';
-const CII_RSM = 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100';
-const CII_UDT = 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100';
-
 /** The boolean spellings the reader takes as a charge indicator (xsd:boolean). */
 const INDICATORS: ReadonlySet<string> = new Set(['true', 'false', '1', '0']);
-
-function childrenNamed(parent: XmlTreeElement, namespace: string, localName: string): XmlTreeElement[] {
-  const found: XmlTreeElement[] = [];
-  for (const node of parent.childNodes)
-    if (node.nodeType === 1 && node.localName === localName && node.namespaceURI === namespace)
-      found.push(node);
-  return found;
-}
 
 const firstNamed = (parent: XmlTreeElement, [namespace, localName]: readonly [string, string]) =>
   childrenNamed(parent, namespace, localName)[0];
@@ -257,16 +244,16 @@ const hasKind = (indicators: readonly XmlTreeElement[]) =>
 const UBL_UNKNOWN_KIND: UnknownKindSyntax = {
   find(root) {
     const lines = [
-      ...childrenNamed(root, UBL_CAC, 'InvoiceLine'),
-      ...childrenNamed(root, UBL_CAC, 'CreditNoteLine'),
+      ...childrenNamed(root, UBL_NS.cac, 'InvoiceLine'),
+      ...childrenNamed(root, UBL_NS.cac, 'CreditNoteLine'),
     ];
     return [root, ...lines]
-      .flatMap((parent) => childrenNamed(parent, UBL_CAC, 'AllowanceCharge'))
-      .filter((entry) => !hasKind(childrenNamed(entry, UBL_CBC, 'ChargeIndicator')));
+      .flatMap((parent) => childrenNamed(parent, UBL_NS.cac, 'AllowanceCharge'))
+      .filter((entry) => !hasKind(childrenNamed(entry, UBL_NS.cbc, 'ChargeIndicator')));
   },
-  percentage: [UBL_CBC, 'MultiplierFactorNumeric'],
-  base: [UBL_CBC, 'BaseAmount'],
-  amount: [UBL_CBC, 'Amount'],
+  percentage: [UBL_NS.cbc, 'MultiplierFactorNumeric'],
+  base: [UBL_NS.cbc, 'BaseAmount'],
+  amount: [UBL_NS.cbc, 'Amount'],
 };
 
 const CII_UNKNOWN_KIND: UnknownKindSyntax = {
@@ -275,9 +262,9 @@ const CII_UNKNOWN_KIND: UnknownKindSyntax = {
     const walk = (element: XmlTreeElement) => {
       for (const node of element.childNodes) {
         if (node.nodeType !== 1) continue;
-        if (node.localName === 'SpecifiedTradeAllowanceCharge' && node.namespaceURI === CII_RAM) {
-          const indicators = childrenNamed(node, CII_RAM, 'ChargeIndicator').flatMap((indicator) =>
-            childrenNamed(indicator, CII_UDT, 'Indicator'),
+        if (node.localName === 'SpecifiedTradeAllowanceCharge' && node.namespaceURI === CII_NS.ram) {
+          const indicators = childrenNamed(node, CII_NS.ram, 'ChargeIndicator').flatMap((indicator) =>
+            childrenNamed(indicator, CII_NS.udt, 'Indicator'),
           );
           if (!hasKind(indicators)) found.push(node);
         }
@@ -287,9 +274,9 @@ const CII_UNKNOWN_KIND: UnknownKindSyntax = {
     walk(root);
     return found;
   },
-  percentage: [CII_RAM, 'CalculationPercent'],
-  base: [CII_RAM, 'BasisAmount'],
-  amount: [CII_RAM, 'ActualAmount'],
+  percentage: [CII_NS.ram, 'CalculationPercent'],
+  base: [CII_NS.ram, 'BasisAmount'],
+  amount: [CII_NS.ram, 'ActualAmount'],
 };
 
 /** One rule of the canonical set, judged on the allowances and charges of no known kind of one syntax. */
@@ -352,10 +339,10 @@ const ublAccountingTotal: SyntaxRule = {
   terms: vatTotalInAccountingCurrency.terms,
   message: vatTotalInAccountingCurrency.message,
   check(root, report) {
-    const withoutBreakdown = childrenNamed(root, UBL_CAC, 'TaxTotal').filter(
-      (total) => childrenNamed(total, UBL_CAC, 'TaxSubtotal').length === 0,
+    const withoutBreakdown = childrenNamed(root, UBL_NS.cac, 'TaxTotal').filter(
+      (total) => childrenNamed(total, UBL_NS.cac, 'TaxSubtotal').length === 0,
     );
-    const wanted = childrenNamed(root, UBL_CBC, 'TaxCurrencyCode').length > 0 ? 1 : 0;
+    const wanted = childrenNamed(root, UBL_NS.cbc, 'TaxCurrencyCode').length > 0 ? 1 : 0;
     if (withoutBreakdown.length !== wanted) report(withoutBreakdown[wanted] ?? root);
   },
 };
@@ -369,15 +356,15 @@ const ciiAccountingTotal: SyntaxRule = {
   terms: vatTotalInAccountingCurrency.terms,
   message: vatTotalInAccountingCurrency.message,
   check(root, report) {
-    const transaction = childrenNamed(root, CII_RSM, 'SupplyChainTradeTransaction');
+    const transaction = childrenNamed(root, CII_NS.rsm, 'SupplyChainTradeTransaction');
     for (const settlement of transaction.flatMap((t) =>
-      childrenNamed(t, CII_RAM, 'ApplicableHeaderTradeSettlement'),
+      childrenNamed(t, CII_NS.ram, 'ApplicableHeaderTradeSettlement'),
     )) {
-      const currency = firstNamed(settlement, [CII_RAM, 'InvoiceCurrencyCode'])?.textContent.trim();
-      const others = childrenNamed(settlement, CII_RAM, 'SpecifiedTradeSettlementHeaderMonetarySummation')
-        .flatMap((summation) => childrenNamed(summation, CII_RAM, 'TaxTotalAmount'))
+      const currency = firstNamed(settlement, [CII_NS.ram, 'InvoiceCurrencyCode'])?.textContent.trim();
+      const others = childrenNamed(settlement, CII_NS.ram, 'SpecifiedTradeSettlementHeaderMonetarySummation')
+        .flatMap((summation) => childrenNamed(summation, CII_NS.ram, 'TaxTotalAmount'))
         .filter((total) => total.hasAttribute('currencyID') && total.getAttribute('currencyID') !== currency);
-      const wanted = childrenNamed(settlement, CII_RAM, 'TaxCurrencyCode').length > 0 ? 1 : 0;
+      const wanted = childrenNamed(settlement, CII_NS.ram, 'TaxCurrencyCode').length > 0 ? 1 : 0;
       if (others.length !== wanted) report(others[wanted] ?? settlement);
     }
   },

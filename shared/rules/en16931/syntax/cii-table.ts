@@ -1,3 +1,4 @@
+import { CII_NS } from '../../../xml/namespaces';
 import type { XmlTreeElement } from '../../../xml/xml-tree';
 import { childrenNamed, normalizeSpace, type ElementTest, type PathSyntax } from './paths';
 import type { Assertion, ContextRow } from './pattern';
@@ -9,13 +10,6 @@ import type { Assertion, ContextRow } from './pattern';
  * that matches it. So the rules on the attributes of the document type code (CII-DT-010 … 012) never apply,
  * as in the official artefact: the context of every `ram:TypeCode` (CII-DT-008, 009) comes first.
  */
-
-export const CII_NS = {
-  rsm: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100',
-  ram: 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100',
-  udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
-  qdt: 'urn:un:unece:uncefact:data:standard:QualifiedDataType:100',
-} as const;
 
 const ram = (el: XmlTreeElement, local: string) => childrenNamed(el, CII_NS.ram, local);
 

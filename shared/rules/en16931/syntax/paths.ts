@@ -1,4 +1,4 @@
-import type { XmlTreeElement, XmlTreeText } from '../../../xml/xml-tree';
+import type { XmlTreeElement } from '../../../xml/xml-tree';
 
 /**
  * The small part of XPath that the syntax rules of EN 16931 are written in, compiled once: element steps
@@ -171,17 +171,4 @@ export function forgetSpellings(): void {
   spellings.clear();
 }
 
-const isElement = (node: XmlTreeElement | XmlTreeText): node is XmlTreeElement => node.nodeType === 1;
-
-/** The child elements with this namespace and local name, in document order. */
-export function childrenNamed(el: XmlTreeElement, uri: string, local: string): XmlTreeElement[] {
-  const found: XmlTreeElement[] = [];
-  for (const node of el.childNodes)
-    if (isElement(node) && node.localName === local && node.namespaceURI === uri) found.push(node);
-  return found;
-}
-
-/** XPath's `normalize-space`. */
-export function normalizeSpace(value: string): string {
-  return value.replace(/[ \t\r\n]+/g, ' ').trim();
-}
+export { childrenNamed, normalizeSpace } from '../../../xml/xml-tree';

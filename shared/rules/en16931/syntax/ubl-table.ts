@@ -1,3 +1,4 @@
+import { UBL_NS } from '../../../xml/namespaces';
 import type { XmlTreeElement } from '../../../xml/xml-tree';
 import { childrenNamed, normalizeSpace, type ElementTest, type PathSyntax } from './paths';
 import type { Assertion, ContextRow } from './pattern';
@@ -8,14 +9,6 @@ import { UBL_RESTRICTIONS } from './ubl-restrictions';
  * data type rules (UBL-DT-*) and content restrictions (UBL-CR-*), by context in the order of the official
  * pattern (an element is judged by the first context that matches it).
  */
-
-export const UBL_NS = {
-  ubl: 'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2',
-  cn: 'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2',
-  cac: 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2',
-  cbc: 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2',
-  ext: 'urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2',
-} as const;
 
 const cbc = (el: XmlTreeElement, local: string) => childrenNamed(el, UBL_NS.cbc, local);
 const cac = (el: XmlTreeElement, local: string) => childrenNamed(el, UBL_NS.cac, local);
@@ -79,10 +72,15 @@ const TESTS: Record<string, ElementTest> = {
   notPaymentMeansCode: (el) => !(el.localName === 'PaymentMeansCode' && el.namespaceURI === UBL_NS.cbc),
 };
 
-export const UBL_SYNTAX: PathSyntax = { namespaces: UBL_NS, tests: TESTS };
+/** The prefixes the table's paths use: the official schematron's (`ubl:` and `cn:` for the two roots). */
+export const UBL_SYNTAX: PathSyntax = {
+  namespaces: { ...UBL_NS, ubl: UBL_NS.invoice, cn: UBL_NS.creditNote },
+  tests: TESTS,
+};
 
 /** The document element of a credit note (the official `../cn:CreditNote` from it). */
-const isCreditNote: ElementTest = (el) => el.localName === 'CreditNote' && el.namespaceURI === UBL_NS.cn;
+const isCreditNote: ElementTest = (el) =>
+  el.localName === 'CreditNote' && el.namespaceURI === UBL_NS.creditNote;
 
 /**
  * The payee's name rules (UBL-SR-19 … 21) hold only where some payee name differs from some seller name: a

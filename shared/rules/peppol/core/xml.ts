@@ -1,4 +1,4 @@
-import type { XmlTreeElement } from '../../../xml/xml-tree';
+import { normalizeSpace, type XmlTreeElement } from '../../../xml/xml-tree';
 
 /**
  * Small readers of the XML tree for the PEPPOL syntax rules, with the meaning XPath gives the official tests:
@@ -6,18 +6,7 @@ import type { XmlTreeElement } from '../../../xml/xml-tree';
  * general comparison (`a = 'x'`) holds when any of the nodes has that exact string value.
  */
 
-export const UBL = {
-  invoice: 'urn:oasis:names:specification:ubl:schema:xsd:Invoice-2',
-  creditNote: 'urn:oasis:names:specification:ubl:schema:xsd:CreditNote-2',
-  cac: 'urn:oasis:names:specification:ubl:schema:xsd:CommonAggregateComponents-2',
-  cbc: 'urn:oasis:names:specification:ubl:schema:xsd:CommonBasicComponents-2',
-} as const;
-
-export const CII = {
-  rsm: 'urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100',
-  ram: 'urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100',
-  udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
-} as const;
+export { UBL_NS as UBL, CII_NS as CII } from '../../../xml/namespaces';
 
 /** One child step of a path: namespace URI and local name. */
 export type Step = readonly [namespace: string, localName: string];
@@ -69,16 +58,12 @@ export function ownText(element: XmlTreeElement): string {
   return text;
 }
 
-const XML_SPACE = /[ \t\n\r]+/g;
-
 /** `normalize-space(.)` of an element, or of nothing (''). */
 export function normalized(element: XmlTreeElement | undefined): string {
   return element === undefined ? '' : normalizeSpace(element.textContent);
 }
 
-export function normalizeSpace(value: string): string {
-  return value.replace(XML_SPACE, ' ').trim();
-}
+export { normalizeSpace };
 
 /** `path = value` as XPath compares nodes with a string: any of them has exactly that string value. */
 export function anyEquals(elements: readonly XmlTreeElement[], value: string): boolean {
