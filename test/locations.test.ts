@@ -433,7 +433,7 @@ describe('the flow validation artifact', () => {
   it('ubl-to-bc: validation.json carries each finding with its location in the XML received', async () => {
     const h = await createHarness();
     const xml = edit(
-      UBL,
+      edit(UBL, /<cbc:CustomizationID>/, '<cbc:UBLVersionID>2.0</cbc:UBLVersionID>\n  <cbc:CustomizationID>'),
       /<cbc:LineExtensionAmount currencyID="EUR">[^<]*</,
       '<cbc:LineExtensionAmount currencyID="EUR">999.00<',
       '<cac:LegalMonetaryTotal>',
@@ -461,6 +461,14 @@ describe('the flow validation artifact', () => {
         line: lineOf(xml, '<cbc:LineExtensionAmount', '<cac:LegalMonetaryTotal>'),
       },
       terms: expect.arrayContaining(['BT-106']),
+    });
+    // a rule on the XML itself (the UBL syntax rules read the document the flow received): located at its
+    // official context, the document element; no path
+    expect(validation.problems).toContainEqual({
+      code: 'UBL-CR-002',
+      severity: 'warning',
+      message: expect.any(String),
+      location: { xpath: '/Invoice', line: lineOf(xml, '<Invoice') },
     });
   });
 
