@@ -1,24 +1,38 @@
 import type { Action, ActionContext } from '../engine/action';
 import { EInvoiceError, type ProblemDetail } from '../errors';
-import { locateProblems, toFinding, type FormatRegistry, type ReadDocument } from '../formats/format';
+import {
+  locateProblems,
+  toFinding,
+  type FormatRegistry,
+  type OutputFormat,
+  type ReadDocument,
+} from '../formats/format';
 import { shippedFormats } from '../formats/mapping';
 import type { CalculationMode } from '../model/calculation';
 import { validateInvoice } from '../model/validate-invoice';
 import type { RuleSetChoice } from '../model/rule-sets';
 import { parseJson } from '../util/json';
+import { syntaxOf } from '../xml/namespaces';
+import { parseXmlTree } from '../xml/xml-tree';
 
 const plural = (n: number, noun: string) => `${n} ${noun}${n === 1 ? '' : 's'}`;
 
+/** The XML document a `read-invoice` step made `input` from: its text, the format that read it, its tree. */
+interface Received {
+  text: string;
+  format: OutputFormat;
+  source?: ReadDocument['source'];
+}
+
 /**
- * The XML document `input` was read from, when a `read-invoice` step of the flow made it from one: that
- * document read again through the format the step names, else the one it read it with (`inboundFormat`),
- * for the rules of its syntax and the locations of the findings.
+ * The XML document `input` was read from, when a `read-invoice` step of the flow made it from one (through the
+ * format the step names, else the one it read it with, `inboundFormat`): parsed for the rules of its syntax.
  */
-async function sourceOf(
+async function receivedXml(
   context: ActionContext,
   input: string,
   formats: FormatRegistry | undefined,
-): Promise<Pick<ReadDocument, 'locate' | 'source'> | undefined> {
+): Promise<Received | undefined> {
   const reader = context.flow.steps.find(
     (step) =>
       step.action === 'read-invoice' && ((step.with?.output as string | undefined) ?? 'input.json') === input,
@@ -33,10 +47,23 @@ async function sourceOf(
     await context.readArtifact((reader.with?.input as string | undefined) ?? 'input.xml')
   ).toString('utf8');
   try {
-    const { locate, source } = format.read(text);
-    return { locate, source };
+    const root = parseXmlTree(text);
+    const syntax = syntaxOf(root);
+    return { text, format, ...(syntax ? { source: { root, syntax } } : {}) };
   } catch (error) {
-    // It was read once; a document that no longer reads is found without its locations.
+    // It was read once; a document that no longer parses is judged without its syntax rules.
+    if (error instanceof EInvoiceError) return undefined;
+    throw error;
+  }
+}
+
+/** Where the values were read from in the received document: read again, only when findings need it. */
+function locatorOf(received: Received | undefined): ReadDocument['locate'] {
+  if (!received) return undefined;
+  try {
+    return received.format.read!(received.text).locate;
+  } catch (error) {
+    // A document that no longer reads is found without its locations.
     if (error instanceof EInvoiceError) return undefined;
     throw error;
   }
@@ -77,13 +104,13 @@ export function validateActionWith(formats?: FormatRegistry): Action {
       const mode = (context.params.calculation as CalculationMode | undefined) ?? 'fill';
       const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
       const ruleSets = (context.params.rules as RuleSetChoice[] | undefined) ?? [];
-      const read = parsed.ok ? await sourceOf(context, input, formats) : undefined;
+      const received = parsed.ok ? await receivedXml(context, input, formats) : undefined;
       const result = parsed.ok
-        ? validateInvoice(parsed.value, mode, { inPlace: true, ruleSets, source: read?.source })
+        ? validateInvoice(parsed.value, mode, { inPlace: true, ruleSets, source: received?.source })
         : { valid: false, problems: [{ path: '/', message: parsed.message, code: 'json.syntax' }] };
       const problems: ProblemDetail[] =
         parsed.ok && result.problems.length > 0
-          ? locateProblems(result.problems, read?.locate)
+          ? locateProblems(result.problems, locatorOf(received))
           : result.problems;
       await context.writeArtifact(
         'validation.json',

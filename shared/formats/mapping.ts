@@ -16,8 +16,8 @@ import { compileSchemaFile, toProblems } from '../validation/schema';
 import type { OutputFormat, ReadDocument } from './format';
 import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers';
 import { compileReader } from './mapping-reader';
-import { CII_NS, UBL_NS } from '../xml/namespaces';
-import { parseXmlTree, type XmlTreeElement } from '../xml/xml-tree';
+import { syntaxOf } from '../xml/namespaces';
+import { parseXmlTree } from '../xml/xml-tree';
 
 /** A text of the output: from a path, a constant, or a template with `{path}` placeholders. */
 export interface MappingValue {
@@ -391,12 +391,6 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
         }
       : {}),
   };
-}
-
-/** The syntax of a document by its root element: UBL's Invoice or CreditNote, or CII. */
-function syntaxOf(root: XmlTreeElement): 'ubl' | 'cii' | undefined {
-  if (root.namespaceURI === UBL_NS.invoice || root.namespaceURI === UBL_NS.creditNote) return 'ubl';
-  return root.namespaceURI === CII_NS.rsm ? 'cii' : undefined;
 }
 
 /**

@@ -14,3 +14,9 @@ export const CII_NS = {
   udt: 'urn:un:unece:uncefact:data:standard:UnqualifiedDataType:100',
   qdt: 'urn:un:unece:uncefact:data:standard:QualifiedDataType:100',
 } as const;
+
+/** The syntax of a document by its root element: UBL's Invoice or CreditNote, or CII. */
+export function syntaxOf(root: { namespaceURI: string | null }): 'ubl' | 'cii' | undefined {
+  if (root.namespaceURI === UBL_NS.invoice || root.namespaceURI === UBL_NS.creditNote) return 'ubl';
+  return root.namespaceURI === CII_NS.rsm ? 'cii' : undefined;
+}
