@@ -1,4 +1,3 @@
-import type { ProblemDetail } from '../errors';
 import type { HeldInvoice, InvoiceRule } from '../rules/rule';
 
 /**
@@ -370,24 +369,6 @@ function paymentMeansRules(): GermanRule[] {
   ]);
 }
 
-/** Runs the German rules of `ruleSet`; each problem carries that set's rule id. */
-export function checkGermanRules(invoice: HeldInvoice, ruleSet: GermanRuleSet): ProblemDetail[] {
-  const problems: ProblemDetail[] = [];
-  for (const rule of germanRules(ruleSet))
-    rule.check(
-      invoice,
-      (path, message) =>
-        problems.push({
-          path,
-          code: rule.id,
-          message: message ?? rule.message,
-          ...(rule.severity === 'warning' ? { severity: 'warning' as const } : {}),
-        }),
-      {},
-    );
-  return problems;
-}
-
 /** The German rules of a rule set, with that set's ids, as rules of the rule engine. */
 export function germanRules(ruleSet: GermanRuleSet): InvoiceRule[] {
   return RULES.map((rule) => {
@@ -444,8 +425,3 @@ const GERMAN_RULES: Record<string, [terms: string[], message: string]> = {
   'BR-DE-30': [['BT-90'], 'A direct debit (BG-19) needs the bank assigned creditor identifier (BT-90)'],
   'BR-DE-31': [['BT-91'], 'A direct debit (BG-19) needs the debited account identifier (BT-91)'],
 };
-
-/** Every German rule id of a rule set, for documentation and tests. */
-export function germanRuleIds(ruleSet: GermanRuleSet): string[] {
-  return RULES.map((rule) => (ruleSet === 'xrechnung' ? rule.ids[0] : rule.ids[1]));
-}
