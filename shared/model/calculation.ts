@@ -50,11 +50,6 @@ export interface ComputedTotals {
 export interface CalculationOptions {
   /** Complete the invoice in place instead of a copy (the caller owns it). */
   inPlace?: boolean;
-  /**
-   * No longer read: PEPPOL BIS 3's calculation rules are the `peppol-arithmetic` rule module's. Accepted
-   * until the callers stop passing it.
-   */
-  peppol?: boolean;
 }
 
 export interface CalculationResult {

@@ -113,16 +113,3 @@ export function roundFraction(
   const d = fraction.denominator * pow10(8);
   return divRound(n * pow10(decimals), d) * pow10(8 - decimals);
 }
-
-/** |fraction + plus − value| ≤ slack, exactly (value, plus and slack in 8-place money decimals). */
-export function withinSlack(
-  value: Decimal,
-  fraction: { numerator: bigint; denominator: bigint },
-  plus: Decimal,
-  slack: Decimal,
-): boolean {
-  // compare (value − plus)·d with n·10^8, within slack·d
-  const difference = (value - plus) * fraction.denominator - fraction.numerator * pow10(8);
-  const abs = difference < 0n ? -difference : difference;
-  return abs <= slack * fraction.denominator;
-}
