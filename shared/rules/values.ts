@@ -1,4 +1,4 @@
-import { exact, exactCompare, type ExactDecimal } from '../model/exact-decimal';
+import { exact, type ExactDecimal } from '../model/exact-decimal';
 
 /**
  * Small readers for rule predicates, with the meaning the official schematron gives its tests: a term is
@@ -32,9 +32,4 @@ export function decimal(value: unknown): ExactDecimal | undefined {
 /** The list a term holds, or an empty one. */
 export function list<T>(value: readonly T[] | undefined): readonly T[] {
   return value ?? [];
-}
-
-/** a = b for decimals (false when either is absent). */
-export function sameDecimal(a: ExactDecimal | undefined, b: ExactDecimal | undefined): boolean {
-  return a !== undefined && b !== undefined && exactCompare(a, b) === 0;
 }
