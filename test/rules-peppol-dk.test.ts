@@ -1,5 +1,7 @@
 import { runRules } from '../shared/rules/engine';
 import { peppolDenmark } from '../shared/rules/peppol/national-dk';
+import { peppolDenmarkCii } from '../shared/rules/peppol/national-dk-cii';
+import { parseXmlTree } from '../shared/xml/xml-tree';
 import type { HeldInvoice } from '../shared/rules/rule';
 
 /**
@@ -101,6 +103,42 @@ describe('payment means between Danish parties (DK-R-005 … DK-R-011)', () => {
     expect(
       findings(danish({ payment: { meansCode: '49', directDebit: { mandateReference: 'M-1' } } })),
     ).toEqual(['DK-R-007 /payment/directDebit/debitedAccountId']);
+  });
+
+  it('DK-R-007 on a CII document: the mandate and the creditor identifier, judged on the XML', () => {
+    const settlement = (
+      inside: string,
+      creditor = '<ram:CreditorReferenceID>DK-C-1</ram:CreditorReferenceID>',
+    ) =>
+      '<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" ' +
+      'xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100">' +
+      '<rsm:SupplyChainTradeTransaction><ram:ApplicableHeaderTradeAgreement>' +
+      '<ram:SellerTradeParty><ram:PostalTradeAddress><ram:CountryID>DK</ram:CountryID></ram:PostalTradeAddress></ram:SellerTradeParty>' +
+      '<ram:BuyerTradeParty><ram:PostalTradeAddress><ram:CountryID>DK</ram:CountryID></ram:PostalTradeAddress></ram:BuyerTradeParty>' +
+      `</ram:ApplicableHeaderTradeAgreement><ram:ApplicableHeaderTradeSettlement>${creditor}${inside}` +
+      '</ram:ApplicableHeaderTradeSettlement></rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>';
+    const means = (terms = '') =>
+      `<ram:SpecifiedTradeSettlementPaymentMeans><ram:TypeCode>49</ram:TypeCode>${terms}</ram:SpecifiedTradeSettlementPaymentMeans>`;
+    const terms = (mandate: string) =>
+      `<ram:SpecifiedTradePaymentTerms><ram:DirectDebitMandateID>${mandate}</ram:DirectDebitMandateID></ram:SpecifiedTradePaymentTerms>`;
+    const cii = (xml: string, invoice: HeldInvoice = danish()) => {
+      const source = { root: parseXmlTree(xml), syntax: 'cii' as const };
+      return runRules([peppolDenmark, peppolDenmarkCii], { invoice, source })
+        .filter((p) => p.code === 'DK-R-007')
+        .map((p) => p.location?.xpath);
+    };
+    const MEANS =
+      '/rsm:CrossIndustryInvoice/rsm:SupplyChainTradeTransaction/ram:ApplicableHeaderTradeSettlement/ram:SpecifiedTradeSettlementPaymentMeans';
+    // where PEPPOL's CII artefact looks for the mandate, and where EN 16931's CII binding puts BT-89
+    expect(cii(settlement(means(terms('M-1'))))).toEqual([]);
+    expect(cii(settlement(means() + terms('M-1')))).toEqual([]);
+    expect(cii(settlement(means(terms(' '))))).toEqual([MEANS]);
+    expect(cii(settlement(means(terms('M-1')), ''))).toEqual([MEANS]);
+    // the canonical rule's UBL binding (BT-91) is not asked of a CII document
+    const withoutAccount = danish({ payment: { meansCode: '49', directDebit: { mandateReference: 'M-1' } } });
+    expect(cii(settlement(means(terms('M-1'))), withoutAccount)).toEqual([]);
+    // between a Danish seller and a buyer elsewhere the rule does not apply
+    expect(cii(settlement(means()).replace(/(BuyerTradeParty>.*?CountryID>)DK/, '$1NO'))).toEqual([]);
   });
 
   it('DK-R-008, DK-R-009: a Giro payment has a card type, its instruction id and a 7 or 8 digit account', () => {

@@ -12,6 +12,7 @@ import {
 import { customerCountry, supplierCountry } from '../shared/rules/peppol/national/countries';
 import { isNonNegativeInteger, isNumber } from '../shared/rules/peppol/national/xpath';
 import type { HeldInvoice, InvoiceRuleModule } from '../shared/rules/rule';
+import { parseXmlTree } from '../shared/xml/xml-tree';
 
 /**
  * PEPPOL BIS 3's national rules of Greece, Italy, the Netherlands, Norway and Sweden on partial documents:
@@ -52,6 +53,26 @@ describe("PEPPOL's seller and buyer countries", () => {
     ).toBe('NO');
     expect(supplierCountry({ seller: { address: { country: ' se ' } } })).toBe('SE');
     expect(supplierCountry({})).toBe('XX');
+  });
+
+  it('seller, on a CII document: a tax registration of scheme VAT only, as PEPPOL’s CII artefact reads it', () => {
+    const cii = (party: string) =>
+      parseXmlTree(
+        '<rsm:CrossIndustryInvoice xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100" ' +
+          'xmlns:ram="urn:un:unece:uncefact:data:standard:ReusableAggregateBusinessInformationEntity:100">' +
+          `<rsm:SupplyChainTradeTransaction><ram:ApplicableHeaderTradeAgreement>${party}` +
+          '</ram:ApplicableHeaderTradeAgreement></rsm:SupplyChainTradeTransaction></rsm:CrossIndustryInvoice>',
+      );
+    const seller = (scheme: string, country: string) =>
+      `<ram:SellerTradeParty><ram:PostalTradeAddress><ram:CountryID>${country}</ram:CountryID></ram:PostalTradeAddress>` +
+      `<ram:SpecifiedTaxRegistration><ram:ID schemeID="${scheme}">it12345678901</ram:ID></ram:SpecifiedTaxRegistration></ram:SellerTradeParty>`;
+    const invoice = { seller: { vatId: 'IT12345678901', address: { country: 'NO' } } };
+    expect(supplierCountry(invoice, { syntax: 'cii', document: cii(seller('VA', 'NO')) })).toBe('NO');
+    expect(supplierCountry(invoice, { syntax: 'cii', document: cii(seller('VAT', 'NO')) })).toBe('IT');
+    expect(supplierCountry(invoice, { syntax: 'ubl' })).toBe('IT');
+    expect(supplierCountry(invoice, { syntax: 'cii', document: cii('') })).toBe('XX');
+    expect(peppolItaly.appliesTo!(invoice, { syntax: 'cii', document: cii(seller('VA', 'NO')) })).toBe(false);
+    expect(peppolNorway.appliesTo!(invoice, { syntax: 'cii', document: cii(seller('VA', 'NO')) })).toBe(true);
   });
 
   it('buyer: the VAT identifier’s prefix, else the postal country', () => {
@@ -196,7 +217,7 @@ describe('Greece (GR-R-*, GR-S-*)', () => {
       ...greek,
       seller: { ...greek.seller, vatId: 'SE556036079301', address: { country: 'SE' } },
     };
-    expect(peppolGreece.appliesTo!(swedish)).toBe(false);
+    expect(peppolGreece.appliesTo!(swedish, {})).toBe(false);
     expect(runRules([peppolGreece], { invoice: swedish })).toEqual([]);
   });
 });
@@ -227,8 +248,10 @@ describe('Italy (IT-R-*)', () => {
   });
 
   it('applies by the VAT identifier before the postal address', () => {
-    expect(peppolItaly.appliesTo!({ seller: { vatId: 'DE123', address: { country: 'IT' } } })).toBe(false);
-    expect(peppolItaly.appliesTo!({ seller: { address: { country: 'IT' } } })).toBe(true);
+    expect(peppolItaly.appliesTo!({ seller: { vatId: 'DE123', address: { country: 'IT' } } }, {})).toBe(
+      false,
+    );
+    expect(peppolItaly.appliesTo!({ seller: { address: { country: 'IT' } } }, {})).toBe(true);
   });
 });
 
@@ -307,12 +330,12 @@ describe('the Netherlands (NL-R-*)', () => {
   });
 
   it('applies when the seller’s postal address is in the Netherlands, whatever its VAT identifier', () => {
-    expect(peppolNetherlands.appliesTo!({ seller: { vatId: 'BE0123', address: { country: 'nl' } } })).toBe(
-      true,
-    );
-    expect(peppolNetherlands.appliesTo!({ seller: { vatId: 'NL0123', address: { country: 'BE' } } })).toBe(
-      false,
-    );
+    expect(
+      peppolNetherlands.appliesTo!({ seller: { vatId: 'BE0123', address: { country: 'nl' } } }, {}),
+    ).toBe(true);
+    expect(
+      peppolNetherlands.appliesTo!({ seller: { vatId: 'NL0123', address: { country: 'BE' } } }, {}),
+    ).toBe(false);
   });
 });
 
@@ -336,8 +359,10 @@ describe('Norway (NO-R-*)', () => {
   });
 
   it('applies by the tax representative’s VAT identifier when the seller has none', () => {
-    expect(peppolNorway.appliesTo!({ taxRepresentative: { vatId: 'NO991825827MVA' } })).toBe(true);
-    expect(peppolNorway.appliesTo!({ seller: { vatId: 'DK123', address: { country: 'NO' } } })).toBe(false);
+    expect(peppolNorway.appliesTo!({ taxRepresentative: { vatId: 'NO991825827MVA' } }, {})).toBe(true);
+    expect(peppolNorway.appliesTo!({ seller: { vatId: 'DK123', address: { country: 'NO' } } }, {})).toBe(
+      false,
+    );
   });
 });
 
@@ -432,8 +457,8 @@ describe('Sweden (SE-R-*)', () => {
   });
 
   it('applies when the seller’s postal address is in Sweden', () => {
-    expect(peppolSweden.appliesTo!({ seller: { vatId: 'SE556036079301', address: { country: 'NO' } } })).toBe(
-      false,
-    );
+    expect(
+      peppolSweden.appliesTo!({ seller: { vatId: 'SE556036079301', address: { country: 'NO' } } }, {}),
+    ).toBe(false);
   });
 });

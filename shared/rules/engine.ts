@@ -50,11 +50,11 @@ function findingsOf<D, W>(
 export function runRules(modules: readonly RuleModule[], input: RuleInput): ProblemDetail[] {
   const problems: ProblemDetail[] = [];
   const context: RuleContext = input.source
-    ? { syntax: input.source.syntax, root: input.source.root.localName }
+    ? { syntax: input.source.syntax, root: input.source.root.localName, document: input.source.root }
     : {};
   for (const module of modules) {
     if (module.reads === 'canonical') {
-      if (module.appliesTo && !module.appliesTo(input.invoice)) continue;
+      if (module.appliesTo && !module.appliesTo(input.invoice, context)) continue;
       findingsOf(module.rules, input.invoice, (path) => ({ path }), problems, context);
     } else {
       const source = input.source;

@@ -41,6 +41,8 @@ export type Report<Where> = (where: Where, detail?: string) => void;
 export interface RuleContext {
   readonly syntax?: 'ubl' | 'cii';
   readonly root?: string;
+  /** The XML as received, for the few conditions an artefact decides on what the model does not keep. */
+  readonly document?: XmlTreeElement;
 }
 
 /** One business rule: its official identity, and a small predicate that reports where it is broken. */
@@ -83,10 +85,13 @@ interface ModuleBase {
   readonly source: RuleSource;
 }
 
-/** Rules on the canonical invoice. `appliesTo`: the official condition of a national module (seller country). */
+/**
+ * Rules on the canonical invoice. `appliesTo`: the official condition of a national module (seller country),
+ * which may differ per syntax as the artefacts define it.
+ */
 export interface InvoiceRuleModule extends ModuleBase {
   readonly reads: 'canonical';
-  readonly appliesTo?: (invoice: HeldInvoice) => boolean;
+  readonly appliesTo?: (invoice: HeldInvoice, context: RuleContext) => boolean;
   readonly rules: readonly InvoiceRule[];
 }
 

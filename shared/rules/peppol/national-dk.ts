@@ -30,8 +30,8 @@ import {
  *
  * Where the UBL and CII bindings of a rule differ, the rules follow UBL, PEPPOL's main syntax:
  * - the payment rules (DK-R-005 … 011) apply to invoices, not credit notes (UBL binds them to `Invoice`);
- * - DK-R-007 asks for the mandate (BT-89) and the debited account (BT-91), where CII asks for the mandate and
- *   the creditor identifier (BT-90);
+ * - DK-R-007 asks for the mandate (BT-89) and the debited account (BT-91); on a CII document the CII binding
+ *   (the mandate and the creditor identifier, BT-90) is checked on the XML by `peppolDenmarkCii`;
  * - DK-R-008 takes a Giro account of 7 or 8 digits, where CII takes 7 characters;
  * - DK-R-013 asks for a scheme on every seller and buyer identifier (BT-29, BT-46), where CII asks it of
  *   `GlobalID` only (a CII `ram:ID` has no scheme by definition);
@@ -188,7 +188,9 @@ const rules: InvoiceRule[] = [
     terms: ['BT-81', 'BT-89', 'BT-91'],
     message:
       'Between Danish parties a direct debit (payment means 49) must give the mandate reference (BT-89) and the debited account (BT-91).',
-    check(doc, report) {
+    check(doc, report, context) {
+      // a CII document is judged on its XML, where PEPPOL's CII artefact binds the rule differently
+      if (context.syntax === 'cii') return;
       const payment = danishPayment(doc);
       if (!payment || raw(payment.meansCode) !== DK_DIRECT_DEBIT_MEANS) return;
       const debit = payment.directDebit;

@@ -50,6 +50,6 @@ export const peppolItaly: InvoiceRuleModule = {
   title: 'PEPPOL BIS Billing 3, Italy (IT-R-*)',
   source: PEPPOL_SOURCE,
   reads: 'canonical',
-  appliesTo: (invoice) => supplierCountry(invoice) === 'IT',
+  appliesTo: (invoice, context) => supplierCountry(invoice, context) === 'IT',
   rules,
 };

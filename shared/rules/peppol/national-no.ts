@@ -47,6 +47,6 @@ export const peppolNorway: InvoiceRuleModule = {
   title: 'PEPPOL BIS Billing 3, Norway (NO-R-*)',
   source: PEPPOL_SOURCE,
   reads: 'canonical',
-  appliesTo: (invoice) => supplierCountry(invoice) === 'NO',
+  appliesTo: (invoice, context) => supplierCountry(invoice, context) === 'NO',
   rules,
 };

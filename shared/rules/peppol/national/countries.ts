@@ -1,4 +1,6 @@
-import type { HeldInvoice } from '../../rule';
+import type { XmlTreeElement } from '../../../xml/xml-tree';
+import type { HeldInvoice, RuleContext } from '../../rule';
+import { CII, along, childOf, childrenOf, isElement, normalizeSpace, type Step } from '../core/xml';
 import { text } from '../../values';
 
 /**
@@ -25,14 +27,43 @@ export function postalCountry(party: Party): string | undefined {
 /**
  * PEPPOL's seller country (`$supplierCountry`): the prefix of the seller's VAT identifier (BT-31), else that
  * of the seller's tax representative (BT-63), else the seller's postal country (BT-40); `XX` when none.
+ *
+ * PEPPOL's CII artefact takes for a VAT identifier a tax registration of scheme `VAT` only (EN 16931's CII
+ * binding writes BT-31 with `VA`, which the model reads as well): for a document read from CII the country
+ * is decided on its XML, as that artefact decides it.
  */
-export function supplierCountry(invoice: HeldInvoice): string {
+export function supplierCountry(invoice: HeldInvoice, context: RuleContext = {}): string {
+  if (context.syntax === 'cii' && context.document) return ciiSupplierCountry(context.document);
   return (
     vatCountry(invoice.seller?.vatId) ??
     vatCountry(invoice.taxRepresentative?.vatId) ??
     postalCountry(invoice.seller) ??
     'XX'
   );
+}
+
+const ram = (name: string): Step => [CII.ram, name];
+const AGREEMENT: readonly Step[] = [
+  [CII.rsm, 'SupplyChainTradeTransaction'],
+  ram('ApplicableHeaderTradeAgreement'),
+];
+
+/** PEPPOL-EN16931-CII.sch's `$supplierCountry`, on the CII document. */
+function ciiSupplierCountry(root: XmlTreeElement): string {
+  if (!isElement(root, [CII.rsm, 'CrossIndustryInvoice'])) return 'XX';
+  const agreement = along(root, AGREEMENT)[0];
+  if (agreement === undefined) return 'XX';
+  const seller = childOf(agreement, ram('SellerTradeParty'));
+  const representatives = childrenOf(agreement, ram('SellerTaxRepresentativeTradeParty'));
+  for (const party of [...(seller ? [seller] : []), ...representatives]) {
+    const prefix = along(party, [ram('SpecifiedTaxRegistration'), ram('ID')])
+      .filter((id) => id.getAttribute('schemeID') === 'VAT')
+      .map((id) => id.textContent.slice(0, 2))
+      .find((candidate) => candidate !== '');
+    if (prefix !== undefined) return normalizeSpace(prefix).toUpperCase();
+  }
+  const country = along(agreement, [ram('SellerTradeParty'), ram('PostalTradeAddress'), ram('CountryID')])[0];
+  return country === undefined ? 'XX' : normalizeSpace(country.textContent).toUpperCase();
 }
 
 /** The seller's own country, leaving the tax representative out: BT-31's prefix, else BT-40; `XX` when none. */
