@@ -91,4 +91,18 @@ describe('XML tree (the readers’ parser)', () => {
       expect.objectContaining({ code: 'xml.dtd-forbidden' }),
     );
   });
+
+  it('keeps what is made of an element once per key, on that element only', () => {
+    const first = parseXmlTree('<a><b/></a>');
+    const second = parseXmlTree('<a><b/></a>');
+    const key = {};
+    let builds = 0;
+    const count = (el: XmlTreeElement) => ({ children: el.childNodes.length, build: ++builds });
+    const made = first.memo(key, count);
+    expect(first.memo(key, count)).toBe(made);
+    expect(builds).toBe(1);
+    expect(second.memo(key, count)).not.toBe(made);
+    expect(first.memo({}, count)).toEqual({ children: 1, build: 3 });
+    expect(first.memo(key, () => undefined)).toBe(made);
+  });
 });

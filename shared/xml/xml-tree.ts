@@ -48,6 +48,20 @@ export class XmlTreeElement {
   }
 
   private text: string | undefined;
+  private memos: Map<object, unknown> | undefined;
+
+  /**
+   * What `build` makes of this element, made once and kept on the element itself (an index of the document
+   * that several rules read, say) under a key its user owns. Kept on the tree rather than in a `WeakMap`
+   * keyed by the tree: such caches of short-lived documents make every garbage collection slower.
+   */
+  memo<T>(key: object, build: (element: XmlTreeElement) => T): T {
+    this.memos ??= new Map();
+    if (this.memos.has(key)) return this.memos.get(key) as T;
+    const value = build(this);
+    this.memos.set(key, value);
+    return value;
+  }
 
   /**
    * The text of every descendant text node, in document order (the DOM's `textContent`); computed once

@@ -100,7 +100,8 @@ function matches(el: XmlTreeElement, steps: readonly Step[], anchored: boolean):
 const lookedUp = new Set<string>();
 /** The local names that are looked up with their parent's. */
 const withParent = new Set<string>();
-const indexes = new WeakMap<XmlTreeElement, { names: number; elements: Map<string, XmlTreeElement[]> }>();
+/** The keys of a document's index among the memos of its root: one per number of names looked up. */
+const indexKeys: object[] = [];
 
 function lookupKey(steps: readonly Step[]): string {
   const local = steps[steps.length - 1]!.local;
@@ -118,9 +119,9 @@ function register(steps: readonly Step[]): string {
 }
 
 function elementsAt(root: XmlTreeElement, key: string): readonly XmlTreeElement[] {
-  let index = indexes.get(root);
   // built again if a rule built since looks up a name of its own
-  if (!index || index.names !== lookedUp.size) {
+  const indexKey = (indexKeys[lookedUp.size] ??= {});
+  const elements = root.memo(indexKey, () => {
     const elements = new Map<string, XmlTreeElement[]>();
     const add = (name: string, el: XmlTreeElement) => {
       const same = elements.get(name);
@@ -140,10 +141,9 @@ function elementsAt(root: XmlTreeElement, key: string): readonly XmlTreeElement[
         if (child.nodeType === 1) stack.push(child);
       }
     }
-    index = { names: lookedUp.size, elements };
-    indexes.set(root, index);
-  }
-  return index.elements.get(key) ?? [];
+    return elements;
+  });
+  return elements.get(key) ?? [];
 }
 
 /** The document element an element belongs to. */

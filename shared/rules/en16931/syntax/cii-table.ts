@@ -60,23 +60,21 @@ const inHeaderSettlement: ElementTest = (el) => {
 };
 
 /** Whether some invoiced quantity of a line has a unit code (the official condition of CII-DT-033), by document. */
-const unitGiven = new WeakMap<XmlTreeElement, boolean>();
+const UNIT_GIVEN = {};
 const billedQuantityHasUnit: ElementTest = (el) => {
   let root = el;
   while (root.parentNode) root = root.parentNode;
-  let given = unitGiven.get(root);
-  if (given === undefined) {
-    given =
+  return root.memo(
+    UNIT_GIVEN,
+    () =>
       root.localName === 'CrossIndustryInvoice' &&
       root.namespaceURI === CII_NS.rsm &&
       childrenNamed(root, CII_NS.rsm, 'SupplyChainTradeTransaction')
         .flatMap((t) =>
           ramPath(t, ['IncludedSupplyChainTradeLineItem', 'SpecifiedLineTradeDelivery', 'BilledQuantity']),
         )
-        .some((q) => q.hasAttribute('unitCode'));
-    unitGiven.set(root, given);
-  }
-  return given;
+        .some((q) => q.hasAttribute('unitCode')),
+  );
 };
 
 /** An `udt:Indicator` as XPath casts it to a boolean; undefined when it is not one. */

@@ -547,12 +547,7 @@ function judge(
  * checks it; every rule then reports its own findings.
  */
 export function patternRules(pattern: CompiledPattern): SyntaxRule[] {
-  const cache = new WeakMap<XmlTreeElement, Map<string, Finding[]>>();
-  const findingsIn = (root: XmlTreeElement) => {
-    let findings = cache.get(root);
-    if (!findings) cache.set(root, (findings = evaluate(pattern, root)));
-    return findings;
-  };
+  const findingsIn = (root: XmlTreeElement) => root.memo(pattern, () => evaluate(pattern, root));
   return pattern.rules.map(({ id, severity, terms, message }) => ({
     id,
     severity,

@@ -76,17 +76,17 @@ interface ElementIndex {
   byName: Map<string, XmlTreeElement[]>;
 }
 
-const INDEXES = new WeakMap<XmlTreeElement, ElementIndex>();
 const NONE: readonly XmlTreeElement[] = [];
 
+/** The key of the document's element index among the memos of its root. */
+const INDEX = {};
+
 function indexOf(root: XmlTreeElement): ElementIndex {
-  let index = INDEXES.get(root);
-  if (index === undefined) {
-    index = { all: [], byName: new Map() };
+  return root.memo(INDEX, () => {
+    const index: ElementIndex = { all: [], byName: new Map() };
     addTo(index, root);
-    INDEXES.set(root, index);
-  }
-  return index;
+    return index;
+  });
 }
 
 function addTo(index: ElementIndex, element: XmlTreeElement): void {
