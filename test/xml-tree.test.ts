@@ -4,7 +4,7 @@ import { EInvoiceError } from '../shared/errors';
 import { shippedFormats } from '../shared/formats/mapping';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { parseDom } from '../shared/xml/safe-xml';
-import { parseXmlTree, type XmlTreeElement } from '../shared/xml/xml-tree';
+import { documentOrder, elementsNamed, parseXmlTree, type XmlTreeElement } from '../shared/xml/xml-tree';
 import { corpusDir } from './support/corpus';
 
 /** The element tree as plain data: names, namespaces, attributes, direct text, children. */
@@ -104,5 +104,26 @@ describe('XML tree (the readers’ parser)', () => {
     expect(second.memo(key, count)).not.toBe(made);
     expect(first.memo({}, count)).toEqual({ children: 1, build: 3 });
     expect(first.memo(key, () => undefined)).toBe(made);
+  });
+
+  it('notes the document order while parsing: parents, subtree ends, elements by local name', () => {
+    const root = parseXmlTree('<a xmlns:p="urn:p"><b><c/>text<p:c/></b><c/></a>');
+    const { elements, parents, ends } = documentOrder(root);
+    expect(elements.map((el) => el.nodeName)).toEqual(['a', 'b', 'c', 'p:c', 'c']);
+    expect(parents).toEqual([-1, 0, 1, 1, 0]);
+    expect(ends).toEqual([5, 4, 3, 4, 5]);
+    expect(elementsNamed(root, 'c').map((el) => [el.nodeName, el.namespaceURI])).toEqual([
+      ['c', null],
+      ['p:c', 'urn:p'],
+      ['c', null],
+    ]);
+    expect(elementsNamed(root, 'z')).toEqual([]);
+    // an element that is no root is walked once, in the same order
+    const b = elements[1]!;
+    expect(documentOrder(b)).toEqual({
+      elements: elements.slice(1, 4),
+      parents: [-1, 0, 0],
+      ends: [3, 2, 3],
+    });
   });
 });

@@ -219,6 +219,9 @@ function valueReader(value: MappingValue): ValueReader {
   };
 }
 
+/** The scope of a template whose values go to a new object: nothing read there yet. */
+const NO_SCOPE: Obj = Object.freeze({});
+
 class ElementReader implements ReadNode {
   readonly specificity: number;
   readonly names: string[];
@@ -288,32 +291,35 @@ class ElementReader implements ReadNode {
   accepts(el: XmlElement, scope: Obj, root: Obj): boolean {
     if (el.localName !== this.local || (el.namespaceURI ?? '') !== this.namespace) return false;
     const target = this.target(scope, root);
-    const fits = (reader: ValueReader, text: string | null): boolean => {
-      if (reader.constant !== undefined)
-        return !this.discriminating || (text !== null && reader.normal!(text.trim()) === reader.constant);
-      if (text === null) return true;
-      const values = reader.read(text.trim());
-      if (!values) return false;
-      // A value already read elsewhere must not be contradicted where it tells templates of the same element
-      // apart (the VAT total in the document currency from the one in the VAT accounting currency). Else the
-      // element is read all the same and the contradicting value left unread (see `readOne`).
-      return values.every(([path, value]) => {
-        if (!target && !path.startsWith('/')) return true;
-        if (path.startsWith('/') && !this.discriminating && !this.strict) return true;
-        const existing = getAt(target ?? {}, root, path);
-        return typeof existing !== 'string' || sameValue(reader.format, existing, value);
-      });
-    };
     for (const [name, reader] of this.attributes) {
-      if (!fits(reader, el.hasAttribute(name) ? el.getAttribute(name) : null)) return false;
+      if (!this.fits(reader, el.hasAttribute(name) ? el.getAttribute(name) : null, target, root)) return false;
     }
-    if (this.text && !fits(this.text, el.textContent)) return false;
+    if (this.text && !this.fits(this.text, el.textContent, target, root)) return false;
     if (!this.discriminating) return true;
     // Its constant parts (a type code, a tax scheme) must be there.
     const children = elementChildren(el);
     return this.children.every(
       (child) => !child.keyed || children.some((c) => child.accepts(c, target ?? {}, root)),
     );
+  }
+
+  /** Whether a text of the element (or its absence: `null`) fits what the template writes there. */
+  private fits(reader: ValueReader, text: string | null, target: Obj | undefined, root: Obj): boolean {
+    if (reader.constant !== undefined)
+      return !this.discriminating || (text !== null && reader.normal!(text.trim()) === reader.constant);
+    if (text === null) return true;
+    const values = reader.read(text.trim());
+    if (!values) return false;
+    // A value already read elsewhere must not be contradicted where it tells templates of the same element
+    // apart (the VAT total in the document currency from the one in the VAT accounting currency). Else the
+    // element is read all the same and the contradicting value left unread (see `readOne`).
+    for (const [path, value] of values) {
+      const absolute = path.startsWith('/');
+      if (absolute ? !this.discriminating && !this.strict : !target) continue;
+      const existing = getAt(target ?? NO_SCOPE, root, path);
+      if (typeof existing === 'string' && !sameValue(reader.format, existing, value)) return false;
+    }
+    return true;
   }
 
   claim(children: XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
@@ -597,11 +603,15 @@ function prune(value: unknown, groups: ReadonlySet<Obj>): unknown {
   }
   if (value !== null && typeof value === 'object') {
     const out: Obj = {};
-    for (const [key, v] of Object.entries(value as Obj)) {
-      const kept = prune(v, groups);
-      if (kept !== undefined) out[key] = kept;
+    let empty = true;
+    for (const key in value as Obj) {
+      const kept = prune((value as Obj)[key], groups);
+      if (kept !== undefined) {
+        out[key] = kept;
+        empty = false;
+      }
     }
-    return Object.keys(out).length > 0 || groups.has(value as Obj) ? out : undefined;
+    return !empty || groups.has(value as Obj) ? out : undefined;
   }
   return value === '' ? undefined : value;
 }

@@ -94,6 +94,11 @@ export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTre
   let failure: Error | undefined;
   let tagLine = 1;
   let tagColumn = 1;
+  // the document order, noted as the elements come (see `documentOrder`)
+  const elements: XmlTreeElement[] = [];
+  const parents: number[] = [];
+  const ends: number[] = [];
+  let open = -1;
   parser.on('error', (error) => {
     failure ??= error;
   });
@@ -121,9 +126,17 @@ export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTre
     if (current) current.childNodes.push(element);
     else root = element;
     current = element;
+    elements.push(element);
+    parents.push(open);
+    ends.push(0);
+    open = elements.length - 1;
   });
   parser.on('closetag', () => {
     current = current?.parentNode ?? null;
+    if (open !== -1) {
+      ends[open] = elements.length;
+      open = parents[open]!;
+    }
   });
   const addText = (data: string) => {
     if (current && data !== '') current.childNodes.push({ nodeType: 3, data });
@@ -146,7 +159,56 @@ export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTre
       },
     ]);
   }
+  root.memo(DOCUMENT_ORDER, () => ({ elements, parents, ends }));
   return root;
+}
+
+/**
+ * The elements of a document in document order, the root first, with the position of each one's parent (-1
+ * for the root) and the position after its last descendant (its children are at `i + 1`, then each next one
+ * at the end of the one before, up to `ends[i]`). Noted while parsing; one index that every reader of the
+ * document shares.
+ */
+export interface DocumentOrder {
+  readonly elements: readonly XmlTreeElement[];
+  readonly parents: readonly number[];
+  readonly ends: readonly number[];
+}
+
+const DOCUMENT_ORDER = {};
+const BY_LOCAL_NAME = {};
+
+/** The document order of the tree under `root` (as parsed, or walked once for an element that is no root). */
+export function documentOrder(root: XmlTreeElement): DocumentOrder {
+  return root.memo(DOCUMENT_ORDER, () => {
+    const order = { elements: [] as XmlTreeElement[], parents: [] as number[], ends: [] as number[] };
+    const visit = (el: XmlTreeElement, parent: number) => {
+      const i = order.elements.length;
+      order.elements.push(el);
+      order.parents.push(parent);
+      order.ends.push(0);
+      for (const child of el.childNodes) if (child.nodeType === 1) visit(child, i);
+      order.ends[i] = order.elements.length;
+    };
+    visit(root, -1);
+    return order;
+  });
+}
+
+const NONE: readonly XmlTreeElement[] = [];
+
+/** Every element under `root` (itself included) with this local name, in any namespace, in document order. */
+export function elementsNamed(root: XmlTreeElement, localName: string): readonly XmlTreeElement[] {
+  const byName = root.memo(BY_LOCAL_NAME, () => {
+    const index = new Map<string, XmlTreeElement[]>();
+    for (const el of documentOrder(root).elements) {
+      const named = index.get(el.localName);
+      if (named === undefined) index.set(el.localName, [el]);
+      else named.push(el);
+    }
+    return index;
+  });
+  return byName.get(localName) ?? NONE;
 }
 
 /** The element children of `el` with this namespace and local name, in document order. */

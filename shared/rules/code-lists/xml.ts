@@ -1,6 +1,6 @@
 import type { RuleSeverity, SyntaxRule } from '../rule';
 import { CII_NS, UBL_NS } from '../../xml/namespaces';
-import { childNamed, type XmlTreeElement } from '../../xml/xml-tree';
+import { childNamed, elementsNamed, type XmlTreeElement } from '../../xml/xml-tree';
 
 /**
  * Code-list rules on the XML as received, for what the canonical invoice does not hold: a code the reader
@@ -93,16 +93,9 @@ function matches(el: XmlTreeElement, steps: readonly Step[], anchored: boolean):
 }
 
 /**
- * The names the rules look elements up by: the local name of the element, with its parent's when the context
- * has one (`PartyIdentification/ID`). Registered when a rule is built; a document's elements are gathered
- * under them once, in document order, and shared by every rule that reads the document.
+ * The name a rule looks elements up by: the local name of the element, with its parent's when the context
+ * has one (`PartyIdentification/ID`).
  */
-const lookedUp = new Set<string>();
-/** The local names that are looked up with their parent's. */
-const withParent = new Set<string>();
-/** The keys of a document's index among the memos of its root: one per number of names looked up. */
-const indexKeys: object[] = [];
-
 function lookupKey(steps: readonly Step[]): string {
   const local = steps[steps.length - 1]!.local;
   if (local === undefined) throw new TypeError('A context ends with an element name');
@@ -110,40 +103,23 @@ function lookupKey(steps: readonly Step[]): string {
   return parent === undefined ? local : `${parent}/${local}`;
 }
 
-function register(steps: readonly Step[]): string {
-  const key = lookupKey(steps);
-  lookedUp.add(key);
-  if (steps.length > 1 && steps[steps.length - 2]!.local !== undefined)
-    withParent.add(steps[steps.length - 1]!.local!);
-  return key;
-}
+/** The key of a document's elements by lookup name, among the memos of its root. */
+const PLACES = {};
 
+/** The document's elements of a lookup name, in document order; found once per document and name. */
 function elementsAt(root: XmlTreeElement, key: string): readonly XmlTreeElement[] {
-  // built again if a rule built since looks up a name of its own
-  const indexKey = (indexKeys[lookedUp.size] ??= {});
-  const elements = root.memo(indexKey, () => {
-    const elements = new Map<string, XmlTreeElement[]>();
-    const add = (name: string, el: XmlTreeElement) => {
-      const same = elements.get(name);
-      if (same) same.push(el);
-      else elements.set(name, [el]);
-    };
-    const stack = [root];
-    while (stack.length > 0) {
-      const el = stack.pop()!;
-      if (lookedUp.has(el.localName)) add(el.localName, el);
-      if (el.parentNode && withParent.has(el.localName)) {
-        const pair = `${el.parentNode.localName}/${el.localName}`;
-        if (lookedUp.has(pair)) add(pair, el);
-      }
-      for (let i = el.childNodes.length - 1; i >= 0; i--) {
-        const child = el.childNodes[i]!;
-        if (child.nodeType === 1) stack.push(child);
-      }
+  const places = root.memo(PLACES, () => new Map<string, readonly XmlTreeElement[]>());
+  let found = places.get(key);
+  if (found === undefined) {
+    const slash = key.indexOf('/');
+    if (slash === -1) found = elementsNamed(root, key);
+    else {
+      const parent = key.slice(0, slash);
+      found = elementsNamed(root, key.slice(slash + 1)).filter((el) => el.parentNode?.localName === parent);
     }
-    return elements;
-  });
-  return elements.get(key) ?? [];
+    places.set(key, found);
+  }
+  return found;
 }
 
 /** The document element an element belongs to. */
@@ -200,7 +176,7 @@ export interface XmlCodeSpec {
  */
 export function xmlCodeRule(spec: XmlCodeSpec, namespaces: Readonly<Record<string, string>>): SyntaxRule {
   const contexts = spec.context.map((c) => compileSteps(c, namespaces));
-  const keys = [...new Set(contexts.map(register))];
+  const keys = [...new Set(contexts.map(lookupKey))];
   const readAt = (spec.readAt ?? []).map((path) => {
     if (!path.startsWith('/')) throw new TypeError(`A place read is a path from the root: ${path}`);
     return compileSteps(path.slice(1), namespaces);

@@ -1,4 +1,4 @@
-import type { XmlTreeElement } from '../../../xml/xml-tree';
+import { documentOrder, type XmlTreeElement } from '../../../xml/xml-tree';
 import type { RuleSeverity, SyntaxRule } from '../../rule';
 import {
   compilePaths,
@@ -304,10 +304,10 @@ export function compilePattern(rows: readonly ContextRow[], syntax: PathSyntax):
  * next one at the end of the one before, up to `end[i]`). Names are compared once per element.
  */
 interface Flat {
-  readonly els: XmlTreeElement[];
-  readonly name: number[];
-  readonly parent: number[];
-  readonly end: number[];
+  readonly els: readonly XmlTreeElement[];
+  readonly name: readonly number[];
+  readonly parent: readonly number[];
+  readonly end: readonly number[];
 }
 
 const attributeIndexes = new WeakMap<CompiledPattern, ReadonlyMap<string, readonly number[]>>();
@@ -325,22 +325,10 @@ function attributeIndexOf(pattern: CompiledPattern): ReadonlyMap<string, readonl
 }
 
 export function flatten(names: NameNumbers, root: XmlTreeElement): Flat {
-  const flat: Flat = { els: [], name: [], parent: [], end: [] };
-  const visit = (el: XmlTreeElement, parent: number) => {
-    const i = flat.els.length;
-    flat.els.push(el);
-    flat.name.push(names.of(el));
-    flat.parent.push(parent);
-    flat.end.push(0);
-    const children = el.childNodes;
-    for (let k = 0; k < children.length; k++) {
-      const child = children[k]!;
-      if (child.nodeType === 1) visit(child, i);
-    }
-    flat.end[i] = flat.els.length;
-  };
-  visit(root, -1);
-  return flat;
+  const { elements, parents, ends } = documentOrder(root);
+  const name = new Array<number>(elements.length);
+  for (let i = 0; i < elements.length; i++) name[i] = names.of(elements[i]!);
+  return { els: elements, name, parent: parents, end: ends };
 }
 
 function stepAt(step: Step, flat: Flat, i: number): boolean {

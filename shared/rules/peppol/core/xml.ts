@@ -1,4 +1,4 @@
-import { normalizeSpace, type XmlTreeElement } from '../../../xml/xml-tree';
+import { documentOrder, elementsNamed, normalizeSpace, type XmlTreeElement } from '../../../xml/xml-tree';
 
 /**
  * Small readers of the XML tree for the PEPPOL syntax rules, with the meaning XPath gives the official tests:
@@ -70,46 +70,14 @@ export function anyEquals(elements: readonly XmlTreeElement[], value: string): b
   return elements.some((element) => element.textContent === value);
 }
 
-/** A document's elements, found in one walk: all of them in document order, and by local name. */
-interface ElementIndex {
-  all: XmlTreeElement[];
-  byName: Map<string, XmlTreeElement[]>;
-}
-
-const NONE: readonly XmlTreeElement[] = [];
-
-/** The key of the document's element index among the memos of its root. */
-const INDEX = {};
-
-function indexOf(root: XmlTreeElement): ElementIndex {
-  return root.memo(INDEX, () => {
-    const index: ElementIndex = { all: [], byName: new Map() };
-    addTo(index, root);
-    return index;
-  });
-}
-
-function addTo(index: ElementIndex, element: XmlTreeElement): void {
-  index.all.push(element);
-  const named = index.byName.get(element.localName);
-  if (named === undefined) index.byName.set(element.localName, [element]);
-  else named.push(element);
-  const children = element.childNodes;
-  for (let i = 0; i < children.length; i++) {
-    const child = children[i]!;
-    if (child.nodeType === 1) addTo(index, child);
-  }
-}
-
-/** The root and every element under it, in document order; walked once per document. */
+/** The root and every element under it, in document order. */
 export function allElements(root: XmlTreeElement): readonly XmlTreeElement[] {
-  return indexOf(root).all;
+  return documentOrder(root).elements;
 }
 
 /** Every element named by `step` anywhere in the document (`//step`), in document order. */
 export function everywhere(root: XmlTreeElement, [namespace, localName]: Step): readonly XmlTreeElement[] {
-  const named = indexOf(root).byName.get(localName);
-  if (named === undefined) return NONE;
+  const named = elementsNamed(root, localName);
   return named.every((element) => element.namespaceURI === namespace)
     ? named
     : named.filter((element) => element.namespaceURI === namespace);
