@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EInvoiceError } from '../shared/errors';
 import { shippedFormats } from '../shared/formats/mapping';
 import { sampleInvoice } from '../shared/model/sample-invoice';
-import { parseDom } from '../shared/xml/safe-xml';
+import { checkXmlSafety, parseDom } from '../shared/xml/safe-xml';
 import { documentOrder, elementsNamed, parseXmlTree, type XmlTreeElement } from '../shared/xml/xml-tree';
 import { corpusDir } from './support/corpus';
 
@@ -125,5 +125,29 @@ describe('XML tree (the readers’ parser)', () => {
       parents: [-1, 0, 0],
       ends: [3, 2, 3],
     });
+  });
+
+  it('refuses nesting deeper than the limit as it parses, where the safety scan would', () => {
+    const refusal = (parse: () => unknown) => {
+      try {
+        parse();
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const deep = `<r>\n${'<a>'.repeat(10_000)}${'</a>'.repeat(10_000)}</r>`;
+    const tricky = `<r>${'<a t="x>/">'.repeat(100)}${'<b/>'.repeat(1000)}${'</a>'.repeat(100)}</r>`;
+    for (const [xml, maxDepth] of [
+      [deep, undefined],
+      [tricky, 100],
+    ] as const) {
+      const expected = refusal(() => checkXmlSafety(xml, { maxDepth }));
+      expect(expected).toMatchObject({ code: 'xml.too-deep' });
+      expect(refusal(() => parseXmlTree(xml, { maxDepth }))).toEqual(expected);
+    }
+    expect(() => parseXmlTree(tricky, { maxDepth: 101 })).not.toThrow();
+    // the limit is checked before the rest of the document is: a deep document is refused for its depth
+    expect(refusal(() => parseXmlTree(`${'<a>'.repeat(300)}</b>`))).toMatchObject({ code: 'xml.too-deep' });
   });
 });

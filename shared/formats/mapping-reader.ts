@@ -70,14 +70,23 @@ function elementChildren(el: XmlElement): XmlElement[] {
   return children;
 }
 
-const splitPaths = new Map<string, { absolute: boolean; keys: string[] }>();
+interface SplitPath {
+  absolute: boolean;
+  keys: string[];
+  /** The path of the object that holds the value (`/a` of `/a.b`); undefined for a key of the scope itself. */
+  parent?: string;
+}
+
+const splitPaths = new Map<string, SplitPath>();
 
 /** `/a.b` or `a.b`, split once per distinct path (a mapping has a few hundred; each is read many times). */
-function splitPath(path: string): { absolute: boolean; keys: string[] } {
+function splitPath(path: string): SplitPath {
   let split = splitPaths.get(path);
   if (!split) {
     const absolute = path.startsWith('/');
-    split = { absolute, keys: (absolute ? path.slice(1) : path).split('.') };
+    const keys = (absolute ? path.slice(1) : path).split('.');
+    split = { absolute, keys };
+    if (keys.length > 1) split.parent = `${absolute ? '/' : ''}${keys.slice(0, -1).join('.')}`;
     if (splitPaths.size < 10_000) splitPaths.set(path, split);
   }
   return split;
@@ -127,13 +136,8 @@ function setAt(
   origin: Origin | BoundOrigin,
   ctx: ReadContext,
 ): void {
-  const { absolute, keys } = splitPath(path);
-  const parent =
-    keys.length > 1
-      ? objectAt(scope, root, `${absolute ? '/' : ''}${keys.slice(0, -1).join('.')}`)
-      : absolute
-        ? root
-        : scope;
+  const { absolute, keys, parent: parentPath } = splitPath(path);
+  const parent = parentPath !== undefined ? objectAt(scope, root, parentPath) : absolute ? root : scope;
   const key = keys[keys.length - 1]!;
   ctx.log.push(parent, key, value, origin, keys.length > 1 ? (absolute ? root : scope) : undefined);
   parent[key] = value;
@@ -292,7 +296,8 @@ class ElementReader implements ReadNode {
     if (el.localName !== this.local || (el.namespaceURI ?? '') !== this.namespace) return false;
     const target = this.target(scope, root);
     for (const [name, reader] of this.attributes) {
-      if (!this.fits(reader, el.hasAttribute(name) ? el.getAttribute(name) : null, target, root)) return false;
+      if (!this.fits(reader, el.hasAttribute(name) ? el.getAttribute(name) : null, target, root))
+        return false;
     }
     if (this.text && !this.fits(this.text, el.textContent, target, root)) return false;
     if (!this.discriminating) return true;
@@ -325,7 +330,9 @@ class ElementReader implements ReadNode {
   claim(children: XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
     let read = 0;
     for (let i = 0; i < children.length; i++) {
-      if (claimed[i] || !this.accepts(children[i]!, scope, root)) continue;
+      const child = children[i]!;
+      // the name first: most of the siblings are other elements
+      if (claimed[i] || child.localName !== this.local || !this.accepts(child, scope, root)) continue;
       if (read > 0 && !this.node.forEach && !this.merges(children[i]!)) continue;
       claimed[i] = true;
       this.readOne(children[i]!, scope, root, ctx);
@@ -435,15 +442,21 @@ class ChoiceReader implements ReadNode {
   }
 
   claim(children: XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
-    const index = children.findIndex((c, i) => !claimed[i] && this.accepts(c, scope, root));
-    if (index === -1) return;
-    this.alternatives
-      .find((a) => a.accepts(children[index]!, scope, root))!
-      .claim(children, claimed, scope, root, ctx);
+    for (let i = 0; i < children.length; i++) {
+      if (claimed[i]) continue;
+      const alternative = this.alternativeFor(children[i]!, scope, root);
+      if (alternative) return alternative.claim(children, claimed, scope, root, ctx);
+    }
   }
 
   readOne(el: XmlElement, scope: Obj, root: Obj, ctx: ReadContext): void {
-    this.alternatives.find((a) => a.accepts(el, scope, root))?.readOne(el, scope, root, ctx);
+    this.alternativeFor(el, scope, root)?.readOne(el, scope, root, ctx);
+  }
+
+  /** The first alternative that takes `el`. */
+  private alternativeFor(el: XmlElement, scope: Obj, root: Obj): ReadNode | undefined {
+    for (const alternative of this.alternatives) if (alternative.accepts(el, scope, root)) return alternative;
+    return undefined;
   }
 }
 
@@ -485,7 +498,7 @@ class GroupReader implements ReadNode {
       );
       for (let i = 0; i < children.length; i++) {
         if (claimed[i]) continue;
-        const reader = this.inner.find((r) => r.accepts(children[i]!, {}, root));
+        const reader = this.readerFor(children[i]!, NO_SCOPE, root);
         if (!reader) continue;
         claimed[i] = true;
         const item: Obj = {};
@@ -501,7 +514,13 @@ class GroupReader implements ReadNode {
   }
 
   readOne(el: XmlElement, scope: Obj, root: Obj, ctx: ReadContext): void {
-    this.inner.find((r) => r.accepts(el, scope, root))?.readOne(el, scope, root, ctx);
+    this.readerFor(el, scope, root)?.readOne(el, scope, root, ctx);
+  }
+
+  /** The first of its readers that takes `el`. */
+  private readerFor(el: XmlElement, scope: Obj, root: Obj): ReadNode | undefined {
+    for (const reader of this.inner) if (reader.accepts(el, scope, root)) return reader;
+    return undefined;
   }
 }
 

@@ -33,10 +33,7 @@ export function impliedRuleSets(invoice: HeldInvoice): RuleSet[] {
 }
 
 /** The rule sets that apply: those the document implies and those added, less those removed. */
-export function appliedRuleSets(
-  invoice: HeldInvoice,
-  choices: readonly RuleSetChoice[] = [],
-): RuleSet[] {
+export function appliedRuleSets(invoice: HeldInvoice, choices: readonly RuleSetChoice[] = []): RuleSet[] {
   const removed = new Set(choices.filter((c) => c.startsWith('no-')).map((c) => c.slice(3)));
   const added = choices.filter((c): c is RuleSet => !c.startsWith('no-'));
   return [...new Set([...impliedRuleSets(invoice), ...added])].filter((set) => !removed.has(set));

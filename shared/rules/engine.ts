@@ -10,6 +10,28 @@ export interface RuleInput {
   source?: { root: XmlTreeElement; syntax: 'ubl' | 'cii' };
 }
 
+/** Counts the runs of the rules: a fact derived from the document is valid for the run it was derived in. */
+let runs = 0;
+
+/**
+ * A fact the rules derive from the document (the uses of each VAT category, say), computed once per run of the
+ * rules on a document and shared by the rules that need it: rules do not change the document, but it may
+ * change between runs (the calculation completes it in place), so nothing outlives the run.
+ */
+export function oncePerRun<D extends object, T>(derive: (document: D) => T): (document: D) => T {
+  let run = -1;
+  let last: D | undefined;
+  let fact: T;
+  return (document) => {
+    if (run !== runs || last !== document) {
+      fact = derive(document);
+      run = runs;
+      last = document;
+    }
+    return fact;
+  };
+}
+
 /** Runs `rules` on `document`: one report function for them all, each finding of the rule being checked. */
 function findingsOf<D, W>(
   rules: readonly Rule<D, W>[],
@@ -48,6 +70,7 @@ function findingsOf<D, W>(
  * location (syntax rules).
  */
 export function runRules(modules: readonly RuleModule[], input: RuleInput): ProblemDetail[] {
+  runs++;
   const problems: ProblemDetail[] = [];
   const context: RuleContext = input.source
     ? { syntax: input.source.syntax, root: input.source.root.localName, document: input.source.root }

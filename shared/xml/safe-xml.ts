@@ -42,6 +42,19 @@ function tagEnd(text: string, at: number): number {
  * `maxDepth` (the scan is linear and allocation-free, so a hostile document costs one pass).
  */
 export function checkXmlSafety(text: string, options: SafeXmlOptions = {}): void {
+  checkXmlSizeAndDtd(text, options);
+  checkXmlDepth(text, options);
+}
+
+/** The XML nests elements deeper than `maxDepth`: the refusal, at the start tag of the first too deep. */
+export function tooDeep(maxDepth: number, depth: number, where: string): Error {
+  return invalidInput('xml.too-deep', `The XML document nests elements deeper than ${maxDepth} levels`, [
+    { path: where, message: `element at depth ${depth}` },
+  ]);
+}
+
+/** The first part of {@link checkXmlSafety}: no document over `maxBytes`, no DTD or entity declaration. */
+export function checkXmlSizeAndDtd(text: string, options: SafeXmlOptions = {}): void {
   const maxBytes = options.maxBytes ?? DEFAULT_MAX_XML_BYTES;
   if (text.length > maxBytes || Buffer.byteLength(text, 'utf8') > maxBytes) {
     throw invalidInput('xml.too-large', `The XML document is larger than ${maxBytes} bytes`);
@@ -52,6 +65,10 @@ export function checkXmlSafety(text: string, options: SafeXmlOptions = {}): void
       { path: locate(text, doctype), message: 'DTD or entity declaration' },
     ]);
   }
+}
+
+/** The second part of {@link checkXmlSafety}: no nesting deeper than `maxDepth`, in one scan of the text. */
+function checkXmlDepth(text: string, options: SafeXmlOptions): void {
   const maxDepth = options.maxDepth ?? DEFAULT_MAX_XML_DEPTH;
   let depth = 0;
   for (let at = text.indexOf('<'); at !== -1; at = text.indexOf('<', at + 1)) {
@@ -69,11 +86,7 @@ export function checkXmlSafety(text: string, options: SafeXmlOptions = {}): void
     if (next === 47 /* / */) depth--;
     else if (text.charCodeAt(close - 1) !== 47) {
       depth++;
-      if (depth > maxDepth) {
-        throw invalidInput('xml.too-deep', `The XML document nests elements deeper than ${maxDepth} levels`, [
-          { path: locate(text, at), message: `element at depth ${depth}` },
-        ]);
-      }
+      if (depth > maxDepth) throw tooDeep(maxDepth, depth, locate(text, at));
     }
     at = close;
   }

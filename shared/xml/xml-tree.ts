@@ -1,6 +1,6 @@
 import { SaxesParser, type SaxesAttributeNS } from 'saxes';
-import { invalidInput } from '../errors';
-import { checkXmlSafety, type SafeXmlOptions } from './safe-xml';
+import { invalidInput, isEInvoiceError } from '../errors';
+import { checkXmlSizeAndDtd, DEFAULT_MAX_XML_DEPTH, tooDeep, type SafeXmlOptions } from './safe-xml';
 
 /** A text (or CDATA) node of an {@link XmlTreeElement}. */
 export interface XmlTreeText {
@@ -81,13 +81,16 @@ export class XmlTreeElement {
 const NO_ATTRIBUTES: ReadonlyMap<string, string> = new Map();
 
 /**
- * Parses XML into a read-only element tree, after {@link checkXmlSafety} (no DTD, bounded size and depth).
+ * Parses XML into a read-only element tree, as safely as {@link checkXmlSafety} (no DTD, bounded size and depth).
  * The parser (saxes) is strict XML 1.0 with namespaces: a document that is not well-formed, or uses an
  * undeclared prefix, is refused with its line and column. About six times faster than building a DOM,
  * for readers that only walk the document.
  */
 export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTreeElement {
-  checkXmlSafety(text, options);
+  // the size and the DTD before the parser sees the text, the depth as the parser goes (it stops there)
+  checkXmlSizeAndDtd(text, options);
+  const maxDepth = options.maxDepth ?? DEFAULT_MAX_XML_DEPTH;
+  let depth = 0;
   const parser = new SaxesParser({ xmlns: true, position: true });
   let root: XmlTreeElement | undefined;
   let current: XmlTreeElement | null = null;
@@ -108,6 +111,9 @@ export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTre
     tagColumn = parser.column - tag.name.length - 1;
   });
   parser.on('opentag', (tag) => {
+    // as the safety scan counts: an element that closes itself opens no level
+    if (!tag.isSelfClosing && ++depth > maxDepth)
+      throw tooDeep(maxDepth, depth, `line ${tagLine}, column ${tagColumn}`);
     let attributes: ReadonlyMap<string, string> = NO_ATTRIBUTES;
     for (const name in tag.attributes) {
       if (attributes === NO_ATTRIBUTES) attributes = new Map<string, string>();
@@ -131,7 +137,8 @@ export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTre
     ends.push(0);
     open = elements.length - 1;
   });
-  parser.on('closetag', () => {
+  parser.on('closetag', (tag) => {
+    if (!tag.isSelfClosing) depth--;
     current = current?.parentNode ?? null;
     if (open !== -1) {
       ends[open] = elements.length;
@@ -146,6 +153,8 @@ export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTre
   try {
     parser.write(text).close();
   } catch (error) {
+    // the depth refused: the document is refused for that, whatever the parser would have said after
+    if (isEInvoiceError(error)) throw error;
     failure ??= error as Error;
   }
   if (failure || !root) {

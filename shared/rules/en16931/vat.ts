@@ -1,5 +1,6 @@
 import { exactCompare, exactText, type ExactDecimal } from '../../model/exact-decimal';
 import type { HeldInvoice, InvoiceRule, InvoiceRuleModule, Report } from '../rule';
+import { oncePerRun } from '../engine';
 import { EN16931_SOURCE } from '../sources';
 import { decimal, list, present, text } from '../values';
 import { VAT_CATEGORY_RULES, type VatCategoryRules } from './vat/categories';
@@ -70,35 +71,54 @@ interface VatUse {
   readonly amount: unknown;
 }
 
-/** The lines (with VAT information), allowances and charges of the document, of the kinds asked for. */
-function usesOf(doc: HeldInvoice, kinds: readonly UseKind[] = ['line', 'allowance', 'charge']): VatUse[] {
+/** The lines (with VAT information), allowances and charges of the document, in that order. */
+const allUsesOf = oncePerRun((doc: HeldInvoice): readonly VatUse[] => {
   const uses: VatUse[] = [];
-  for (const kind of kinds) {
-    if (kind === 'line') {
-      list(doc.lines).forEach((line, index) => {
-        const vat = line?.vat;
-        if (vat)
-          uses.push({ kind, index, category: text(vat.category), rate: vat.rate, amount: line.netAmount });
+  list(doc.lines).forEach((line, index) => {
+    const vat = line?.vat;
+    if (vat)
+      uses.push({
+        kind: 'line',
+        index,
+        category: text(vat.category),
+        rate: vat.rate,
+        amount: line.netAmount,
       });
-    } else {
-      list(kind === 'allowance' ? doc.allowances : doc.charges).forEach((ac, index) => {
-        if (ac)
-          uses.push({ kind, index, category: text(ac.vatCategory), rate: ac.vatRate, amount: ac.amount });
-      });
-    }
-  }
+  });
+  for (const kind of ['allowance', 'charge'] as const)
+    list(kind === 'allowance' ? doc.allowances : doc.charges).forEach((ac, index) => {
+      if (ac) uses.push({ kind, index, category: text(ac.vatCategory), rate: ac.vatRate, amount: ac.amount });
+    });
   return uses;
+});
+
+/** The uses of VAT categories of the document, all of them or those of one kind. */
+function usesOf(doc: HeldInvoice, kinds?: readonly [UseKind]): readonly VatUse[] {
+  const uses = allUsesOf(doc);
+  return kinds === undefined ? uses : uses.filter((use) => use.kind === kinds[0]);
 }
 
 type BreakdownEntry = NonNullable<NonNullable<HeldInvoice['vatBreakdown']>[number]>;
+type PlacedEntry = { entry: BreakdownEntry; index: number };
+
+/** The VAT breakdown entries of the document by category, with their positions. */
+const entriesByCategory = oncePerRun((doc: HeldInvoice): ReadonlyMap<string | undefined, PlacedEntry[]> => {
+  const byCategory = new Map<string | undefined, PlacedEntry[]>();
+  list(doc.vatBreakdown).forEach((entry, index) => {
+    if (!entry) return;
+    const category = text(entry.category);
+    const entries = byCategory.get(category);
+    if (entries) entries.push({ entry, index });
+    else byCategory.set(category, [{ entry, index }]);
+  });
+  return byCategory;
+});
+
+const NO_ENTRIES: readonly PlacedEntry[] = [];
 
 /** The VAT breakdown entries of one category, with their positions. */
-function entriesOf(doc: HeldInvoice, code: string): Array<{ entry: BreakdownEntry; index: number }> {
-  const entries: Array<{ entry: BreakdownEntry; index: number }> = [];
-  list(doc.vatBreakdown).forEach((entry, index) => {
-    if (entry && text(entry.category) === code) entries.push({ entry, index });
-  });
-  return entries;
+function entriesOf(doc: HeldInvoice, code: string): readonly PlacedEntry[] {
+  return entriesByCategory(doc).get(code) ?? NO_ENTRIES;
 }
 
 const hasLines = (doc: HeldInvoice): boolean => list(doc.lines).some((line) => line !== undefined);
