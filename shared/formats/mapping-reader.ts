@@ -17,7 +17,8 @@ type Obj = Record<string, unknown>;
 interface XmlElement {
   namespaceURI: string | null;
   localName: string | null;
-  childNodes: ArrayLike<{ nodeType: number }>;
+  /** Its element children, in document order. */
+  readonly children: readonly XmlElement[];
   getAttribute(name: string): string | null;
   hasAttribute(name: string): boolean;
   textContent: string | null;
@@ -56,18 +57,13 @@ interface ReadNode {
   /** Whether this node (or one of its alternatives) takes `el`. */
   accepts(el: XmlElement, scope: Obj, root: Obj): boolean;
   /** Claims what it takes among the unclaimed `children`, and reads it into `scope`. */
-  claim(children: XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void;
+  claim(children: readonly XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void;
   /** Reads one element it accepts into `scope` (for items of a `forEach` around a choice). */
   readOne(el: XmlElement, scope: Obj, root: Obj, ctx: ReadContext): void;
 }
 
-function elementChildren(el: XmlElement): XmlElement[] {
-  const children: XmlElement[] = [];
-  for (let i = 0; i < el.childNodes.length; i++) {
-    const node = el.childNodes[i]!;
-    if (node.nodeType === 1) children.push(node as unknown as XmlElement);
-  }
-  return children;
+function elementChildren(el: XmlElement): readonly XmlElement[] {
+  return el.children;
 }
 
 interface SplitPath {
@@ -179,6 +175,8 @@ interface ValueReader {
   /** Fails (undefined) when the text does not fit the pattern. */
   read(text: string): Array<[string, string]> | undefined;
   paths: string[];
+  /** For a value read whole into one path: that path and how its text is turned into the canonical value. */
+  single?: { path: string; value: (text: string) => string };
 }
 
 function valueReader(value: MappingValue): ValueReader {
@@ -202,6 +200,7 @@ function valueReader(value: MappingValue): ValueReader {
       ...(value.space === 'preserve' ? { preserveSpace: true } : {}),
       read: (text) => [[path, inverse(text)]],
       paths: [path],
+      single: { path, value: inverse },
     };
   }
   const parts = value.template!.split(/(\{[^}]+\})/).filter(Boolean);
@@ -313,6 +312,14 @@ class ElementReader implements ReadNode {
     if (reader.constant !== undefined)
       return !this.discriminating || (text !== null && reader.normal!(text.trim()) === reader.constant);
     if (text === null) return true;
+    const single = reader.single;
+    if (single !== undefined) {
+      // one value, always read: only a contradiction keeps the element from the template
+      const absolute = single.path.startsWith('/');
+      if (absolute ? !this.discriminating && !this.strict : !target) return true;
+      const existing = getAt(target ?? NO_SCOPE, root, single.path);
+      return typeof existing !== 'string' || sameValue(reader.format, existing, single.value(text.trim()));
+    }
     const values = reader.read(text.trim());
     if (!values) return false;
     // A value already read elsewhere must not be contradicted where it tells templates of the same element
@@ -327,7 +334,7 @@ class ElementReader implements ReadNode {
     return true;
   }
 
-  claim(children: XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
+  claim(children: readonly XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
     let read = 0;
     for (let i = 0; i < children.length; i++) {
       const child = children[i]!;
@@ -391,9 +398,11 @@ class ElementReader implements ReadNode {
       }
     }
     if (this.text) {
-      const text = el.textContent ?? '';
-      for (const [path, v] of this.text.read(this.text.preserveSpace ? text : text.trim()) ?? [])
-        setAt(target, root, path, v, el, ctx);
+      const raw = el.textContent ?? '';
+      const text = this.text.preserveSpace ? raw : raw.trim();
+      const single = this.text.single;
+      if (single !== undefined) setAt(target, root, single.path, single.value(text), el, ctx);
+      else for (const [path, v] of this.text.read(text) ?? []) setAt(target, root, path, v, el, ctx);
     } else {
       readChildren(elementChildren(el), this.children, target, root, ctx);
     }
@@ -441,7 +450,7 @@ class ChoiceReader implements ReadNode {
     return this.alternatives.some((a) => a.accepts(el, scope, root));
   }
 
-  claim(children: XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
+  claim(children: readonly XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
     for (let i = 0; i < children.length; i++) {
       if (claimed[i]) continue;
       const alternative = this.alternativeFor(children[i]!, scope, root);
@@ -489,7 +498,7 @@ class GroupReader implements ReadNode {
     return this.inner.some((r) => r.accepts(el, scope, root));
   }
 
-  claim(children: XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
+  claim(children: readonly XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
     if (this.node.forEach) {
       const list = listAt(
         this.node.scope ? objectAt(scope, root, this.node.scope) : scope,
@@ -547,7 +556,7 @@ interface ReadContext {
 }
 
 function readChildren(
-  children: XmlElement[],
+  children: readonly XmlElement[],
   readers: ReadNode[],
   scope: Obj,
   root: Obj,

@@ -48,7 +48,16 @@ export class XmlTreeElement {
   }
 
   private text: string | undefined;
+  private elements: readonly XmlTreeElement[] | undefined;
   private memos: Map<object, unknown> | undefined;
+
+  /** Its element children, in document order (the DOM's `children`); listed once (the tree does not change). */
+  get children(): readonly XmlTreeElement[] {
+    if (this.elements !== undefined) return this.elements;
+    const elements: XmlTreeElement[] = [];
+    for (const node of this.childNodes) if (node.nodeType === 1) elements.push(node);
+    return (this.elements = elements);
+  }
 
   /**
    * What `build` makes of this element, made once and kept on the element itself (an index of the document
