@@ -202,6 +202,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'EINVOICE_MAX_DELIVERY_COUNT', value: string(maxDeliveryCount) }
         { name: 'EINVOICE_BUS_CONCURRENCY', value: '8' }
         { name: 'EINVOICE_SIGNING_THREADS', value: 'auto' }
+        { name: 'NODE_OPTIONS', value: '--max-semi-space-size=32' }
         { name: 'EINVOICE_SCHEMAS_DIR', value: schemasDir }
         { name: 'EINVOICE_KEYS', value: 'keyvault' }
         { name: 'KEY_VAULT_URL', value: vault.properties.vaultUri }

@@ -92,6 +92,19 @@ describe('infra/main.bicep', () => {
     );
   });
 
+  it('runs Node with the young generation the service is measured with, as npm start and npm run bench do', () => {
+    const young = '--max-semi-space-size=32';
+    expect(appSettings().get('NODE_OPTIONS')).toBe(`'${young}'`);
+    expect(sample.Values.NODE_OPTIONS).toBe(young);
+    const scripts = (
+      JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+        scripts: Record<string, string>;
+      }
+    ).scripts;
+    expect(scripts.start).toBe(`node ${young} bin/einvoice.js serve`);
+    expect(scripts.bench).toBe(`node ${young} bin/einvoice.js bench`);
+  });
+
   it('keeps no key or connection string in app settings', () => {
     expect(bicep).not.toMatch(/AccountKey=|SharedAccessKey=|listKeys\(/);
     expect(bicep).toMatch(/disableLocalAuth: true/);

@@ -203,10 +203,13 @@ export async function runBench(options: { json: boolean; quick: boolean }): Prom
     perSec: Math.round(median(values.map((v) => v.perSec)) * 10) / 10,
     ratio: Math.round(median(values.map((v) => v.ratio)) * 10000) / 10000,
   }));
-  if (options.json) process.stdout.write(JSON.stringify({ rounds, results: out }) + '\n');
+  // how the runtime was started, as it changes the figures (the young generation's size, say)
+  const node = [...process.execArgv, ...(process.env.NODE_OPTIONS ?? '').split(/\s+/)].filter(Boolean);
+  if (options.json) process.stdout.write(JSON.stringify({ rounds, node, results: out }) + '\n');
   else {
     process.stdout.write(
-      `benchmark                per second   ratio to rsa-2048-sign (medians of ${rounds} rounds; pipelines ${Math.min(rounds, 3)})\n`,
+      `benchmark                per second   ratio to rsa-2048-sign (medians of ${rounds} rounds; pipelines ${Math.min(rounds, 3)})\n` +
+        `node options: ${node.length > 0 ? node.join(' ') : 'none'}\n`,
     );
     for (const r of out)
       process.stdout.write(
