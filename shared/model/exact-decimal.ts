@@ -12,21 +12,42 @@ export interface ExactDecimal {
 
 const PATTERN = /^([+-])?(\d+)(?:\.(\d+))?$/;
 
+/**
+ * Texts read before, with their value: the rules read the same amounts, rates and quantities many times
+ * over (and an invoice repeats them). Values are frozen, so sharing them is safe; the cache is emptied when
+ * it is full.
+ */
+const known = new Map<string, Readonly<ExactDecimal> | null>();
+const KNOWN_MAX = 4096;
+
 /** The exact value of a decimal text or number; undefined when it is not one. */
 export function exact(value: string | number): ExactDecimal | undefined {
-  const text = typeof value === 'number' ? numberText(value) : value.trim();
+  if (typeof value === 'number') return parse(numberText(value));
+  const cached = known.get(value);
+  if (cached !== undefined) return cached ?? undefined;
+  const parsed = parse(value.trim());
+  if (known.size >= KNOWN_MAX) known.clear();
+  known.set(value, parsed ?? null);
+  return parsed;
+}
+
+function parse(text: string | undefined): ExactDecimal | undefined {
   const match = PATTERN.exec(text ?? '');
   if (!match) return undefined;
   const [, sign, whole, fraction = ''] = match;
   const units = BigInt(`${whole}${fraction}`);
-  return { units: sign === '-' ? -units : units, scale: fraction.length };
+  return Object.freeze({ units: sign === '-' ? -units : units, scale: fraction.length });
 }
 
 function numberText(value: number): string | undefined {
   return Number.isFinite(value) ? decimalText(value) : undefined;
 }
 
-const pow10 = (n: number): bigint => 10n ** BigInt(n);
+/** 10^0 … 10^63, computed once: the scales of written decimals. */
+const POWERS: readonly bigint[] = Array.from({ length: 64 }, (_, n) => 10n ** BigInt(n));
+
+/** 10^n, exactly. */
+export const pow10 = (n: number): bigint => POWERS[n] ?? 10n ** BigInt(n);
 
 function aligned(a: ExactDecimal, b: ExactDecimal): [bigint, bigint, number] {
   const scale = Math.max(a.scale, b.scale);

@@ -1,5 +1,5 @@
 import { decimalText } from '../../util/decimal';
-import { exactFixed, exactText, type ExactDecimal } from '../../model/exact-decimal';
+import { exactFixed, exactText, pow10, type ExactDecimal } from '../../model/exact-decimal';
 import type { HeldInvoice, InvoiceRule, InvoiceRuleModule, Report } from '../rule';
 import { EN16931_SOURCE } from '../sources';
 import { decimal, list, present, text } from '../values';
@@ -24,9 +24,6 @@ import { decimal, list, present, text } from '../values';
 // Exact decimals, as XPath computes with xs:decimal
 
 export const ZERO: ExactDecimal = { units: 0n, scale: 0 };
-
-const POW10: readonly bigint[] = Array.from({ length: 64 }, (_, n) => 10n ** BigInt(n));
-const pow10 = (n: number): bigint => POW10[n] ?? 10n ** BigInt(n);
 
 export function plus(a: ExactDecimal, b: ExactDecimal): ExactDecimal {
   if (a.scale === b.scale) return { units: a.units + b.units, scale: a.scale };

@@ -1,11 +1,9 @@
-import { exactCompare, exactSub, type ExactDecimal } from '../../../model/exact-decimal';
+import { exactCompare, exactSub, pow10, type ExactDecimal } from '../../../model/exact-decimal';
 
 /** The exact decimal arithmetic the VAT rules need, as XPath computes with `xs:decimal`. */
 
 export const ZERO: ExactDecimal = { units: 0n, scale: 0 };
 const ONE: ExactDecimal = { units: 1n, scale: 0 };
-
-const pow10 = (n: number): bigint => 10n ** BigInt(n);
 
 export function plus(a: ExactDecimal, b: ExactDecimal): ExactDecimal {
   const scale = Math.max(a.scale, b.scale);
