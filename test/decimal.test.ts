@@ -1,4 +1,5 @@
 import { add, dec, div, format, mul, percent, round } from '../shared/util/decimal';
+import { exact, pow10 } from '../shared/model/exact-decimal';
 
 describe('decimal arithmetic', () => {
   it('adds without float error', () => {
@@ -25,5 +26,28 @@ describe('decimal arithmetic', () => {
     expect(() => dec('1e5x')).toThrow(RangeError);
     expect(() => dec(Number.NaN)).toThrow(RangeError);
     expect(() => dec('0.123456789')).toThrow(/Too many decimals/);
+  });
+});
+
+describe('exact decimals as written', () => {
+  it('reads a text once: the same frozen value for the same text, every decimal of a long one', () => {
+    const first = exact('1234.50');
+    expect(first).toEqual({ units: 123450n, scale: 2 });
+    expect(exact('1234.50')).toBe(first);
+    expect(Object.isFrozen(first)).toBe(true);
+    expect(exact(' -0.5 ')).toEqual({ units: -5n, scale: 1 });
+    // longer than the texts kept: read every time, exactly
+    expect(exact('0.0000123456789012')).toEqual({ units: 123456789012n, scale: 16 });
+    expect(exact('12345678901234567890.5')).toEqual({ units: 123456789012345678905n, scale: 1 });
+    expect(exact('1e3')).toBeUndefined();
+    expect(exact('1e3')).toBeUndefined();
+    expect(exact('')).toBeUndefined();
+    expect(exact(2.5)).toEqual({ units: 25n, scale: 1 });
+  });
+
+  it('powers of ten, from the table and past it', () => {
+    expect(pow10(0)).toBe(1n);
+    expect(pow10(8)).toBe(100_000_000n);
+    expect(pow10(70)).toBe(10n ** 70n);
   });
 });

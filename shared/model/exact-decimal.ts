@@ -15,14 +15,17 @@ const PATTERN = /^([+-])?(\d+)(?:\.(\d+))?$/;
 /**
  * Texts read before, with their value: the rules read the same amounts, rates and quantities many times
  * over (and an invoice repeats them). Values are frozen, so sharing them is safe; the cache is emptied when
- * it is full.
+ * it is full. Only short texts are kept: V8 may represent a longer piece of a document's text as a slice
+ * of the whole, and a cached key would keep the whole document alive.
  */
 const known = new Map<string, Readonly<ExactDecimal> | null>();
 const KNOWN_MAX = 4096;
+const KNOWN_LENGTH = 12;
 
 /** The exact value of a decimal text or number; undefined when it is not one. */
 export function exact(value: string | number): ExactDecimal | undefined {
   if (typeof value === 'number') return parse(numberText(value));
+  if (value.length > KNOWN_LENGTH) return parse(value.trim());
   const cached = known.get(value);
   if (cached !== undefined) return cached ?? undefined;
   const parsed = parse(value.trim());
