@@ -33,7 +33,8 @@ import { BatchIntake } from './engine/batch';
 import { Notifier } from './engine/notifier';
 import { Pipeline } from './engine/pipeline';
 import { invalidInput } from './errors';
-import { FlowCatalogue } from './flows/catalogue';
+import type { FlowCatalogue } from './flows/catalogue';
+import { loadFlowCatalogue } from './features/catalogue';
 import { FormatRegistry } from './formats/format';
 import { loadMappings, shippedFormats } from './formats/mapping';
 import { consoleLogger, type Logger } from './log';
@@ -222,7 +223,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
       connectors,
       tenants,
     ));
-    flows = FlowCatalogue.load(settings.flowsDir, actions);
+    flows = loadFlowCatalogue(settings.flowsDir, actions);
   } catch (error) {
     for (const close of opened.reverse()) void Promise.resolve(close()).catch(() => undefined);
     throw error;

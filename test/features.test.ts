@@ -22,11 +22,13 @@ function feature(root: string, folder: string, manifest: Record<string, unknown>
   const dir = join(root, folder);
   mkdirSync(join(dir, 'flows'), { recursive: true });
   mkdirSync(join(dir, 'formats'), { recursive: true });
-  copyFileSync(shipped('flows/peppol-outbox.json'), join(dir, 'flows', 'peppol-outbox.json'));
-  const mapping = JSON.parse(readFileSync(shipped('formats/peppol-bis3-ubl.json'), 'utf8')) as Record<
-    string,
-    unknown
-  >;
+  copyFileSync(
+    shipped('flows/peppol-bis3/flows/peppol-outbox.json'),
+    join(dir, 'flows', 'peppol-outbox.json'),
+  );
+  const mapping = JSON.parse(
+    readFileSync(shipped('flows/peppol-bis3/formats/peppol-bis3-ubl.json'), 'utf8'),
+  ) as Record<string, unknown>;
   delete mapping.$schema;
   writeFileSync(join(dir, 'formats', 'peppol-bis3-ubl.json'), JSON.stringify(mapping));
   writeFileSync(

@@ -1,8 +1,9 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createRegistries } from '../shared/composition';
 import { matches } from '../shared/flows/applicability';
+import { loadFlowCatalogue } from '../shared/features/catalogue';
 import { checkFlow, FlowCatalogue } from '../shared/flows/catalogue';
 import type { Condition, FlowDefinition } from '../shared/flows/types';
 import { retryDelayMs, transition } from '../shared/engine/transitions';
@@ -15,14 +16,34 @@ const { actions, formats } = createRegistries(
 const flowsDir = join(packageRoot(), 'flows');
 
 describe('shipped flows', () => {
-  const files = readdirSync(flowsDir).filter((f) => f.endsWith('.json'));
+  // every shipped flow is part of a feature: flows/<feature>/flows/*.json
+  const files = readdirSync(flowsDir, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory() && entry.name !== 'schema')
+    .flatMap((entry) => {
+      const manifest = JSON.parse(readFileSync(join(flowsDir, entry.name, 'feature.json'), 'utf8')) as {
+        flows?: string[];
+      };
+      return (manifest.flows ?? []).map((f) => join(entry.name, f));
+    });
+
+  it('are all part of a feature, none placed loose in flows/', () => {
+    expect(files).toHaveLength(7);
+    expect(readdirSync(flowsDir).filter((f) => f.endsWith('.json'))).toEqual([]);
+    // and every flow file of a feature's folder is in its manifest
+    const onDisk = readdirSync(flowsDir, { withFileTypes: true })
+      .filter((entry) => entry.isDirectory() && existsSync(join(flowsDir, entry.name, 'flows')))
+      .flatMap((entry) =>
+        readdirSync(join(flowsDir, entry.name, 'flows')).map((f) => join(entry.name, 'flows', f)),
+      );
+    expect(onDisk.sort()).toEqual([...files].sort());
+  });
 
   it.each(files)('%s is valid against the flow schema and the action registry', (file) => {
     expect(checkFlow(JSON.parse(readFileSync(join(flowsDir, file), 'utf8')), actions)).toEqual([]);
   });
 
   it('load into a catalogue with unique ids, frozen', () => {
-    const catalogue = FlowCatalogue.load(flowsDir, actions);
+    const catalogue = loadFlowCatalogue(flowsDir, actions);
     expect(
       catalogue
         .all()
@@ -41,7 +62,7 @@ describe('shipped flows', () => {
   });
 
   it('each declare the input they take, naming only registered formats that read documents', () => {
-    const catalogue = FlowCatalogue.load(flowsDir, actions);
+    const catalogue = loadFlowCatalogue(flowsDir, actions);
     const readable = formats
       .list()
       .filter((f) => f.read !== undefined)

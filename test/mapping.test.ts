@@ -380,7 +380,7 @@ describe('a changed copy of a mapping, registered without code', () => {
 
   it('changes the output as configured, and is listed by `einvoice formats`', () => {
     const shipped = JSON.parse(
-      readFileSync(join(packageRoot(), 'formats', 'peppol-bis3-ubl.json'), 'utf8'),
+      readFileSync(join(packageRoot(), 'flows', 'peppol-bis3', 'formats', 'peppol-bis3-ubl.json'), 'utf8'),
     ) as MappingDefinition & { $schema?: string };
     const copy = structuredClone(shipped);
     copy.id = 'acme-peppol';

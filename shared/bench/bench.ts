@@ -61,7 +61,7 @@ export async function pipelineRate(
     const flowsDir = join(dir, 'flows');
     await mkdir(flowsDir);
     const outbox = JSON.parse(
-      await readFile(join(packageRoot(), 'flows', 'peppol-outbox.json'), 'utf8'),
+      await readFile(join(packageRoot(), 'flows', 'peppol-bis3', 'flows', 'peppol-outbox.json'), 'utf8'),
     ) as FlowDefinition;
     const flow =
       options.deliver === false

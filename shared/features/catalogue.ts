@@ -1,8 +1,8 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { invalidInput, type ProblemDetail } from '../errors';
-import { checkFlow, type ActionCatalogue } from '../flows/catalogue';
-import type { FlowDefinition } from '../flows/types';
+import { checkFlow, FlowCatalogue, type ActionCatalogue } from '../flows/catalogue';
+import type { FlowDefinition, LoadedFlow } from '../flows/types';
 import { compileMappings, readMappingSource, type MappingSource } from '../formats/mapping';
 import { deepFreeze, parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
@@ -216,6 +216,14 @@ export class FeatureCatalogue {
     return new FeatureCatalogue(features);
   }
 
+  /** The flows of the newest version of each feature, with the file each came from. */
+  flows(): LoadedFlow[] {
+    return [...this.byId.values()].flatMap((versions) => {
+      const newest = versions[0]!;
+      return newest.flows.map((flow, i) => ({ flow, source: join(newest.dir, newest.manifest.flows![i]!) }));
+    });
+  }
+
   /** The installed features, each with its versions, newest first. */
   list(): Array<{ id: string; versions: readonly LoadedFeature[] }> {
     return [...this.byId]
@@ -229,4 +237,12 @@ export class FeatureCatalogue {
     if (!versions) return undefined;
     return version === undefined ? versions[0] : versions.find((v) => v.manifest.version === version);
   }
+}
+
+/**
+ * The flows the service runs from a flows folder: those of the features in its sub-folders (the newest
+ * version of each) and flow files placed directly in it.
+ */
+export function loadFlowCatalogue(dir: string, actions: ActionCatalogue): FlowCatalogue {
+  return FlowCatalogue.load(dir, actions, FeatureCatalogue.load([dir], actions).flows());
 }

@@ -73,7 +73,11 @@ export class FlowCatalogue {
     }
   }
 
-  static load(dir: string, actions: ActionCatalogue): FlowCatalogue {
+  /**
+   * The flow files directly in `dir` (`*.json`), checked, with `more` (the flows of the features installed,
+   * checked by the feature catalogue) besides.
+   */
+  static load(dir: string, actions: ActionCatalogue, more: readonly LoadedFlow[] = []): FlowCatalogue {
     const files = readdirSync(dir, { withFileTypes: true })
       .filter((entry) => entry.isFile() && entry.name.endsWith('.json'))
       .map((entry) => join(dir, entry.name))
@@ -96,7 +100,7 @@ export class FlowCatalogue {
     if (problems.length > 0) {
       throw invalidInput('flow.invalid', `Invalid flow definitions in ${dir}`, problems);
     }
-    return new FlowCatalogue(loaded);
+    return new FlowCatalogue([...loaded, ...more]);
   }
 
   get(id: string): FlowDefinition | undefined {

@@ -81,7 +81,7 @@ export interface MappingNode {
   keep?: boolean;
 }
 
-/** A format mapping as written in `formats/*.json` (checked against formats/schema/mapping.schema.json). */
+/** A format mapping as a feature ships it (`flows/<feature>/formats/*.json`, checked against flows/schema/mapping.schema.json). */
 export interface MappingDefinition {
   id: string;
   description: string;
@@ -470,7 +470,7 @@ function csvFormat(definition: MappingDefinition): OutputFormat {
 }
 
 const validateMapping = () =>
-  compileSchemaFile<MappingDefinition>(join(packageRoot(), 'formats', 'schema', 'mapping.schema.json'));
+  compileSchemaFile<MappingDefinition>(join(packageRoot(), 'flows', 'schema', 'mapping.schema.json'));
 
 /** A mapping file as written: a whole mapping, or one that `extends` another with other parameters. */
 export type MappingSource = Partial<MappingDefinition> & {
@@ -571,16 +571,42 @@ export function readMappingSources(dir: string): MappingSource[] {
     .map((name) => readMappingSource(readFileSync(join(dir, name), 'utf8'), join(dir, name)));
 }
 
-const shippedDir = () => join(packageRoot(), 'formats');
+/**
+ * The mappings of the features that come with the service (`flows/<feature>/feature.json`, its `formats`),
+ * in the order of the features' folders; the feature catalogue checks the features whole at start-up.
+ */
+function shippedMappingSources(): MappingSource[] {
+  const root = join(packageRoot(), 'flows');
+  const sources: MappingSource[] = [];
+  for (const folder of readdirSync(root, { withFileTypes: true })
+    .filter((entry) => entry.isDirectory())
+    .map((entry) => entry.name)
+    .sort()) {
+    let manifest: { formats?: string[] };
+    try {
+      manifest = JSON.parse(readFileSync(join(root, folder, 'feature.json'), 'utf8')) as {
+        formats?: string[];
+      };
+    } catch {
+      continue; // not a feature (the schemas' folder)
+    }
+    for (const name of manifest.formats ?? []) {
+      const file = join(root, folder, name);
+      sources.push(readMappingSource(readFileSync(file, 'utf8'), file));
+    }
+  }
+  return sources;
+}
+
 let shipped: OutputFormat[] | undefined;
 
-/** The formats that come with the service (`formats/` in the package), loaded and compiled once. */
+/** The formats that come with the service (those of its shipped features), loaded and compiled once. */
 export function shippedFormats(): OutputFormat[] {
-  shipped ??= compileMappings(readMappingSources(shippedDir()));
+  shipped ??= compileMappings(shippedMappingSources());
   return shipped;
 }
 
 /** The mappings of a folder of one's own, which may extend the shipped ones. */
 export function loadMappings(dir: string): OutputFormat[] {
-  return compileMappings(readMappingSources(dir), readMappingSources(shippedDir()));
+  return compileMappings(readMappingSources(dir), shippedMappingSources());
 }

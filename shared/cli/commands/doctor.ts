@@ -4,7 +4,7 @@ import { access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { FolderCertificateStore, keyPasswordFromEnv } from '../../adapters/folder-certificate-store';
 import { EInvoiceError } from '../../errors';
-import { FlowCatalogue } from '../../flows/catalogue';
+import { loadFlowCatalogue } from '../../features/catalogue';
 import type { FlowDefinition } from '../../flows/types';
 import {
   applyLocalSettingsFile,
@@ -125,7 +125,7 @@ async function flowsCheck(settings: Settings): Promise<{ findings: Finding[]; fl
         `${ids.length} formats${settings.formatsDir ? ` (shipped and ${settings.formatsDir})` : ''}: ${ids.join(', ')}`,
       ),
     );
-    const catalogue = FlowCatalogue.load(settings.flowsDir, registries.actions);
+    const catalogue = loadFlowCatalogue(settings.flowsDir, registries.actions);
     const flows = catalogue.all();
     findings.push(
       flows.length === 0
