@@ -7,6 +7,7 @@ import {
   CII,
   along,
   anyEquals,
+  checkChargeIndicator,
   childOf,
   everywhere,
   childrenOf,
@@ -294,17 +295,9 @@ const INDICATOR: readonly Step[] = [
   [CII.udt, 'Indicator'],
 ];
 
-/** R043's test: the first charge indicator's own text, normalised, is 'true' or 'false'. */
+/** R043's test on the first charge indicator. */
 function checkIndicator(charge: XmlTreeElement, report: Report<XmlTreeElement>): void {
-  const indicator = along(charge, INDICATOR)[0];
-  const value = indicator === undefined ? '' : normalizeSpace(ownText(indicator));
-  if (value !== 'true' && value !== 'false')
-    report(
-      indicator ?? charge,
-      indicator === undefined
-        ? "The allowance or charge has no charge indicator: it must be 'true' or 'false'"
-        : `The charge indicator of an allowance or charge must be 'true' or 'false', not '${value}'`,
-    );
+  checkChargeIndicator(charge, along(charge, INDICATOR)[0], report);
 }
 
 const CALCULATION_PERCENT: Step = [CII.ram, 'CalculationPercent'];

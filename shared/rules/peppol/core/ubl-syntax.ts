@@ -1,5 +1,6 @@
 import type { XmlTreeElement } from '../../../xml/xml-tree';
 import type { SyntaxRule, SyntaxRuleModule } from '../../rule';
+import { UBL_AMOUNTS } from '../../code-lists/xml';
 import { PEPPOL_SOURCE } from '../../sources';
 import { isCalendarDate } from './dates';
 import {
@@ -16,6 +17,7 @@ import {
   allElements,
   along,
   anyEquals,
+  checkChargeIndicator,
   childOf,
   childrenOf,
   hasChild,
@@ -122,20 +124,9 @@ function bothGerman(root: XmlTreeElement): boolean {
 const cbcSteps = (names: readonly string[]): Step[] => names.map((name) => [UBL.cbc, name]);
 
 /** The amounts whose currency must be the invoice currency, besides the VAT amounts. */
-const AMOUNTS = cbcSteps([
-  'Amount',
-  'BaseAmount',
-  'PriceAmount',
-  'TaxableAmount',
-  'LineExtensionAmount',
-  'TaxExclusiveAmount',
-  'TaxInclusiveAmount',
-  'AllowanceTotalAmount',
-  'ChargeTotalAmount',
-  'PrepaidAmount',
-  'PayableRoundingAmount',
-  'PayableAmount',
-]);
+const AMOUNTS = cbcSteps(
+  UBL_AMOUNTS.filter((name) => name !== 'cbc:TaxAmount').map((name) => name.slice('cbc:'.length)),
+);
 const TAX_AMOUNT: Step = [UBL.cbc, 'TaxAmount'];
 
 /**
@@ -372,15 +363,7 @@ const allowanceChargeRules: SyntaxRule[] = [
     (root, report) => {
       for (const charge of everywhere(root, cac.AllowanceCharge)) {
         if (!checkedIndicator(charge)) continue;
-        const indicator = childOf(charge, cbc.ChargeIndicator);
-        const value = indicator === undefined ? '' : normalizeSpace(ownText(indicator));
-        if (value !== 'true' && value !== 'false')
-          report(
-            indicator ?? charge,
-            indicator === undefined
-              ? "The allowance or charge has no charge indicator: it must be 'true' or 'false'"
-              : `The charge indicator of an allowance or charge must be 'true' or 'false', not '${value}'`,
-          );
+        checkChargeIndicator(charge, childOf(charge, cbc.ChargeIndicator), report);
       }
     },
   ),

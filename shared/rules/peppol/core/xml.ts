@@ -104,3 +104,22 @@ export function parentIs(element: XmlTreeElement, step: Step): boolean {
   const parent = element.parentNode;
   return parent !== null && isElement(parent, step);
 }
+
+/**
+ * PEPPOL-EN16931-R043's test on an allowance or charge (UBL and CII alike): its charge indicator's own text,
+ * normalised, is 'true' or 'false'; reported at the indicator, or at the allowance or charge without one.
+ */
+export function checkChargeIndicator(
+  charge: XmlTreeElement,
+  indicator: XmlTreeElement | undefined,
+  report: (where: XmlTreeElement, detail?: string) => void,
+): void {
+  const value = indicator === undefined ? '' : normalizeSpace(ownText(indicator));
+  if (value !== 'true' && value !== 'false')
+    report(
+      indicator ?? charge,
+      indicator === undefined
+        ? "The allowance or charge has no charge indicator: it must be 'true' or 'false'"
+        : `The charge indicator of an allowance or charge must be 'true' or 'false', not '${value}'`,
+    );
+}
