@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { EInvoiceError, invalidInput, type ProblemDetail } from '../errors';
 import { calculate } from '../model/calculation';
@@ -582,17 +582,16 @@ function shippedMappingSources(): MappingSource[] {
     .filter((entry) => entry.isDirectory())
     .map((entry) => entry.name)
     .sort()) {
-    let manifest: { formats?: string[] };
-    try {
-      manifest = JSON.parse(readFileSync(join(root, folder, 'feature.json'), 'utf8')) as {
-        formats?: string[];
-      };
-    } catch {
-      continue; // not a feature (the schemas' folder)
-    }
-    for (const name of manifest.formats ?? []) {
-      const file = join(root, folder, name);
-      sources.push(readMappingSource(readFileSync(file, 'utf8'), file));
+    const file = join(root, folder, 'feature.json');
+    if (!existsSync(file)) continue; // not a feature (the schemas' folder)
+    const manifest = parseJson(readFileSync(file, 'utf8'));
+    if (!manifest.ok)
+      throw invalidInput('feature.invalid', `${file} is not JSON`, [
+        { path: file, message: manifest.message },
+      ]);
+    for (const name of (manifest.value as { formats?: string[] }).formats ?? []) {
+      const mapping = join(root, folder, name);
+      sources.push(readMappingSource(readFileSync(mapping, 'utf8'), mapping));
     }
   }
   return sources;
