@@ -485,6 +485,51 @@ httpRoute('cancelInvoice', {
   },
 });
 
+const RELATED_SCHEMA = {
+  type: 'object',
+  required: ['kind'],
+  additionalProperties: false,
+  properties: {
+    kind: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$', description: "One of the feature's kinds: cancel, correct, ..." },
+    data: { type: 'object', description: "The related document's input (its input.json)" },
+  },
+} as const;
+
+httpRoute('relatedInvoice', {
+  route: 'invoices/{id}/related',
+  methods: ['POST'],
+  handler: authenticated(async (request, tenantId) => {
+    const id = documentId(request);
+    const value = parseJsonBody((await readBody(request)).toString('utf8'));
+    const validate = ajv().compile<{ kind: string; data?: Record<string, unknown> }>(RELATED_SCHEMA);
+    if (!validate(value))
+      throw invalidInput('related.invalid', 'The related submission is not valid', toProblems(validate.errors));
+    const record = await services().pipeline.related(tenantId, id, value.kind, value.data ?? {});
+    return json(
+      202,
+      { id: record.id, status: record.status, statusUrl: statusUrl(record.id) },
+      { location: statusUrl(record.id) },
+    );
+  }),
+  docs: {
+    POST: {
+      summary:
+        "Start a document that refers to this one (cancel, correct, ...: the kinds its feature declares), linked both ways",
+      requestBody: { content: { 'application/json': RELATED_SCHEMA } },
+      responses: {
+        '202': { description: 'The related document, started', content: { 'application/json': ACTION_ANSWER } },
+      },
+      problems: {
+        ...RECORD_PROBLEMS,
+        '400': ['request.invalid-json', 'request.too-deep', 'related.invalid'],
+        '409': ['related.not-allowed'],
+        '413': ['request.too-large'],
+        '422': ['related.unknown-kind', 'flow.unknown'],
+      },
+    },
+  },
+});
+
 /** Liveness and version only: anonymous, so it says nothing else. */
 httpRoute('health', {
   route: 'health',

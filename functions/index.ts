@@ -1,5 +1,6 @@
 // The Function App's entry point (package.json "main"): every Function registers here, once.
 import './http-api';
+import './feature-api';
 import './batch-intake';
 import './stage-transform';
 import './stage-sign';

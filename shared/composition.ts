@@ -1,7 +1,8 @@
 import { DefaultAzureCredential } from '@azure/identity';
 import { ServiceBusClient } from '@azure/service-bus';
 import { BlobServiceClient } from '@azure/storage-blob';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { deliverFolderAction } from './actions/deliver-folder';
 import { handleResponseAction } from './actions/handle-response';
 import { bcMapAction, edocFromInvoiceAction, edocValidateAction, readInvoiceAction } from './actions/edoc';
@@ -34,7 +35,10 @@ import { Notifier } from './engine/notifier';
 import { Pipeline } from './engine/pipeline';
 import { invalidInput } from './errors';
 import type { FlowCatalogue } from './flows/catalogue';
-import { loadFlowCatalogue } from './features/catalogue';
+import { FeatureCatalogue, FeatureSet, loadFlowCatalogue } from './features/catalogue';
+import { packageRoot } from './util/package-root';
+import { FeatureSetups } from './features/setup';
+import { FeatureInstaller } from './features/install';
 import { FormatRegistry } from './formats/format';
 import { loadMappings, shippedFormats } from './formats/mapping';
 import { consoleLogger, type Logger } from './log';
@@ -55,6 +59,11 @@ export interface Services {
   formats: FormatRegistry;
   actions: ActionRegistry;
   flows: FlowCatalogue;
+  features: FeatureCatalogue;
+  /** Each tenant's features and their companies' parameters. */
+  setups: FeatureSetups;
+  /** Installs feature packages while the service runs. */
+  installer: FeatureInstaller;
   bus: MessageBus;
   certificates: CertificateStore;
   secrets: SecretStore;
@@ -157,9 +166,20 @@ export function createConnectors(
   };
 }
 
-/** The registries of formats and actions, which flows are checked against. */
+/** Where features are installed: the shipped folder (or EINVOICE_FLOWS_DIR), then EINVOICE_FEATURES_DIR. */
+export function featureRoots(settings: Partial<Pick<Settings, 'flowsDir' | 'featuresDir'>>): string[] {
+  const own = settings.featuresDir && existsSync(settings.featuresDir) ? [settings.featuresDir] : [];
+  return [settings.flowsDir ?? join(packageRoot(), 'flows'), ...own];
+}
+
+/**
+ * The registries of formats and actions, which flows are checked against, and the features read (their
+ * flows are checked against these actions by `features.check`). Formats: the newest version of each
+ * feature's, the shipped ones when the flows folder is not the shipped one, and EINVOICE_FORMATS_DIR's.
+ */
 export function createRegistries(
-  settings: Pick<Settings, 'outboxDir' | 'formatsDir' | 'schemasDir'>,
+  settings: Pick<Settings, 'outboxDir' | 'formatsDir' | 'schemasDir'> &
+    Partial<Pick<Settings, 'flowsDir' | 'featuresDir'>>,
   certificates: CertificateStore,
   signer: XmlSigner = inlineXmlSigner,
   xsd: XsdValidatorPool = new XsdValidatorPool(settings.schemasDir),
@@ -170,8 +190,12 @@ export function createRegistries(
   ),
   tenants: TenantDirectory = new TenantDirectory(new MemoryObjectStore()),
 ) {
+  const roots = featureRoots(settings);
+  const features = FeatureSet.read(roots);
   const formats = new FormatRegistry();
-  for (const format of shippedFormats()) formats.register(format);
+  for (const format of features.newestFormats()) formats.register(format);
+  if (resolve(roots[0]!) !== join(packageRoot(), 'flows'))
+    for (const format of shippedFormats()) if (!formats.has(format.id)) formats.register(format);
   if (settings.formatsDir) for (const format of loadMappings(settings.formatsDir)) formats.register(format);
   const actions = new ActionRegistry()
     .register(validateActionWith(formats))
@@ -188,7 +212,7 @@ export function createRegistries(
     .register(edocFromInvoiceAction(tenants))
     .register(edocValidateAction(tenants))
     .register(bcMapAction(tenants));
-  return { formats, actions, xsd };
+  return { formats, actions, xsd, features };
 }
 
 /** The composition root: builds every adapter once from the settings and wires the use cases. */
@@ -199,7 +223,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
   const opened: Array<() => Promise<void> | undefined> = [];
   let objects: ObjectStore, bus: MessageBus, connectors: Connectors, signer: XmlSigner, xsd: XsdValidatorPool;
   let certificates: CertificateStore, secrets: SecretStore, formats: FormatRegistry, actions: ActionRegistry;
-  let flows: FlowCatalogue, tenants: TenantDirectory;
+  let flows: FlowCatalogue, tenants: TenantDirectory, features: FeatureCatalogue;
   const now = overrides.now;
   try {
     objects = overrides.objects ?? objectStore(settings);
@@ -215,7 +239,8 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     const xsdPool = new XsdValidatorPool(settings.schemasDir);
     opened.push(() => xsdPool.close());
     tenants = new TenantDirectory(objects);
-    ({ formats, actions, xsd } = createRegistries(
+    let read: FeatureSet;
+    ({ formats, actions, xsd, features: read } = createRegistries(
       settings,
       certificates,
       signer,
@@ -223,7 +248,8 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
       connectors,
       tenants,
     ));
-    flows = loadFlowCatalogue(settings.flowsDir, actions);
+    features = read.check(actions);
+    flows = loadFlowCatalogue(featureRoots(settings), actions, features);
   } catch (error) {
     for (const close of opened.reverse()) void Promise.resolve(close()).catch(() => undefined);
     throw error;
@@ -241,6 +267,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     exclusive: overrides.exclusive ?? false,
     env: settings.env,
     formats,
+    features,
   });
   const batches = new BatchIntake(pipeline, objects, bus, settings.batchQueue, logger);
   return {
@@ -252,6 +279,9 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     formats,
     actions,
     flows,
+    features,
+    setups: new FeatureSetups(features, tenants, overrides.now),
+    installer: new FeatureInstaller(features, flows, actions, settings.featuresDir, settings.featureAdmins),
     bus,
     certificates,
     secrets,

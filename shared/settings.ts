@@ -33,7 +33,15 @@ export interface Settings {
   keyVaultUrl?: string;
   signingCertificate: string;
   localApiKey?: string;
+  /** The shipped features (and loose flow files); default the package's `flows/`. */
   flowsDir: string;
+  /** Tenants whose API keys may install feature packages (POST /api/features) for the whole service. */
+  featureAdmins: string[];
+  /**
+   * A folder of the user's own features (each a sub-folder with a `feature.json`), besides the shipped ones;
+   * imported packages are installed here. Default `features` in the data folder (read when it exists).
+   */
+  featuresDir?: string;
   /** A folder of further format mappings, besides the shipped ones. */
   formatsDir?: string;
   /** Where the official XML Schemas are installed (layout in docs/formats.md). */
@@ -152,6 +160,11 @@ export function loadSettings(env: Env = process.env): Settings {
     flowsDir: text(env, 'EINVOICE_FLOWS_DIR')
       ? resolve(text(env, 'EINVOICE_FLOWS_DIR')!)
       : join(packageRoot(), 'flows'),
+    featuresDir: inData('EINVOICE_FEATURES_DIR', 'features'),
+    featureAdmins: (text(env, 'EINVOICE_FEATURE_ADMINS') ?? 'local')
+      .split(',')
+      .map((t) => t.trim())
+      .filter(Boolean),
     formatsDir: text(env, 'EINVOICE_FORMATS_DIR') ? resolve(text(env, 'EINVOICE_FORMATS_DIR')!) : undefined,
     schemasDir: text(env, 'EINVOICE_SCHEMAS_DIR') ? resolve(text(env, 'EINVOICE_SCHEMAS_DIR')!) : undefined,
     httpHost: text(env, 'EINVOICE_HOST') ?? '127.0.0.1',

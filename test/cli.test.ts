@@ -91,8 +91,10 @@ describe('einvoice: version and help', () => {
         'cancel',
         'convert',
         'doctor',
+        'feature',
         'formats',
         'list',
+        'related',
         'resubmit',
         'rules',
         'sandbox',
@@ -487,5 +489,31 @@ describe('docs/cli.md', () => {
     expect(text).toMatch(/## Exit codes\n\n\| code \| meaning +\|/);
     for (const code of ['0', '1', '2']) expect(text).toMatch(new RegExp(`^\\| \`${code}\` +\\|`, 'm'));
     expect(readFileSync(join(packageRoot(), 'README.md'), 'utf8')).toContain('docs/cli.md#exit-codes');
+  });
+});
+
+describe('einvoice feature pack', () => {
+  it('writes a feature folder as one package, every part with its sha256', async () => {
+    const output = join(tempDir(), 'peppol.feature.json');
+    const { code, stdout } = await cli(['feature', 'pack', join(packageRoot(), 'flows', 'peppol-bis3'), '-o', output]);
+    expect(code).toBe(0);
+    expect(stdout).toBe(`packed peppol-bis3 1.0.0: 3 files to ${output}\n`);
+    const pack = JSON.parse(readFileSync(output, 'utf8')) as {
+      files: Array<{ path: string; sha256: string; content: string }>;
+    };
+    expect(pack.files.map((f) => f.path)).toEqual([
+      'feature.json',
+      'flows/peppol-outbox.json',
+      'formats/peppol-bis3-ubl.json',
+    ]);
+    for (const file of pack.files)
+      expect(file.content).toBe(readFileSync(join(packageRoot(), 'flows', 'peppol-bis3', file.path), 'utf8'));
+  });
+
+  it('refuses an unknown subcommand and a pack without -o', async () => {
+    expect((await cli(['feature', 'frobnicate'])).code).toBe(2);
+    const { code, stderr } = await cli(['feature', 'pack', join(packageRoot(), 'flows', 'peppol-bis3')]);
+    expect(code).toBe(2);
+    expect(stderr).toContain('feature pack needs -o FILE');
   });
 });

@@ -45,7 +45,7 @@ function feature(root: string, folder: string, manifest: Record<string, unknown>
         required: ['endpointId'],
         properties: { endpointId: { type: 'string' } },
       },
-      certificates: ['signing'],
+      certificates: ['endpointId'],
       ...manifest,
     }),
   );
@@ -98,7 +98,7 @@ describe('a feature folder', () => {
         ...JSON.parse(readFileSync(join(dir, 'feature.json'), 'utf8')),
         version: '1.0.0',
         flows: ['flows/peppol-outbox.json', 'flows/absent.json'],
-        parameters: { type: 'no-such-type' },
+        parameters: { type: 'no-such-type', properties: { endpointId: { type: 'string' } } },
       }),
     );
     const problems = loadFeature(dir, actions);

@@ -63,6 +63,10 @@ describe('function registrations', () => {
     expect(routes).toEqual(
       [
         'GET batches/{id}',
+        'GET,POST features',
+        'GET,PUT,DELETE features/{featureId}',
+        'GET,PUT,DELETE features/{featureId}/companies/{companyId}',
+        'POST invoices/{id}/related',
         'GET health',
         'GET invoices',
         'GET invoices/{id}',

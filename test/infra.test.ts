@@ -27,6 +27,8 @@ const LOCAL_ONLY = new Set([
   'EINVOICE_KEY_PASSWORD', // PKCS#12 files in the local key folder; Azure reads certificates from Key Vault
   'EINVOICE_LOCAL_API_KEY',
   'EINVOICE_FLOWS_DIR',
+  'EINVOICE_FEATURES_DIR', // imported packages land here; in Azure features are deployed with the app
+  'EINVOICE_FEATURE_ADMINS', // who may import packages: the embedded runtime's tenant
   'EINVOICE_HOST',
   'EINVOICE_PORT',
   'EINVOICE_OUTBOX_DIR',

@@ -3,7 +3,11 @@ import Ajv2020, { type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
 import { RegistrationRecorder, triggerOf } from '../shared/runtime/registrations';
 import { sampleInvoice } from '../shared/model/sample-invoice';
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createRegistries } from '../shared/composition';
+import { packFeature } from '../shared/features/package';
+import { packageRoot } from '../shared/util/package-root';
 import { TestReceiver } from './support/receiver';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 import { onTeardown, tempDir } from './support/temp';
@@ -249,7 +253,7 @@ describe('real answers of the embedded runtime', () => {
     expect((await call('POST', '/api/invoices', { body: 'hello', contentType: 'text/plain' })).status).toBe(
       415,
     );
-    const { formats } = createRegistries(
+    const { formats, actions } = createRegistries(
       { outboxDir: tempDir(), formatsDir: undefined },
       { get: () => Promise.reject(new Error('not used')) },
     );
@@ -332,6 +336,31 @@ describe('real answers of the embedded runtime', () => {
     expect((await call('PUT', '/api/companies/OTHER', { body: setup })).status).toBe(400);
     expect((await call('GET', '/api/companies/CRONUS')).json).toEqual(setup);
     expect((await call('DELETE', '/api/companies/CRONUS')).status).toBe(204);
+
+    // related submissions: a PEPPOL document's feature declares none
+    expect((await call('POST', `/api/invoices/${id}/related`, { body: { kind: 'cancel' } })).status).toBe(422);
+    expect((await call('POST', `/api/invoices/${id}/related`, { body: { kind: 7 } })).status).toBe(400);
+
+    // features: install a package, enable, set a company, disable
+    const source = join(tempDir(), 'demo');
+    cpSync(join(packageRoot(), 'flows', 'sandbox-demo'), source, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(source, 'feature.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(source, 'feature.json'), JSON.stringify({ ...manifest, version: '9.0.0' }));
+    const pack = packFeature(source, actions);
+    expect((await call('POST', '/api/features', { body: pack })).status).toBe(201);
+    expect((await call('POST', '/api/features', { body: pack })).status).toBe(400);
+    expect((await call('GET', '/api/features')).json.items.length).toBeGreaterThan(4);
+    expect((await call('GET', '/api/features/sandbox-demo')).json.versions).toEqual(['9.0.0', '1.0.0']);
+    expect((await call('GET', '/api/features/nope')).status).toBe(404);
+    expect((await call('PUT', '/api/features/sandbox-demo', { body: { version: '9.0.0' } })).status).toBe(200);
+    expect((await call('PUT', '/api/features/sandbox-demo', { body: { version: 'x' } })).status).toBe(400);
+    const company = '/api/features/sandbox-demo/companies/acme-de';
+    expect((await call('GET', company)).status).toBe(404);
+    expect((await call('PUT', company, { body: { receiverUrl: 'ftp://x' } })).status).toBe(400);
+    expect((await call('PUT', company, { body: { receiverUrl: 'https://x.example' } })).status).toBe(200);
+    expect((await call('GET', company)).json.parameters).toEqual({ receiverUrl: 'https://x.example' });
+    expect((await call('DELETE', company)).status).toBe(204);
+    expect((await call('DELETE', '/api/features/sandbox-demo')).status).toBe(204);
 
     // the router's own answers
     expect((await call('GET', '/api/nowhere')).status).toBe(404);

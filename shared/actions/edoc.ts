@@ -70,7 +70,9 @@ export function readInvoiceAction(formats: FormatRegistry): Action {
       const input = (context.params.input as string | undefined) ?? 'input.xml';
       const text = (await context.readArtifact(input)).toString('utf8');
       const wanted = context.params.format as string | undefined;
-      const candidates = wanted ? [formats.get(wanted)] : formats.list().filter((f) => f.read !== undefined);
+      const candidates = wanted
+        ? [formats.get(wanted, context.formats)]
+        : formats.list(context.formats).filter((f) => f.read !== undefined);
       for (const format of candidates) {
         try {
           const { invoice, unread } = format.read!(text);

@@ -21,7 +21,7 @@ export function transformAction(formats: FormatRegistry): Action {
       },
     },
     async run(context) {
-      const format = formats.get(context.params.format as string);
+      const format = formats.get(context.params.format as string, context.formats);
       const input = (context.params.input as string | undefined) ?? 'input.json';
       const output = (context.params.output as string | undefined) ?? `${format.id}.${format.extension}`;
       let invoice: CanonicalInvoice;

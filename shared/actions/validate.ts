@@ -40,7 +40,7 @@ async function receivedXml(
   if (!reader) return undefined;
   const id = (reader.with?.format as string | undefined) ?? context.record.variables?.inboundFormat;
   const format = formats
-    ? formats.list().find((f) => f.id === id)
+    ? formats.list(context.formats).find((f) => f.id === id)
     : shippedFormats().find((f) => f.id === id);
   if (!format?.read) return undefined;
   const text = (

@@ -30,6 +30,22 @@ export const SECRET_REF_SCHEMA = {
   properties: { secret: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9-]{0,126}$' } },
 } as const;
 
+/** A URL in a step: absolute, from a setting (`%NAME%`) or from a company parameter (`{company.name}`). */
+export const STEP_URL_SCHEMA = {
+  type: 'string',
+  pattern: '^(https?://|%[A-Za-z0-9_]+%|\\{company\\.[A-Za-z0-9_]+\\})',
+} as const;
+
+/** A secret by name in a step: a name, or a company parameter naming one of its tenant's secrets. */
+const STEP_SECRET_REF_SCHEMA = {
+  type: 'object',
+  required: ['secret'],
+  additionalProperties: false,
+  properties: {
+    secret: { type: 'string', pattern: '^([A-Za-z0-9][A-Za-z0-9-]{0,126}|\\{company\\.[A-Za-z0-9_]+\\})$' },
+  },
+} as const;
+
 function requiredFor(type: string, names: string[]) {
   return {
     if: { properties: { type: { const: type } }, required: ['type'] },
@@ -44,14 +60,14 @@ export const AUTH_SCHEMA = {
   properties: {
     type: { enum: ['none', 'basic', 'bearer', 'apiKey', 'oauth2'] },
     username: { type: 'string' },
-    password: SECRET_REF_SCHEMA,
-    token: SECRET_REF_SCHEMA,
-    value: SECRET_REF_SCHEMA,
+    password: STEP_SECRET_REF_SCHEMA,
+    token: STEP_SECRET_REF_SCHEMA,
+    value: STEP_SECRET_REF_SCHEMA,
     header: { type: 'string', pattern: '^[A-Za-z0-9-]+$' },
     query: { type: 'string', minLength: 1 },
-    tokenUrl: { type: 'string', pattern: '^(https?://|%[A-Za-z0-9_]+%)' },
+    tokenUrl: STEP_URL_SCHEMA,
     clientId: { type: 'string', minLength: 1 },
-    clientSecret: SECRET_REF_SCHEMA,
+    clientSecret: STEP_SECRET_REF_SCHEMA,
     scope: { type: 'string' },
     audience: { type: 'string' },
     credentials: { enum: ['body', 'basic'] },

@@ -4,6 +4,7 @@ import { parseDuration } from '../util/duration';
 import {
   AUTH_SCHEMA,
   SECRET_REF_SCHEMA,
+  STEP_URL_SCHEMA,
   type Authenticator,
   type AuthSettings,
   type SecretRef,
@@ -46,7 +47,7 @@ export interface CallSettings {
 }
 
 export const CALL_PROPERTIES = {
-  url: { type: 'string', pattern: '^(https?://|%[A-Za-z0-9_]+%)' },
+  url: STEP_URL_SCHEMA,
   method: { enum: ['GET', 'POST', 'PUT', 'PATCH', 'DELETE'] },
   headers: {
     type: 'object',

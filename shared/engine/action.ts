@@ -2,6 +2,7 @@ import type { ValidateFunction } from 'ajv';
 import { invalidInput, type ProblemDetail } from '../errors';
 import type { ActionCatalogue } from '../flows/catalogue';
 import type { FlowDefinition, StepDefinition } from '../flows/types';
+import type { OutputFormat } from '../formats/format';
 import type { DocumentRecord, Stage, StepOutcome } from '../model/record';
 import { ajv, toProblems } from '../validation/schema';
 
@@ -23,6 +24,8 @@ export interface ActionContext {
   readonly resumed: boolean;
   /** When the document reached this step (the first attempt's start); a poll's deadline counts from it. */
   readonly stepStartedAt: Date;
+  /** The format mappings of the feature version the document runs under (they win over the registry's). */
+  readonly formats?: readonly OutputFormat[];
   readArtifact(name: string): Promise<Buffer>;
   /** Stores an output; it becomes part of the record when the step's result is recorded. */
   writeArtifact(name: string, content: Buffer | string, contentType: string): Promise<void>;

@@ -6,13 +6,15 @@ import { resolveSetting } from '../settings';
 /**
  * Resolves placeholders in a step's parameters: `%SETTING%` from the settings (environment), and
  * `{name}` from the document: `documentId`, `tenantId`, `flowId`, `stepId`, `correlationId`, `idempotencyKey`,
- * `context.<field>`, and variables (the flow's `variables`, then values steps recorded).
+ * `context.<field>`, `company.<name>` (the parameters of the document's company for its feature, see
+ * docs/features.md), and variables (the flow's `variables`, then values steps recorded).
  */
 export function resolveParams(
   params: Readonly<Record<string, unknown>>,
   record: Readonly<DocumentRecord>,
   flow: FlowDefinition,
   env: Readonly<Record<string, string | undefined>> = process.env,
+  company?: (name: string) => string | undefined,
 ): Record<string, unknown> {
   const lookup = (name: string): string | undefined => {
     switch (name) {
@@ -28,6 +30,18 @@ export function resolveParams(
         return record.correlationId;
       case 'idempotencyKey':
         return `${record.tenantId}/${record.id}/${record.stepId ?? ''}`;
+    }
+    if (name.startsWith('company.')) {
+      const parameter = name.slice('company.'.length);
+      const value = company?.(parameter);
+      if (value === undefined) {
+        const who = record.context.companyId ? `company ${record.context.companyId}` : 'the document (no context.companyId)';
+        throw invalidInput(
+          'feature.parameter-missing',
+          `Step parameter {${name}} has no value: ${record.featureId ? `${who} has no parameter "${parameter}" for feature ${record.featureId}, and it has no default` : 'the flow is not part of a feature'}`,
+        );
+      }
+      return value;
     }
     if (name.startsWith('context.')) {
       const value = record.context[name.slice('context.'.length)];

@@ -4,7 +4,9 @@ import { compileSchemaFile, toProblems } from '../validation/schema';
 import { packageRoot } from '../util/package-root';
 import { join } from 'node:path';
 import type { FlowCatalogue } from '../flows/catalogue';
-import type { StepDefinition } from '../flows/types';
+import type { FeatureRef, StepDefinition } from '../flows/types';
+import type { FeatureCatalogue } from '../features/catalogue';
+import { companyParameters, featureFilter } from '../features/setup';
 import type { OutputFormat } from '../formats/format';
 import { shippedFormats } from '../formats/mapping';
 import type { Logger } from '../log';
@@ -45,6 +47,8 @@ export interface PipelineOptions {
    * `input.formats`; default the shipped formats.
    */
   formats?: { list(): readonly OutputFormat[] };
+  /** The installed features: which versions run for a tenant, their parameters and formats. */
+  features: FeatureCatalogue;
   /** Told of every status change once it is recorded (webhooks). Must not throw. */
   onStatusChange?: (record: DocumentRecord, previous: DocumentStatus) => Promise<void>;
   now?: () => Date;
@@ -184,7 +188,11 @@ export class Pipeline {
       throw invalidInput('context.invalid', 'The document context is not valid', contextProblems);
     }
     const context = { ...input.context, tenantId: input.tenantId } as DocumentContext;
-    const flow = this.flows.select(context, tenant.enabledFlows);
+    const chosen = this.flows.choose(context, {
+      ...(tenant.enabledFlows ? { enabledFlows: tenant.enabledFlows } : {}),
+      feature: featureFilter(tenant, this.options.features),
+    });
+    const flow = chosen.flow;
     checkFlowInput(flow, detected, this.formatSignatures(), path);
     const now = this.now();
     let id = newDocumentId(now.getTime());
@@ -212,6 +220,7 @@ export class Pipeline {
       context,
       flowId: flow.id,
       flowVersion: flow.version,
+      ...(chosen.feature ? { featureId: chosen.feature.id, featureVersion: chosen.feature.version } : {}),
       status: 'received',
       stage: this.stageOf(first),
       stepId: first.id,
@@ -288,7 +297,8 @@ export class Pipeline {
       this.logger.info('step.skipped', log);
       return;
     }
-    const flow = this.flows.get(found.record.flowId);
+    const feature = featureOf(found.record);
+    const flow = this.flows.get(found.record.flowId, feature);
     const step = flow?.steps.find((s) => s.id === message.stepId);
     if (!flow || flow.version !== found.record.flowVersion || !step) {
       await this.finish(
@@ -297,7 +307,7 @@ export class Pipeline {
         {
           kind: 'fail',
           code: 'flow.changed',
-          message: `Flow ${found.record.flowId} v${found.record.flowVersion} or its step ${message.stepId} is no longer deployed`,
+          message: `Flow ${found.record.flowId} v${found.record.flowVersion}${feature ? ` of feature ${feature.id} ${feature.version}` : ''} or its step ${message.stepId} is no longer deployed`,
         },
         { outcome: 'failed' },
         'unknown',
@@ -343,11 +353,18 @@ export class Pipeline {
     const timer = setTimeout(() => controller.abort(), timeoutMs);
     let result: ActionResult;
     try {
+      const env = this.options.env ?? process.env;
+      const installed = feature && this.options.features.get(feature.id, feature.version);
+      const company =
+        installed && usesCompanyParameters(step)
+          ? companyParameters(installed, await this.tenants.get(record.tenantId), record.context.companyId, env)
+          : undefined;
       const context: ActionContext = {
         record,
         flow,
         step,
-        params: resolveParams(step.with ?? {}, record, flow, this.options.env ?? process.env),
+        params: resolveParams(step.with ?? {}, record, flow, env, company),
+        ...(feature ? { formats: this.options.features.formatsOf(feature) } : {}),
         idempotencyKey: `${record.tenantId}/${record.id}/${step.id}`,
         resumed,
         stepStartedAt: new Date(run.startedAt),
@@ -471,7 +488,7 @@ export class Pipeline {
         delete r.lease;
         delete r.nextAttemptAt;
         return applyTransition(r, next, now, (stepId) => {
-          const step = this.flows.get(r.flowId)?.steps.find((s) => s.id === stepId);
+          const step = this.flows.get(r.flowId, featureOf(r))?.steps.find((s) => s.id === stepId);
           return step ? this.stageOf(step) : undefined;
         });
       },
@@ -671,6 +688,90 @@ export class Pipeline {
     return updated.record;
   }
 
+  /**
+   * Starts a document that refers to an earlier one (a cancellation, a correction): the kind must be one
+   * the original's feature version declares, and the original in one of the statuses it allows (409
+   * otherwise). The new document runs that kind's flow under the original's feature version, with `data` as
+   * its `input.json`, the original's variables as `{original.<name>}`, and the two records linked both ways.
+   */
+  async related(
+    tenantId: string,
+    id: string,
+    kind: string,
+    data: Record<string, unknown>,
+  ): Promise<DocumentRecord> {
+    const original = await this.get(tenantId, id);
+    const ref = featureOf(original);
+    const feature = ref && this.options.features.get(ref.id, ref.version);
+    const declared = feature?.manifest.related ?? {};
+    const spec = Object.hasOwn(declared, kind) ? declared[kind] : undefined;
+    if (!spec) {
+      const kinds = Object.keys(declared);
+      throw new EInvoiceError(
+        'related.unknown-kind',
+        `Document ${id} has no related submission "${kind}"${kinds.length > 0 ? `; its feature offers ${kinds.join(', ')}` : ' (its flow offers none)'}`,
+        { status: 422, details: [{ path: '/kind', message: kinds.length > 0 ? `one of ${kinds.join(', ')}` : 'none offered' }] },
+      );
+    }
+    if (!spec.from.includes(original.status)) {
+      throw new EInvoiceError(
+        'related.not-allowed',
+        `A ${kind} of document ${id} is allowed when it is ${spec.from.join(' or ')}; it is ${original.status}`,
+        { status: 409 },
+      );
+    }
+    const flow = this.flows.get(spec.flow, ref);
+    if (!flow) throw new EInvoiceError('flow.unknown', `Flow ${spec.flow} of ${ref!.id} ${ref!.version} is not installed`, { status: 422 });
+    const now = this.now();
+    const newId = newDocumentId(now.getTime());
+    const artifact = await this.documents.putArtifact(
+      tenantId,
+      newId,
+      'input.json',
+      Buffer.from(JSON.stringify(data)),
+      'application/json',
+      now,
+    );
+    const first = flow.steps[0]!;
+    const variables = Object.fromEntries(
+      Object.entries(original.variables ?? {}).map(([name, value]) => [`original.${name}`, value]),
+    );
+    const record: DocumentRecord = {
+      id: newId,
+      tenantId,
+      context: { ...original.context, flowId: flow.id },
+      flowId: flow.id,
+      flowVersion: flow.version,
+      featureId: ref!.id,
+      featureVersion: ref!.version,
+      status: 'received',
+      stage: this.stageOf(first),
+      stepId: first.id,
+      attempt: 1,
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+      correlationId: original.correlationId,
+      history: [{ at: now.toISOString(), stepId: first.id, action: 'intake', attempt: 1, outcome: 'received', message: `${kind} of ${id}` }],
+      artifacts: [artifact],
+      variables: { ...variables, 'original.id': id },
+      relatedTo: { id, kind },
+    };
+    await this.documents.create(record);
+    // linked on the original: a lost race with another change is read again by update
+    await this.documents.update(
+      tenantId,
+      id,
+      (r) => {
+        r.related = [...(r.related ?? []), { id: newId, kind, createdAt: now.toISOString() }];
+        return r;
+      },
+      this.now,
+    );
+    await this.publish(record);
+    this.logger.info('document.received', { tenantId, documentId: newId, flowId: flow.id, relatedTo: id });
+    return record;
+  }
+
   /** Stops a document that has not finished. A step already running finishes, but its result is not used. */
   async cancel(tenantId: string, id: string): Promise<DocumentRecord> {
     let previous: DocumentStatus | undefined;
@@ -703,6 +804,25 @@ export class Pipeline {
     await this.statusChanged(updated.record, previous!);
     return updated.record;
   }
+}
+
+/** The feature version a record runs under, if its flow belongs to one. */
+export function featureOf(record: Readonly<DocumentRecord>): FeatureRef | undefined {
+  return record.featureId !== undefined && record.featureVersion !== undefined
+    ? { id: record.featureId, version: record.featureVersion }
+    : undefined;
+}
+
+const companyUse = new WeakMap<StepDefinition, boolean>();
+
+/** Whether a step's parameters name a company parameter (`{company.<name>}`); worked out once per step. */
+function usesCompanyParameters(step: StepDefinition): boolean {
+  let uses = companyUse.get(step);
+  if (uses === undefined) {
+    uses = JSON.stringify(step.with ?? {}).includes('{company.');
+    companyUse.set(step, uses);
+  }
+  return uses;
 }
 
 /** Problems with a context, paths under `/context`. */

@@ -2,7 +2,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, resolve, sep } from 'node:path';
 import { invalidInput, type ProblemDetail } from '../errors';
 import { checkFlow, FlowCatalogue, type ActionCatalogue } from '../flows/catalogue';
-import type { FlowDefinition, LoadedFlow } from '../flows/types';
+import type { FeatureRef, FlowDefinition, LoadedFlow } from '../flows/types';
+import type { OutputFormat } from '../formats/format';
+import type { DocumentStatus } from '../model/record';
 import { compileMappings, readMappingSource, type MappingSource } from '../formats/mapping';
 import { deepFreeze, parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
@@ -23,6 +25,15 @@ export interface FeatureManifest {
   parameters?: Record<string, unknown>;
   secrets?: string[];
   certificates?: string[];
+  /** Submissions that refer to an earlier document (cancel, correct, ...), by kind. */
+  related?: Record<string, RelatedKind>;
+}
+
+/** A kind of related submission: the flow that runs it, and the statuses of the original it may follow. */
+export interface RelatedKind {
+  flow: string;
+  from: DocumentStatus[];
+  description?: string;
 }
 
 /** A feature as loaded: its manifest, where it came from, and its checked flows and mappings. */
@@ -65,15 +76,20 @@ function fileOf(dir: string, name: string, at: string, problems: ProblemDetail[]
   return file;
 }
 
+/** A feature read from its folder, its flows parsed but not yet checked against the actions. */
+interface ReadFeature {
+  manifest: FeatureManifest;
+  dir: string;
+  /** Each flow named by the manifest, parsed (undefined when the file is missing or not JSON). */
+  flows: Array<{ file: string; value: unknown } | undefined>;
+  formats: MappingSource[];
+}
+
 /**
- * Loads one feature folder: the manifest against its schema, every file it names present and inside the
- * folder, each flow checked as the flow catalogue checks it, each mapping against the mapping schema and
- * compiled, the parameters' schema compiled. Every problem is listed, each with the file and JSON path.
+ * Reads one feature folder: the manifest against its schema, every file it names present and inside the
+ * folder, the flows parsed, each mapping against the mapping schema, the parameters' schema compiled.
  */
-export function loadFeature(
-  dir: string,
-  actions: ActionCatalogue,
-): { feature: LoadedFeature } | { problems: ProblemDetail[] } {
+function readFeature(dir: string): { feature: ReadFeature; problems: ProblemDetail[] } | { problems: ProblemDetail[] } {
   const manifestFile = join(dir, MANIFEST);
   const where = (file: string, path = '') => `${file}#${path}`;
   const parsed = parseJson(readFileSync(manifestFile, 'utf8'));
@@ -90,18 +106,15 @@ export function loadFeature(
     };
   const manifest = parsed.value;
   const problems: ProblemDetail[] = [];
-  const flows: FlowDefinition[] = [];
-  (manifest.flows ?? []).forEach((name, i) => {
+  const flows = (manifest.flows ?? []).map((name, i) => {
     const file = fileOf(dir, name, where(manifestFile, `/flows/${i}`), problems);
-    if (!file) return;
+    if (!file) return undefined;
     const flow = parseJson(readFileSync(file, 'utf8'));
-    if (!flow.ok) return problems.push({ path: file, code: 'flow.invalid-json', message: flow.message });
-    const found = checkFlow(flow.value, actions);
-    if (found.length > 0)
-      return problems.push(
-        ...found.map((p) => ({ ...p, path: where(file, p.path), code: p.code ?? 'flow.invalid' })),
-      );
-    flows.push(flow.value as FlowDefinition);
+    if (!flow.ok) {
+      problems.push({ path: file, code: 'flow.invalid-json', message: flow.message });
+      return undefined;
+    }
+    return { file, value: flow.value };
   });
   const formats: MappingSource[] = [];
   (manifest.formats ?? []).forEach((name, i) => {
@@ -119,6 +132,16 @@ export function loadFeature(
     ['samples', manifest.samples],
   ] as const)
     (names ?? []).forEach((name, i) => fileOf(dir, name, where(manifestFile, `/${key}/${i}`), problems));
+  const declared = (manifest.parameters as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  for (const key of ['certificates', 'secrets'] as const)
+    (manifest[key] ?? []).forEach((name, i) => {
+      if (!Object.hasOwn(declared, name))
+        problems.push({
+          path: where(manifestFile, `/${key}/${i}`),
+          code: 'feature.unknown-parameter',
+          message: `"${name}" is not one of the parameters (properties of /parameters)`,
+        });
+    });
   if (manifest.parameters !== undefined) {
     try {
       ajv().compile(manifest.parameters);
@@ -130,41 +153,84 @@ export function loadFeature(
       });
     }
   }
+  return { feature: { manifest, dir, flows, formats }, problems };
+}
+
+/** Checks a read feature's flows against the actions; the feature, or every problem found. */
+function checkFeature(
+  read: ReadFeature,
+  actions: ActionCatalogue,
+): { feature: LoadedFeature; problems: ProblemDetail[] } {
+  const where = (file: string, path = '') => `${file}#${path}`;
+  const problems: ProblemDetail[] = [];
+  const flows: FlowDefinition[] = [];
+  for (const flow of read.flows) {
+    if (!flow) continue;
+    const found = checkFlow(flow.value, actions);
+    if (found.length > 0)
+      problems.push(
+        ...found.map((p) => ({ ...p, path: where(flow.file, p.path), code: p.code ?? 'flow.invalid' })),
+      );
+    else flows.push(flow.value as FlowDefinition);
+  }
+  for (const [kind, related] of Object.entries(read.manifest.related ?? {}))
+    if (!read.manifest.flows?.length || !read.flows.some((f) => (f?.value as { id?: unknown })?.id === related.flow))
+      problems.push({
+        path: where(join(read.dir, MANIFEST), `/related/${kind}/flow`),
+        code: 'feature.unknown-flow',
+        message: `"${related.flow}" is not one of the feature's flows`,
+      });
   const ids = new Set<string>();
   flows.forEach((flow) => {
     if (ids.has(flow.id))
       problems.push({
-        path: manifestFile,
+        path: join(read.dir, MANIFEST),
         code: 'flow.duplicate',
         message: `flow "${flow.id}" is in the feature twice`,
       });
     ids.add(flow.id);
   });
-  if (problems.length > 0) return { problems };
-  return { feature: { manifest, dir, flows, formats } };
+  return { feature: { manifest: read.manifest, dir: read.dir, flows, formats: read.formats }, problems };
 }
 
 /**
- * The features installed: every folder with a `feature.json` directly under each of `roots` (the shipped
- * `flows/` first, then the user's). Several versions of a feature may be installed; the same id and version
- * twice is refused. Loaded features are frozen: a version, once loaded, does not change.
+ * Loads one feature folder: the manifest against its schema, every file it names present and inside the
+ * folder, each flow checked as the flow catalogue checks it, each mapping against the mapping schema, the
+ * parameters' schema compiled. Every problem is listed, each with the file and JSON path.
  */
-export class FeatureCatalogue {
-  private readonly byId = new Map<string, LoadedFeature[]>();
+export function loadFeature(
+  dir: string,
+  actions: ActionCatalogue,
+): { feature: LoadedFeature } | { problems: ProblemDetail[] } {
+  const read = readFeature(dir);
+  if (!('feature' in read)) return read;
+  const checked = checkFeature(read.feature, actions);
+  const problems = [...read.problems, ...checked.problems];
+  // flows first, as a reader of the manifest meets them
+  problems.sort((a, b) => rank(a) - rank(b));
+  return problems.length > 0 ? { problems } : { feature: checked.feature };
+}
 
-  constructor(features: readonly LoadedFeature[]) {
-    for (const feature of features) {
-      const versions = this.byId.get(feature.manifest.id) ?? [];
-      versions.push(deepFreeze(feature));
-      this.byId.set(feature.manifest.id, versions);
-    }
-    for (const versions of this.byId.values())
-      versions.sort((a, b) => compareVersions(b.manifest.version, a.manifest.version));
-  }
+const rank = (p: ProblemDetail) => (p.code === 'flow.invalid-json' || p.path?.includes('#/steps') ? 0 : 1);
 
-  /** Loads the feature folders under `roots`; refuses the whole set with every problem of every feature. */
-  static load(roots: readonly string[], actions: ActionCatalogue): FeatureCatalogue {
-    const features: LoadedFeature[] = [];
+/** The key of a feature version: `id@version`. */
+export const featureKey = (ref: FeatureRef) => `${ref.id}@${ref.version}`;
+
+/**
+ * Features read from their folders, their mappings compiled, their flows not yet checked: the formats they
+ * bring must be registered before the actions that check flows exist.
+ */
+export class FeatureSet {
+  private constructor(
+    private readonly read: ReadFeature[],
+    private readonly problems: ProblemDetail[],
+    /** Compiled formats by feature version (`id@version`). */
+    readonly formats: ReadonlyMap<string, readonly OutputFormat[]>,
+  ) {}
+
+  /** Reads every folder with a `feature.json` directly under each of `roots`. */
+  static read(roots: readonly string[]): FeatureSet {
+    const features: ReadFeature[] = [];
     const problems: ProblemDetail[] = [];
     const seen = new Map<string, string>();
     for (const root of roots) {
@@ -173,12 +239,10 @@ export class FeatureCatalogue {
         .map((entry) => join(root, entry.name))
         .sort();
       for (const dir of dirs) {
-        const loaded = loadFeature(dir, actions);
-        if ('problems' in loaded) {
-          problems.push(...loaded.problems);
-          continue;
-        }
-        const key = `${loaded.feature.manifest.id}@${loaded.feature.manifest.version}`;
+        const read = readFeature(dir);
+        problems.push(...read.problems);
+        if (!('feature' in read)) continue;
+        const key = featureKey(read.feature.manifest);
         const first = seen.get(key);
         if (first !== undefined) {
           problems.push({
@@ -189,14 +253,15 @@ export class FeatureCatalogue {
           continue;
         }
         seen.set(key, dir);
-        features.push(loaded.feature);
+        features.push(read.feature);
       }
     }
     // the mappings of each feature compile (one may extend a mapping of another feature)
+    const formats = new Map<string, OutputFormat[]>();
     for (const feature of features) {
       const others = features.filter((f) => f !== feature).flatMap((f) => f.formats);
       try {
-        compileMappings([...feature.formats], others);
+        formats.set(featureKey(feature.manifest), compileMappings([...feature.formats], others));
       } catch (error) {
         const details = (error as { details?: ProblemDetail[] }).details ?? [];
         problems.push(
@@ -212,16 +277,103 @@ export class FeatureCatalogue {
         );
       }
     }
+    return new FeatureSet(features, problems, formats);
+  }
+
+  /** The formats of the newest version of each feature. */
+  newestFormats(): OutputFormat[] {
+    const newest = new Map<string, ReadFeature>();
+    for (const f of this.read) {
+      const other = newest.get(f.manifest.id);
+      if (!other || compareVersions(f.manifest.version, other.manifest.version) > 0) newest.set(f.manifest.id, f);
+    }
+    return [...newest.values()].flatMap((f) => this.formats.get(featureKey(f.manifest)) ?? []);
+  }
+
+  /** Checks every flow against the actions; the catalogue, or the whole set refused with every problem. */
+  check(actions: ActionCatalogue): FeatureCatalogue {
+    const problems = [...this.problems];
+    const loaded: LoadedFeature[] = [];
+    for (const read of this.read) {
+      const checked = checkFeature(read, actions);
+      problems.push(...checked.problems);
+      loaded.push(checked.feature);
+    }
     if (problems.length > 0) throw invalidInput('feature.invalid', 'Invalid features', problems);
-    return new FeatureCatalogue(features);
+    return new FeatureCatalogue(loaded, new Map(this.formats));
+  }
+}
+
+/**
+ * The features installed: every folder with a `feature.json` directly under each of `roots` (the shipped
+ * `flows/` first, then the user's). Several versions of a feature may be installed; the same id and version
+ * twice is refused. Loaded features are frozen: a version, once loaded, does not change.
+ */
+export class FeatureCatalogue {
+  private readonly byId = new Map<string, LoadedFeature[]>();
+
+  constructor(
+    features: readonly LoadedFeature[],
+    private readonly compiled: Map<string, readonly OutputFormat[]> = new Map(),
+  ) {
+    for (const feature of features) {
+      const versions = this.byId.get(feature.manifest.id) ?? [];
+      versions.push(deepFreeze(feature));
+      this.byId.set(feature.manifest.id, versions);
+    }
+    for (const versions of this.byId.values())
+      versions.sort((a, b) => compareVersions(b.manifest.version, a.manifest.version));
+  }
+
+  /**
+   * Adds a version installed while the service runs (a package imported); its flows go to `flows` too.
+   * A version already installed is refused.
+   */
+  add(feature: LoadedFeature, formats: readonly OutputFormat[], flows: FlowCatalogue): void {
+    const key = featureKey(feature.manifest);
+    if (this.get(feature.manifest.id, feature.manifest.version))
+      throw invalidInput('feature.duplicate', `${key} is already installed`);
+    const frozen = deepFreeze(feature);
+    flows.add(this.flowsOf(frozen));
+    this.compiled.set(key, formats);
+    const versions = this.byId.get(feature.manifest.id) ?? [];
+    versions.push(frozen);
+    versions.sort((a, b) => compareVersions(b.manifest.version, a.manifest.version));
+    this.byId.set(feature.manifest.id, versions);
+  }
+
+  /** Every installed feature's mappings, to compile a new feature's against (it may extend them). */
+  mappingSources(): MappingSource[] {
+    return [...this.byId.values()].flatMap((versions) => versions.flatMap((v) => [...v.formats]));
+  }
+
+  /** Loads the feature folders under `roots`; refuses the whole set with every problem of every feature. */
+  static load(roots: readonly string[], actions: ActionCatalogue): FeatureCatalogue {
+    return FeatureSet.read(roots).check(actions);
   }
 
   /** The flows of the newest version of each feature, with the file each came from. */
   flows(): LoadedFlow[] {
-    return [...this.byId.values()].flatMap((versions) => {
-      const newest = versions[0]!;
-      return newest.flows.map((flow, i) => ({ flow, source: join(newest.dir, newest.manifest.flows![i]!) }));
-    });
+    return [...this.byId.values()].flatMap((versions) => this.flowsOf(versions[0]!));
+  }
+
+  /** The flows of every installed version of every feature. */
+  allFlows(): LoadedFlow[] {
+    return [...this.byId.values()].flatMap((versions) => versions.flatMap((v) => this.flowsOf(v)));
+  }
+
+  private flowsOf(feature: LoadedFeature): LoadedFlow[] {
+    const ref = { id: feature.manifest.id, version: feature.manifest.version };
+    return feature.flows.map((flow, i) => ({
+      flow,
+      source: join(feature.dir, feature.manifest.flows![i]!),
+      feature: ref,
+    }));
+  }
+
+  /** The compiled formats of a feature version. */
+  formatsOf(ref: FeatureRef): readonly OutputFormat[] {
+    return this.compiled.get(featureKey(ref)) ?? [];
   }
 
   /** The installed features, each with its versions, newest first. */
@@ -240,9 +392,13 @@ export class FeatureCatalogue {
 }
 
 /**
- * The flows the service runs from a flows folder: those of the features in its sub-folders (the newest
- * version of each) and flow files placed directly in it.
+ * The flows the service runs: those of every installed version of the features under `roots` and flow
+ * files placed directly in the first root (outside any feature).
  */
-export function loadFlowCatalogue(dir: string, actions: ActionCatalogue): FlowCatalogue {
-  return FlowCatalogue.load(dir, actions, FeatureCatalogue.load([dir], actions).flows());
+export function loadFlowCatalogue(
+  roots: readonly string[],
+  actions: ActionCatalogue,
+  features: FeatureCatalogue = FeatureCatalogue.load(roots, actions),
+): FlowCatalogue {
+  return FlowCatalogue.load(roots[0]!, actions, features.allFlows());
 }

@@ -6,7 +6,7 @@ import { compileSchemaFile, toProblems } from '../validation/schema';
 import { deepFreeze, parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 import { matches } from './applicability';
-import type { FlowDefinition, LoadedFlow } from './types';
+import type { FeatureRef, FlowDefinition, LoadedFlow } from './types';
 
 const END_TARGETS = new Set(['end', 'fail', 'reject']);
 
@@ -53,24 +53,58 @@ export function checkFlow(value: unknown, actions: ActionCatalogue): ProblemDeta
   return problems;
 }
 
+/** Which flows may run for a document: the tenant's flow list, and a test of each flow's feature version. */
+export interface FlowFilter {
+  /** When set, only these flows run for the tenant. */
+  enabledFlows?: readonly string[];
+  /** Whether a flow of this feature version may run; flows outside features always may. */
+  feature?: (feature: FeatureRef) => boolean;
+}
+
+const keyOf = (flowId: string, feature?: FeatureRef) =>
+  feature ? `${feature.id}@${feature.version}/${flowId}` : `/${flowId}`;
+
 /**
- * The flows the service runs: loaded from a folder of JSON files, each checked against the flow schema and
- * the action registry at start-up (a bad file stops the start with every problem listed), then frozen.
+ * The flows the service runs: loaded from a folder of JSON files and from features, each checked against
+ * the flow schema and the action registry at start-up (a bad file stops the start with every problem
+ * listed), then frozen. A feature's versions may hold the same flow id; flows of different features (or
+ * outside features) may not.
  */
 export class FlowCatalogue {
-  private readonly byId = new Map<string, LoadedFlow>();
+  private readonly byKey = new Map<string, LoadedFlow>();
+
+  private readonly owner = new Map<string, LoadedFlow>();
 
   constructor(flows: LoadedFlow[]) {
+    this.add(flows);
+  }
+
+  /** Adds flows (a feature version installed while the service runs), checked as the constructor checks. */
+  add(flows: readonly LoadedFlow[]): void {
+    const owner = new Map(this.owner);
+    const added = new Map<string, LoadedFlow>();
     for (const loaded of flows) {
-      const existing = this.byId.get(loaded.flow.id);
-      if (existing) {
+      const existing = owner.get(loaded.flow.id);
+      if (existing && (existing.feature?.id ?? '') !== (loaded.feature?.id ?? '')) {
         throw invalidInput('flow.duplicate', `Flow "${loaded.flow.id}" is defined twice`, [
           { path: existing.source, message: 'first definition' },
           { path: loaded.source, message: 'second definition' },
         ]);
       }
-      this.byId.set(loaded.flow.id, deepFreeze(loaded));
+      owner.set(loaded.flow.id, loaded);
+      const key = keyOf(loaded.flow.id, loaded.feature);
+      const twice = this.byKey.get(key) ?? added.get(key);
+      if (twice) {
+        throw invalidInput('flow.duplicate', `Flow "${loaded.flow.id}" is defined twice`, [
+          { path: twice.source, message: 'first definition' },
+          { path: loaded.source, message: 'second definition' },
+        ]);
+      }
+      added.set(key, loaded);
     }
+    // all checked: nothing is added when one of them is refused
+    for (const [key, loaded] of added) this.byKey.set(key, deepFreeze(loaded));
+    for (const [id, loaded] of owner) this.owner.set(id, loaded);
   }
 
   /**
@@ -103,41 +137,55 @@ export class FlowCatalogue {
     return new FlowCatalogue([...loaded, ...more]);
   }
 
-  get(id: string): FlowDefinition | undefined {
-    return this.byId.get(id)?.flow;
+  /** A flow by id: of the given feature version, or outside features; undefined when there is none. */
+  get(id: string, feature?: FeatureRef): FlowDefinition | undefined {
+    return this.byKey.get(keyOf(id, feature))?.flow;
+  }
+
+  /** Every flow loaded, of every feature version. */
+  entries(): LoadedFlow[] {
+    return [...this.byKey.values()];
   }
 
   all(): FlowDefinition[] {
-    return [...this.byId.values()].map((l) => l.flow);
+    return this.entries().map((l) => l.flow);
   }
 
-  private runsFor(flow: FlowDefinition, tenantId: string, enabledFlows?: readonly string[]): boolean {
+  private runsFor(loaded: LoadedFlow, tenantId: string, filter: FlowFilter): boolean {
+    const { flow } = loaded;
     if (flow.enabled === false) return false;
     if (flow.tenants && !flow.tenants.includes(tenantId)) return false;
-    if (enabledFlows && !enabledFlows.includes(flow.id)) return false;
+    if (filter.enabledFlows && !filter.enabledFlows.includes(flow.id)) return false;
+    if (loaded.feature && filter.feature && !filter.feature(loaded.feature)) return false;
     return true;
   }
 
   /**
-   * The one flow for a document: named by `context.flowId`, or the only flow whose applicability rules
-   * match. No match, or several, is an error naming the candidates.
+   * The one flow for a document, with its feature version: named by `context.flowId`, or the only flow
+   * whose applicability rules match. No match, or several, is an error naming the candidates.
    */
-  select(context: DocumentContext, enabledFlows?: readonly string[]): FlowDefinition {
+  choose(context: DocumentContext, filter: FlowFilter = {}): LoadedFlow {
+    const runnable = this.entries().filter((loaded) => this.runsFor(loaded, context.tenantId, filter));
     if (context.flowId !== undefined) {
-      const flow = this.byId.get(context.flowId)?.flow;
-      if (!flow || !this.runsFor(flow, context.tenantId, enabledFlows)) {
+      const named = runnable.filter((l) => l.flow.id === context.flowId);
+      if (named.length !== 1) {
         throw new EInvoiceError('flow.unknown', `No enabled flow "${context.flowId}" for this tenant`, {
           status: 422,
-          details: [{ path: '/context/flowId', message: `unknown or disabled flow "${context.flowId}"` }],
+          details: [
+            {
+              path: '/context/flowId',
+              message:
+                named.length === 0
+                  ? `unknown or disabled flow "${context.flowId}"`
+                  : `flow "${context.flowId}" is in several enabled versions of its feature: ${named.map((l) => l.feature!.version).join(', ')}`,
+            },
+          ],
         });
       }
-      return flow;
+      return named[0]!;
     }
-    const candidates = this.all().filter(
-      (flow) =>
-        flow.applicability !== undefined &&
-        this.runsFor(flow, context.tenantId, enabledFlows) &&
-        matches(flow.applicability, context),
+    const candidates = runnable.filter(
+      (l) => l.flow.applicability !== undefined && matches(l.flow.applicability, context),
     );
     if (candidates.length === 1) return candidates[0]!;
     if (candidates.length === 0) {
@@ -153,11 +201,16 @@ export class FlowCatalogue {
     }
     throw new EInvoiceError(
       'flow.ambiguous',
-      `Several flows apply to this document context: ${candidates.map((f) => f.id).join(', ')}`,
+      `Several flows apply to this document context: ${candidates.map((l) => l.flow.id).join(', ')}`,
       {
         status: 422,
-        details: candidates.map((f) => ({ path: '/context', message: `candidate flow "${f.id}"` })),
+        details: candidates.map((l) => ({ path: '/context', message: `candidate flow "${l.flow.id}"` })),
       },
     );
+  }
+
+  /** As `choose`, the flow only; `enabledFlows` narrows the tenant's flows. */
+  select(context: DocumentContext, enabledFlows?: readonly string[]): FlowDefinition {
+    return this.choose(context, enabledFlows ? { enabledFlows } : {}).flow;
   }
 }

@@ -53,8 +53,15 @@ export interface FlowDefinition {
   steps: StepDefinition[];
 }
 
-/** Where a flow file came from, for error messages. */
+/** A feature's version, as records and flows name it. */
+export interface FeatureRef {
+  id: string;
+  version: string;
+}
+
+/** Where a flow file came from (for error messages), and the feature version it belongs to, if any. */
 export interface LoadedFlow {
   flow: FlowDefinition;
   source: string;
+  feature?: FeatureRef;
 }

@@ -60,8 +60,9 @@ export class FormatRegistry {
     return this;
   }
 
-  get(id: string): OutputFormat {
-    const format = this.formats.get(id);
+  /** A format by id: one of `own` (a feature version's formats) first, else the registry's. */
+  get(id: string, own?: readonly OutputFormat[]): OutputFormat {
+    const format = own?.find((f) => f.id === id) ?? this.formats.get(id);
     if (!format) {
       throw invalidInput(
         'format.unknown',
@@ -71,8 +72,15 @@ export class FormatRegistry {
     return format;
   }
 
-  list(): OutputFormat[] {
-    return [...this.formats.values()];
+  has(id: string): boolean {
+    return this.formats.has(id);
+  }
+
+  /** Every format: those of `own` (a feature version's), then the registry's others. */
+  list(own?: readonly OutputFormat[]): OutputFormat[] {
+    if (!own || own.length === 0) return [...this.formats.values()];
+    const ids = new Set(own.map((f) => f.id));
+    return [...own, ...[...this.formats.values()].filter((f) => !ids.has(f.id))];
   }
 }
 

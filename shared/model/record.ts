@@ -62,6 +62,9 @@ export interface DocumentRecord {
   context: import('./context').DocumentContext;
   flowId: string;
   flowVersion: number;
+  /** The feature whose flow it runs, and that feature's version: it finishes under the version it started with. */
+  featureId?: string;
+  featureVersion?: string;
   status: DocumentStatus;
   stage?: Stage;
   stepId?: string;
@@ -78,6 +81,10 @@ export interface DocumentRecord {
   lease?: StepLease;
   /** Flow variables set by steps (ids returned by a remote service, for instance). */
   variables?: Record<string, string>;
+  /** The document this one refers to (a cancellation refers to the invoice it cancels), and how. */
+  relatedTo?: { id: string; kind: string };
+  /** Documents that refer to this one, oldest first. */
+  related?: Array<{ id: string; kind: string; createdAt: string }>;
   /** Webhook delivery attempts for this document's status changes, the newest last (at most 50). */
   notifications?: NotificationAttempt[];
 }
@@ -131,6 +138,11 @@ export const DOCUMENT_RECORD_SCHEMA = {
     },
     flowId: { type: 'string' },
     flowVersion: { type: 'integer', minimum: 1 },
+    featureId: { type: 'string', description: 'The feature whose flow runs the document' },
+    featureVersion: {
+      type: 'string',
+      description: 'The version of that feature it started under, and finishes under',
+    },
     status: { enum: [...DOCUMENT_STATUSES] },
     stage: { enum: [...STAGES] },
     stepId: { type: 'string', description: 'The current step, or the one where the document stopped' },
@@ -181,6 +193,21 @@ export const DOCUMENT_RECORD_SCHEMA = {
       properties: { owner: { type: 'string' }, until: TIME },
     },
     variables: { type: 'object', additionalProperties: { type: 'string' } },
+    relatedTo: {
+      type: 'object',
+      required: ['id', 'kind'],
+      description: 'The document this one refers to (POST /api/invoices/{id}/related), and the kind',
+      properties: { id: { type: 'string' }, kind: { type: 'string' } },
+    },
+    related: {
+      type: 'array',
+      description: 'Documents that refer to this one, oldest first',
+      items: {
+        type: 'object',
+        required: ['id', 'kind', 'createdAt'],
+        properties: { id: { type: 'string' }, kind: { type: 'string' }, createdAt: TIME },
+      },
+    },
     notifications: {
       type: 'array',
       items: {

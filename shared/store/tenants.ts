@@ -4,6 +4,7 @@ import type { ObjectStore } from '../ports/object-store';
 import { TENANT_ID_PATTERN } from '../util/ids';
 import { isObject } from '../util/json';
 import type { CompanySetup } from '../edoc/setup';
+import type { TenantFeature } from '../features/setup';
 import { sha256Hex } from './document-store';
 
 /**
@@ -25,6 +26,11 @@ export interface TenantConfig {
   webhook?: WebhookConfig;
   /** Business Central company setups for inbound documents, by company id (docs/edoc.md). */
   companies?: Record<string, CompanySetup>;
+  /**
+   * The features the tenant enabled, by feature id, with each company's parameters (docs/features.md).
+   * Absent: the tenant set up none, and the newest version of every installed feature runs for it.
+   */
+  features?: Record<string, TenantFeature>;
 }
 
 /** Where a tenant's status notifications go; the signing secret is named, its value is in the secret store. */
@@ -122,8 +128,11 @@ export class TenantDirectory {
     });
   }
 
-  /** Read, change, write with If-Match; a concurrent change is read again. */
-  private async change(tenantId: string, mutate: (tenant: TenantConfig) => void): Promise<TenantConfig> {
+  /**
+   * Read, change, write with If-Match; a concurrent change is read again. `mutate` may throw to refuse
+   * the change (nothing is written).
+   */
+  async change(tenantId: string, mutate: (tenant: TenantConfig) => void): Promise<TenantConfig> {
     for (let i = 0; i < 5; i++) {
       const stored = await this.objects.get(`tenants/${tenantId}/config/tenant.json`);
       if (!stored) throw invalidInput('tenant.unknown', `No tenant ${tenantId}`);

@@ -104,7 +104,7 @@ async function dataFolderCheck(dir: string): Promise<Finding> {
 
 /** Format mappings and flows, loaded and checked as at start-up. */
 async function flowsCheck(settings: Settings): Promise<{ findings: Finding[]; flows?: FlowDefinition[] }> {
-  const { createRegistries } = composition();
+  const { createRegistries, featureRoots } = composition();
   let registries: ReturnType<typeof createRegistries>;
   try {
     registries = createRegistries(settings, { get: () => Promise.reject(new Error('unused')) });
@@ -125,14 +125,32 @@ async function flowsCheck(settings: Settings): Promise<{ findings: Finding[]; fl
         `${ids.length} formats${settings.formatsDir ? ` (shipped and ${settings.formatsDir})` : ''}: ${ids.join(', ')}`,
       ),
     );
-    const catalogue = loadFlowCatalogue(settings.flowsDir, registries.actions);
+    const features = registries.features.check(registries.actions);
+    const catalogue = loadFlowCatalogue(featureRoots(settings), registries.actions, features);
     const flows = catalogue.all();
+    const where = [settings.flowsDir, settings.featuresDir].filter(Boolean).join(' and ');
+    const flowIds = [...new Set(flows.map((f) => f.id))];
     findings.push(
       flows.length === 0
-        ? warn('flows', `no flow in ${settings.flowsDir}: no document can be processed`)
-        : ok('flows', `${flows.length} flows in ${settings.flowsDir}: ${flows.map((f) => f.id).join(', ')}`),
+        ? warn('flows', `no flow in ${where}: no document can be processed`)
+        : ok('flows', `${flowIds.length} flows in ${where}: ${flowIds.join(', ')}`),
     );
-    return { findings, flows };
+    const versions = features.list().map((f) => `${f.id} ${f.versions.map((v) => v.manifest.version).join('/')}`);
+    if (versions.length > 0) findings.push(ok('features', `${versions.length} features: ${versions.join(', ')}`));
+    // the endpoints as a company without parameters of its own reaches them: each parameter's default
+    const probed = [
+      ...catalogue.entries().filter((l) => !l.feature),
+      ...features.flows(),
+    ].map(({ flow, feature }) => {
+      const schema = feature && features.get(feature.id, feature.version)?.manifest.parameters;
+      const properties = (schema as { properties?: Record<string, { default?: unknown }> } | undefined)?.properties;
+      const text = JSON.stringify(flow).replace(/\{company\.([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
+        const fallback = properties?.[name]?.default;
+        return typeof fallback === 'string' ? JSON.stringify(fallback).slice(1, -1) : whole;
+      });
+      return JSON.parse(text) as FlowDefinition;
+    });
+    return { findings, flows: probed };
   } catch (error) {
     return { findings: [...findings, ...failures('flows', error)] };
   } finally {

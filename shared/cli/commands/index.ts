@@ -4,8 +4,10 @@ import { bench } from './bench';
 import { cancel } from './cancel';
 import { convert } from './convert';
 import { doctor } from './doctor';
+import { feature } from './feature';
 import { formats } from './formats';
 import { list } from './list';
+import { related } from './related';
 import { resubmit } from './resubmit';
 import { rules } from './rules';
 import { sandbox } from './sandbox';
@@ -19,7 +21,8 @@ import { verify } from './verify';
 /** The commands, in the groups `einvoice help` shows. */
 export const COMMAND_GROUPS: ReadonlyArray<{ title: string; commands: readonly CommandSpec[] }> = [
   { title: 'Run the service', commands: [serve, doctor] },
-  { title: 'Documents on the service', commands: [submit, list, status, artifact, resubmit, cancel] },
+  { title: 'Documents on the service', commands: [submit, list, status, artifact, resubmit, cancel, related] },
+  { title: 'Configuration on the service', commands: [feature] },
   { title: 'Documents on this machine', commands: [validate, convert, formats, rules, sign, verify] },
   { title: 'Try and measure', commands: [sandbox, bench] },
 ];

@@ -1,0 +1,199 @@
+import type { HttpRequest } from '@azure/functions';
+import { invalidInput } from '../shared/errors';
+import { ajv, toProblems } from '../shared/validation/schema';
+import { authenticated, json, parseJsonBody, readBody } from './lib/http';
+import { component, httpRoute } from './lib/openapi';
+import { services } from './lib/services';
+import { FEATURE_PACKAGE_SCHEMA } from '../shared/features/package';
+
+/** The route's company id: what a document's `context.companyId` may be. */
+function companyId(request: HttpRequest): string {
+  const id = request.params.companyId ?? '';
+  if (id.length === 0 || id.length > 100)
+    throw invalidInput('request.invalid-company', 'The company id must have 1 to 100 characters', [
+      { path: 'route companyId', message: 'must have 1 to 100 characters' },
+    ]);
+  return id;
+}
+
+const FeatureCompany = component('FeatureCompany', {
+  type: 'object',
+  required: ['parameters', 'updatedAt'],
+  properties: {
+    parameters: { type: 'object', description: "Checked against the enabled version's parameter schema" },
+    updatedAt: { type: 'string', format: 'date-time' },
+  },
+});
+
+const Feature = component('Feature', {
+  type: 'object',
+  required: ['id', 'title', 'direction', 'versions', 'flows', 'formats'],
+  properties: {
+    id: { type: 'string' },
+    title: { type: 'string' },
+    country: { type: 'string' },
+    direction: { enum: ['outbound', 'inbound', 'both'] },
+    versions: { type: 'array', items: { type: 'string' }, description: 'Installed versions, newest first' },
+    enabledVersion: { type: 'string', description: 'The version that runs for the tenant' },
+    byDefault: {
+      const: true,
+      description: 'The tenant set up no feature, so the newest version of each runs with default parameters',
+    },
+    enabledAt: { type: 'string', format: 'date-time' },
+    companies: { type: 'object', additionalProperties: FeatureCompany },
+    parameters: { type: 'object', description: "JSON Schema of a company's parameters" },
+    certificates: { type: 'array', items: { type: 'string' } },
+    secrets: { type: 'array', items: { type: 'string' } },
+    flows: { type: 'array', items: { type: 'string' } },
+    formats: { type: 'array', items: { type: 'string' } },
+  },
+});
+
+const ENABLE_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    version: {
+      type: 'string',
+      pattern: '^(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)\\.(0|[1-9][0-9]*)$',
+      description: 'Default: the newest installed',
+    },
+  },
+} as const;
+
+httpRoute('features', {
+  route: 'features',
+  methods: ['GET', 'POST'],
+  handler: authenticated(async (request, tenantId) => {
+    if (request.method === 'GET') return json(200, { items: await services().setups.list(tenantId) });
+    const value = parseJsonBody((await readBody(request)).toString('utf8'));
+    const installed = services().installer.install(tenantId, value);
+    return json(201, installed, { location: `/api/features/${installed.id}` });
+  }),
+  docs: {
+    POST: {
+      summary:
+        'Install a feature package (einvoice feature pack), checked whole first; for the tenants in EINVOICE_FEATURE_ADMINS',
+      requestBody: { content: { 'application/json': FEATURE_PACKAGE_SCHEMA } },
+      responses: {
+        '201': {
+          description: 'Installed: tenants may enable it',
+          content: {
+            'application/json': {
+              type: 'object',
+              required: ['id', 'version'],
+              properties: { id: { type: 'string' }, version: { type: 'string' } },
+            },
+          },
+        },
+      },
+      problems: {
+        '400': ['request.invalid-json', 'request.too-deep', 'feature.invalid-package', 'feature.duplicate'],
+        '403': ['feature.forbidden'],
+        '409': ['feature.no-install-folder'],
+        '413': ['request.too-large'],
+      },
+    },
+    GET: {
+      summary: 'The installed features, and which version of each runs for the tenant',
+      responses: {
+        '200': {
+          description: 'The features',
+          content: {
+            'application/json': {
+              type: 'object',
+              required: ['items'],
+              properties: { items: { type: 'array', items: Feature } },
+            },
+          },
+        },
+      },
+    },
+  },
+});
+
+httpRoute('feature', {
+  route: 'features/{featureId}',
+  methods: ['GET', 'PUT', 'DELETE'],
+  handler: authenticated(async (request, tenantId) => {
+    const { setups } = services();
+    const id = request.params.featureId ?? '';
+    if (request.method === 'GET') return json(200, await setups.show(tenantId, id));
+    if (request.method === 'DELETE') {
+      await setups.disable(tenantId, id);
+      return { status: 204 };
+    }
+    const raw = (await readBody(request)).toString('utf8');
+    const body = raw.trim() === '' ? {} : parseJsonBody(raw);
+    const validate = ajv().compile<{ version?: string }>(ENABLE_SCHEMA);
+    if (!validate(body))
+      throw invalidInput('feature.invalid-request', 'The body is not valid', toProblems(validate.errors));
+    return json(200, await setups.enable(tenantId, id, body.version));
+  }),
+  docs: {
+    GET: {
+      summary: 'One feature: its versions, the one enabled, its companies and their parameters',
+      responses: { '200': { description: 'The feature', content: { 'application/json': Feature } } },
+      problems: { '404': ['feature.not-found'] },
+    },
+    PUT: {
+      summary:
+        'Enable a version for the tenant (new documents run under it; documents in flight finish under theirs)',
+      requestBody: { content: { 'application/json': ENABLE_SCHEMA } },
+      responses: { '200': { description: 'The feature as set up', content: { 'application/json': Feature } } },
+      problems: {
+        '400': ['request.invalid-json', 'feature.invalid-request', 'feature.invalid-parameters'],
+        '404': ['feature.not-found', 'feature.version-not-installed'],
+      },
+    },
+    DELETE: {
+      summary: "Disable it for the tenant's new documents (its company setups go with it)",
+      responses: { '204': { description: 'Disabled (or it was not enabled)' } },
+      problems: { '404': ['feature.not-found'] },
+    },
+  },
+});
+
+httpRoute('featureCompany', {
+  route: 'features/{featureId}/companies/{companyId}',
+  methods: ['GET', 'PUT', 'DELETE'],
+  handler: authenticated(async (request, tenantId) => {
+    const { setups } = services();
+    const id = request.params.featureId ?? '';
+    const company = companyId(request);
+    if (request.method === 'GET') return json(200, await setups.company(tenantId, id, company));
+    if (request.method === 'DELETE') {
+      await setups.setCompany(tenantId, id, company, undefined);
+      return { status: 204 };
+    }
+    const parameters = parseJsonBody((await readBody(request)).toString('utf8'));
+    return json(200, await setups.setCompany(tenantId, id, company, parameters));
+  }),
+  docs: {
+    GET: {
+      summary: "A company's parameters for the feature",
+      responses: {
+        '200': { description: 'The parameters', content: { 'application/json': FeatureCompany } },
+      },
+      problems: { '404': ['feature.not-found', 'feature.company-not-configured'] },
+    },
+    PUT: {
+      summary:
+        "Set a company's parameters (the body), checked against the enabled version's schema; documents with this context.companyId use them",
+      requestBody: { content: { 'application/json': { type: 'object' } } },
+      responses: {
+        '200': { description: 'As stored', content: { 'application/json': FeatureCompany } },
+      },
+      problems: {
+        '400': ['request.invalid-json', 'request.invalid-company', 'feature.invalid-parameters'],
+        '404': ['feature.not-found'],
+        '409': ['feature.not-enabled'],
+      },
+    },
+    DELETE: {
+      summary: "Remove a company's parameters",
+      responses: { '204': { description: 'Removed (or there were none)' } },
+      problems: { '404': ['feature.not-found'], '409': ['feature.not-enabled'] },
+    },
+  },
+});

@@ -1,0 +1,445 @@
+import { createHash, X509Certificate } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureSelfSignedCertificate } from '../shared/adapters/folder-certificate-store';
+import type { StageMessage } from '../shared/model/message';
+import { packFeature } from '../shared/features/package';
+import { sampleInvoice } from '../shared/model/sample-invoice';
+import type { MessageBus } from '../shared/ports/message-bus';
+import { RegistrationRecorder, type FunctionRegistration } from '../shared/runtime/registrations';
+import { provideServices } from '../functions/lib/services';
+import { createHarness, TENANT, type Harness } from './support/harness';
+import { callHandler } from './support/http-handler';
+import { tempDir } from './support/temp';
+
+/**
+ * Features set up per tenant and company: a company's parameters (its certificate, say) reach the steps of
+ * its documents, are checked when they are given, and a document finishes under the feature version it
+ * started with.
+ */
+
+const recorder = new RegistrationRecorder();
+jest.mock('@azure/functions-core', () => recorder.coreApi, { virtual: true });
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+require('../functions/index');
+
+function route(name: string): FunctionRegistration {
+  const found = recorder.registrations.find((r) => r.name === name);
+  if (!found) throw new Error(`no function ${name}`);
+  return found;
+}
+
+/** The certificate of a signed document's KeyInfo. */
+async function signingCertificate(h: Harness, tenantId: string, id: string): Promise<X509Certificate> {
+  const xml = (await h.services.pipeline.artifact(tenantId, id, 'signed.xml')).content.toString('utf8');
+  const base64 = /<ds:X509Certificate>([^<]+)<\/ds:X509Certificate>/.exec(xml)![1]!;
+  return new X509Certificate(Buffer.from(base64.replace(/\s+/g, ''), 'base64'));
+}
+
+const certificateIn = (h: Harness, name: string) =>
+  new X509Certificate(readFileSync(join(h.settings.keyDir, `${name}.crt.pem`), 'utf8'));
+
+describe("a company's parameters", () => {
+  let h: Harness;
+  beforeAll(async () => {
+    h = await createHarness();
+    for (const name of ['acme--de-seal', 'acme--fr-seal', 'globex--de-seal'])
+      await ensureSelfSignedCertificate(h.settings.keyDir, name);
+  });
+
+  it("sign each company's documents with that company's certificate", async () => {
+    const { setups } = h.services;
+    await setups.enable(TENANT, 'peppol-bis3');
+    await setups.setCompany(TENANT, 'peppol-bis3', 'acme-de', { signingCertificate: 'de-seal' });
+    await setups.setCompany(TENANT, 'peppol-bis3', 'acme-fr', { signingCertificate: 'fr-seal' });
+    const run = async (companyId?: string) => {
+      const context = { format: 'peppol-bis3-ubl', ...(companyId ? { companyId } : {}) };
+      const record = await h.settle((await h.submit(sampleInvoice(2), context)).id);
+      expect(record).toMatchObject({ status: 'completed', featureId: 'peppol-bis3', featureVersion: '1.0.0' });
+      return signingCertificate(h, TENANT, record.id);
+    };
+    const de = await run('acme-de');
+    const fr = await run('acme-fr');
+    expect(de.fingerprint256).toBe(certificateIn(h, 'acme--de-seal').fingerprint256);
+    expect(fr.fingerprint256).toBe(certificateIn(h, 'acme--fr-seal').fingerprint256);
+    expect(de.fingerprint256).not.toBe(fr.fingerprint256);
+    // a company without a setup, and a document without a company: the parameter's default (the service's)
+    for (const company of ['acme-it', undefined])
+      expect((await run(company)).fingerprint256).toBe(
+        certificateIn(h, h.settings.signingCertificate).fingerprint256,
+      );
+  });
+
+  it("name only the tenant's own certificates", async () => {
+    // globex names "de-seal" too: it gets globex--de-seal, never acme's
+    const { setups, tenants, pipeline } = h.services;
+    await tenants.create('globex', 'Globex');
+    await setups.enable('globex', 'peppol-bis3');
+    await setups.setCompany('globex', 'peppol-bis3', 'g1', { signingCertificate: 'de-seal' });
+    const { record } = await pipeline.submit({
+      tenantId: 'globex',
+      context: { format: 'peppol-bis3-ubl', companyId: 'g1' },
+      content: Buffer.from(JSON.stringify(sampleInvoice(1))),
+      contentType: 'application/json',
+    });
+    await h.bus.whenIdle({ scheduled: false });
+    expect((await pipeline.get('globex', record.id)).status).toBe('completed');
+    expect((await signingCertificate(h, 'globex', record.id)).fingerprint256).toBe(
+      certificateIn(h, 'globex--de-seal').fingerprint256,
+    );
+    // and a name that is not a key name at all is refused when it is given
+    await expect(
+      setups.setCompany('globex', 'peppol-bis3', 'g2', { signingCertificate: '../acme--de-seal' }),
+    ).rejects.toMatchObject({
+      code: 'feature.invalid-parameters',
+      details: [expect.objectContaining({ path: '/signingCertificate', code: 'feature.invalid-key-name' })],
+    });
+  });
+
+  it('only enabled features apply once the tenant has set one up', async () => {
+    // acme enabled peppol-bis3 only: the XRechnung flow no longer applies, though it is installed
+    await expect(
+      h.submit(sampleInvoice(1), { format: 'xrechnung-ubl', country: 'DE' }),
+    ).rejects.toMatchObject({ code: 'flow.no-match' });
+    await h.services.setups.enable(TENANT, 'xrechnung');
+    await h.services.setups.disable(TENANT, 'peppol-bis3');
+    await expect(h.submit(sampleInvoice(1), { format: 'peppol-bis3-ubl' })).rejects.toMatchObject({
+      code: 'flow.no-match',
+    });
+    expect((await h.services.setups.show(TENANT, 'peppol-bis3')).enabledVersion).toBeUndefined();
+  });
+});
+
+/** A feature `pinned` at `version` in `root`: one flow whose transform writes `output`. */
+function versionedFeature(root: string, version: string, output: string, required = false): void {
+  const dir = join(root, `pinned-${version}`);
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(
+    join(dir, 'feature.json'),
+    JSON.stringify({
+      id: 'pinned',
+      version,
+      title: 'Pinned',
+      direction: 'outbound',
+      flows: ['flow.json'],
+      parameters: {
+        type: 'object',
+        required: required ? ['endpointId', 'contact'] : [],
+        properties: {
+          endpointId: { type: 'string', pattern: '^[0-9]{4}:' },
+          contact: { type: 'object', required: ['email'], properties: { email: { type: 'string' } } },
+        },
+        additionalProperties: false,
+      },
+    }),
+  );
+  writeFileSync(
+    join(dir, 'flow.json'),
+    JSON.stringify({
+      id: 'pinned-flow',
+      version: 1,
+      description: `version ${version}`,
+      applicability: { field: 'format', op: 'eq', value: 'pinned' },
+      input: { kinds: ['canonical'] },
+      steps: [
+        { id: 'validate', action: 'validate', with: { input: 'input.json', output: 'canonical.json' } },
+        {
+          id: 'transform',
+          action: 'transform',
+          with: { format: 'peppol-bis3-ubl', input: 'canonical.json', output },
+        },
+      ],
+    }),
+  );
+}
+
+describe('feature versions', () => {
+  it('a document started under 1.0.0 finishes under 1.0.0 after 1.1.0 is enabled; new ones use 1.1.0', async () => {
+    const features = tempDir();
+    versionedFeature(features, '1.0.0', 'v1.xml');
+    versionedFeature(features, '1.1.0', 'v2.xml');
+    // stage messages are held while the test wants the first document in flight
+    let held: Array<() => Promise<void>> | undefined;
+    const h = await createHarness({ EINVOICE_FEATURES_DIR: features }, (bus) => ({
+      send: (topic, body, options) => {
+        if (held) {
+          held.push(() => bus.send(topic, body, options));
+          return Promise.resolve();
+        }
+        return bus.send(topic, body, options);
+      },
+      subscribe: (...args) => bus.subscribe(...args),
+      close: () => bus.close(),
+    } satisfies MessageBus));
+    await h.services.setups.enable(TENANT, 'pinned', '1.0.0');
+    held = [];
+    const first = await h.submit(sampleInvoice(1), { format: 'pinned' });
+    expect(held).toHaveLength(1);
+    await h.services.setups.enable(TENANT, 'pinned', '1.1.0');
+    const messages = held;
+    held = undefined;
+    for (const send of messages) await send();
+    const second = await h.submit(sampleInvoice(1), { format: 'pinned' });
+    const [one, two] = [await h.settle(first.id), await h.settle(second.id)];
+    expect(one).toMatchObject({ status: 'completed', featureId: 'pinned', featureVersion: '1.0.0' });
+    expect(two).toMatchObject({ status: 'completed', featureId: 'pinned', featureVersion: '1.1.0' });
+    expect(one.artifacts.map((a) => a.name)).toContain('v1.xml');
+    expect(two.artifacts.map((a) => a.name)).toContain('v2.xml');
+    expect(two.artifacts.map((a) => a.name)).not.toContain('v1.xml');
+  });
+
+  it('a version no longer installed fails its documents with the reason, not silently', async () => {
+    const features = tempDir();
+    versionedFeature(features, '1.0.0', 'v1.xml');
+    const h = await createHarness({ EINVOICE_FEATURES_DIR: features }, (bus) => ({
+      send: () => Promise.resolve(), // nothing runs: the record stays at its first step
+      subscribe: (...args) => bus.subscribe(...args),
+      close: () => bus.close(),
+    }));
+    const record = await h.submit(sampleInvoice(1), { format: 'pinned' });
+    await h.services.documents.update(TENANT, record.id, (r) => ({ ...r, featureVersion: '0.9.0' }));
+    await h.services.pipeline.runStep({
+      tenantId: TENANT,
+      documentId: record.id,
+      flowId: record.flowId,
+      flowVersion: record.flowVersion,
+      stepId: 'validate',
+      attempt: 1,
+      correlationId: record.correlationId,
+      artifacts: [],
+    } satisfies StageMessage);
+    const after = await h.services.pipeline.get(TENANT, record.id);
+    expect(after.status).toBe('failed');
+    expect(after.history.at(-1)).toMatchObject({
+      code: 'flow.changed',
+      message: expect.stringContaining('of feature pinned 0.9.0'),
+    });
+  });
+});
+
+describe('feature setup over HTTP', () => {
+  let h: Harness;
+  const apiKey = 'acme-key-features-0123';
+  beforeAll(async () => {
+    const features = tempDir();
+    versionedFeature(features, '1.0.0', 'v1.xml', true);
+    h = await createHarness({ EINVOICE_FEATURES_DIR: features });
+    await h.services.tenants.addKey(TENANT, apiKey);
+    provideServices(h.services);
+  });
+  afterAll(() => provideServices(undefined));
+
+  const call = (name: string, method: string, params: Record<string, string>, body?: unknown) =>
+    callHandler(route(name), apiKey, {
+      method,
+      params,
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+
+  it('lists the features, the default versions, then what the tenant enabled', async () => {
+    const before = await call('features', 'GET', {});
+    expect(before.status).toBe(200);
+    const ids = (before.json.items as Array<{ id: string }>).map((f) => f.id);
+    expect(ids).toEqual(expect.arrayContaining(['peppol-bis3', 'xrechnung', 'bc-inbound', 'pinned']));
+    expect(before.json.items.find((f: { id: string }) => f.id === 'pinned')).toMatchObject({
+      enabledVersion: '1.0.0',
+      byDefault: true,
+    });
+    const enabled = await call('feature', 'PUT', { featureId: 'pinned' }, {});
+    expect(enabled).toMatchObject({ status: 200, json: { id: 'pinned', enabledVersion: '1.0.0' } });
+    const after = await call('features', 'GET', {});
+    expect(after.json.items.find((f: { id: string }) => f.id === 'peppol-bis3').enabledVersion).toBeUndefined();
+  });
+
+  it('refuses a company setup that lacks a parameter, naming its JSON path', async () => {
+    const answer = await call(
+      'featureCompany',
+      'PUT',
+      { featureId: 'pinned', companyId: 'c1' },
+      { endpointId: '9930:DE123', contact: {} },
+    );
+    expect(answer.status).toBe(400);
+    expect(answer.json.code).toBe('feature.invalid-parameters');
+    expect(answer.json.errors).toEqual([expect.objectContaining({ path: '/contact/email', message: 'is required' })]);
+    const missing = await call('featureCompany', 'PUT', { featureId: 'pinned', companyId: 'c1' }, {});
+    expect(missing.json.errors.map((e: { path: string }) => e.path)).toEqual(['/endpointId', '/contact']);
+    // nothing was stored
+    expect((await call('featureCompany', 'GET', { featureId: 'pinned', companyId: 'c1' })).status).toBe(404);
+  });
+
+  it('stores a valid setup, answers it, and removes it', async () => {
+    const parameters = { endpointId: '9930:DE123', contact: { email: 'ap@acme.example' } };
+    const put = await call('featureCompany', 'PUT', { featureId: 'pinned', companyId: 'c1' }, parameters);
+    expect(put).toMatchObject({ status: 200, json: { parameters } });
+    expect((await call('feature', 'GET', { featureId: 'pinned' })).json.companies.c1.parameters).toEqual(
+      parameters,
+    );
+    expect((await call('featureCompany', 'DELETE', { featureId: 'pinned', companyId: 'c1' })).status).toBe(204);
+    expect((await call('featureCompany', 'GET', { featureId: 'pinned', companyId: 'c1' })).status).toBe(404);
+  });
+
+  it('answers unknown features and versions, and company setups of a feature not enabled', async () => {
+    expect((await call('feature', 'GET', { featureId: 'nope' })).json.code).toBe('feature.not-found');
+    const version = await call('feature', 'PUT', { featureId: 'pinned' }, { version: '9.9.9' });
+    expect(version).toMatchObject({ status: 404, json: { code: 'feature.version-not-installed' } });
+    const disabled = await call('featureCompany', 'PUT', { featureId: 'xrechnung', companyId: 'c1' }, {});
+    expect(disabled).toMatchObject({ status: 409, json: { code: 'feature.not-enabled' } });
+  });
+});
+
+describe('a feature package imported over HTTP', () => {
+  let h: Harness;
+  const apiKey = 'local-key-features-0123';
+  beforeAll(async () => {
+    h = await createHarness({ EINVOICE_FEATURE_ADMINS: 'local' });
+    await h.services.tenants.create('local', 'Local', apiKey);
+    provideServices(h.services);
+  });
+  afterAll(() => provideServices(undefined));
+
+  const post = (body: unknown, key = apiKey) =>
+    callHandler(route('features'), key, { method: 'POST', body: JSON.stringify(body) });
+
+  it('is installed whole, then enabled and used by new documents', async () => {
+    const source = tempDir();
+    versionedFeature(source, '2.0.0', 'imported.xml');
+    const pack = packFeature(join(source, 'pinned-2.0.0'), h.services.actions);
+    const answer = await post(pack);
+    expect(answer).toMatchObject({ status: 201, json: { id: 'pinned', version: '2.0.0' } });
+    expect(readFileSync(join(h.settings.featuresDir!, 'pinned-2.0.0', 'flow.json'), 'utf8')).toBe(
+      readFileSync(join(source, 'pinned-2.0.0', 'flow.json'), 'utf8'),
+    );
+    await h.services.setups.enable('local', 'pinned', '2.0.0');
+    const { record } = await h.services.pipeline.submit({
+      tenantId: 'local',
+      context: { format: 'pinned' },
+      content: Buffer.from(JSON.stringify(sampleInvoice(1))),
+      contentType: 'application/json',
+    });
+    await h.bus.whenIdle({ scheduled: false });
+    const done = await h.services.pipeline.get('local', record.id);
+    expect(done).toMatchObject({ status: 'completed', featureId: 'pinned', featureVersion: '2.0.0' });
+    expect(done.artifacts.map((a) => a.name)).toContain('imported.xml');
+    // the same version again is refused
+    expect((await post(pack)).json.code).toBe('feature.invalid-package');
+  });
+
+  it('is refused whole when one flow is invalid, and nothing is installed', async () => {
+    const source = tempDir();
+    versionedFeature(source, '3.0.0', 'x.xml');
+    const pack = packFeature(join(source, 'pinned-3.0.0'), h.services.actions);
+    const flow = pack.files.find((f) => f.path === 'flow.json')!;
+    const broken = JSON.parse(flow.content) as { steps: Array<{ action: string }> };
+    broken.steps[1]!.action = 'no-such-action';
+    flow.content = JSON.stringify(broken);
+    flow.size = Buffer.byteLength(flow.content);
+    flow.sha256 = createHash('sha256').update(flow.content).digest('hex');
+    const answer = await post(pack);
+    expect(answer.status).toBe(400);
+    expect(answer.json.code).toBe('feature.invalid-package');
+    expect(answer.json.errors).toEqual([
+      expect.objectContaining({ path: 'flow.json#/steps/1/action', code: 'flow.unknown-action' }),
+    ]);
+    expect(existsSync(join(h.settings.featuresDir!, 'pinned-3.0.0'))).toBe(false);
+    expect(h.services.features.get('pinned', '3.0.0')).toBeUndefined();
+  });
+
+  it('is for the operator\'s tenants only', async () => {
+    const { apiKey: other } = await h.services.tenants.create('globex', 'Globex');
+    const source = tempDir();
+    versionedFeature(source, '4.0.0', 'x.xml');
+    const answer = await post(packFeature(join(source, 'pinned-4.0.0'), h.services.actions), other);
+    expect(answer).toMatchObject({ status: 403, json: { code: 'feature.forbidden' } });
+  });
+});
+
+/** A feature with an invoice flow and a cancellation of it, allowed once the invoice completed. */
+function cancellableFeature(root: string): void {
+  const dir = join(root, 'cancellable');
+  mkdirSync(dir, { recursive: true });
+  const write = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value));
+  write('feature.json', {
+    id: 'cancellable',
+    version: '1.0.0',
+    title: 'Cancellable',
+    direction: 'outbound',
+    flows: ['invoice.json', 'cancel.json'],
+    related: { cancel: { flow: 'cancellable-cancel', from: ['completed'] } },
+  });
+  write('invoice.json', {
+    id: 'cancellable-invoice',
+    version: 1,
+    description: 'an invoice',
+    applicability: { field: 'format', op: 'eq', value: 'cancellable' },
+    input: { kinds: ['canonical'] },
+    steps: [{ id: 'validate', action: 'validate', with: { input: 'input.json', output: 'canonical.json' } }],
+  });
+  write('cancel.json', {
+    id: 'cancellable-cancel',
+    version: 1,
+    description: 'its cancellation: accepted for reason 02',
+    steps: [
+      {
+        id: 'check',
+        action: 'handle-response',
+        with: { input: 'input.json', status: '/reason', outcomes: { accepted: ['02'], rejected: ['99'] } },
+      },
+    ],
+  });
+}
+
+describe('related submissions', () => {
+  let h: Harness;
+  const apiKey = 'acme-key-related-01234';
+  let hold = false;
+  beforeAll(async () => {
+    const features = tempDir();
+    cancellableFeature(features);
+    h = await createHarness({ EINVOICE_FEATURES_DIR: features }, (bus) => ({
+      send: (topic, body, options) => (hold ? Promise.resolve() : bus.send(topic, body, options)),
+      subscribe: (...args) => bus.subscribe(...args),
+      close: () => bus.close(),
+    }));
+    await h.services.tenants.addKey(TENANT, apiKey);
+    provideServices(h.services);
+  });
+  afterAll(() => provideServices(undefined));
+
+  const relate = (id: string, body: unknown) =>
+    callHandler(route('relatedInvoice'), apiKey, { method: 'POST', params: { id }, body: JSON.stringify(body) });
+
+  it('a cancel of a completed document runs its flow with the data, and links both records', async () => {
+    const invoice = await h.settle((await h.submit(sampleInvoice(1), { format: 'cancellable' })).id);
+    expect(invoice.status).toBe('completed');
+    const answer = await relate(invoice.id, { kind: 'cancel', data: { reason: '02' } });
+    expect(answer.status).toBe(202);
+    const cancel = await h.settle(answer.json.id as string);
+    expect(cancel).toMatchObject({
+      status: 'completed',
+      flowId: 'cancellable-cancel',
+      featureId: 'cancellable',
+      featureVersion: '1.0.0',
+      relatedTo: { id: invoice.id, kind: 'cancel' },
+      variables: { 'original.id': invoice.id },
+    });
+    expect((await h.services.pipeline.get(TENANT, invoice.id)).related).toEqual([
+      { id: cancel.id, kind: 'cancel', createdAt: expect.any(String) },
+    ]);
+    const refused = await relate(invoice.id, { kind: 'cancel', data: { reason: '99' } });
+    expect((await h.settle(refused.json.id as string)).status).toBe('rejected');
+    expect((await h.services.pipeline.get(TENANT, invoice.id)).related).toHaveLength(2);
+  });
+
+  it('is 409 while the document is still processing, and 422 for a kind its feature does not have', async () => {
+    hold = true;
+    const pending = await h.submit(sampleInvoice(1), { format: 'cancellable' });
+    hold = false;
+    const early = await relate(pending.id, { kind: 'cancel', data: { reason: '02' } });
+    expect(early).toMatchObject({ status: 409, json: { code: 'related.not-allowed' } });
+    expect((await h.services.pipeline.get(TENANT, pending.id)).related).toBeUndefined();
+    const unknown = await relate(pending.id, { kind: 'correct' });
+    expect(unknown).toMatchObject({ status: 422, json: { code: 'related.unknown-kind' } });
+    const invalid = await relate(pending.id, { kind: 'Cancel!' });
+    expect(invalid).toMatchObject({ status: 400, json: { code: 'related.invalid' } });
+  });
+});
