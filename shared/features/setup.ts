@@ -66,8 +66,7 @@ export function companyParameters(
   return (name) => {
     const value = Object.hasOwn(given, name) ? given[name] : undefined;
     if (value !== undefined && value !== null) {
-      const text =
-        typeof value === 'object' ? JSON.stringify(value) : String(value as string | number | boolean);
+      const text = typeof value === 'string' ? value : JSON.stringify(value);
       return keys.has(name) && tenant ? tenantKeyName(tenant.id, text) : text;
     }
     const fallback = schema.properties?.[name]?.default;
