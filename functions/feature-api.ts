@@ -1,7 +1,8 @@
 import type { HttpRequest } from '@azure/functions';
-import { invalidInput } from '../shared/errors';
+import { EInvoiceError, invalidInput, notFound } from '../shared/errors';
+import { EVENT_SCHEMA } from '../shared/features/events';
 import { ajv, toProblems } from '../shared/validation/schema';
-import { authenticated, json, parseJsonBody, readBody } from './lib/http';
+import { authenticated, json, parseJsonBody, problem, readBody } from './lib/http';
 import { component, httpRoute } from './lib/openapi';
 import { services } from './lib/services';
 import { FEATURE_PACKAGE_SCHEMA } from '../shared/features/package';
@@ -140,7 +141,9 @@ httpRoute('feature', {
       summary:
         'Enable a version for the tenant (new documents run under it; documents in flight finish under theirs)',
       requestBody: { content: { 'application/json': ENABLE_SCHEMA } },
-      responses: { '200': { description: 'The feature as set up', content: { 'application/json': Feature } } },
+      responses: {
+        '200': { description: 'The feature as set up', content: { 'application/json': Feature } },
+      },
       problems: {
         '400': ['request.invalid-json', 'feature.invalid-request', 'feature.invalid-parameters'],
         '404': ['feature.not-found', 'feature.version-not-installed'],
@@ -194,6 +197,154 @@ httpRoute('featureCompany', {
       summary: "Remove a company's parameters",
       responses: { '204': { description: 'Removed (or there were none)' } },
       problems: { '404': ['feature.not-found'], '409': ['feature.not-enabled'] },
+    },
+  },
+});
+
+const EventAnswer = component('EventAnswer', {
+  type: 'object',
+  required: ['id', 'status'],
+  properties: {
+    id: { type: 'string', description: "The event's id (the sender's, or the SHA-256 of the body)" },
+    status: {
+      enum: ['delivered', 'kept', 'duplicate'],
+      description:
+        'delivered: a document waits for its key and was told; kept: none does yet (it will find it when it waits, or it is listed as unmatched); duplicate: that id came before',
+    },
+  },
+});
+
+/** The tenant an event request comes from: its API key, or an event key issued for this feature. */
+async function eventSender(request: HttpRequest, featureId: string): Promise<string> {
+  const { tenants, inbox } = services();
+  const apiKey = request.headers.get('x-api-key');
+  if (apiKey) {
+    const tenantId = await tenants.authenticate(apiKey);
+    if (tenantId) return tenantId;
+  }
+  const eventKey = request.headers.get('x-event-key') ?? request.query.get('key');
+  const owner = eventKey ? await inbox.keyOwner(eventKey) : undefined;
+  if (owner && owner.featureId === featureId) return owner.tenantId;
+  throw new EInvoiceError(
+    'auth.invalid-key',
+    "An event needs the feature's event key (x-event-key header or key query parameter) or an API key",
+    { status: 401 },
+  );
+}
+
+httpRoute('featureEvents', {
+  route: 'events/{featureId}',
+  methods: ['POST'],
+  handler: async (request, context) => {
+    try {
+      const featureId = request.params.featureId ?? '';
+      const tenantId = await eventSender(request, featureId);
+      const { inbox, pipeline, features, logger } = services();
+      if (!features.get(featureId))
+        throw notFound('feature.not-found', `No feature ${featureId} is installed`);
+      const body = parseJsonBody((await readBody(request)).toString('utf8'));
+      const { event, duplicate, waiter } = await inbox.receive(tenantId, featureId, body);
+      const delivered =
+        !duplicate && waiter ? await pipeline.wake(tenantId, waiter.documentId, waiter.stepId) : false;
+      const status = duplicate ? 'duplicate' : delivered ? 'delivered' : 'kept';
+      logger.info('event.received', { tenantId, featureId, eventId: event.id, type: event.type, status });
+      return json(duplicate ? 200 : 202, { id: event.id, status });
+    } catch (error) {
+      return problem(error, context);
+    }
+  },
+  docs: {
+    POST: {
+      summary:
+        "An authority's event about a submission (a delivery receipt, a rejection), for the document waiting for its key",
+      anonymous: true,
+      parameters: [
+        {
+          name: 'x-event-key',
+          in: 'header',
+          description: "The feature's event key",
+          schema: { type: 'string' },
+        },
+        {
+          name: 'key',
+          in: 'query',
+          description: 'The event key, where the sender cannot set a header',
+          schema: { type: 'string' },
+        },
+      ],
+      requestBody: { content: { 'application/json': EVENT_SCHEMA } },
+      responses: {
+        '200': {
+          description: 'That event id came before: nothing changed',
+          content: { 'application/json': EventAnswer },
+        },
+        '202': { description: 'Stored, and delivered or kept', content: { 'application/json': EventAnswer } },
+      },
+      problems: {
+        '400': ['request.invalid-json', 'request.too-deep', 'event.invalid'],
+        '401': ['auth.invalid-key'],
+        '404': ['feature.not-found'],
+        '413': ['request.too-large'],
+      },
+    },
+  },
+});
+
+httpRoute('featureEventKey', {
+  route: 'features/{featureId}/event-key',
+  methods: ['POST'],
+  handler: authenticated(async (request, tenantId) => {
+    const featureId = request.params.featureId ?? '';
+    const { features, inbox } = services();
+    if (!features.get(featureId)) throw notFound('feature.not-found', `No feature ${featureId} is installed`);
+    const key = await inbox.newKey(tenantId, featureId);
+    return json(201, { key, url: `/api/events/${featureId}` });
+  }),
+  docs: {
+    POST: {
+      summary: "A new key for the authority to send this feature's events with (shown once)",
+      responses: {
+        '201': {
+          description: 'The key; send events to url with it in x-event-key (or ?key=)',
+          content: {
+            'application/json': {
+              type: 'object',
+              required: ['key', 'url'],
+              properties: { key: { type: 'string' }, url: { type: 'string' } },
+            },
+          },
+        },
+      },
+      problems: { '404': ['feature.not-found'] },
+    },
+  },
+});
+
+httpRoute('featureUnmatchedEvents', {
+  route: 'features/{featureId}/events/unmatched',
+  methods: ['GET'],
+  handler: authenticated(async (request, tenantId) => {
+    const featureId = request.params.featureId ?? '';
+    const { features, inbox } = services();
+    if (!features.get(featureId)) throw notFound('feature.not-found', `No feature ${featureId} is installed`);
+    return json(200, { items: await inbox.unmatched(tenantId, featureId) });
+  }),
+  docs: {
+    GET: {
+      summary: 'Events kept for a key no document has waited for',
+      responses: {
+        '200': {
+          description: 'The events, oldest first',
+          content: {
+            'application/json': {
+              type: 'object',
+              required: ['items'],
+              properties: { items: { type: 'array', items: { type: 'object' } } },
+            },
+          },
+        },
+      },
+      problems: { '404': ['feature.not-found'] },
     },
   },
 });

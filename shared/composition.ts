@@ -39,6 +39,8 @@ import { FeatureCatalogue, FeatureSet, loadFlowCatalogue } from './features/cata
 import { packageRoot } from './util/package-root';
 import { FeatureSetups } from './features/setup';
 import { FeatureInstaller } from './features/install';
+import { EventInbox } from './features/events';
+import { awaitEventAction } from './actions/await-event';
 import { FormatRegistry } from './formats/format';
 import { loadMappings, shippedFormats } from './formats/mapping';
 import { consoleLogger, type Logger } from './log';
@@ -64,6 +66,8 @@ export interface Services {
   setups: FeatureSetups;
   /** Installs feature packages while the service runs. */
   installer: FeatureInstaller;
+  /** Events authorities send on their own, and the documents waiting for them. */
+  inbox: EventInbox;
   bus: MessageBus;
   certificates: CertificateStore;
   secrets: SecretStore;
@@ -189,6 +193,7 @@ export function createRegistries(
     new FolderSecretStore(join('.', 'secrets')),
   ),
   tenants: TenantDirectory = new TenantDirectory(new MemoryObjectStore()),
+  inbox: EventInbox = new EventInbox(new MemoryObjectStore()),
 ) {
   const roots = featureRoots(settings);
   const features = FeatureSet.read(roots);
@@ -211,7 +216,8 @@ export function createRegistries(
     .register(readInvoiceAction(formats))
     .register(edocFromInvoiceAction(tenants))
     .register(edocValidateAction(tenants))
-    .register(bcMapAction(tenants));
+    .register(bcMapAction(tenants))
+    .register(awaitEventAction(inbox, connectors.now));
   return { formats, actions, xsd, features };
 }
 
@@ -223,7 +229,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
   const opened: Array<() => Promise<void> | undefined> = [];
   let objects: ObjectStore, bus: MessageBus, connectors: Connectors, signer: XmlSigner, xsd: XsdValidatorPool;
   let certificates: CertificateStore, secrets: SecretStore, formats: FormatRegistry, actions: ActionRegistry;
-  let flows: FlowCatalogue, tenants: TenantDirectory, features: FeatureCatalogue;
+  let flows: FlowCatalogue, tenants: TenantDirectory, features: FeatureCatalogue, inbox: EventInbox;
   const now = overrides.now;
   try {
     objects = overrides.objects ?? objectStore(settings);
@@ -239,6 +245,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     const xsdPool = new XsdValidatorPool(settings.schemasDir);
     opened.push(() => xsdPool.close());
     tenants = new TenantDirectory(objects);
+    inbox = new EventInbox(objects, now);
     let read: FeatureSet;
     ({ formats, actions, xsd, features: read } = createRegistries(
       settings,
@@ -247,6 +254,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
       xsdPool,
       connectors,
       tenants,
+      inbox,
     ));
     features = read.check(actions);
     flows = loadFlowCatalogue(featureRoots(settings), actions, features);
@@ -281,6 +289,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     flows,
     features,
     setups: new FeatureSetups(features, tenants, overrides.now),
+    inbox,
     installer: new FeatureInstaller(features, flows, actions, settings.featuresDir, settings.featureAdmins),
     bus,
     certificates,

@@ -14,6 +14,7 @@ export type LogEvent =
   | 'document.redriven'
   | 'document.resubmitted'
   | 'document.cancelled'
+  | 'event.received'
   | 'batch.received'
   | 'batch.item-failed'
   | 'webhook.not-queued'

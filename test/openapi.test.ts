@@ -362,6 +362,27 @@ describe('real answers of the embedded runtime', () => {
     expect((await call('DELETE', company)).status).toBe(204);
     expect((await call('DELETE', '/api/features/sandbox-demo')).status).toBe(204);
 
+    // an authority's events: an event key, an event for no waiting document, the unmatched list
+    const eventKey = await call('POST', '/api/features/sandbox-demo/event-key');
+    expect(eventKey.status).toBe(201);
+    expect((await call('POST', '/api/features/nope/event-key')).status).toBe(404);
+    const event = { id: 'ev-1', key: 'R-1', type: 'delivered' };
+    expect((await call('POST', '/api/events/sandbox-demo', { body: event })).json.status).toBe('kept');
+    expect((await call('POST', '/api/events/sandbox-demo', { body: event })).status).toBe(200);
+    expect((await call('POST', '/api/events/sandbox-demo', { body: { key: 'R-1' } })).status).toBe(400);
+    expect((await call('POST', '/api/events/sandbox-demo', { body: event, key: null })).status).toBe(401);
+    const keyed = await call('POST', '/api/events/sandbox-demo', {
+      body: { ...event, id: 'ev-2' },
+      key: null,
+      headers: { 'x-event-key': eventKey.json.key as string },
+    });
+    expect(keyed.status).toBe(202);
+    expect((await call('GET', '/api/features/sandbox-demo/events/unmatched')).json.items).toEqual([
+      expect.objectContaining({ id: 'ev-1', key: 'R-1' }),
+      expect.objectContaining({ id: 'ev-2', key: 'R-1' }),
+    ]);
+    expect((await call('GET', '/api/features/nope/events/unmatched')).status).toBe(404);
+
     // the router's own answers
     expect((await call('GET', '/api/nowhere')).status).toBe(404);
     expect((await call('DELETE', '/api/health')).status).toBe(405);

@@ -3,6 +3,7 @@ import { invalidInput, type ProblemDetail } from '../errors';
 import type { ActionCatalogue } from '../flows/catalogue';
 import type { FlowDefinition, StepDefinition } from '../flows/types';
 import type { OutputFormat } from '../formats/format';
+import type { EventEntry } from '../features/events';
 import type { DocumentRecord, Stage, StepOutcome } from '../model/record';
 import { ajv, toProblems } from '../validation/schema';
 
@@ -53,6 +54,8 @@ export interface ActionResult {
    * once at start-up (XML Schemas not installed). The record carries the notice either way.
    */
   noticeLevel?: 'info' | 'warn';
+  /** Events from the authority the step took note of, to list on the record. */
+  events?: EventEntry[];
 }
 
 /**

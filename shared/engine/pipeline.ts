@@ -473,6 +473,11 @@ export class Pipeline {
           else r.artifacts.push(artifact);
         }
         if (result.variables) r.variables = { ...r.variables, ...result.variables };
+        if (result.events?.length) r.events = [...(r.events ?? []), ...result.events];
+        // an event arrived while the step ran: it looks again at once instead of at its next check
+        const woken = r.wakeRequested !== undefined;
+        delete r.wakeRequested;
+        if (woken && next.kind === 'postpone') next = { kind: 'postpone', delayMs: 0 };
         const entry: HistoryEntry = {
           at: now.toISOString(),
           stepId: message.stepId,
@@ -770,6 +775,37 @@ export class Pipeline {
     await this.publish(record);
     this.logger.info('document.received', { tenantId, documentId: newId, flowId: flow.id, relatedTo: id });
     return record;
+  }
+
+  /**
+   * An authority's event arrived for the step a document waits at: the step runs again now (through the
+   * bus) rather than at its next check. While the step is running, it is asked to look again once it ends.
+   * Anything else (the document moved on, or finished) is left alone: the event stays in the inbox.
+   */
+  async wake(tenantId: string, id: string, stepId: string): Promise<boolean> {
+    const now = this.now();
+    const updated = await this.documents.update(
+      tenantId,
+      id,
+      (r) => {
+        if (isTerminal(r.status) || r.stepId !== stepId) return undefined;
+        if (r.status !== 'waiting') {
+          r.wakeRequested = now.toISOString();
+          return r;
+        }
+        r.status = 'processing';
+        delete r.nextAttemptAt;
+        r.history.push({ at: now.toISOString(), stepId, action: 'event', attempt: r.attempt, outcome: 'woken' });
+        return r;
+      },
+      this.now,
+    );
+    if (!updated?.changed) return false;
+    if (updated.record.status === 'processing' && updated.record.history.at(-1)?.outcome === 'woken') {
+      await this.publish(updated.record);
+      await this.statusChanged(updated.record, 'waiting');
+    }
+    return true;
   }
 
   /** Stops a document that has not finished. A step already running finishes, but its result is not used. */

@@ -85,6 +85,10 @@ export interface DocumentRecord {
   relatedTo?: { id: string; kind: string };
   /** Documents that refer to this one, oldest first. */
   related?: Array<{ id: string; kind: string; createdAt: string }>;
+  /** The authority's events about this document that a step took note of (`await-event`), oldest first. */
+  events?: Array<{ id: string; type: string; at: string; codes?: string[] }>;
+  /** An event arrived while the waiting step was running: it runs again at once rather than at its next check. */
+  wakeRequested?: string;
   /** Webhook delivery attempts for this document's status changes, the newest last (at most 50). */
   notifications?: NotificationAttempt[];
 }
@@ -208,6 +212,21 @@ export const DOCUMENT_RECORD_SCHEMA = {
         properties: { id: { type: 'string' }, kind: { type: 'string' }, createdAt: TIME },
       },
     },
+    events: {
+      type: 'array',
+      description: "The authority's events about the document a step took note of (await-event), oldest first",
+      items: {
+        type: 'object',
+        required: ['id', 'type', 'at'],
+        properties: {
+          id: { type: 'string' },
+          type: { type: 'string' },
+          at: TIME,
+          codes: { type: 'array', items: { type: 'string' } },
+        },
+      },
+    },
+    wakeRequested: { ...TIME, description: 'An event arrived while the waiting step ran' },
     notifications: {
       type: 'array',
       items: {

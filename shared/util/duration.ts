@@ -1,8 +1,8 @@
-const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 } as const;
+const UNIT_MS = { ms: 1, s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
 
-/** Parses a flow duration such as `500ms`, `30s`, `5m`, `1h` into milliseconds. */
+/** Parses a flow duration such as `500ms`, `30s`, `5m`, `1h`, `5d` into milliseconds. */
 export function parseDuration(value: string): number {
-  const match = /^(\d+)(ms|s|m|h)$/.exec(value);
+  const match = /^(\d+)(ms|s|m|h|d)$/.exec(value);
   if (!match) throw new RangeError(`Invalid duration "${value}"`);
   return Number(match[1]) * UNIT_MS[match[2] as keyof typeof UNIT_MS];
 }
