@@ -1,23 +1,54 @@
 import { join, resolve } from 'node:path';
 import { provideServices } from '../../functions/lib/services';
-import { applyLocalSettingsFile } from '../settings';
-import { startEmbedded } from './embedded';
+import { applyLocalSettingsFile, loadSettings } from '../settings';
+import { setUpDemo, startStandIns, type StandIns } from './demo';
+import { LOCAL_TENANT, startEmbedded, type EmbeddedRuntime } from './embedded';
 import { installRecorder, RegistrationRecorder } from './registrations';
 
-/** `einvoice serve`: the embedded runtime in the foreground until SIGINT/SIGTERM. */
-export async function serve(options: { port?: number; dataDir?: string }): Promise<number> {
+/**
+ * `einvoice serve`: the embedded runtime in the foreground until SIGINT/SIGTERM. With `demo`, the stand-in
+ * receivers start in the same process, the settings that default to them point at them, and every feature
+ * is enabled for tenant `local` with its demo company.
+ */
+export async function serve(options: { port?: number; dataDir?: string; demo?: boolean }): Promise<number> {
   applyLocalSettingsFile(resolve('local.settings.json'));
   const recorder = new RegistrationRecorder();
   installRecorder(recorder);
   // The Function App itself: registering its Functions fills the recorder.
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   require('../../functions/index');
-  const runtime = await startEmbedded(() => recorder.registrations, provideServices, options);
+  const env = {
+    ...process.env,
+    ...(options.dataDir !== undefined ? { EINVOICE_DATA_DIR: options.dataDir } : {}),
+  };
+  let standIns: StandIns | undefined;
+  if (options.demo) {
+    const settings = loadSettings(env);
+    standIns = await startStandIns(settings.dataDir, settings.keyDir);
+    Object.assign(env, {
+      SANDBOX_URL: standIns.urls.sandbox,
+      BC_API_URL: standIns.urls.bcApi,
+      BC_TOKEN_URL: standIns.urls.bcToken,
+    });
+  }
+  let runtime: EmbeddedRuntime;
+  let demo: string[] = [];
+  try {
+    runtime = await startEmbedded(() => recorder.registrations, provideServices, { ...options, env });
+    if (standIns) demo = await setUpDemo(runtime.services, LOCAL_TENANT, standIns);
+  } catch (error) {
+    await standIns?.stop();
+    throw error;
+  }
   const sample = join('samples', 'invoice.json');
   process.stderr.write(
     `\neinvoice is running at ${runtime.url}/api\n` +
       `  tenant: local   API key: ${runtime.apiKey}\n` +
       `  data folder: ${runtime.services.settings.dataDir}\n` +
+      (standIns
+        ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}\n` +
+          demo.map((line) => `  feature ${line}\n`).join('')
+        : '') +
       `  try: npx einvoice submit ${sample} --wait\n\n`,
   );
   await new Promise<void>((resolveStop) => {
@@ -26,5 +57,6 @@ export async function serve(options: { port?: number; dataDir?: string }): Promi
     process.once('SIGTERM', stop);
   });
   await runtime.stop();
+  await standIns?.stop();
   return 0;
 }

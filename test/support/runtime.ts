@@ -19,11 +19,12 @@ export interface RuntimeProcess {
 export async function startRuntime(
   dataDir: string,
   env: Record<string, string> = {},
+  args: string[] = [],
 ): Promise<RuntimeProcess> {
   const cli = join(ROOT, 'bin', 'einvoice.js');
   if (!existsSync(join(ROOT, 'dist', 'shared', 'cli', 'main.js')))
     throw new Error('dist/ is missing: run npm run build');
-  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir], {
+  const child = spawn(process.execPath, [cli, 'serve', '--port', '0', '--data-dir', dataDir, ...args], {
     cwd: dataDir,
     env: { ...process.env, EINVOICE_LOG_LEVEL: 'warn', EINVOICE_LOCAL_API_KEY: '', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -1,0 +1,92 @@
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DocumentRecord } from '../shared/model/record';
+import { packageRoot } from '../shared/util/package-root';
+import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { onTeardown, tempDir } from './support/temp';
+
+/**
+ * `einvoice serve --demo`: the stand-in receivers in the runtime's process, every feature enabled for tenant
+ * local with its demo company; the shipped samples complete offline, each company with its own setup.
+ */
+describe('einvoice serve --demo', () => {
+  let runtime: RuntimeProcess;
+  let dataDir: string;
+  beforeAll(async () => {
+    dataDir = tempDir();
+    // no stand-in settings from outside: the demo points them at its own stand-ins
+    runtime = await startRuntime(dataDir, { SANDBOX_URL: '', BC_API_URL: '', BC_TOKEN_URL: '' }, ['--demo']);
+    onTeardown(() => runtime.stop());
+  });
+
+  const api = async (method: string, path: string, body?: string, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${runtime.url}/api${path}`, {
+      method,
+      headers: { 'x-api-key': runtime.apiKey, 'content-type': 'application/json', ...headers },
+      ...(body !== undefined ? { body } : {}),
+    });
+    return { status: response.status, json: (await response.json()) as Record<string, any> };
+  };
+  /** A sample as a submission with `context` added (a sample may be `{ context, document }` already). */
+  const withContext = (value: Record<string, unknown>, context: Record<string, unknown>) =>
+    'document' in value
+      ? { ...value, context: { ...(value.context as Record<string, unknown>), ...context } }
+      : { context, document: value };
+  const sample = (name: string) => readFileSync(join(packageRoot(), 'samples', name), 'utf8');
+  const submit = async (context: Record<string, unknown>, document: string, xml = false) => {
+    const answer = await api(
+      'POST',
+      '/invoices?wait=60',
+      xml ? document : JSON.stringify(withContext(JSON.parse(document) as Record<string, unknown>, context)),
+      xml ? { 'content-type': 'application/xml', 'x-einvoice-context': JSON.stringify(context) } : {},
+    );
+    return (await api('GET', `/invoices/${answer.json.id as string}`)).json as DocumentRecord;
+  };
+
+  it('says what it set up', () => {
+    expect(runtime.output()).toMatch(/demo: sandbox receiver at http:\/\/127\.0\.0\.1:\d+/);
+    expect(runtime.output()).toContain('feature sandbox-demo 1.0.0, demo company demo');
+  });
+
+  it('enables every shipped feature for tenant local', async () => {
+    const { json } = await api('GET', '/features');
+    for (const feature of json.items as Array<{ id: string; enabledVersion?: string; byDefault?: boolean }>) {
+      expect(feature.enabledVersion).toBeDefined();
+      expect(feature.byDefault).toBeUndefined();
+    }
+  });
+
+  it("submits the demo company's invoice to the sandbox receiver, signed with its own certificate", async () => {
+    const record = await submit({ flowId: 'sandbox-submit', companyId: 'demo' }, sample('invoice.json'));
+    expect(record).toMatchObject({ status: 'completed', featureId: 'sandbox-demo' });
+    const xml = await (
+      await fetch(`${runtime.url}/api/invoices/${record.id}/artifacts/signed.xml`, {
+        headers: { 'x-api-key': runtime.apiKey },
+      })
+    ).text();
+    const signer = new X509Certificate(
+      Buffer.from(/<ds:X509Certificate>([^<]+)</.exec(xml)![1]!.replace(/\s+/g, ''), 'base64'),
+    );
+    const own = new X509Certificate(readFileSync(join(dataDir, 'keys', 'local--demo-seal.crt.pem')));
+    expect(signer.fingerprint256).toBe(own.fingerprint256);
+  });
+
+  it('completes the README example: a company without a setup of its own takes the defaults', async () => {
+    expect((await submit({ format: 'peppol-bis3-ubl' }, sample('invoice.json'))).status).toBe('completed');
+  });
+
+  it("takes the vendor's invoice and the transfer document into the Business Central stand-in", async () => {
+    const context = { direction: 'inbound', companyId: 'CRONUS' };
+    const transfer = await submit({ ...context, format: 'edoc-transfer' }, sample('edoc/transfer.json'));
+    expect(transfer.status).toBe('completed');
+    expect(transfer.variables?.bcDocumentNumber).toMatch(/^PI-\d+$/);
+    const ubl = await submit(
+      { ...context, format: 'peppol-bis3-ubl' },
+      sample('edoc/vendor-invoice.xml'),
+      true,
+    );
+    expect(ubl.status).toBe('completed');
+    expect(ubl.variables?.bcDocumentNumber).toMatch(/^PI-\d+$/);
+  });
+});
