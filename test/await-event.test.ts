@@ -189,6 +189,31 @@ describe('await-event', () => {
     expect(done.events?.map((e) => e.type)).toEqual(['received', 'rejected']);
   });
 
+  it('looks again at once when an event arrives while the waiting step is running', async () => {
+    hold = [];
+    const record = await start('K-race');
+    const first = hold;
+    hold = [];
+    for (const message of first) await message(); // runs "sent"; the message of "verdict" is held
+    await h.bus.whenIdle({ scheduled: false });
+    const running = await h.services.pipeline.get(TENANT, record.id);
+    expect(running).toMatchObject({ status: 'processing', stepId: 'verdict' });
+    // the step is under way (its message on the bus) when the event's wake comes
+    expect(await h.services.pipeline.wake(TENANT, record.id, 'verdict')).toBe(true);
+    expect((await h.services.pipeline.get(TENANT, record.id)).wakeRequested).toBeDefined();
+    const second = hold;
+    hold = undefined;
+    for (const message of second) await message();
+    const after = await settled(record.id);
+    // it found nothing on its first look, and looked again at once rather than in 30 minutes
+    expect(after.history.filter((e) => e.action === 'await-event').map((e) => e.outcome)).toEqual([
+      'pending',
+      'pending',
+    ]);
+    expect(after.status).toBe('waiting');
+    expect(after.wakeRequested).toBeUndefined();
+  });
+
   it('fails past the deadline without an event', async () => {
     const record = await settled((await start('K-late')).id);
     expect(record.status).toBe('waiting');

@@ -6,6 +6,7 @@ import { main } from '../shared/cli/main';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { Sandbox } from '../shared/sandbox/sandbox';
 import { packageRoot } from '../shared/util/package-root';
+import { cancellableFeature } from './support/features';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 import { eventually, freePort, onTeardown, tempDir } from './support/temp';
 
@@ -316,5 +317,54 @@ describe('einvoice sandbox --authority bc', () => {
     const { code, stderr } = await einvoice(['sandbox', '--authority', 'bc', '--fail-rate', '0.5']);
     expect(code).toBe(2);
     expect(stderr).toContain('--fail-rate does not apply to --authority bc');
+  });
+});
+
+describe('einvoice feature and related', () => {
+  // last in this file: enabling a feature makes the tenant's set of features explicit
+  it('packs a feature, imports it into the service, enables it, and cancels a completed document with it', async () => {
+    const source = cancellableFeature(tempDir());
+    const pack = join(tempDir(), 'cancellable.feature.json');
+    expect((await einvoice(['feature', 'pack', source, '-o', pack])).stdout).toBe(
+      `packed cancellable 1.0.0: 3 files to ${pack}\n`,
+    );
+    const imported = await einvoice(['feature', 'import', pack, ...service()]);
+    expect(imported).toMatchObject({ code: 0, stdout: 'imported cancellable 1.0.0\n' });
+    const again = await einvoice(['feature', 'import', pack, ...service()]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toContain('feature.invalid-package');
+    expect((await einvoice(['feature', 'enable', 'cancellable', ...service()])).stdout).toBe(
+      'enabled cancellable 1.0.0\n',
+    );
+    const listed = await einvoice(['feature', 'list', ...service()]);
+    expect(listed.stdout).toMatch(/^cancellable +1\.0\.0 +installed 1\.0\.0/m);
+    expect(listed.stdout).toMatch(/^peppol-bis3 +off /m);
+
+    const file = join(tempDir(), 'invoice.json');
+    writeFileSync(file, JSON.stringify({ context: { format: 'cancellable' }, document: sampleInvoice(1) }));
+    const submitted = await einvoice(['submit', file, '--wait', ...service()]);
+    expect(submitted.stdout).toMatch(/^completed/);
+    const id = ID.exec(submitted.stdout)![0];
+    const cancel = await einvoice([
+      'related',
+      id,
+      '--kind',
+      'cancel',
+      '--data',
+      '{"reason":"02"}',
+      ...service(),
+    ]);
+    expect(cancel.code).toBe(0);
+    const cancelId = ID.exec(cancel.stdout)![0];
+    await eventually(async () =>
+      (await einvoice(['status', cancelId, ...service()])).stdout.includes('completed') ? true : undefined,
+    );
+    const original = JSON.parse((await einvoice(['status', id, '--json', ...service()])).stdout) as {
+      related: Array<{ id: string; kind: string }>;
+    };
+    expect(original.related).toEqual([expect.objectContaining({ id: cancelId, kind: 'cancel' })]);
+    const unknown = await einvoice(['related', id, '--kind', 'correct', ...service()]);
+    expect(unknown.code).toBe(1);
+    expect(unknown.stderr).toContain('related.unknown-kind');
   });
 });

@@ -10,6 +10,7 @@ import { RegistrationRecorder, type FunctionRegistration } from '../shared/runti
 import { provideServices } from '../functions/lib/services';
 import { createHarness, TENANT, type Harness } from './support/harness';
 import { callHandler } from './support/http-handler';
+import { cancellableFeature } from './support/features';
 import { tempDir } from './support/temp';
 
 /**
@@ -55,7 +56,11 @@ describe("a company's parameters", () => {
     const run = async (companyId?: string) => {
       const context = { format: 'peppol-bis3-ubl', ...(companyId ? { companyId } : {}) };
       const record = await h.settle((await h.submit(sampleInvoice(2), context)).id);
-      expect(record).toMatchObject({ status: 'completed', featureId: 'peppol-bis3', featureVersion: '1.0.0' });
+      expect(record).toMatchObject({
+        status: 'completed',
+        featureId: 'peppol-bis3',
+        featureVersion: '1.0.0',
+      });
       return signingCertificate(h, TENANT, record.id);
     };
     const de = await run('acme-de');
@@ -160,17 +165,21 @@ describe('feature versions', () => {
     versionedFeature(features, '1.1.0', 'v2.xml');
     // stage messages are held while the test wants the first document in flight
     let held: Array<() => Promise<void>> | undefined;
-    const h = await createHarness({ EINVOICE_FEATURES_DIR: features }, (bus) => ({
-      send: (topic, body, options) => {
-        if (held) {
-          held.push(() => bus.send(topic, body, options));
-          return Promise.resolve();
-        }
-        return bus.send(topic, body, options);
-      },
-      subscribe: (...args) => bus.subscribe(...args),
-      close: () => bus.close(),
-    } satisfies MessageBus));
+    const h = await createHarness(
+      { EINVOICE_FEATURES_DIR: features },
+      (bus) =>
+        ({
+          send: (topic, body, options) => {
+            if (held) {
+              held.push(() => bus.send(topic, body, options));
+              return Promise.resolve();
+            }
+            return bus.send(topic, body, options);
+          },
+          subscribe: (...args) => bus.subscribe(...args),
+          close: () => bus.close(),
+        }) satisfies MessageBus,
+    );
     await h.services.setups.enable(TENANT, 'pinned', '1.0.0');
     held = [];
     const first = await h.submit(sampleInvoice(1), { format: 'pinned' });
@@ -248,7 +257,9 @@ describe('feature setup over HTTP', () => {
     const enabled = await call('feature', 'PUT', { featureId: 'pinned' }, {});
     expect(enabled).toMatchObject({ status: 200, json: { id: 'pinned', enabledVersion: '1.0.0' } });
     const after = await call('features', 'GET', {});
-    expect(after.json.items.find((f: { id: string }) => f.id === 'peppol-bis3').enabledVersion).toBeUndefined();
+    expect(
+      after.json.items.find((f: { id: string }) => f.id === 'peppol-bis3').enabledVersion,
+    ).toBeUndefined();
   });
 
   it('refuses a company setup that lacks a parameter, naming its JSON path', async () => {
@@ -260,7 +271,9 @@ describe('feature setup over HTTP', () => {
     );
     expect(answer.status).toBe(400);
     expect(answer.json.code).toBe('feature.invalid-parameters');
-    expect(answer.json.errors).toEqual([expect.objectContaining({ path: '/contact/email', message: 'is required' })]);
+    expect(answer.json.errors).toEqual([
+      expect.objectContaining({ path: '/contact/email', message: 'is required' }),
+    ]);
     const missing = await call('featureCompany', 'PUT', { featureId: 'pinned', companyId: 'c1' }, {});
     expect(missing.json.errors.map((e: { path: string }) => e.path)).toEqual(['/endpointId', '/contact']);
     // nothing was stored
@@ -274,7 +287,9 @@ describe('feature setup over HTTP', () => {
     expect((await call('feature', 'GET', { featureId: 'pinned' })).json.companies.c1.parameters).toEqual(
       parameters,
     );
-    expect((await call('featureCompany', 'DELETE', { featureId: 'pinned', companyId: 'c1' })).status).toBe(204);
+    expect((await call('featureCompany', 'DELETE', { featureId: 'pinned', companyId: 'c1' })).status).toBe(
+      204,
+    );
     expect((await call('featureCompany', 'GET', { featureId: 'pinned', companyId: 'c1' })).status).toBe(404);
   });
 
@@ -344,7 +359,7 @@ describe('a feature package imported over HTTP', () => {
     expect(h.services.features.get('pinned', '3.0.0')).toBeUndefined();
   });
 
-  it('is for the operator\'s tenants only', async () => {
+  it("is for the operator's tenants only", async () => {
     const { apiKey: other } = await h.services.tenants.create('globex', 'Globex');
     const source = tempDir();
     versionedFeature(source, '4.0.0', 'x.xml');
@@ -352,41 +367,6 @@ describe('a feature package imported over HTTP', () => {
     expect(answer).toMatchObject({ status: 403, json: { code: 'feature.forbidden' } });
   });
 });
-
-/** A feature with an invoice flow and a cancellation of it, allowed once the invoice completed. */
-function cancellableFeature(root: string): void {
-  const dir = join(root, 'cancellable');
-  mkdirSync(dir, { recursive: true });
-  const write = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value));
-  write('feature.json', {
-    id: 'cancellable',
-    version: '1.0.0',
-    title: 'Cancellable',
-    direction: 'outbound',
-    flows: ['invoice.json', 'cancel.json'],
-    related: { cancel: { flow: 'cancellable-cancel', from: ['completed'] } },
-  });
-  write('invoice.json', {
-    id: 'cancellable-invoice',
-    version: 1,
-    description: 'an invoice',
-    applicability: { field: 'format', op: 'eq', value: 'cancellable' },
-    input: { kinds: ['canonical'] },
-    steps: [{ id: 'validate', action: 'validate', with: { input: 'input.json', output: 'canonical.json' } }],
-  });
-  write('cancel.json', {
-    id: 'cancellable-cancel',
-    version: 1,
-    description: 'its cancellation: accepted for reason 02',
-    steps: [
-      {
-        id: 'check',
-        action: 'handle-response',
-        with: { input: 'input.json', status: '/reason', outcomes: { accepted: ['02'], rejected: ['99'] } },
-      },
-    ],
-  });
-}
 
 describe('related submissions', () => {
   let h: Harness;
@@ -406,7 +386,11 @@ describe('related submissions', () => {
   afterAll(() => provideServices(undefined));
 
   const relate = (id: string, body: unknown) =>
-    callHandler(route('relatedInvoice'), apiKey, { method: 'POST', params: { id }, body: JSON.stringify(body) });
+    callHandler(route('relatedInvoice'), apiKey, {
+      method: 'POST',
+      params: { id },
+      body: JSON.stringify(body),
+    });
 
   it('a cancel of a completed document runs its flow with the data, and links both records', async () => {
     const invoice = await h.settle((await h.submit(sampleInvoice(1), { format: 'cancellable' })).id);
