@@ -490,7 +490,11 @@ const RELATED_SCHEMA = {
   required: ['kind'],
   additionalProperties: false,
   properties: {
-    kind: { type: 'string', pattern: '^[a-z][a-z0-9-]{0,31}$', description: "One of the feature's kinds: cancel, correct, ..." },
+    kind: {
+      type: 'string',
+      pattern: '^[a-z][a-z0-9-]{0,31}$',
+      description: "One of the feature's kinds: cancel, correct, ...",
+    },
     data: { type: 'object', description: "The related document's input (its input.json)" },
   },
 } as const;
@@ -503,7 +507,11 @@ httpRoute('relatedInvoice', {
     const value = parseJsonBody((await readBody(request)).toString('utf8'));
     const validate = ajv().compile<{ kind: string; data?: Record<string, unknown> }>(RELATED_SCHEMA);
     if (!validate(value))
-      throw invalidInput('related.invalid', 'The related submission is not valid', toProblems(validate.errors));
+      throw invalidInput(
+        'related.invalid',
+        'The related submission is not valid',
+        toProblems(validate.errors),
+      );
     const record = await services().pipeline.related(tenantId, id, value.kind, value.data ?? {});
     return json(
       202,
@@ -514,10 +522,13 @@ httpRoute('relatedInvoice', {
   docs: {
     POST: {
       summary:
-        "Start a document that refers to this one (cancel, correct, ...: the kinds its feature declares), linked both ways",
+        'Start a document that refers to this one (cancel, correct, ...: the kinds its feature declares), linked both ways',
       requestBody: { content: { 'application/json': RELATED_SCHEMA } },
       responses: {
-        '202': { description: 'The related document, started', content: { 'application/json': ACTION_ANSWER } },
+        '202': {
+          description: 'The related document, started',
+          content: { 'application/json': ACTION_ANSWER },
+        },
       },
       problems: {
         ...RECORD_PROBLEMS,

@@ -247,15 +247,12 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     tenants = new TenantDirectory(objects);
     inbox = new EventInbox(objects, now);
     let read: FeatureSet;
-    ({ formats, actions, xsd, features: read } = createRegistries(
-      settings,
-      certificates,
-      signer,
-      xsdPool,
-      connectors,
-      tenants,
-      inbox,
-    ));
+    ({
+      formats,
+      actions,
+      xsd,
+      features: read,
+    } = createRegistries(settings, certificates, signer, xsdPool, connectors, tenants, inbox));
     features = read.check(actions);
     flows = loadFlowCatalogue(featureRoots(settings), actions, features);
   } catch (error) {

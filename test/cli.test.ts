@@ -495,7 +495,13 @@ describe('docs/cli.md', () => {
 describe('einvoice feature pack', () => {
   it('writes a feature folder as one package, every part with its sha256', async () => {
     const output = join(tempDir(), 'peppol.feature.json');
-    const { code, stdout } = await cli(['feature', 'pack', join(packageRoot(), 'flows', 'peppol-bis3'), '-o', output]);
+    const { code, stdout } = await cli([
+      'feature',
+      'pack',
+      join(packageRoot(), 'flows', 'peppol-bis3'),
+      '-o',
+      output,
+    ]);
     expect(code).toBe(0);
     expect(stdout).toBe(`packed peppol-bis3 1.0.0: 3 files to ${output}\n`);
     const pack = JSON.parse(readFileSync(output, 'utf8')) as {

@@ -338,13 +338,18 @@ describe('real answers of the embedded runtime', () => {
     expect((await call('DELETE', '/api/companies/CRONUS')).status).toBe(204);
 
     // related submissions: a PEPPOL document's feature declares none
-    expect((await call('POST', `/api/invoices/${id}/related`, { body: { kind: 'cancel' } })).status).toBe(422);
+    expect((await call('POST', `/api/invoices/${id}/related`, { body: { kind: 'cancel' } })).status).toBe(
+      422,
+    );
     expect((await call('POST', `/api/invoices/${id}/related`, { body: { kind: 7 } })).status).toBe(400);
 
     // features: install a package, enable, set a company, disable
     const source = join(tempDir(), 'demo');
     cpSync(join(packageRoot(), 'flows', 'sandbox-demo'), source, { recursive: true });
-    const manifest = JSON.parse(readFileSync(join(source, 'feature.json'), 'utf8')) as Record<string, unknown>;
+    const manifest = JSON.parse(readFileSync(join(source, 'feature.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
     writeFileSync(join(source, 'feature.json'), JSON.stringify({ ...manifest, version: '9.0.0' }));
     const pack = packFeature(source, actions);
     expect((await call('POST', '/api/features', { body: pack })).status).toBe(201);
@@ -352,7 +357,9 @@ describe('real answers of the embedded runtime', () => {
     expect((await call('GET', '/api/features')).json.items.length).toBeGreaterThan(4);
     expect((await call('GET', '/api/features/sandbox-demo')).json.versions).toEqual(['9.0.0', '1.0.0']);
     expect((await call('GET', '/api/features/nope')).status).toBe(404);
-    expect((await call('PUT', '/api/features/sandbox-demo', { body: { version: '9.0.0' } })).status).toBe(200);
+    expect((await call('PUT', '/api/features/sandbox-demo', { body: { version: '9.0.0' } })).status).toBe(
+      200,
+    );
     expect((await call('PUT', '/api/features/sandbox-demo', { body: { version: 'x' } })).status).toBe(400);
     const company = '/api/features/sandbox-demo/companies/acme-de';
     expect((await call('GET', company)).status).toBe(404);

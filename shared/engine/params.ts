@@ -35,7 +35,9 @@ export function resolveParams(
       const parameter = name.slice('company.'.length);
       const value = company?.(parameter);
       if (value === undefined) {
-        const who = record.context.companyId ? `company ${record.context.companyId}` : 'the document (no context.companyId)';
+        const who = record.context.companyId
+          ? `company ${record.context.companyId}`
+          : 'the document (no context.companyId)';
         throw invalidInput(
           'feature.parameter-missing',
           `Step parameter {${name}} has no value: ${record.featureId ? `${who} has no parameter "${parameter}" for feature ${record.featureId}, and it has no default` : 'the flow is not part of a feature'}`,

@@ -357,7 +357,12 @@ export class Pipeline {
       const installed = feature && this.options.features.get(feature.id, feature.version);
       const company =
         installed && usesCompanyParameters(step)
-          ? companyParameters(installed, await this.tenants.get(record.tenantId), record.context.companyId, env)
+          ? companyParameters(
+              installed,
+              await this.tenants.get(record.tenantId),
+              record.context.companyId,
+              env,
+            )
           : undefined;
       const context: ActionContext = {
         record,
@@ -715,7 +720,12 @@ export class Pipeline {
       throw new EInvoiceError(
         'related.unknown-kind',
         `Document ${id} has no related submission "${kind}"${kinds.length > 0 ? `; its feature offers ${kinds.join(', ')}` : ' (its flow offers none)'}`,
-        { status: 422, details: [{ path: '/kind', message: kinds.length > 0 ? `one of ${kinds.join(', ')}` : 'none offered' }] },
+        {
+          status: 422,
+          details: [
+            { path: '/kind', message: kinds.length > 0 ? `one of ${kinds.join(', ')}` : 'none offered' },
+          ],
+        },
       );
     }
     if (!spec.from.includes(original.status)) {
@@ -726,7 +736,12 @@ export class Pipeline {
       );
     }
     const flow = this.flows.get(spec.flow, ref);
-    if (!flow) throw new EInvoiceError('flow.unknown', `Flow ${spec.flow} of ${ref!.id} ${ref!.version} is not installed`, { status: 422 });
+    if (!flow)
+      throw new EInvoiceError(
+        'flow.unknown',
+        `Flow ${spec.flow} of ${ref!.id} ${ref!.version} is not installed`,
+        { status: 422 },
+      );
     const now = this.now();
     const newId = newDocumentId(now.getTime());
     const artifact = await this.documents.putArtifact(
@@ -756,7 +771,16 @@ export class Pipeline {
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
       correlationId: original.correlationId,
-      history: [{ at: now.toISOString(), stepId: first.id, action: 'intake', attempt: 1, outcome: 'received', message: `${kind} of ${id}` }],
+      history: [
+        {
+          at: now.toISOString(),
+          stepId: first.id,
+          action: 'intake',
+          attempt: 1,
+          outcome: 'received',
+          message: `${kind} of ${id}`,
+        },
+      ],
       artifacts: [artifact],
       variables: { ...variables, 'original.id': id },
       relatedTo: { id, kind },
@@ -795,7 +819,13 @@ export class Pipeline {
         }
         r.status = 'processing';
         delete r.nextAttemptAt;
-        r.history.push({ at: now.toISOString(), stepId, action: 'event', attempt: r.attempt, outcome: 'woken' });
+        r.history.push({
+          at: now.toISOString(),
+          stepId,
+          action: 'event',
+          attempt: r.attempt,
+          outcome: 'woken',
+        });
         return r;
       },
       this.now,

@@ -89,7 +89,9 @@ interface ReadFeature {
  * Reads one feature folder: the manifest against its schema, every file it names present and inside the
  * folder, the flows parsed, each mapping against the mapping schema, the parameters' schema compiled.
  */
-function readFeature(dir: string): { feature: ReadFeature; problems: ProblemDetail[] } | { problems: ProblemDetail[] } {
+function readFeature(
+  dir: string,
+): { feature: ReadFeature; problems: ProblemDetail[] } | { problems: ProblemDetail[] } {
   const manifestFile = join(dir, MANIFEST);
   const where = (file: string, path = '') => `${file}#${path}`;
   const parsed = parseJson(readFileSync(manifestFile, 'utf8'));
@@ -132,7 +134,8 @@ function readFeature(dir: string): { feature: ReadFeature; problems: ProblemDeta
     ['samples', manifest.samples],
   ] as const)
     (names ?? []).forEach((name, i) => fileOf(dir, name, where(manifestFile, `/${key}/${i}`), problems));
-  const declared = (manifest.parameters as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
+  const declared =
+    (manifest.parameters as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
   for (const key of ['certificates', 'secrets'] as const)
     (manifest[key] ?? []).forEach((name, i) => {
       if (!Object.hasOwn(declared, name))
@@ -174,7 +177,10 @@ function checkFeature(
     else flows.push(flow.value as FlowDefinition);
   }
   for (const [kind, related] of Object.entries(read.manifest.related ?? {}))
-    if (!read.manifest.flows?.length || !read.flows.some((f) => (f?.value as { id?: unknown })?.id === related.flow))
+    if (
+      !read.manifest.flows?.length ||
+      !read.flows.some((f) => (f?.value as { id?: unknown })?.id === related.flow)
+    )
       problems.push({
         path: where(join(read.dir, MANIFEST), `/related/${kind}/flow`),
         code: 'feature.unknown-flow',
@@ -285,7 +291,8 @@ export class FeatureSet {
     const newest = new Map<string, ReadFeature>();
     for (const f of this.read) {
       const other = newest.get(f.manifest.id);
-      if (!other || compareVersions(f.manifest.version, other.manifest.version) > 0) newest.set(f.manifest.id, f);
+      if (!other || compareVersions(f.manifest.version, other.manifest.version) > 0)
+        newest.set(f.manifest.id, f);
     }
     return [...newest.values()].flatMap((f) => this.formats.get(featureKey(f.manifest)) ?? []);
   }

@@ -367,7 +367,11 @@ export function checkPackage(
 /** The refusal of a version that is already installed. */
 const duplicate = (key: string, where: string) =>
   invalidInput('feature.duplicate', `${key} is already installed`, [
-    { path: '/', code: 'feature.duplicate', message: `${key} is already installed (folder ${where} of the features folder)` },
+    {
+      path: '/',
+      code: 'feature.duplicate',
+      message: `${key} is already installed (folder ${where} of the features folder)`,
+    },
   ]);
 
 /**

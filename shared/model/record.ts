@@ -214,7 +214,8 @@ export const DOCUMENT_RECORD_SCHEMA = {
     },
     events: {
       type: 'array',
-      description: "The authority's events about the document a step took note of (await-event), oldest first",
+      description:
+        "The authority's events about the document a step took note of (await-event), oldest first",
       items: {
         type: 'object',
         required: ['id', 'type', 'at'],

@@ -135,21 +135,24 @@ async function flowsCheck(settings: Settings): Promise<{ findings: Finding[]; fl
         ? warn('flows', `no flow in ${where}: no document can be processed`)
         : ok('flows', `${flowIds.length} flows in ${where}: ${flowIds.join(', ')}`),
     );
-    const versions = features.list().map((f) => `${f.id} ${f.versions.map((v) => v.manifest.version).join('/')}`);
-    if (versions.length > 0) findings.push(ok('features', `${versions.length} features: ${versions.join(', ')}`));
+    const versions = features
+      .list()
+      .map((f) => `${f.id} ${f.versions.map((v) => v.manifest.version).join('/')}`);
+    if (versions.length > 0)
+      findings.push(ok('features', `${versions.length} features: ${versions.join(', ')}`));
     // the endpoints as a company without parameters of its own reaches them: each parameter's default
-    const probed = [
-      ...catalogue.entries().filter((l) => !l.feature),
-      ...features.flows(),
-    ].map(({ flow, feature }) => {
-      const schema = feature && features.get(feature.id, feature.version)?.manifest.parameters;
-      const properties = (schema as { properties?: Record<string, { default?: unknown }> } | undefined)?.properties;
-      const text = JSON.stringify(flow).replace(/\{company\.([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
-        const fallback = properties?.[name]?.default;
-        return typeof fallback === 'string' ? JSON.stringify(fallback).slice(1, -1) : whole;
-      });
-      return JSON.parse(text) as FlowDefinition;
-    });
+    const probed = [...catalogue.entries().filter((l) => !l.feature), ...features.flows()].map(
+      ({ flow, feature }) => {
+        const schema = feature && features.get(feature.id, feature.version)?.manifest.parameters;
+        const properties = (schema as { properties?: Record<string, { default?: unknown }> } | undefined)
+          ?.properties;
+        const text = JSON.stringify(flow).replace(/\{company\.([A-Za-z0-9_]+)\}/g, (whole, name: string) => {
+          const fallback = properties?.[name]?.default;
+          return typeof fallback === 'string' ? JSON.stringify(fallback).slice(1, -1) : whole;
+        });
+        return JSON.parse(text) as FlowDefinition;
+      },
+    );
     return { findings, flows: probed };
   } catch (error) {
     return { findings: [...findings, ...failures('flows', error)] };

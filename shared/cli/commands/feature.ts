@@ -26,7 +26,9 @@ function featureLines(f: FeatureView): string[] {
   if (properties && Object.keys(properties).length > 0) {
     lines.push('parameters:');
     for (const [name, p] of Object.entries(properties))
-      lines.push(`  ${name}${required.has(name) ? ' (required)' : ''}${p.description ? `  ${p.description}` : ''}`);
+      lines.push(
+        `  ${name}${required.has(name) ? ' (required)' : ''}${p.description ? `  ${p.description}` : ''}`,
+      );
   }
   for (const [company, setup] of Object.entries(f.companies ?? {}))
     lines.push(`company ${company}: ${JSON.stringify(setup.parameters)}`);
@@ -87,10 +89,14 @@ async function remote(sub: Subcommand, args: CommandArgs, io: CommandIo, client:
       if (!company) throw new UsageError('feature set needs --company ID');
       const params = args.string('params');
       if (params === undefined) throw new UsageError('feature set needs --params JSON (or @FILE)');
-      const stored = await client.json<FeatureCompany>('PUT', `${path(id)}/companies/${encodeURIComponent(company)}`, {
-        content: JSON.stringify(readParameters(params)),
-        contentType: 'application/json',
-      });
+      const stored = await client.json<FeatureCompany>(
+        'PUT',
+        `${path(id)}/companies/${encodeURIComponent(company)}`,
+        {
+          content: JSON.stringify(readParameters(params)),
+          contentType: 'application/json',
+        },
+      );
       print(stored, () => [`set ${id} for company ${company}`]);
       return 0;
     }
@@ -112,7 +118,12 @@ export const feature: CommandSpec = {
   options: [
     ...SERVICE_OPTIONS,
     { name: 'version', type: 'string', value: 'V', description: 'enable: the version (default the newest)' },
-    { name: 'company', type: 'string', value: 'ID', description: "set: the company (a document's context.companyId)" },
+    {
+      name: 'company',
+      type: 'string',
+      value: 'ID',
+      description: "set: the company (a document's context.companyId)",
+    },
     { name: 'params', type: 'string', value: 'JSON', description: "set: the company's parameters, or @FILE" },
     { name: 'output', short: 'o', type: 'string', value: 'FILE', description: 'pack: the file to write' },
     { ...JSON_OPTION, description: 'print the JSON answer' },
@@ -129,7 +140,10 @@ export const feature: CommandSpec = {
         'einvoice feature set peppol-bis3 --company acme-de --params \'{"signingCertificate":"acme-de"}\'',
       comment: "sign company acme-de's invoices with its own certificate",
     },
-    { command: 'einvoice feature pack flows/peppol-bis3 -o peppol.feature.json', comment: 'one file to share' },
+    {
+      command: 'einvoice feature pack flows/peppol-bis3 -o peppol.feature.json',
+      comment: 'one file to share',
+    },
   ],
   async run(args, io) {
     const sub = args.positionals[0] as Subcommand;
@@ -140,9 +154,12 @@ export const feature: CommandSpec = {
       const output = args.string('output');
       if (!output) throw new UsageError('feature pack needs -o FILE');
       const { createRegistries } = composition();
-      const registries = createRegistries({ outboxDir: '.', formatsDir: undefined }, {
-        get: () => Promise.reject(new Error('not used')),
-      });
+      const registries = createRegistries(
+        { outboxDir: '.', formatsDir: undefined },
+        {
+          get: () => Promise.reject(new Error('not used')),
+        },
+      );
       try {
         const pack = packFeature(dir, registries.actions);
         writeFileSync(output, `${JSON.stringify(pack, null, 2)}\n`);
@@ -160,7 +177,9 @@ export const feature: CommandSpec = {
         contentType: 'application/json',
       });
       io.stdout.write(
-        args.flag('json') ? `${JSON.stringify(answer, null, 2)}\n` : `imported ${answer.id} ${answer.version}\n`,
+        args.flag('json')
+          ? `${JSON.stringify(answer, null, 2)}\n`
+          : `imported ${answer.id} ${answer.version}\n`,
       );
       return 0;
     }

@@ -21,7 +21,10 @@ import { verify } from './verify';
 /** The commands, in the groups `einvoice help` shows. */
 export const COMMAND_GROUPS: ReadonlyArray<{ title: string; commands: readonly CommandSpec[] }> = [
   { title: 'Run the service', commands: [serve, doctor] },
-  { title: 'Documents on the service', commands: [submit, list, status, artifact, resubmit, cancel, related] },
+  {
+    title: 'Documents on the service',
+    commands: [submit, list, status, artifact, resubmit, cancel, related],
+  },
   { title: 'Configuration on the service', commands: [feature] },
   { title: 'Documents on this machine', commands: [validate, convert, formats, rules, sign, verify] },
   { title: 'Try and measure', commands: [sandbox, bench] },

@@ -47,7 +47,9 @@ export const related: CommandSpec = {
       { content: JSON.stringify({ kind: args.string('kind'), data }), contentType: 'application/json' },
     );
     io.stdout.write(
-      args.flag('json') ? `${JSON.stringify(answer, null, 2)}\n` : `${answer.status.padEnd(10)} ${answer.id}\n`,
+      args.flag('json')
+        ? `${JSON.stringify(answer, null, 2)}\n`
+        : `${answer.status.padEnd(10)} ${answer.id}\n`,
     );
     return 0;
   },
