@@ -1,10 +1,9 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentRecord } from '../shared/model/record';
-import type { MessageBus } from '../shared/ports/message-bus';
 import { RegistrationRecorder, type FunctionRegistration } from '../shared/runtime/registrations';
 import { provideServices } from '../functions/lib/services';
-import { createHarness, TENANT, type Harness } from './support/harness';
+import { createHarness, holdingBus, TENANT, type Harness } from './support/harness';
 import { callHandler } from './support/http-handler';
 import { startRuntime } from './support/runtime';
 import { eventually, onTeardown, tempDir } from './support/temp';
@@ -81,23 +80,9 @@ const CONTEXT = { flowId: 'awaiting-flow' };
 describe('await-event', () => {
   let h: Harness;
   const apiKey = 'acme-key-events-012345';
-  let hold: Array<() => Promise<void>> | undefined;
+  const bus = holdingBus();
   beforeAll(async () => {
-    h = await createHarness(
-      { EINVOICE_FEATURES_DIR: awaitingFeature() },
-      (bus) =>
-        ({
-          send: (topic, body, options) => {
-            if (hold) {
-              hold.push(() => bus.send(topic, body, options));
-              return Promise.resolve();
-            }
-            return bus.send(topic, body, options);
-          },
-          subscribe: (...args) => bus.subscribe(...args),
-          close: () => bus.close(),
-        }) satisfies MessageBus,
-    );
+    h = await createHarness({ EINVOICE_FEATURES_DIR: awaitingFeature() }, bus.wrap);
     await h.services.tenants.addKey(TENANT, apiKey);
     provideServices(h.services);
   });
@@ -131,7 +116,7 @@ describe('await-event', () => {
   });
 
   it('keeps an event that arrives before the document waits, and the document takes it when it does', async () => {
-    hold = [];
+    bus.hold();
     const record = await start('K-before');
     const early = await send({ id: 'e2', key: 'K-before', type: 'delivered' });
     expect(early.json).toEqual({ id: 'e2', status: 'kept' });
@@ -139,9 +124,7 @@ describe('await-event', () => {
       params: { featureId: 'awaiting' },
     });
     expect(unmatched.json.items.map((e: { id: string }) => e.id)).toContain('e2');
-    const held = hold;
-    hold = undefined;
-    for (const message of held) await message();
+    await bus.release();
     const done = await settled(record.id);
     expect(done.status).toBe('completed');
     expect(done.events?.map((e) => e.id)).toEqual(['e2']);
@@ -190,20 +173,16 @@ describe('await-event', () => {
   });
 
   it('looks again at once when an event arrives while the waiting step is running', async () => {
-    hold = [];
+    bus.hold();
     const record = await start('K-race');
-    const first = hold;
-    hold = [];
-    for (const message of first) await message(); // runs "sent"; the message of "verdict" is held
+    await bus.release(true); // runs "sent"; the message of "verdict" is held
     await h.bus.whenIdle({ scheduled: false });
     const running = await h.services.pipeline.get(TENANT, record.id);
     expect(running).toMatchObject({ status: 'processing', stepId: 'verdict' });
     // the step is under way (its message on the bus) when the event's wake comes
     expect(await h.services.pipeline.wake(TENANT, record.id, 'verdict')).toBe(true);
     expect((await h.services.pipeline.get(TENANT, record.id)).wakeRequested).toBeDefined();
-    const second = hold;
-    hold = undefined;
-    for (const message of second) await message();
+    await bus.release();
     const after = await settled(record.id);
     // it found nothing on its first look, and looked again at once rather than in 30 minutes
     expect(after.history.filter((e) => e.action === 'await-event').map((e) => e.outcome)).toEqual([

@@ -503,7 +503,7 @@ describe('einvoice feature pack', () => {
       output,
     ]);
     expect(code).toBe(0);
-    expect(stdout).toBe(`packed peppol-bis3 1.0.0: 3 files to ${output}\n`);
+    expect(stdout).toBe(`packed peppol-bis3 1.0.0: 4 files to ${output}\n`);
     const pack = JSON.parse(readFileSync(output, 'utf8')) as {
       files: Array<{ path: string; sha256: string; content: string }>;
     };
@@ -511,6 +511,7 @@ describe('einvoice feature pack', () => {
       'feature.json',
       'flows/peppol-outbox.json',
       'formats/peppol-bis3-ubl.json',
+      'demo/company.json',
     ]);
     for (const file of pack.files)
       expect(file.content).toBe(readFileSync(join(packageRoot(), 'flows', 'peppol-bis3', file.path), 'utf8'));

@@ -98,6 +98,7 @@ describe('packing a feature folder', () => {
       'feature.json',
       'flows/peppol-outbox.json',
       'formats/peppol-bis3-ubl.json',
+      'demo/company.json',
     ]);
     for (const file of pack.files) {
       const bytes = readFileSync(join(dir, file.path));
@@ -201,7 +202,7 @@ describe('installing a feature package', () => {
     });
     const checked = checkPackage(pack, actions);
     expect('problems' in checked && checked.problems).toEqual([
-      expect.objectContaining({ path: '/files/3/path', code: 'package.duplicate-path' }),
+      expect.objectContaining({ path: '/files/4/path', code: 'package.duplicate-path' }),
       expect.objectContaining({ path: 'feature.json#/version', code: 'package.manifest-mismatch' }),
     ]);
     const single = altered(pack, (files) => files.pop());
@@ -225,7 +226,7 @@ describe('installing a feature package', () => {
     });
     const error = refusal(() => installPackage(pack, actions, root));
     expect(error.details).toEqual([
-      expect.objectContaining({ path: '/files/3/path', code: 'schema.pattern' }),
+      expect.objectContaining({ path: '/files/4/path', code: 'schema.pattern' }),
     ]);
     expect(readdirSync(root)).toEqual([]);
     expect(existsSync(join(root, '..', 'escaped.json'))).toBe(false);

@@ -5,10 +5,9 @@ import { ensureSelfSignedCertificate } from '../shared/adapters/folder-certifica
 import type { StageMessage } from '../shared/model/message';
 import { packFeature } from '../shared/features/package';
 import { sampleInvoice } from '../shared/model/sample-invoice';
-import type { MessageBus } from '../shared/ports/message-bus';
 import { RegistrationRecorder, type FunctionRegistration } from '../shared/runtime/registrations';
 import { provideServices } from '../functions/lib/services';
-import { createHarness, TENANT, type Harness } from './support/harness';
+import { createHarness, holdingBus, TENANT, type Harness } from './support/harness';
 import { callHandler } from './support/http-handler';
 import { cancellableFeature } from './support/features';
 import { tempDir } from './support/temp';
@@ -164,30 +163,14 @@ describe('feature versions', () => {
     versionedFeature(features, '1.0.0', 'v1.xml');
     versionedFeature(features, '1.1.0', 'v2.xml');
     // stage messages are held while the test wants the first document in flight
-    let held: Array<() => Promise<void>> | undefined;
-    const h = await createHarness(
-      { EINVOICE_FEATURES_DIR: features },
-      (bus) =>
-        ({
-          send: (topic, body, options) => {
-            if (held) {
-              held.push(() => bus.send(topic, body, options));
-              return Promise.resolve();
-            }
-            return bus.send(topic, body, options);
-          },
-          subscribe: (...args) => bus.subscribe(...args),
-          close: () => bus.close(),
-        }) satisfies MessageBus,
-    );
+    const bus = holdingBus();
+    const h = await createHarness({ EINVOICE_FEATURES_DIR: features }, bus.wrap);
     await h.services.setups.enable(TENANT, 'pinned', '1.0.0');
-    held = [];
+    bus.hold();
     const first = await h.submit(sampleInvoice(1), { format: 'pinned' });
-    expect(held).toHaveLength(1);
+    expect(bus.held).toBe(1);
     await h.services.setups.enable(TENANT, 'pinned', '1.1.0');
-    const messages = held;
-    held = undefined;
-    for (const send of messages) await send();
+    await bus.release();
     const second = await h.submit(sampleInvoice(1), { format: 'pinned' });
     const [one, two] = [await h.settle(first.id), await h.settle(second.id)];
     expect(one).toMatchObject({ status: 'completed', featureId: 'pinned', featureVersion: '1.0.0' });
@@ -371,15 +354,11 @@ describe('a feature package imported over HTTP', () => {
 describe('related submissions', () => {
   let h: Harness;
   const apiKey = 'acme-key-related-01234';
-  let hold = false;
+  const bus = holdingBus();
   beforeAll(async () => {
     const features = tempDir();
     cancellableFeature(features);
-    h = await createHarness({ EINVOICE_FEATURES_DIR: features }, (bus) => ({
-      send: (topic, body, options) => (hold ? Promise.resolve() : bus.send(topic, body, options)),
-      subscribe: (...args) => bus.subscribe(...args),
-      close: () => bus.close(),
-    }));
+    h = await createHarness({ EINVOICE_FEATURES_DIR: features }, bus.wrap);
     await h.services.tenants.addKey(TENANT, apiKey);
     provideServices(h.services);
   });
@@ -415,9 +394,8 @@ describe('related submissions', () => {
   });
 
   it('is 409 while the document is still processing, and 422 for a kind its feature does not have', async () => {
-    hold = true;
+    bus.hold(); // never released: the document stays at its first step
     const pending = await h.submit(sampleInvoice(1), { format: 'cancellable' });
-    hold = false;
     const early = await relate(pending.id, { kind: 'cancel', data: { reason: '02' } });
     expect(early).toMatchObject({ status: 409, json: { code: 'related.not-allowed' } });
     expect((await h.services.pipeline.get(TENANT, pending.id)).related).toBeUndefined();

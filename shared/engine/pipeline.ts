@@ -4,7 +4,7 @@ import { compileSchemaFile, toProblems } from '../validation/schema';
 import { packageRoot } from '../util/package-root';
 import { join } from 'node:path';
 import type { FlowCatalogue } from '../flows/catalogue';
-import type { FeatureRef, StepDefinition } from '../flows/types';
+import type { FeatureRef, LoadedFlow, StepDefinition } from '../flows/types';
 import type { FeatureCatalogue } from '../features/catalogue';
 import { companyParameters, featureFilter } from '../features/setup';
 import type { OutputFormat } from '../formats/format';
@@ -212,27 +212,9 @@ export class Pipeline {
       input.contentType,
       now,
     );
-    const first = flow.steps[0]!;
-    const record: DocumentRecord = {
-      id,
-      tenantId: input.tenantId,
+    const record = this.newRecord(id, input.tenantId, context, chosen, artifact, now, {
       ...(input.clientKey !== undefined ? { clientKey: input.clientKey } : {}),
-      context,
-      flowId: flow.id,
-      flowVersion: flow.version,
-      ...(chosen.feature ? { featureId: chosen.feature.id, featureVersion: chosen.feature.version } : {}),
-      status: 'received',
-      stage: this.stageOf(first),
-      stepId: first.id,
-      attempt: 1,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      correlationId: randomUUID(),
-      history: [
-        { at: now.toISOString(), stepId: first.id, action: 'intake', attempt: 1, outcome: 'received' },
-      ],
-      artifacts: [artifact],
-    };
+    });
     if (!(await this.documents.create(record))) {
       const existing = await this.documents.get(input.tenantId, id);
       if (existing) return this.duplicate(existing.record, input);
@@ -240,6 +222,49 @@ export class Pipeline {
     await this.publish(record);
     this.logger.info('document.received', { tenantId: record.tenantId, documentId: id, flowId: flow.id });
     return { record, created: true };
+  }
+
+  /** A new document's record, at the first step of its flow, with its input stored as `artifact`. */
+  private newRecord(
+    id: string,
+    tenantId: string,
+    context: DocumentContext,
+    chosen: LoadedFlow,
+    artifact: ArtifactInfo,
+    now: Date,
+    extra: Partial<DocumentRecord>,
+    message?: string,
+  ): DocumentRecord {
+    const { flow, feature } = chosen;
+    const first = flow.steps[0]!;
+    const at = now.toISOString();
+    return {
+      id,
+      tenantId,
+      context,
+      flowId: flow.id,
+      flowVersion: flow.version,
+      ...(feature ? { featureId: feature.id, featureVersion: feature.version } : {}),
+      status: 'received',
+      stage: this.stageOf(first),
+      stepId: first.id,
+      attempt: 1,
+      createdAt: at,
+      updatedAt: at,
+      correlationId: randomUUID(),
+      history: [
+        {
+          at,
+          stepId: first.id,
+          action: 'intake',
+          attempt: 1,
+          outcome: 'received',
+          ...(message ? { message } : {}),
+        },
+      ],
+      artifacts: [artifact],
+      ...extra,
+    };
   }
 
   /**
@@ -752,39 +777,23 @@ export class Pipeline {
       'application/json',
       now,
     );
-    const first = flow.steps[0]!;
     const variables = Object.fromEntries(
       Object.entries(original.variables ?? {}).map(([name, value]) => [`original.${name}`, value]),
     );
-    const record: DocumentRecord = {
-      id: newId,
+    const record = this.newRecord(
+      newId,
       tenantId,
-      context: { ...original.context, flowId: flow.id },
-      flowId: flow.id,
-      flowVersion: flow.version,
-      featureId: ref!.id,
-      featureVersion: ref!.version,
-      status: 'received',
-      stage: this.stageOf(first),
-      stepId: first.id,
-      attempt: 1,
-      createdAt: now.toISOString(),
-      updatedAt: now.toISOString(),
-      correlationId: original.correlationId,
-      history: [
-        {
-          at: now.toISOString(),
-          stepId: first.id,
-          action: 'intake',
-          attempt: 1,
-          outcome: 'received',
-          message: `${kind} of ${id}`,
-        },
-      ],
-      artifacts: [artifact],
-      variables: { ...variables, 'original.id': id },
-      relatedTo: { id, kind },
-    };
+      { ...original.context, flowId: flow.id },
+      { flow, source: '', feature: ref! },
+      artifact,
+      now,
+      {
+        correlationId: original.correlationId,
+        variables: { ...variables, 'original.id': id },
+        relatedTo: { id, kind },
+      },
+      `${kind} of ${id}`,
+    );
     await this.documents.create(record);
     // linked on the original: a lost race with another change is read again by update
     await this.documents.update(

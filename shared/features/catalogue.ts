@@ -27,6 +27,8 @@ export interface FeatureManifest {
   certificates?: string[];
   /** Submissions that refer to an earlier document (cancel, correct, ...), by kind. */
   related?: Record<string, RelatedKind>;
+  /** The demo company's setup (`einvoice serve --demo`), relative to the feature's folder. */
+  demo?: string;
 }
 
 /** A kind of related submission: the flow that runs it, and the statuses of the original it may follow. */
@@ -134,6 +136,7 @@ function readFeature(
     ['samples', manifest.samples],
   ] as const)
     (names ?? []).forEach((name, i) => fileOf(dir, name, where(manifestFile, `/${key}/${i}`), problems));
+  if (manifest.demo !== undefined) fileOf(dir, manifest.demo, where(manifestFile, '/demo'), problems);
   const declared =
     (manifest.parameters as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
   for (const key of ['certificates', 'secrets'] as const)

@@ -142,16 +142,20 @@ function decode(file: Pick<FeaturePackageFile, 'encoding' | 'content'>): Buffer 
 
 /** The paths, relative to the folder with `/` separators, of `feature.json` and every file the manifest names. */
 function manifestFiles(dir: string, manifest: FeatureManifest): string[] {
-  const named = [manifest.flows, manifest.formats, manifest.codeLists, manifest.samples].flatMap(
-    (n) => n ?? [],
-  );
+  const named = [
+    manifest.flows,
+    manifest.formats,
+    manifest.codeLists,
+    manifest.samples,
+    manifest.demo ? [manifest.demo] : [],
+  ].flatMap((n) => n ?? []);
   const paths = named.map((name) => relative(dir, resolve(dir, name)).split(sep).join('/'));
   return [...new Set([MANIFEST, ...paths])];
 }
 
 /**
  * Packs a feature folder: `feature.json` first, then every file the manifest names (flows, formats, code
- * lists, samples), each once. Files in the folder that the manifest does not name are not packed. The
+ * lists, samples, demo company), each once. Files in the folder that the manifest does not name are not packed. The
  * folder is loaded first and refused (`feature.invalid`) with every problem when it does not load, so that
  * a package is only made of a feature that works. `createdAt` is recorded when given: packing the same
  * folder twice without it gives the same package.

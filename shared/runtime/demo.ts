@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '../adapters/folder-certificate-store';
 import type { Services } from '../composition';
@@ -10,7 +10,7 @@ import { Sandbox } from '../sandbox/sandbox';
 import { isObject, parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 
-/** A feature's demo company (`demo/company.json` in its folder). */
+/** A feature's demo company (the file its manifest names as `demo`). */
 interface DemoCompany {
   companyId: string;
   description?: string;
@@ -69,8 +69,8 @@ export async function setUpDemo(services: Services, tenantId: string, standIns: 
   for (const { id, versions } of features.list()) {
     const feature = versions[0]!;
     await setups.enable(tenantId, id, feature.manifest.version);
-    const file = join(feature.dir, 'demo', 'company.json');
-    if (!existsSync(file)) {
+    const file = feature.manifest.demo && join(feature.dir, feature.manifest.demo);
+    if (!file) {
       lines.push(`${id} ${feature.manifest.version}`);
       continue;
     }

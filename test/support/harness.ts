@@ -92,3 +92,37 @@ export async function createHarness(
     },
   };
 }
+
+/**
+ * A bus wrapper that holds the messages sent while `hold` is on, until `release` sends them: a document
+ * stays where it is (at its first step, say) while a test changes something around it.
+ */
+export function holdingBus(): {
+  wrap: (bus: InProcessMessageBus) => MessageBus;
+  hold(): void;
+  /** Sends what was held; holding stays on when `keepHolding`. */
+  release(keepHolding?: boolean): Promise<void>;
+  readonly held: number;
+} {
+  let held: Array<() => Promise<void>> | undefined;
+  return {
+    wrap: (bus) => ({
+      send: (topic, body, options) => {
+        if (!held) return bus.send(topic, body, options);
+        held.push(() => bus.send(topic, body, options));
+        return Promise.resolve();
+      },
+      subscribe: (...args) => bus.subscribe(...args),
+      close: () => bus.close(),
+    }),
+    hold: () => void (held ??= []),
+    async release(keepHolding = false) {
+      const messages = held ?? [];
+      held = keepHolding ? [] : undefined;
+      for (const send of messages) await send();
+    },
+    get held() {
+      return held?.length ?? 0;
+    },
+  };
+}
