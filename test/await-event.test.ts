@@ -112,7 +112,7 @@ describe('await-event', () => {
     expect(done.status).toBe('completed');
     expect(done.events).toEqual([{ id: 'e1', type: 'delivered', at: expect.any(String) }]);
     expect(done.history.some((e) => e.action === 'event' && e.outcome === 'woken')).toBe(true);
-    expect(done.artifacts.map((a) => a.name)).toContain('event-delivered.json');
+    expect(done.artifacts.map((a) => a.name)).toContain('event-1.json');
   });
 
   it('keeps an event that arrives before the document waits, and the document takes it when it does', async () => {
@@ -170,6 +170,11 @@ describe('await-event', () => {
       message: expect.stringContaining('00200'),
     });
     expect(done.events?.map((e) => e.type)).toEqual(['received', 'rejected']);
+    const second = await h.services.pipeline.artifact(TENANT, record.id, 'event-2.json');
+    expect(JSON.parse(second.content.toString('utf8'))).toMatchObject({
+      id: 'e6',
+      codes: ['00200', '00305'],
+    });
   });
 
   it('looks again at once when an event arrives while the waiting step is running', async () => {

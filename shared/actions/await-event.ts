@@ -16,7 +16,8 @@ const TYPES = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueIt
 /**
  * `await-event`: waits for what the authority sends on its own about the document (a delivery receipt, a
  * rejection), correlated by `key` (e.g. `{submissionId}`, recorded by the submission step). Each event of
- * the key the document has not seen yet is recorded on it (`events`); the first whose type `outcomes` maps
+ * the key the document has not seen yet is recorded on it (`events`, and as the artifact `event-<n>.json`);
+ * the first whose type `outcomes` maps
  * ends the step with that outcome (a rejection with the authority's codes), other types keep it waiting.
  * Without such an event the step waits (`waiting`, no attempt spent) and is woken when one arrives, or
  * looks again every `check` (default 1h) until `deadline` (default 5d, from when the step started), past
@@ -57,6 +58,9 @@ export function awaitEventAction(inbox: EventInbox, now: () => number = Date.now
       const fresh: EventEntry[] = [];
       for (const event of await inbox.events(record.tenantId, record.featureId, settings.key)) {
         if (seen.has(event.id)) continue;
+        // each event the document takes is one of its artifacts, numbered in the order taken
+        const number = seen.size + fresh.length + 1;
+        await context.writeArtifact(`event-${number}.json`, JSON.stringify(event), 'application/json');
         fresh.push({
           id: event.id,
           type: event.type,
@@ -67,7 +71,6 @@ export function awaitEventAction(inbox: EventInbox, now: () => number = Date.now
           settings.outcomes[o]!.includes(event.type),
         );
         if (outcome) {
-          await context.writeArtifact(`event-${event.type}.json`, JSON.stringify(event), 'application/json');
           const codes = event.codes?.length ? ` (${event.codes.join(', ')})` : '';
           return {
             outcome: outcome as StepOutcome,
