@@ -262,7 +262,7 @@ describe('queue and stage handlers', () => {
     );
     const webhook = {
       url: 'https://erp.example.com/einvoice-hook',
-      secret: { secret: 'acme-webhook' },
+      secret: { secret: 'webhook' },
       events: 'all',
     };
     expect(await call('tenantWebhook', { method: 'PUT', body: JSON.stringify(webhook) })).toMatchObject({

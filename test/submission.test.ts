@@ -486,10 +486,10 @@ describe('polling for a final answer', () => {
 describe('webhooks', () => {
   it('announce the terminal status, signed; the receiver verifies the signature', async () => {
     const receiver = await sandbox({ webhookSecret: 'whsec-1' });
-    const h = await setup([submitStep(receiver.url)], { 'acme-webhook': 'whsec-1' });
+    const h = await setup([submitStep(receiver.url)], { 'acme--webhook': 'whsec-1' });
     await h.services.tenants.setWebhook(TENANT, {
       url: `${receiver.url}/webhooks`,
-      secret: { secret: 'acme-webhook' },
+      secret: { secret: 'webhook' },
     });
     const done = await finished(h, (await h.submit(sampleInvoice(1), FLOW)).id);
     const hook = await eventually(async () => receiver.webhooks.find((w) => w.body.includes(done.id)));
@@ -520,10 +520,10 @@ describe('webhooks', () => {
 
   it('a failing receiver does not hold up the document; its attempts are on the record, with the next one', async () => {
     const receiver = await sandbox({ webhookSecret: 'not-the-one' });
-    const h = await setup([submitStep(receiver.url)], { 'acme-webhook': 'whsec-1' });
+    const h = await setup([submitStep(receiver.url)], { 'acme--webhook': 'whsec-1' });
     await h.services.tenants.setWebhook(TENANT, {
       url: `${receiver.url}/webhooks`,
-      secret: { secret: 'acme-webhook' },
+      secret: { secret: 'webhook' },
     });
     const done = await finished(h, (await h.submit(sampleInvoice(1), FLOW)).id);
     expect(done.status).toBe('completed');
@@ -538,6 +538,27 @@ describe('webhooks', () => {
       attempt: 1,
       nextAttemptAt: expect.any(String),
     });
+  });
+});
+
+describe("a webhook's secret", () => {
+  it("is the tenant's own: naming another tenant's secret signs nothing with it", async () => {
+    const receiver = await sandbox({ webhookSecret: 'whsec-globex' });
+    const h = await setup([submitStep(receiver.url)], { 'globex--webhook': 'whsec-globex' });
+    await h.services.tenants.setWebhook(TENANT, {
+      url: `${receiver.url}/webhooks`,
+      secret: { secret: 'globex--webhook' },
+    });
+    const done = await finished(h, (await h.submit(sampleInvoice(1), FLOW)).id);
+    const record = await eventually(async () => {
+      const r = await h.services.pipeline.get(TENANT, done.id);
+      return r.notifications?.length ? r : undefined;
+    });
+    expect(record.notifications![0]).toMatchObject({
+      delivered: false,
+      error: expect.stringContaining('secret'),
+    });
+    expect(receiver.webhooks).toEqual([]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { tenantKeyName } from '../features/setup';
 import { createHmac, randomUUID } from 'node:crypto';
 import type { Connectors } from '../connectors/call';
 import { HttpTransportError } from '../connectors/http-client';
@@ -127,7 +128,10 @@ export class Notifier {
     const started = this.now();
     let outcome: { delivered: boolean; status?: number; error?: string };
     try {
-      const secret = await this.connectors.secrets.get(webhook.secret.secret);
+      // the tenant's own secret: a tenant cannot sign with another tenant's (or the operator's) secret
+      const secret = await this.connectors.secrets.get(
+        tenantKeyName(message.tenantId, webhook.secret.secret),
+      );
       const answer = await this.connectors.http.send({
         url: webhook.url,
         method: 'POST',
