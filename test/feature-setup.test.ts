@@ -1,10 +1,11 @@
 import { createHash, X509Certificate } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '../shared/adapters/folder-certificate-store';
 import type { StageMessage } from '../shared/model/message';
 import { packFeature } from '../shared/features/package';
 import { sampleInvoice } from '../shared/model/sample-invoice';
+import { packageRoot } from '../shared/util/package-root';
 import { RegistrationRecorder, type FunctionRegistration } from '../shared/runtime/registrations';
 import { provideServices } from '../functions/lib/services';
 import { createHarness, holdingBus, TENANT, type Harness } from './support/harness';
@@ -403,5 +404,45 @@ describe('related submissions', () => {
     expect(unknown).toMatchObject({ status: 422, json: { code: 'related.unknown-kind' } });
     const invalid = await relate(pending.id, { kind: 'Cancel!' });
     expect(invalid).toMatchObject({ status: 400, json: { code: 'related.invalid' } });
+  });
+});
+
+describe('adapting a shipped feature', () => {
+  it('a copy with a new version and a changed mapping runs for the tenants that enable it; the shipped one for the others', async () => {
+    const features = tempDir();
+    const copy = join(features, 'peppol-bis3-1.0.1');
+    cpSync(join(packageRoot(), 'flows', 'peppol-bis3'), copy, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(copy, 'feature.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(copy, 'feature.json'), JSON.stringify({ ...manifest, version: '1.0.1' }));
+    const mappingFile = join(copy, 'formats', 'peppol-bis3-ubl.json');
+    const mapping = readFileSync(mappingFile, 'utf8');
+    const changed = mapping.replace(
+      /("element": "cac:PaymentTerms",\s*"children": \[\s*\{\s*"element": "cbc:Note",\s*"text": \{)\s*"path": "paymentTerms",\s*"space": "preserve"/g,
+      '$1 "value": "Adapted payment terms"',
+    );
+    expect(changed).not.toBe(mapping);
+    writeFileSync(mappingFile, changed);
+    const h = await createHarness({ EINVOICE_FEATURES_DIR: features });
+    await h.services.tenants.create('globex', 'Globex');
+    await h.services.setups.enable(TENANT, 'peppol-bis3', '1.0.1');
+    await h.services.setups.enable('globex', 'peppol-bis3', '1.0.0');
+    const invoice = { ...sampleInvoice(1), paymentTerms: 'Net 30 days' };
+    const adapted = await h.settle((await h.submit(invoice, { format: 'peppol-bis3-ubl' })).id);
+    expect(adapted).toMatchObject({ status: 'completed', featureVersion: '1.0.1' });
+    const ubl = async (tenantId: string, id: string) =>
+      (await h.services.pipeline.artifact(tenantId, id, 'invoice.xml')).content.toString('utf8');
+    expect(await ubl(TENANT, adapted.id)).toContain('<cbc:Note>Adapted payment terms</cbc:Note>');
+    const { record } = await h.services.pipeline.submit({
+      tenantId: 'globex',
+      context: { format: 'peppol-bis3-ubl' },
+      content: Buffer.from(JSON.stringify(invoice)),
+      contentType: 'application/json',
+    });
+    await h.bus.whenIdle({ scheduled: false });
+    expect(await h.services.pipeline.get('globex', record.id)).toMatchObject({
+      status: 'completed',
+      featureVersion: '1.0.0',
+    });
+    expect(await ubl('globex', record.id)).toContain('<cbc:Note>Net 30 days</cbc:Note>');
   });
 });
