@@ -1,10 +1,10 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentRecord } from '../shared/model/record';
-import { RegistrationRecorder, type FunctionRegistration } from '../shared/runtime/registrations';
+import { RegistrationRecorder } from '../shared/runtime/registrations';
 import { provideServices } from '../functions/lib/services';
 import { createHarness, holdingBus, TENANT, type Harness } from './support/harness';
-import { callHandler } from './support/http-handler';
+import { callHandler, registrationNamed } from './support/http-handler';
 import { startRuntime } from './support/runtime';
 import { eventually, onTeardown, tempDir } from './support/temp';
 
@@ -18,11 +18,7 @@ jest.mock('@azure/functions-core', () => recorder.coreApi, { virtual: true });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require('../functions/index');
 
-function route(name: string): FunctionRegistration {
-  const found = recorder.registrations.find((r) => r.name === name);
-  if (!found) throw new Error(`no function ${name}`);
-  return found;
-}
+const route = (name: string) => registrationNamed(recorder, name);
 
 /**
  * A feature whose flow records the authority's id of the submission (`submissionId`, from the body) and

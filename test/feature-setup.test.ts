@@ -6,10 +6,10 @@ import type { StageMessage } from '../shared/model/message';
 import { packFeature } from '../shared/features/package';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { packageRoot } from '../shared/util/package-root';
-import { RegistrationRecorder, type FunctionRegistration } from '../shared/runtime/registrations';
+import { RegistrationRecorder } from '../shared/runtime/registrations';
 import { provideServices } from '../functions/lib/services';
 import { createHarness, holdingBus, TENANT, type Harness } from './support/harness';
-import { callHandler } from './support/http-handler';
+import { callHandler, registrationNamed } from './support/http-handler';
 import { cancellableFeature } from './support/features';
 import { tempDir } from './support/temp';
 
@@ -24,11 +24,7 @@ jest.mock('@azure/functions-core', () => recorder.coreApi, { virtual: true });
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 require('../functions/index');
 
-function route(name: string): FunctionRegistration {
-  const found = recorder.registrations.find((r) => r.name === name);
-  if (!found) throw new Error(`no function ${name}`);
-  return found;
-}
+const route = (name: string) => registrationNamed(recorder, name);
 
 /** The certificate of a signed document's KeyInfo. */
 async function signingCertificate(h: Harness, tenantId: string, id: string): Promise<X509Certificate> {

@@ -1,5 +1,5 @@
 import { HttpRequest, InvocationContext, type HttpResponseInit } from '@azure/functions';
-import type { FunctionRegistration } from '../../shared/runtime/registrations';
+import type { FunctionRegistration, RegistrationRecorder } from '../../shared/runtime/registrations';
 
 export interface HandlerRequest {
   method?: string;
@@ -46,4 +46,11 @@ export async function callHandler(
     headers: (response.headers ?? {}) as Record<string, string>,
     json: raw ? JSON.parse(raw) : undefined,
   };
+}
+
+/** The Function registered under `name` (from a recorder the test installed with jest.mock). */
+export function registrationNamed(recorder: RegistrationRecorder, name: string): FunctionRegistration {
+  const found = recorder.registrations.find((r) => r.name === name);
+  if (!found) throw new Error(`no function ${name}`);
+  return found;
 }
