@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '../shared/adapters/folder-certificate-store';
 import type { StageMessage } from '../shared/model/message';
 import { packFeature } from '../shared/features/package';
+import { checkFlow } from '../shared/flows/catalogue';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { packageRoot } from '../shared/util/package-root';
 import { RegistrationRecorder } from '../shared/runtime/registrations';
@@ -337,6 +338,67 @@ describe('a feature package imported over HTTP', () => {
     ]);
     expect(existsSync(join(h.settings.featuresDir!, 'pinned-3.0.0'))).toBe(false);
     expect(h.services.features.get('pinned', '3.0.0')).toBeUndefined();
+  });
+
+  it('may bring a format of its own, which its flows use at once', async () => {
+    const source = join(tempDir(), 'own-format');
+    mkdirSync(source, { recursive: true });
+    const write = (name: string, value: unknown) => writeFileSync(join(source, name), JSON.stringify(value));
+    write('feature.json', {
+      id: 'own-format',
+      version: '1.0.0',
+      title: 'Own format',
+      direction: 'outbound',
+      flows: ['flow.json'],
+      formats: ['format.json'],
+    });
+    write('format.json', {
+      id: 'own-ubl',
+      description: 'PEPPOL UBL, as our own',
+      extends: 'peppol-bis3-ubl',
+    });
+    write('flow.json', {
+      id: 'own-format-flow',
+      version: 1,
+      description: 'transforms into the format the feature brings',
+      applicability: { field: 'format', op: 'eq', value: 'own' },
+      input: { kinds: ['canonical'] },
+      steps: [
+        { id: 'validate', action: 'validate', with: { input: 'input.json', output: 'canonical.json' } },
+        {
+          id: 'transform',
+          action: 'transform',
+          with: { format: 'own-ubl', input: 'canonical.json', output: 'own.xml' },
+        },
+      ],
+    });
+    expect(h.services.formats.has('own-ubl')).toBe(false);
+    expect((await post(packFeature(source, h.services.actions))).status).toBe(201);
+    await h.services.setups.enable('local', 'own-format');
+    const { record } = await h.services.pipeline.submit({
+      tenantId: 'local',
+      context: { format: 'own' },
+      content: Buffer.from(JSON.stringify(sampleInvoice(1))),
+      contentType: 'application/json',
+    });
+    await h.bus.whenIdle({ scheduled: false });
+    const done = await h.services.pipeline.get('local', record.id);
+    expect(done.status).toBe('completed');
+    const xml = (await h.services.pipeline.artifact('local', record.id, 'own.xml')).content.toString('utf8');
+    expect(xml).toContain(
+      '<cbc:CustomizationID>urn:cen.eu:en16931:2017#compliant#urn:fdc:peppol.eu:2017:poacc:billing:3.0</cbc:CustomizationID>',
+    );
+    // a flow of another feature cannot use it: it is this feature's
+    const stranger = checkFlow(
+      {
+        id: 'x',
+        version: 1,
+        description: 'x',
+        steps: [{ id: 't', action: 'transform', with: { format: 'own-ubl' } }],
+      },
+      h.services.actions,
+    );
+    expect(stranger.map((p) => p.path)).toEqual(['/steps/0/with/format']);
   });
 
   it("is for the operator's tenants only", async () => {

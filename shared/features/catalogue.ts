@@ -170,9 +170,10 @@ function checkFeature(
   const where = (file: string, path = '') => `${file}#${path}`;
   const problems: ProblemDetail[] = [];
   const flows: FlowDefinition[] = [];
+  const own = new Set(read.formats.map((f) => f.id).filter((id): id is string => typeof id === 'string'));
   for (const flow of read.flows) {
     if (!flow) continue;
-    const found = checkFlow(flow.value, actions);
+    const found = checkFlow(flow.value, actions, own);
     if (found.length > 0)
       problems.push(
         ...found.map((p) => ({ ...p, path: where(flow.file, p.path), code: p.code ?? 'flow.invalid' })),

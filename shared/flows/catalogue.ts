@@ -13,15 +13,26 @@ const END_TARGETS = new Set(['end', 'fail', 'reject']);
 /** What the catalogue needs to know about actions to check a flow: their names and parameter checks. */
 export interface ActionCatalogue {
   has(name: string): boolean;
-  /** Problems with a step's `with` parameters, paths relative to `with`. */
-  checkParams(name: string, params: Record<string, unknown>): ProblemDetail[];
+  /**
+   * Problems with a step's `with` parameters, paths relative to `with`; `ownFormats` are formats the flow's
+   * feature brings (known to the flow though not registered yet).
+   */
+  checkParams(
+    name: string,
+    params: Record<string, unknown>,
+    ownFormats?: ReadonlySet<string>,
+  ): ProblemDetail[];
 }
 
 const validateFlow = () =>
   compileSchemaFile<FlowDefinition>(join(packageRoot(), 'flows', 'schema', 'flow.schema.json'));
 
 /** Checks one parsed flow; returns every problem with its JSON path. */
-export function checkFlow(value: unknown, actions: ActionCatalogue): ProblemDetail[] {
+export function checkFlow(
+  value: unknown,
+  actions: ActionCatalogue,
+  ownFormats: ReadonlySet<string> = new Set(),
+): ProblemDetail[] {
   const validate = validateFlow();
   if (!validate(value)) return toProblems(validate.errors);
   const flow = value;
@@ -40,7 +51,7 @@ export function checkFlow(value: unknown, actions: ActionCatalogue): ProblemDeta
         code: 'flow.unknown-action',
       });
     } else {
-      for (const p of actions.checkParams(step.action, step.with ?? {})) {
+      for (const p of actions.checkParams(step.action, step.with ?? {}, ownFormats)) {
         problems.push({ ...p, path: `/steps/${index}/with${p.path === '/' ? '' : (p.path ?? '')}` });
       }
     }
