@@ -340,6 +340,29 @@ describe('a feature package imported over HTTP', () => {
     expect(h.services.features.get('pinned', '3.0.0')).toBeUndefined();
   });
 
+  it("is refused when it uses another feature's flow or format ids (the next start would fail)", async () => {
+    const source = join(tempDir(), 'thief');
+    cpSync(join(packageRoot(), 'flows', 'peppol-bis3'), source, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(source, 'feature.json'), 'utf8')) as Record<
+      string,
+      unknown
+    >;
+    writeFileSync(join(source, 'feature.json'), JSON.stringify({ ...manifest, id: 'thief' }));
+    const answer = await post(packFeature(source, h.services.actions));
+    expect(answer.status).toBe(400);
+    expect(answer.json.errors).toEqual([
+      expect.objectContaining({
+        code: 'feature.flow-conflict',
+        message: expect.stringContaining('"peppol-outbox"'),
+      }),
+      expect.objectContaining({
+        code: 'feature.format-conflict',
+        message: expect.stringContaining('"peppol-bis3-ubl"'),
+      }),
+    ]);
+    expect(existsSync(join(h.settings.featuresDir!, 'thief-1.0.0'))).toBe(false);
+  });
+
   it('may bring a format of its own, which its flows use at once', async () => {
     const source = join(tempDir(), 'own-format');
     mkdirSync(source, { recursive: true });

@@ -144,8 +144,30 @@ describe('the feature catalogue', () => {
     feature(second, 'bad', { id: 'other', formats: ['formats/absent.json'] });
     const error = refusal(() => FeatureCatalogue.load([first, second], actions));
     expect(error.code).toBe('feature.invalid');
-    expect(error.details.map((d) => d.code)).toEqual(['feature.duplicate', 'feature.missing-file']);
+    // the bad one also reuses the other feature's flow id
+    expect(error.details.map((d) => d.code)).toEqual([
+      'feature.duplicate',
+      'feature.missing-file',
+      'feature.flow-conflict',
+    ]);
     expect(error.details[0]!.message).toContain('peppol-bis3@1.0.0 is installed twice');
+  });
+
+  it("refuses a feature that uses another feature's flow or format id, naming both", () => {
+    const root = tempDir();
+    feature(root, 'peppol', {});
+    feature(root, 'copy', { id: 'peppol-copy' });
+    const error = refusal(() => FeatureCatalogue.load([root], actions));
+    expect(error.details).toEqual([
+      expect.objectContaining({ path: join(root, 'peppol', 'feature.json'), code: 'feature.flow-conflict' }),
+      expect.objectContaining({
+        path: join(root, 'peppol', 'feature.json'),
+        code: 'feature.format-conflict',
+      }),
+    ]);
+    expect(error.details[0]!.message).toBe(
+      'flow "peppol-outbox" is also in feature peppol-copy: ids are unique across features',
+    );
   });
 
   it('compares versions as numbers', () => {

@@ -223,6 +223,50 @@ export function loadFeature(
 
 const rank = (p: ProblemDetail) => (p.code === 'flow.invalid-json' || p.path?.includes('#/steps') ? 0 : 1);
 
+/** The flow and format ids a feature version uses, to find those another feature uses too. */
+export interface FeatureIds {
+  id: string;
+  /** Where the feature is, for problems. */
+  where: string;
+  flows: string[];
+  formats: string[];
+}
+
+/**
+ * Flow and format ids `feature` shares with a feature of another id among `others` (versions of one feature
+ * may share them): each would make the service's start fail, so each is a problem at load or import.
+ */
+export function idConflicts(feature: FeatureIds, others: Iterable<FeatureIds>): ProblemDetail[] {
+  const problems: ProblemDetail[] = [];
+  const seen = new Set<string>();
+  for (const other of others) {
+    if (other.id === feature.id) continue;
+    for (const [kind, mine, theirs] of [
+      ['flow', feature.flows, other.flows],
+      ['format', feature.formats, other.formats],
+    ] as const)
+      for (const id of mine)
+        if (theirs.includes(id) && !seen.has(`${kind}:${id}`)) {
+          seen.add(`${kind}:${id}`);
+          problems.push({
+            path: feature.where,
+            code: `feature.${kind}-conflict`,
+            message: `${kind} "${id}" is also in feature ${other.id}: ids are unique across features`,
+          });
+        }
+  }
+  return problems;
+}
+
+const idsOfRead = (f: ReadFeature): FeatureIds => ({
+  id: f.manifest.id,
+  where: join(f.dir, MANIFEST),
+  flows: f.flows
+    .map((flow) => (flow?.value as { id?: unknown } | undefined)?.id)
+    .filter((id): id is string => typeof id === 'string'),
+  formats: f.formats.map((m) => m.id).filter((id): id is string => typeof id === 'string'),
+});
+
 /** The key of a feature version: `id@version`. */
 export const featureKey = (ref: FeatureRef) => `${ref.id}@${ref.version}`;
 
@@ -266,6 +310,9 @@ export class FeatureSet {
         features.push(read.feature);
       }
     }
+    // ids are unique across features (the versions of one feature may share them); reported once per pair
+    const ids = features.map(idsOfRead);
+    ids.forEach((mine, i) => problems.push(...idConflicts(mine, ids.slice(0, i))));
     // the mappings of each feature compile (one may extend a mapping of another feature)
     const formats = new Map<string, OutputFormat[]>();
     for (const feature of features) {
@@ -351,6 +398,18 @@ export class FeatureCatalogue {
     versions.push(frozen);
     versions.sort((a, b) => compareVersions(b.manifest.version, a.manifest.version));
     this.byId.set(feature.manifest.id, versions);
+  }
+
+  /** The flow and format ids of every installed version. */
+  ids(): FeatureIds[] {
+    return [...this.byId.values()].flatMap((versions) =>
+      versions.map((v) => ({
+        id: v.manifest.id,
+        where: join(v.dir, MANIFEST),
+        flows: v.flows.map((f) => f.id),
+        formats: v.formats.map((m) => m.id).filter((id): id is string => typeof id === 'string'),
+      })),
+    );
   }
 
   /** Every installed feature's mappings, to compile a new feature's against (it may extend them). */

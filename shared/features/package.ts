@@ -9,6 +9,7 @@ import { isObject, parseJson } from '../util/json';
 import { ajv, toProblems } from '../validation/schema';
 import {
   featureKey,
+  idConflicts,
   loadFeature,
   type FeatureCatalogue,
   type FeatureManifest,
@@ -362,6 +363,20 @@ export function checkPackage(
         code: 'feature.duplicate',
         message: `${featureKey({ id: pack.id, version: pack.version })} is already installed`,
       });
+  }
+  if (installed && loaded && 'feature' in loaded) {
+    const { manifest, flows, formats } = loaded.feature;
+    problems.push(
+      ...idConflicts(
+        {
+          id: manifest.id,
+          where: 'feature.json',
+          flows: flows.map((f) => f.id),
+          formats: formats.map((m) => m.id).filter((id): id is string => typeof id === 'string'),
+        },
+        installed.ids(),
+      ),
+    );
   }
   if (problems.length > 0 || !loaded || !('feature' in loaded)) return { problems };
   const { dir: _dir, ...feature } = loaded.feature;
