@@ -170,6 +170,17 @@ describe('the feature catalogue', () => {
     );
   });
 
+  it('passes over a dot folder: an install that did not finish', () => {
+    const root = tempDir();
+    feature(root, 'peppol', {});
+    feature(root, '.peppol-bis3-1.1.0-x1y2', { version: '1.1.0' });
+    expect(
+      FeatureCatalogue.load([root], actions)
+        .list()[0]!
+        .versions.map((v) => v.manifest.version),
+    ).toEqual(['1.0.0']);
+  });
+
   it('compares versions as numbers', () => {
     expect(compareVersions('1.10.0', '1.9.9')).toBeGreaterThan(0);
     expect(compareVersions('2.0.0', '10.0.0')).toBeLessThan(0);

@@ -289,7 +289,13 @@ export class FeatureSet {
     const seen = new Map<string, string>();
     for (const root of roots) {
       const dirs = readdirSync(root, { withFileTypes: true })
-        .filter((entry) => entry.isDirectory() && existsSync(join(root, entry.name, MANIFEST)))
+        // a dot folder is an install that has not finished (packages are written aside, then renamed)
+        .filter(
+          (entry) =>
+            entry.isDirectory() &&
+            !entry.name.startsWith('.') &&
+            existsSync(join(root, entry.name, MANIFEST)),
+        )
         .map((entry) => join(root, entry.name))
         .sort();
       for (const dir of dirs) {
