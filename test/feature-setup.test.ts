@@ -155,6 +155,69 @@ function versionedFeature(root: string, version: string, output: string, require
   );
 }
 
+describe("a feature's mapping", () => {
+  it("reads the company's parameters: its values, else the defaults", async () => {
+    const features = tempDir();
+    const dir = join(features, 'mapped');
+    mkdirSync(dir, { recursive: true });
+    const write = (name: string, value: unknown) => writeFileSync(join(dir, name), JSON.stringify(value));
+    write('feature.json', {
+      id: 'mapped',
+      version: '1.0.0',
+      title: 'Mapped',
+      direction: 'outbound',
+      flows: ['flow.json'],
+      formats: ['format.json'],
+      parameters: {
+        type: 'object',
+        properties: { regime: { type: 'string', default: 'RF01' }, transmitter: { type: 'string' } },
+        additionalProperties: false,
+      },
+    });
+    write('format.json', {
+      id: 'mapped-xml',
+      description: 'the invoice number with the company parameters',
+      output: 'xml',
+      contentType: 'application/xml',
+      extension: 'xml',
+      calculate: false,
+      root: {
+        element: 'Header',
+        children: [
+          { element: 'Transmitter', text: { template: 'IT{company.transmitter}' } },
+          { element: 'Regime', text: { path: 'company.regime' } },
+          { element: 'Number', text: { path: 'id' } },
+        ],
+      },
+    });
+    write('flow.json', {
+      id: 'mapped-flow',
+      version: 1,
+      description: 'transform only',
+      applicability: { field: 'format', op: 'eq', value: 'mapped' },
+      input: { kinds: ['canonical'] },
+      steps: [{ id: 'transform', action: 'transform', with: { format: 'mapped-xml', output: 'out.xml' } }],
+    });
+    const h = await createHarness({ EINVOICE_FEATURES_DIR: features });
+    await h.services.setups.enable(TENANT, 'mapped');
+    await h.services.setups.setCompany(TENANT, 'mapped', 'it-1', {
+      regime: 'RF19',
+      transmitter: '01234567890',
+    });
+    const out = async (companyId: string) => {
+      const record = await h.settle((await h.submit(sampleInvoice(1), { format: 'mapped', companyId })).id);
+      expect(record.status).toBe('completed');
+      return (await h.services.pipeline.artifact(TENANT, record.id, 'out.xml')).content.toString('utf8');
+    };
+    const own = await out('it-1');
+    expect(own).toContain('<Transmitter>IT01234567890</Transmitter>');
+    expect(own).toContain('<Regime>RF19</Regime>');
+    const other = await out('it-2');
+    expect(other).toContain('<Regime>RF01</Regime>');
+    expect(other).not.toContain('<Transmitter>');
+  });
+});
+
 describe('feature versions', () => {
   it('a document started under 1.0.0 finishes under 1.0.0 after 1.1.0 is enabled; new ones use 1.1.0', async () => {
     const features = tempDir();

@@ -131,6 +131,30 @@ describe('mapping engine', () => {
   });
 });
 
+describe("a mapping reading the company's parameters", () => {
+  const definition = tiny({
+    element: 'r',
+    children: [
+      { element: 'endpoint', text: { template: '{company.scheme}:{company.endpointId}' } },
+      { element: 'regime', text: { path: 'company.regime' } },
+      { element: 'id', text: { path: 'id' } },
+    ],
+  });
+
+  it('reads company.<name> from the parameters given to render, and says it does', () => {
+    const format = mappingFormat(definition);
+    expect(format.usesCompany).toBe(true);
+    expect(
+      format.render({ id: 'A-1' } as CanonicalInvoice, {
+        company: { scheme: '0088', endpointId: '42', regime: 'RF01' },
+      }),
+    ).toBe('<r>\n  <endpoint>0088:42</endpoint>\n  <regime>RF01</regime>\n  <id>A-1</id>\n</r>\n');
+    // without them the elements are empty, so left out
+    expect(render(definition, { id: 'A-1' })).toBe('<r>\n  <id>A-1</id>\n</r>\n');
+    expect(mappingFormat(tiny({ element: 'r', text: { path: 'id' } })).usesCompany).toBeUndefined();
+  });
+});
+
 describe('mappings that extend others', () => {
   it('EN 16931 and XRechnung UBL are PEPPOL UBL with their own specification identifiers', () => {
     const byId = new Map(shippedFormats().map((f) => [f.id, f]));

@@ -3,7 +3,10 @@ import { EInvoiceError } from '../errors';
 import type { FormatRegistry } from '../formats/format';
 import type { CanonicalInvoice } from '../model/invoice';
 
-/** `transform`: renders the canonical document in a registered output format. */
+/**
+ * `transform`: renders the canonical document in a registered output format (the document's feature's own
+ * first); a mapping that reads `company.<name>` gets the parameters of the document's company.
+ */
 export function transformAction(formats: FormatRegistry): Action {
   return {
     name: 'transform',
@@ -31,7 +34,12 @@ export function transformAction(formats: FormatRegistry): Action {
         if (error instanceof EInvoiceError) throw error;
         throw new EInvoiceError('transform.invalid-input', `Artifact ${input} is not JSON`);
       }
-      await context.writeArtifact(output, format.render(invoice, { owned: true }), format.contentType);
+      const company = format.usesCompany ? await context.companyParameters?.() : undefined;
+      await context.writeArtifact(
+        output,
+        format.render(invoice, { owned: true, ...(company ? { company } : {}) }),
+        format.contentType,
+      );
       return { outcome: 'accepted' };
     },
   };

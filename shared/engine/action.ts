@@ -25,6 +25,11 @@ export interface ActionContext {
   readonly resumed: boolean;
   /** When the document reached this step (the first attempt's start); a poll's deadline counts from it. */
   readonly stepStartedAt: Date;
+  /**
+   * For a document of a feature: the parameters of its company for its feature version, each with its value
+   * or its default (those with neither are absent). Read when asked (mappings that use them).
+   */
+  companyParameters?(): Promise<Readonly<Record<string, string>>>;
   /** The format mappings of the feature version the document runs under (they win over the registry's). */
   readonly formats?: readonly OutputFormat[];
   readArtifact(name: string): Promise<Buffer>;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import type { FlowCatalogue } from '../flows/catalogue';
 import type { FeatureRef, LoadedFlow, StepDefinition } from '../flows/types';
 import type { FeatureCatalogue } from '../features/catalogue';
-import { companyParameters, featureFilter } from '../features/setup';
+import { allParameters, companyParameters, featureFilter } from '../features/setup';
 import type { OutputFormat } from '../formats/format';
 import { shippedFormats } from '../formats/mapping';
 import type { Logger } from '../log';
@@ -395,6 +395,21 @@ export class Pipeline {
         step,
         params: resolveParams(step.with ?? {}, record, flow, env, company),
         ...(feature ? { formats: this.options.features.formatsOf(feature) } : {}),
+        ...(installed
+          ? {
+              companyParameters: async () =>
+                allParameters(
+                  installed,
+                  company ??
+                    companyParameters(
+                      installed,
+                      await this.tenants.get(record.tenantId),
+                      record.context.companyId,
+                      env,
+                    ),
+                ),
+            }
+          : {}),
         idempotencyKey: `${record.tenantId}/${record.id}/${step.id}`,
         resumed,
         stepStartedAt: new Date(run.startedAt),

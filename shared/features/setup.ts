@@ -75,6 +75,27 @@ export function companyParameters(
   };
 }
 
+/**
+ * Every parameter the feature version declares, with the company's value or its default; one whose default
+ * names a setting that is not set is left out, as are those with neither.
+ */
+export function allParameters(
+  feature: LoadedFeature,
+  lookup: (name: string) => string | undefined,
+): Record<string, string> {
+  const names = Object.keys((feature.manifest.parameters as ParameterSchema | undefined)?.properties ?? {});
+  const values: Record<string, string> = {};
+  for (const name of names) {
+    try {
+      const value = lookup(name);
+      if (value !== undefined) values[name] = value;
+    } catch {
+      // a default naming a setting that is not set: as if there were none
+    }
+  }
+  return values;
+}
+
 /** Problems with a company's parameters for a feature version, paths from `basePath`. */
 export function checkParameters(feature: LoadedFeature, parameters: unknown, basePath = ''): ProblemDetail[] {
   const validate = ajv().compile(feature.manifest.parameters ?? { type: 'object' });

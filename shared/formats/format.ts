@@ -27,16 +27,26 @@ export interface ReadDocument {
  * An e-invoice format: turns a valid canonical invoice into the bytes of an e-invoice and, where it can,
  * reads such a document back into the canonical model.
  */
+export interface RenderOptions {
+  owned?: boolean;
+  company?: Readonly<Record<string, string>>;
+}
+
 export interface OutputFormat {
   readonly id: string;
   readonly description: string;
   readonly contentType: string;
   /** File extension of the output, without the dot. */
   readonly extension: string;
+  /** It reads the document's company parameters (`company.<name>` paths of a mapping). */
+  readonly usesCompany?: boolean;
   /** Rule sets a document must also pass to be valid in this format (PEPPOL's, XRechnung's, …). */
   readonly rules?: readonly RuleSet[];
-  /** `owned`: the caller gives the invoice up (it was just parsed), so it may be completed in place. */
-  render(invoice: CanonicalInvoice, options?: { owned?: boolean }): string;
+  /**
+   * `owned`: the caller gives the invoice up (it was just parsed), so it may be completed in place.
+   * `company`: the document's company parameters, which a mapping reads as `company.<name>` paths.
+   */
+  render(invoice: CanonicalInvoice, options?: RenderOptions): string;
   /**
    * Reads a document of this format into the canonical model (not yet validated); throws `EInvoiceError`
    * (`xml.*` for unsafe or malformed XML, `convert.unknown-document` for another kind of document).

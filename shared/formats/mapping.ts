@@ -13,7 +13,7 @@ import type { InvoiceRuleModule } from '../rules/rule';
 import { parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 import { compileSchemaFile, toProblems } from '../validation/schema';
-import type { OutputFormat, ReadDocument } from './format';
+import type { OutputFormat, ReadDocument, RenderOptions } from './format';
 import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers';
 import { compileReader } from './mapping-reader';
 import { syntaxOf } from '../xml/namespaces';
@@ -107,9 +107,18 @@ type Test = (scope: unknown, root: unknown) => boolean;
 /** Writes a node for `scope`; true when it wrote anything. */
 type Emit = (scope: unknown, root: unknown, out: TreeWriter) => boolean;
 
+/** Where a render's company parameters sit on the root it walks (a symbol: no invoice term can collide). */
+const COMPANY = Symbol('company');
+
 function compilePath(path: string): Getter {
   const absolute = path.startsWith('/');
   const keys = (absolute ? path.slice(1) : path).split('.');
+  if (!absolute && keys.length === 2 && keys[0] === 'company') {
+    // `company.<name>`: a parameter of the document's company (the canonical model has no `company` term)
+    const name = keys[1]!;
+    return (_scope, root) =>
+      (root as { [COMPANY]?: Readonly<Record<string, string>> } | null)?.[COMPANY]?.[name];
+  }
   return (scope, root) => {
     let value: unknown = absolute ? root : scope;
     for (const key of keys) {
@@ -349,9 +358,22 @@ function emitAll(children: Emit[], scope: unknown, root: unknown, out: TreeWrite
 }
 
 /** What names and describes a format, as its mapping says. */
+/** A `company.<name>` path or `{company.<name>}` placeholder anywhere in the mapping's nodes or columns. */
+const COMPANY_PATH = /["{]company\.[A-Za-z_]/;
+
 function identityOf(definition: MappingDefinition) {
   const { id, description, contentType, extension, rules } = definition;
-  return { id, description, contentType, extension, ...(rules ? { rules } : {}) };
+  const usesCompany = COMPANY_PATH.test(
+    JSON.stringify([definition.root, definition.fragments, definition.csv]),
+  );
+  return {
+    id,
+    description,
+    contentType,
+    extension,
+    ...(rules ? { rules } : {}),
+    ...(usesCompany ? { usesCompany: true } : {}),
+  };
 }
 
 /** An output format defined by a mapping: compiled once, rendered by walking the plan over the invoice. */
@@ -363,8 +385,11 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
   const indent = definition.xml?.indent ?? '  ';
   return {
     ...identityOf(definition),
-    render(source: CanonicalInvoice, options?: { owned?: boolean }): string {
-      const invoice = calculated(definition, source, options?.owned === true);
+    render(source: CanonicalInvoice, options?: RenderOptions): string {
+      const calculatedInvoice = calculated(definition, source, options?.owned === true);
+      const invoice = options?.company
+        ? { ...(calculatedInvoice as object), [COMPANY]: options.company }
+        : calculatedInvoice;
       const out: TreeWriter =
         definition.output === 'json' ? new JsonTreeWriter() : new XmlTreeWriter(declaration, indent);
       if (!root(invoice, invoice, out)) {
@@ -454,8 +479,11 @@ function csvFormat(definition: MappingDefinition): OutputFormat {
   };
   return {
     ...identityOf(definition),
-    render(source: CanonicalInvoice, options?: { owned?: boolean }): string {
-      const invoice = calculated(definition, source, options?.owned === true);
+    render(source: CanonicalInvoice, options?: RenderOptions): string {
+      const calculatedInvoice = calculated(definition, source, options?.owned === true);
+      const invoice = options?.company
+        ? { ...(calculatedInvoice as object), [COMPANY]: options.company }
+        : calculatedInvoice;
       const lines =
         csv.header === false
           ? []
