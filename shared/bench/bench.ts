@@ -1,3 +1,4 @@
+import type { FeatureManifest } from '../features/catalogue';
 import { generateKeyPairSync, sign } from 'node:crypto';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -58,16 +59,31 @@ export async function pipelineRate(
   const warmUp = options.warmUp ?? 1;
   const dir = await mkdtemp(join(tmpdir(), 'einvoice-bench-'));
   try {
+    // The flow runs as part of a feature, as the service runs it: with the PEPPOL feature's parameters.
     const flowsDir = join(dir, 'flows');
-    await mkdir(flowsDir);
+    await mkdir(join(flowsDir, 'bench'), { recursive: true });
+    const shipped = join(packageRoot(), 'flows', 'peppol-bis3');
     const outbox = JSON.parse(
-      await readFile(join(packageRoot(), 'flows', 'peppol-bis3', 'flows', 'peppol-outbox.json'), 'utf8'),
+      await readFile(join(shipped, 'flows', 'peppol-outbox.json'), 'utf8'),
     ) as FlowDefinition;
     const flow =
       options.deliver === false
         ? { ...outbox, steps: outbox.steps.filter((s) => CORE_ACTIONS.has(s.action)) }
         : outbox;
-    await writeFile(join(flowsDir, 'bench.json'), JSON.stringify(flow));
+    const manifest = JSON.parse(await readFile(join(shipped, 'feature.json'), 'utf8')) as FeatureManifest;
+    await writeFile(
+      join(flowsDir, 'bench', 'feature.json'),
+      JSON.stringify({
+        id: 'bench',
+        version: '1.0.0',
+        title: 'Benchmark',
+        direction: 'outbound',
+        flows: ['flow.json'],
+        ...(manifest.parameters ? { parameters: manifest.parameters } : {}),
+        ...(manifest.certificates ? { certificates: manifest.certificates } : {}),
+      }),
+    );
+    await writeFile(join(flowsDir, 'bench', 'flow.json'), JSON.stringify(flow));
     const settings = loadSettings({
       ...process.env,
       EINVOICE_DATA_DIR: dir,
