@@ -1,5 +1,5 @@
 import type { HttpRequest } from '@azure/functions';
-import { EInvoiceError, invalidInput, notFound } from '../shared/errors';
+import { EInvoiceError, invalidInput } from '../shared/errors';
 import { EVENT_SCHEMA } from '../shared/features/events';
 import { ajv, toProblems } from '../shared/validation/schema';
 import { authenticated, json, parseJsonBody, problem, readBody } from './lib/http';
@@ -239,9 +239,8 @@ httpRoute('featureEvents', {
     try {
       const featureId = request.params.featureId ?? '';
       const tenantId = await eventSender(request, featureId);
-      const { inbox, pipeline, features, logger } = services();
-      if (!features.get(featureId))
-        throw notFound('feature.not-found', `No feature ${featureId} is installed`);
+      const { inbox, pipeline, setups, logger } = services();
+      setups.installed(featureId);
       const body = parseJsonBody((await readBody(request)).toString('utf8'));
       const { event, duplicate, waiter } = await inbox.receive(tenantId, featureId, body);
       const delivered =
@@ -295,8 +294,8 @@ httpRoute('featureEventKey', {
   methods: ['POST'],
   handler: authenticated(async (request, tenantId) => {
     const featureId = request.params.featureId ?? '';
-    const { features, inbox } = services();
-    if (!features.get(featureId)) throw notFound('feature.not-found', `No feature ${featureId} is installed`);
+    const { setups, inbox } = services();
+    setups.installed(featureId);
     const key = await inbox.newKey(tenantId, featureId);
     return json(201, { key, url: `/api/events/${featureId}` });
   }),
@@ -325,8 +324,8 @@ httpRoute('featureUnmatchedEvents', {
   methods: ['GET'],
   handler: authenticated(async (request, tenantId) => {
     const featureId = request.params.featureId ?? '';
-    const { features, inbox } = services();
-    if (!features.get(featureId)) throw notFound('feature.not-found', `No feature ${featureId} is installed`);
+    const { setups, inbox } = services();
+    setups.installed(featureId);
     return json(200, { items: await inbox.unmatched(tenantId, featureId) });
   }),
   docs: {

@@ -172,14 +172,14 @@ describe('flow checks', () => {
         source: 'it.json',
       },
     ]);
-    expect(catalogue.select({ tenantId: 't', country: 'FR' }).id).toBe('eu');
-    expect(() => catalogue.select({ tenantId: 't', country: 'DE' })).toThrow(/de, eu/);
-    expect(() => catalogue.select({ tenantId: 't', country: 'IT' })).toThrow(
+    expect(catalogue.choose({ tenantId: 't', country: 'FR' }).flow.id).toBe('eu');
+    expect(() => catalogue.choose({ tenantId: 't', country: 'DE' })).toThrow(/de, eu/);
+    expect(() => catalogue.choose({ tenantId: 't', country: 'IT' })).toThrow(
       expect.objectContaining({ code: 'flow.no-match' }),
     );
-    expect(catalogue.select({ tenantId: 'acme', country: 'IT' }).id).toBe('only-acme');
-    expect(catalogue.select({ tenantId: 't', country: 'DE', flowId: 'de' }).id).toBe('de');
-    expect(() => catalogue.select({ tenantId: 'acme', country: 'FR' }, ['de'])).toThrow(
+    expect(catalogue.choose({ tenantId: 'acme', country: 'IT' }).flow.id).toBe('only-acme');
+    expect(catalogue.choose({ tenantId: 't', country: 'DE', flowId: 'de' }).flow.id).toBe('de');
+    expect(() => catalogue.choose({ tenantId: 'acme', country: 'FR' }, { enabledFlows: ['de'] })).toThrow(
       expect.objectContaining({ code: 'flow.no-match' }),
     );
   });

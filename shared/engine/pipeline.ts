@@ -229,7 +229,7 @@ export class Pipeline {
     id: string,
     tenantId: string,
     context: DocumentContext,
-    chosen: LoadedFlow,
+    chosen: Pick<LoadedFlow, 'flow' | 'feature'>,
     artifact: ArtifactInfo,
     now: Date,
     extra: Partial<DocumentRecord>,
@@ -380,36 +380,25 @@ export class Pipeline {
     try {
       const env = this.options.env ?? process.env;
       const installed = feature && this.options.features.get(feature.id, feature.version);
-      const company =
-        installed && usesCompanyParameters(step)
-          ? companyParameters(
-              installed,
-              await this.tenants.get(record.tenantId),
-              record.context.companyId,
-              env,
-            )
-          : undefined;
+      // the tenant's setup is read only for a step that uses the company's parameters
+      let lookup: Promise<(name: string) => string | undefined> | undefined;
+      const company = () =>
+        (lookup ??= this.tenants
+          .get(record.tenantId)
+          .then((tenant) => companyParameters(installed!, tenant, record.context.companyId, env)));
       const context: ActionContext = {
         record,
         flow,
         step,
-        params: resolveParams(step.with ?? {}, record, flow, env, company),
+        params: resolveParams(
+          step.with ?? {},
+          record,
+          flow,
+          env,
+          installed && usesCompanyParameters(step) ? await company() : undefined,
+        ),
         ...(feature ? { formats: this.options.features.formatsOf(feature) } : {}),
-        ...(installed
-          ? {
-              companyParameters: async () =>
-                allParameters(
-                  installed,
-                  company ??
-                    companyParameters(
-                      installed,
-                      await this.tenants.get(record.tenantId),
-                      record.context.companyId,
-                      env,
-                    ),
-                ),
-            }
-          : {}),
+        ...(installed ? { companyParameters: async () => allParameters(installed, await company()) } : {}),
         idempotencyKey: `${record.tenantId}/${record.id}/${step.id}`,
         resumed,
         stepStartedAt: new Date(run.startedAt),
@@ -799,7 +788,7 @@ export class Pipeline {
       newId,
       tenantId,
       { ...original.context, flowId: flow.id },
-      { flow, source: '', feature: ref! },
+      { flow, feature: ref! },
       artifact,
       now,
       {
@@ -832,15 +821,18 @@ export class Pipeline {
    */
   async wake(tenantId: string, id: string, stepId: string): Promise<boolean> {
     const now = this.now();
+    let woken = false;
     const updated = await this.documents.update(
       tenantId,
       id,
       (r) => {
+        woken = false;
         if (isTerminal(r.status) || r.stepId !== stepId) return undefined;
         if (r.status !== 'waiting') {
           r.wakeRequested = now.toISOString();
           return r;
         }
+        woken = true;
         r.status = 'processing';
         delete r.nextAttemptAt;
         r.history.push({
@@ -855,7 +847,7 @@ export class Pipeline {
       this.now,
     );
     if (!updated?.changed) return false;
-    if (updated.record.status === 'processing' && updated.record.history.at(-1)?.outcome === 'woken') {
+    if (woken) {
       await this.publish(updated.record);
       await this.statusChanged(updated.record, 'waiting');
     }

@@ -170,7 +170,7 @@ function checkFeature(
   const where = (file: string, path = '') => `${file}#${path}`;
   const problems: ProblemDetail[] = [];
   const flows: FlowDefinition[] = [];
-  const own = new Set(read.formats.map((f) => f.id).filter((id): id is string => typeof id === 'string'));
+  const own = new Set(formatIds(read.formats));
   for (const flow of read.flows) {
     if (!flow) continue;
     const found = checkFlow(flow.value, actions, own);
@@ -223,6 +223,10 @@ export function loadFeature(
 
 const rank = (p: ProblemDetail) => (p.code === 'flow.invalid-json' || p.path?.includes('#/steps') ? 0 : 1);
 
+/** The ids of mappings (the mapping schema requires one; a mapping that failed it has none). */
+const formatIds = (sources: readonly MappingSource[]) =>
+  sources.flatMap((m) => (typeof m.id === 'string' ? [m.id] : []));
+
 /** The flow and format ids a feature version uses, to find those another feature uses too. */
 export interface FeatureIds {
   id: string;
@@ -264,7 +268,18 @@ const idsOfRead = (f: ReadFeature): FeatureIds => ({
   flows: f.flows
     .map((flow) => (flow?.value as { id?: unknown } | undefined)?.id)
     .filter((id): id is string => typeof id === 'string'),
-  formats: f.formats.map((m) => m.id).filter((id): id is string => typeof id === 'string'),
+  formats: formatIds(f.formats),
+});
+
+/** The flow and format ids of a loaded feature version; `where` names it in problems. */
+export const idsOfLoaded = (
+  feature: Pick<LoadedFeature, 'manifest' | 'flows' | 'formats'>,
+  where: string,
+): FeatureIds => ({
+  id: feature.manifest.id,
+  where,
+  flows: feature.flows.map((f) => f.id),
+  formats: formatIds(feature.formats),
 });
 
 /** The key of a feature version: `id@version`. */
@@ -409,12 +424,7 @@ export class FeatureCatalogue {
   /** The flow and format ids of every installed version. */
   ids(): FeatureIds[] {
     return [...this.byId.values()].flatMap((versions) =>
-      versions.map((v) => ({
-        id: v.manifest.id,
-        where: join(v.dir, MANIFEST),
-        flows: v.flows.map((f) => f.id),
-        formats: v.formats.map((m) => m.id).filter((id): id is string => typeof id === 'string'),
-      })),
+      versions.map((v) => idsOfLoaded(v, join(v.dir, MANIFEST))),
     );
   }
 

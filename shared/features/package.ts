@@ -10,6 +10,7 @@ import { ajv, toProblems } from '../validation/schema';
 import {
   featureKey,
   idConflicts,
+  idsOfLoaded,
   loadFeature,
   type FeatureCatalogue,
   type FeatureManifest,
@@ -364,20 +365,8 @@ export function checkPackage(
         message: `${featureKey({ id: pack.id, version: pack.version })} is already installed`,
       });
   }
-  if (installed && loaded && 'feature' in loaded) {
-    const { manifest, flows, formats } = loaded.feature;
-    problems.push(
-      ...idConflicts(
-        {
-          id: manifest.id,
-          where: 'feature.json',
-          flows: flows.map((f) => f.id),
-          formats: formats.map((m) => m.id).filter((id): id is string => typeof id === 'string'),
-        },
-        installed.ids(),
-      ),
-    );
-  }
+  if (installed && loaded && 'feature' in loaded)
+    problems.push(...idConflicts(idsOfLoaded(loaded.feature, 'feature.json'), installed.ids()));
   if (problems.length > 0 || !loaded || !('feature' in loaded)) return { problems };
   const { dir: _dir, ...feature } = loaded.feature;
   return { feature, files: files as UnpackedFile[] };

@@ -46,6 +46,15 @@ interface ParameterSchema {
   properties?: Record<string, { default?: unknown }>;
 }
 
+/** The parameters of a feature whose values name the tenant's own keys. */
+const keyParameters = (feature: LoadedFeature) => [
+  ...(feature.manifest.certificates ?? []),
+  ...(feature.manifest.secrets ?? []),
+];
+
+/** The parameter schema of a feature that declares none (one object, so that Ajv compiles it once). */
+const ANY_PARAMETERS = { type: 'object' };
+
 /**
  * Looks up `{company.<name>}` for a document: the company's value for the feature version it runs under,
  * else the parameter's default in the manifest (where `%SETTING%` names a setting). Values of parameters
@@ -61,7 +70,7 @@ export function companyParameters(
     (companyId !== undefined &&
       tenant?.features?.[feature.manifest.id]?.companies?.[companyId]?.parameters) ||
     {};
-  const keys = new Set([...(feature.manifest.certificates ?? []), ...(feature.manifest.secrets ?? [])]);
+  const keys = new Set(keyParameters(feature));
   const schema = (feature.manifest.parameters ?? {}) as ParameterSchema;
   return (name) => {
     const value = Object.hasOwn(given, name) ? given[name] : undefined;
@@ -98,11 +107,11 @@ export function allParameters(
 
 /** Problems with a company's parameters for a feature version, paths from `basePath`. */
 export function checkParameters(feature: LoadedFeature, parameters: unknown, basePath = ''): ProblemDetail[] {
-  const validate = ajv().compile(feature.manifest.parameters ?? { type: 'object' });
+  const validate = ajv().compile(feature.manifest.parameters ?? ANY_PARAMETERS);
   const problems = validate(parameters) ? [] : toProblems(validate.errors, basePath);
   if (typeof parameters === 'object' && parameters !== null) {
     const values = parameters as Record<string, unknown>;
-    for (const name of [...(feature.manifest.certificates ?? []), ...(feature.manifest.secrets ?? [])]) {
+    for (const name of keyParameters(feature)) {
       const value = values[name];
       if (value !== undefined && (typeof value !== 'string' || !KEY_NAME.test(value)))
         problems.push({
@@ -112,7 +121,7 @@ export function checkParameters(feature: LoadedFeature, parameters: unknown, bas
         });
     }
   }
-  return problems.map((p) => ({ ...p, code: p.code ?? 'schema' }));
+  return problems;
 }
 
 /** A tenant's view of one installed feature. */
@@ -148,7 +157,8 @@ export class FeatureSetups {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  private installed(id: string, version?: string): LoadedFeature {
+  /** An installed feature's version (default the newest); 404 `feature.not-found` (or `...version-not-installed`). */
+  installed(id: string, version?: string): LoadedFeature {
     const feature = this.catalogue.get(id, version);
     if (!feature) {
       if (version !== undefined && this.catalogue.get(id))

@@ -219,9 +219,4 @@ export class FlowCatalogue {
       },
     );
   }
-
-  /** As `choose`, the flow only; `enabledFlows` narrows the tenant's flows. */
-  select(context: DocumentContext, enabledFlows?: readonly string[]): FlowDefinition {
-    return this.choose(context, enabledFlows ? { enabledFlows } : {}).flow;
-  }
 }
