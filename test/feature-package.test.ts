@@ -134,7 +134,12 @@ describe('installing a feature package', () => {
     const source = peppolCopy();
     const root = tempDir();
     const installed = installPackage(packFeature(source, actions), actions, root);
-    expect(installed).toEqual({ dir: join(root, 'peppol-bis3-1.0.0'), id: 'peppol-bis3', version: '1.0.0' });
+    expect(installed).toMatchObject({
+      dir: join(root, 'peppol-bis3-1.0.0'),
+      id: 'peppol-bis3',
+      version: '1.0.0',
+    });
+    expect(installed.feature).toMatchObject({ dir: installed.dir, manifest: { id: 'peppol-bis3' } });
     expect(readdirSync(root)).toEqual(['peppol-bis3-1.0.0']);
     expect(filesOf(installed.dir)).toEqual(filesOf(source));
     for (const file of filesOf(source))

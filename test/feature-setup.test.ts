@@ -426,6 +426,35 @@ describe('a feature package imported over HTTP', () => {
     expect(existsSync(join(h.settings.featuresDir!, 'thief-1.0.0'))).toBe(false);
   });
 
+  it('is refused when a mapping of it does not compile among the installed ones (the next start would fail)', async () => {
+    const source = join(tempDir(), 'orphan');
+    mkdirSync(source, { recursive: true });
+    writeFileSync(
+      join(source, 'feature.json'),
+      JSON.stringify({
+        id: 'orphan',
+        version: '1.0.0',
+        title: 'Orphan',
+        direction: 'outbound',
+        formats: ['format.json'],
+      }),
+    );
+    writeFileSync(
+      join(source, 'format.json'),
+      JSON.stringify({ id: 'orphan-ubl', description: 'x', extends: 'nowhere' }),
+    );
+    const answer = await post(packFeature(source, h.services.actions));
+    expect(answer.status).toBe(400);
+    expect(answer.json.errors).toEqual([
+      expect.objectContaining({
+        code: 'format.invalid-mapping',
+        message: expect.stringContaining('"nowhere"'),
+      }),
+    ]);
+    expect(existsSync(join(h.settings.featuresDir!, 'orphan-1.0.0'))).toBe(false);
+    expect(h.services.features.get('orphan')).toBeUndefined();
+  });
+
   it('may bring a format of its own, which its flows use at once', async () => {
     const source = join(tempDir(), 'own-format');
     mkdirSync(source, { recursive: true });

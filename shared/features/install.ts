@@ -1,8 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { EInvoiceError } from '../errors';
 import type { ActionCatalogue, FlowCatalogue } from '../flows/catalogue';
-import { compileMappings } from '../formats/mapping';
-import { loadFeature, type FeatureCatalogue } from './catalogue';
+import type { FeatureCatalogue } from './catalogue';
 import { installPackage } from './package';
 
 /**
@@ -34,15 +33,9 @@ export class FeatureInstaller {
         { status: 409 },
       );
     mkdirSync(this.root, { recursive: true });
+    // checked whole (its mappings compiled among the installed ones) before anything was written
     const installed = installPackage(value, this.actions, this.root, this.catalogue);
-    const loaded = loadFeature(installed.dir, this.actions);
-    if (!('feature' in loaded))
-      throw new EInvoiceError('feature.invalid', 'The installed feature does not load', {
-        status: 500,
-        details: loaded.problems,
-      });
-    const formats = compileMappings([...loaded.feature.formats], this.catalogue.mappingSources());
-    this.catalogue.add(loaded.feature, formats, this.flows);
+    this.catalogue.add(installed.feature, installed.formats, this.flows);
     return { id: installed.id, version: installed.version };
   }
 }

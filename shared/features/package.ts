@@ -1,3 +1,5 @@
+import type { OutputFormat } from '../formats/format';
+import { compileMappings } from '../formats/mapping';
 import type { ValidateFunction } from 'ajv/dist/2020';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
@@ -60,6 +62,8 @@ export interface UnpackedFile {
 export interface CheckedPackage {
   readonly feature: Omit<LoadedFeature, 'dir'>;
   readonly files: readonly UnpackedFile[];
+  /** Its mappings compiled against the installed features' (when they were given). */
+  readonly formats: readonly OutputFormat[];
 }
 
 /**
@@ -365,11 +369,23 @@ export function checkPackage(
         message: `${featureKey({ id: pack.id, version: pack.version })} is already installed`,
       });
   }
-  if (installed && loaded && 'feature' in loaded)
+  let formats: OutputFormat[] = [];
+  if (installed && loaded && 'feature' in loaded) {
     problems.push(...idConflicts(idsOfLoaded(loaded.feature, 'feature.json'), installed.ids()));
+    // its mappings compile among those installed (one may extend another): else the next start would fail
+    try {
+      formats = compileMappings([...loaded.feature.formats], installed.mappingSources());
+    } catch (error) {
+      problems.push({
+        path: 'feature.json#/formats',
+        code: 'format.invalid-mapping',
+        message: (error as Error).message,
+      });
+    }
+  }
   if (problems.length > 0 || !loaded || !('feature' in loaded)) return { problems };
   const { dir: _dir, ...feature } = loaded.feature;
-  return { feature, files: files as UnpackedFile[] };
+  return { feature, files: files as UnpackedFile[], formats };
 }
 
 /** The refusal of a version that is already installed. */
@@ -393,7 +409,7 @@ export function installPackage(
   actions: ActionCatalogue,
   root: string,
   installed?: FeatureCatalogue,
-): { dir: string; id: string; version: string } {
+): { dir: string; id: string; version: string; feature: LoadedFeature; formats: readonly OutputFormat[] } {
   const checked = checkPackage(value, actions, installed);
   if ('problems' in checked) {
     const n = checked.problems.length;
@@ -420,5 +436,5 @@ export function installPackage(
     if (code === 'EEXIST' || code === 'ENOTEMPTY') throw duplicate(key, `${id}-${version}`);
     throw error;
   }
-  return { dir, id, version };
+  return { dir, id, version, feature: { ...checked.feature, dir }, formats: checked.formats };
 }
