@@ -25,6 +25,12 @@ export const XSD_CATALOGUE: Record<string, { path: string; root: string; title: 
     path: 'en16931/cii/schema/D16B SCRDM (Subset)/uncoupled clm/CII/uncefact/data/standard/CrossIndustryInvoice_100pD16B.xsd',
     root: '{urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100}CrossIndustryInvoice',
   },
+  // The schema imports xmldsig-core.xsd from its own folder: both files go in `fatturapa/`.
+  'fatturapa-1.2': {
+    title: 'FatturaPA 1.2.x (Agenzia delle Entrate)',
+    path: 'fatturapa/FatturaPA_v1.2.2.xsd',
+    root: '{http://ivaservizi.agenziaentrate.gov.it/docs/xsd/fatture/v1.2}FatturaElettronica',
+  },
 };
 
 /** `{namespace}local` of the document's root element, from its start tag. */
