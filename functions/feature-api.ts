@@ -1,6 +1,8 @@
+import { readFileSync } from 'node:fs';
 import type { HttpRequest } from '@azure/functions';
 import { EInvoiceError, invalidInput } from '../shared/errors';
 import { EVENT_SCHEMA } from '../shared/features/events';
+import { eventAdapters } from '../shared/features/event-adapters';
 import { ajv, toProblems } from '../shared/validation/schema';
 import { authenticated, json, parseJsonBody, problem, readBody } from './lib/http';
 import { component, httpRoute } from './lib/openapi';
@@ -232,6 +234,16 @@ async function eventSender(request: HttpRequest, featureId: string): Promise<str
   );
 }
 
+/** SDI's certificate, when the setting SDI_CERTIFICATE names its file: notifications must be signed with it. */
+function sdiCertificate(file: string | undefined): string | undefined {
+  if (!file) return undefined;
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    throw new EInvoiceError('settings.invalid', `SDI_CERTIFICATE ${file} cannot be read`);
+  }
+}
+
 httpRoute('featureEvents', {
   route: 'events/{featureId}',
   methods: ['POST'],
@@ -239,15 +251,50 @@ httpRoute('featureEvents', {
     try {
       const featureId = request.params.featureId ?? '';
       const tenantId = await eventSender(request, featureId);
-      const { inbox, pipeline, setups, logger } = services();
-      setups.installed(featureId);
-      const body = parseJsonBody((await readBody(request)).toString('utf8'));
-      const { event, duplicate, waiter } = await inbox.receive(tenantId, featureId, body);
-      const delivered =
-        !duplicate && waiter ? await pipeline.wake(tenantId, waiter.documentId, waiter.stepId) : false;
-      const status = duplicate ? 'duplicate' : delivered ? 'delivered' : 'kept';
-      logger.info('event.received', { tenantId, featureId, eventId: event.id, type: event.type, status });
-      return json(duplicate ? 200 : 202, { id: event.id, status });
+      const { inbox, pipeline, setups, logger, settings } = services();
+      const manifest = setups.installed(featureId).manifest;
+      const raw = await readBody(request);
+      const contentType = request.headers.get('content-type') ?? '';
+      // An authority's own message (SDI's SOAP notifications), where the feature names its adapter
+      const adapter =
+        manifest.events && !/json/i.test(contentType)
+          ? eventAdapters(() => sdiCertificate(settings.sdiCertificateFile))[manifest.events]
+          : undefined;
+      const adapted = adapter?.adapt(raw, {
+        contentType,
+        ...(request.headers.get('soapaction') ? { soapAction: request.headers.get('soapaction')! } : {}),
+      });
+      const bodies: unknown[] = adapted ? adapted.events : [parseJsonBody(raw.toString('utf8'))];
+      const answers: Array<{ id: string; status: string }> = [];
+      for (const body of bodies) {
+        const { event, duplicate, waiter } = await inbox.receive(tenantId, featureId, body);
+        const delivered =
+          !duplicate && waiter ? await pipeline.wake(tenantId, waiter.documentId, waiter.stepId) : false;
+        const status = duplicate ? 'duplicate' : delivered ? 'delivered' : 'kept';
+        logger.info('event.received', { tenantId, featureId, eventId: event.id, type: event.type, status });
+        answers.push({ id: event.id, status });
+      }
+      if (adapted) {
+        // documents the authority delivers start inbound, for the company the endpoint's address names
+        const companyId = request.query.get('companyId');
+        for (const document of adapted.documents) {
+          const { record, created } = await pipeline.submit({
+            tenantId,
+            content: document.content,
+            contentType: document.contentType,
+            context: { ...document.context, ...(companyId ? { companyId } : {}) },
+            clientKey: document.clientKey,
+          });
+          logger.info('document.delivered', { tenantId, featureId, documentId: record.id, created });
+        }
+        return {
+          status: adapted.answer.status,
+          body: adapted.answer.body,
+          ...(adapted.answer.contentType ? { headers: { 'content-type': adapted.answer.contentType } } : {}),
+        };
+      }
+      const [answer] = answers;
+      return json(answer!.status === 'duplicate' ? 200 : 202, answer);
     } catch (error) {
       return problem(error, context);
     }

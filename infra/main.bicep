@@ -46,6 +46,12 @@ param bcTokenUrl string = ''
 @description('Application (client) id registered in Business Central; its secret is the Key Vault secret bc-client-secret.')
 param bcClientId string = ''
 
+@description('SDI\'s SdIRiceviFile endpoint (SDICoop) or an intermediary\'s, for the it-fatturapa-sdi feature; each company may name its own (docs/countries/italy.md).')
+param sdiUrl string = ''
+
+@description('Path, inside the deployed package, of the PEM certificate SDI signs its notifications with; empty: any valid signature is taken.')
+param sdiCertificate string = ''
+
 var suffix = uniqueString(resourceGroup().id, name)
 var documentsContainer = 'einvoice'
 var deploymentContainer = 'app-package'
@@ -214,6 +220,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'BC_TOKEN_URL', value: bcTokenUrl }
         { name: 'BC_CLIENT_ID', value: bcClientId }
         { name: 'BC_SCOPE', value: 'https://api.businesscentral.dynamics.com/.default' }
+        { name: 'SDI_URL', value: sdiUrl }
+        { name: 'SDI_CERTIFICATE', value: sdiCertificate }
       ]
     }
   }

@@ -16,6 +16,10 @@ import type { Connectors } from './connectors/call';
 import { CircuitBreaker } from './connectors/circuit-breaker';
 import { HttpClient } from './connectors/http-client';
 import { transformAction } from './actions/transform';
+import { signCadesAction } from './actions/sign-cades';
+import { nextNumberAction } from './actions/next-number';
+import { validateSdiAction } from './actions/validate-sdi';
+import { Counters } from './store/counters';
 import { validateActionWith } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
 import { BlobObjectStore } from './adapters/blob-object-store';
@@ -194,6 +198,7 @@ export function createRegistries(
   ),
   tenants: TenantDirectory = new TenantDirectory(new MemoryObjectStore()),
   inbox: EventInbox = new EventInbox(new MemoryObjectStore()),
+  counters: Counters = new Counters(new MemoryObjectStore()),
 ) {
   const roots = featureRoots(settings);
   const features = FeatureSet.read(roots);
@@ -209,6 +214,9 @@ export function createRegistries(
     .register(verifyXmlAction)
     .register(validateXsdAction(xsd))
     .register(signJwsAction(certificates))
+    .register(signCadesAction(certificates))
+    .register(nextNumberAction(counters))
+    .register(validateSdiAction())
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction(connectors))
     .register(pollHttpAction(connectors))
@@ -252,7 +260,16 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
       actions,
       xsd,
       features: read,
-    } = createRegistries(settings, certificates, signer, xsdPool, connectors, tenants, inbox));
+    } = createRegistries(
+      settings,
+      certificates,
+      signer,
+      xsdPool,
+      connectors,
+      tenants,
+      inbox,
+      new Counters(objects),
+    ));
     features = read.check(actions);
     flows = loadFlowCatalogue(featureRoots(settings), actions, features);
   } catch (error) {

@@ -4,6 +4,7 @@
  */
 export type LogEvent =
   | 'document.received'
+  | 'document.delivered'
   | 'document.duplicate'
   | 'step.started'
   | 'step.finished'

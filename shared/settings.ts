@@ -51,6 +51,8 @@ export interface Settings {
   maxBodyBytes: number;
   outboxDir: string;
   sandboxUrl: string;
+  /** The PEM file of the certificate SDI signs its notifications with (or its issuer's); unset: any signer. */
+  sdiCertificateFile?: string;
   maxDeliveryCount: number;
   busConcurrency: number;
   /** Threads that sign XML beside the main thread; 0 signs in the main thread. */
@@ -84,6 +86,8 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   BC_TOKEN_URL: 'http://127.0.0.1:7073/tenant/oauth2/v2.0/token',
   BC_CLIENT_ID: 'einvoice-bc',
   BC_SCOPE: 'https://api.businesscentral.dynamics.com/.default',
+  // The SDI stand-in (`einvoice sandbox --authority sdi`): its SDICoop endpoints
+  SDI_URL: 'http://127.0.0.1:7074',
 };
 
 function text(env: Readonly<Env>, name: string): string | undefined {
@@ -172,6 +176,7 @@ export function loadSettings(env: Env = process.env): Settings {
     maxBodyBytes: positiveInt(env, 'EINVOICE_MAX_BODY_BYTES', 10 * 1024 * 1024),
     outboxDir: inData('EINVOICE_OUTBOX_DIR', 'outbox'),
     sandboxUrl: text(env, 'SANDBOX_URL')!,
+    sdiCertificateFile: text(env, 'SDI_CERTIFICATE') ? resolve(text(env, 'SDI_CERTIFICATE')!) : undefined,
     maxDeliveryCount: positiveInt(env, 'EINVOICE_MAX_DELIVERY_COUNT', 10),
     busConcurrency: positiveInt(env, 'EINVOICE_BUS_CONCURRENCY', 8),
     // auto: one signing thread when there is a core to spare for it

@@ -45,7 +45,7 @@ describe('code lists as data', () => {
   const folder = join(__dirname, '..', 'shared', 'rules', 'code-lists');
 
   it('are one JSON file each, every file a list the loader knows', () => {
-    const files = ['en16931', 'peppol'].flatMap((sub) =>
+    const files = ['en16931', 'peppol', 'it'].flatMap((sub) =>
       readdirSync(join(folder, sub))
         .filter((f) => f.endsWith('.json'))
         .map((f) => `${sub}/${f.slice(0, -'.json'.length)}`),
@@ -57,8 +57,12 @@ describe('code lists as data', () => {
     const list = codeList(id);
     expect(list.id).toBe(id);
     expect(list.name).not.toBe('');
-    expect(list.version).toMatch(id.startsWith('peppol/') ? /PEPPOL BIS Billing 3\.0\.19/ : /1\.3\.16/);
-    expect(list.source.url).toMatch(/^https:\/\/github\.com\//);
+    const release = { peppol: /PEPPOL BIS Billing 3\.0\.19/, en16931: /1\.3\.16/, it: /^FatturaPA 1\.2\.3 / };
+    expect(list.version).toMatch(release[id.split('/')[0] as keyof typeof release]);
+    // the official artefacts' repositories; FatturaPA's lists from the specifications' own site
+    expect(list.source.url).toMatch(
+      id.startsWith('it/') ? /^https:\/\/www\.fatturapa\.gov\.it\// : /^https:\/\/github\.com\//,
+    );
     expect(list.codes.length).toBeGreaterThan(0);
     expect(codeList(id)).toBe(list); // read once
     expect(JSON.parse(readFileSync(codeListFile(id), 'utf8')).codes).toEqual(list.codes);

@@ -26,7 +26,8 @@ function shape(el: {
   return {
     name: el.nodeName,
     local: el.localName,
-    ns: el.namespaceURI,
+    // no namespace: null in the tree (as the DOM standard says), undefined in xmldom's DOM
+    ns: el.namespaceURI ?? null,
     ids: ['schemeID', 'currencyID', 'unitCode', 'listID'].map((a) =>
       el.hasAttribute(a) ? el.getAttribute(a) : null,
     ),

@@ -7,6 +7,7 @@ import { packageRoot } from '../shared/util/package-root';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { rootElementOf, XsdValidatorPool } from '../shared/xml/xsd';
 import { describeWithCorpus } from './support/corpus';
+import { schemaFolder } from './support/schema-folder';
 import { createHarness, TENANT } from './support/harness';
 import { tempDir } from './support/temp';
 
@@ -44,7 +45,7 @@ describeWithCorpus(
   (corpus) => {
     let pool: XsdValidatorPool;
     beforeAll(() => {
-      pool = new XsdValidatorPool(corpus);
+      pool = new XsdValidatorPool(schemaFolder(corpus));
     });
     afterAll(() => pool.close());
 

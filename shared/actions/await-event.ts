@@ -8,6 +8,8 @@ interface AwaitSettings {
   deadline?: string;
   check?: string;
   outcomes: Partial<Record<'accepted' | 'rejected' | 'failed', string[]>>;
+  /** Event types that send the document back to a step of the flow (a name the authority refused as taken). */
+  again?: Record<string, string>;
 }
 
 const DURATION = { type: 'string', pattern: '^[0-9]+(ms|s|m|h|d)$' } as const;
@@ -21,7 +23,8 @@ const TYPES = { type: 'array', items: { type: 'string', minLength: 1 }, uniqueIt
  * ends the step with that outcome (a rejection with the authority's codes), other types keep it waiting.
  * Without such an event the step waits (`waiting`, no attempt spent) and is woken when one arrives, or
  * looks again every `check` (default 1h) until `deadline` (default 5d, from when the step started), past
- * which it fails (`event.deadline`).
+ * which it fails (`event.deadline`). An event whose type `again` names sends the document to that step instead
+ * (SDI's 00002, a file name already taken: the file is numbered and sent again).
  */
 export function awaitEventAction(inbox: EventInbox, now: () => number = Date.now): Action {
   return {
@@ -42,8 +45,18 @@ export function awaitEventAction(inbox: EventInbox, now: () => number = Date.now
           additionalProperties: false,
           properties: { accepted: TYPES, rejected: TYPES, failed: TYPES },
         },
+        again: {
+          type: 'object',
+          minProperties: 1,
+          additionalProperties: { type: 'string', pattern: '^[a-z0-9][a-z0-9-]{0,62}$' },
+        },
       },
     },
+    routes: (params) =>
+      Object.entries((params.again as Record<string, string> | undefined) ?? {}).map(([type, step]) => ({
+        path: `/again/${type}`,
+        step,
+      })),
     async run(context): Promise<ActionResult> {
       const settings = context.params as unknown as AwaitSettings;
       const { record, step } = context;
@@ -67,6 +80,17 @@ export function awaitEventAction(inbox: EventInbox, now: () => number = Date.now
           at: event.receivedAt,
           ...(event.codes?.length ? { codes: event.codes } : {}),
         });
+        const back = settings.again?.[event.type];
+        if (back !== undefined) {
+          const codes = event.codes?.length ? ` (${event.codes.join(', ')})` : '';
+          return {
+            outcome: 'accepted',
+            goto: back,
+            code: `event.${event.type}`,
+            message: `${event.type}${codes}${event.message ? `: ${event.message}` : ''}; again from step ${back}`,
+            events: fresh,
+          };
+        }
         const outcome = (Object.keys(settings.outcomes) as Array<keyof AwaitSettings['outcomes']>).find((o) =>
           settings.outcomes[o]!.includes(event.type),
         );

@@ -5,7 +5,8 @@ import type { CanonicalInvoice } from '../model/invoice';
 
 /**
  * `transform`: renders the canonical document in a registered output format (the document's feature's own
- * first); a mapping that reads `company.<name>` gets the parameters of the document's company.
+ * first); a mapping that reads `company.<name>` gets the parameters of the document's company, and `step.<name>`
+ * the step's `values` (with `{variable}` placeholders: a file's progressive number, say).
  */
 export function transformAction(formats: FormatRegistry): Action {
   return {
@@ -21,6 +22,11 @@ export function transformAction(formats: FormatRegistry): Action {
         format: { enum: formats.list().map((f) => f.id) },
         input: { type: 'string' },
         output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
+        values: {
+          type: 'object',
+          propertyNames: { pattern: '^[A-Za-z_][A-Za-z0-9_]*$' },
+          additionalProperties: { type: 'string' },
+        },
       },
     },
     async run(context) {
@@ -37,7 +43,11 @@ export function transformAction(formats: FormatRegistry): Action {
       const company = format.usesCompany ? await context.companyParameters?.() : undefined;
       await context.writeArtifact(
         output,
-        format.render(invoice, { owned: true, ...(company ? { company } : {}) }),
+        format.render(invoice, {
+          owned: true,
+          ...(company ? { company } : {}),
+          ...(context.params.values ? { values: context.params.values as Record<string, string> } : {}),
+        }),
         format.contentType,
       );
       return { outcome: 'accepted' };

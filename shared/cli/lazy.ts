@@ -16,3 +16,6 @@ export const submissionScenario = () =>
 /** The Business Central stand-in (`einvoice sandbox --authority bc`). */
 export const businessCentralStandIn = () =>
   require('../sandbox/bc-standin') as typeof import('../sandbox/bc-standin');
+
+/** The SDI stand-in (`einvoice sandbox --authority sdi`). */
+export const sdiStandIn = () => require('../sandbox/sdi-standin') as typeof import('../sandbox/sdi-standin');

@@ -61,6 +61,11 @@ export interface ActionResult {
   noticeLevel?: 'info' | 'warn';
   /** Events from the authority the step took note of, to list on the record. */
   events?: EventEntry[];
+  /**
+   * With `accepted`: the step of the flow the document goes to next, instead of the following one (a step its
+   * parameters named, checked when the flow loads: {@link Action.routes}).
+   */
+  goto?: string;
 }
 
 /**
@@ -75,6 +80,11 @@ export interface Action {
   readonly name: string;
   readonly stage: Stage;
   readonly description: string;
+  /**
+   * The steps its parameters name as places the document may go next (checked against the flow at load),
+   * each with its path in the parameters.
+   */
+  routes?(params: Readonly<Record<string, unknown>>): Array<{ path: string; step: string }>;
   readonly paramsSchema: object;
   /**
    * The step's outputs depend only on its inputs and parameters, and it touches nothing outside the
@@ -109,6 +119,11 @@ export class ActionRegistry implements ActionCatalogue {
 
   names(): string[] {
     return [...this.actions.keys()].sort();
+  }
+
+  routes(name: string, params: Record<string, unknown>): Array<{ path: string; step: string }> {
+    const action = this.actions.get(name)?.action;
+    return action?.routes && this.actions.get(name)!.validate(params) ? action.routes(params) : [];
   }
 
   checkParams(

@@ -28,7 +28,7 @@ import { newDocumentId } from '../util/ids';
 import type { ActionContext, ActionRegistry, ActionResult } from './action';
 import { checkFlowInput, detectInput, formatSignatures, type FormatSignature } from './input';
 import { resolveParams } from './params';
-import { transition, type Transition } from './transitions';
+import { target, transition, type Transition } from './transitions';
 
 export interface PipelineOptions {
   topics: Record<Stage, string>;
@@ -448,7 +448,9 @@ export class Pipeline {
       run.entries.filter((e) => e.action === step.action && e.outcome === result.outcome).length + 1;
     const next: Transition = result.postpone
       ? { kind: 'postpone', delayMs: Math.max(result.retryAfterMs ?? 0, 100) }
-      : transition(flow, step, result.outcome, used, result, this.options.random);
+      : result.goto !== undefined && result.outcome === 'accepted'
+        ? target(flow, result.goto, { code: 'flow.bad-route', message: `Route to ${result.goto}` })
+        : transition(flow, step, result.outcome, used, result, this.options.random);
     if (result.postpone) {
       // Waiting without spending an attempt (an open circuit, a pending poll) is not a failure.
       this.logger.info('step.finished', { ...log, outcome: 'postponed', code: result.code, durationMs });

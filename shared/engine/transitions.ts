@@ -32,7 +32,7 @@ export function retryDelayMs(
   return Math.round(Math.min(max, base * (0.9 + 0.2 * random())));
 }
 
-function target(
+export function target(
   flow: FlowDefinition,
   name: string,
   fallbackReason: { code: string; message: string },

@@ -29,6 +29,8 @@ export interface FeatureManifest {
   related?: Record<string, RelatedKind>;
   /** The demo company's setup (`einvoice serve --demo`), relative to the feature's folder. */
   demo?: string;
+  /** The adapter of the authority's own messages to events (`sdi`): see shared/features/event-adapters.ts. */
+  events?: 'sdi';
 }
 
 /** A kind of related submission: the flow that runs it, and the statuses of the original it may follow. */

@@ -22,6 +22,8 @@ export interface ActionCatalogue {
     params: Record<string, unknown>,
     ownFormats?: ReadonlySet<string>,
   ): ProblemDetail[];
+  /** The steps a step's parameters name as places to go next (`again` of `await-event`), paths in `with`. */
+  routes?(name: string, params: Record<string, unknown>): Array<{ path: string; step: string }>;
 }
 
 const validateFlow = () =>
@@ -54,6 +56,15 @@ export function checkFlow(
       for (const p of actions.checkParams(step.action, step.with ?? {}, ownFormats)) {
         problems.push({ ...p, path: `/steps/${index}/with${p.path === '/' ? '' : (p.path ?? '')}` });
       }
+    }
+    for (const route of actions.has(step.action)
+      ? (actions.routes?.(step.action, step.with ?? {}) ?? [])
+      : []) {
+      if (!ids.has(route.step))
+        problems.push({
+          path: `/steps/${index}/with${route.path}`,
+          message: `no step "${route.step}" in this flow`,
+        });
     }
     for (const [outcome, target] of Object.entries(step.on ?? {})) {
       if (!END_TARGETS.has(target) && !ids.has(target)) {

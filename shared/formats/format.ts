@@ -30,6 +30,8 @@ export interface ReadDocument {
 export interface RenderOptions {
   owned?: boolean;
   company?: Readonly<Record<string, string>>;
+  /** Values the transform step gives (`with.values`), which a mapping reads as `step.<name>` paths. */
+  values?: Readonly<Record<string, string>>;
 }
 
 export interface OutputFormat {
@@ -57,6 +59,11 @@ export interface OutputFormat {
    * each canonical value was read from.
    */
   read?(content: string): ReadDocument;
+  /**
+   * A document of this format that carries several invoices (a FatturaPA lot: one header, several bodies),
+   * as one document per invoice, each complete; one that carries one, as it is.
+   */
+  split?(content: string): string[];
 }
 
 /** Formats by id; an unknown or duplicate id is a coded error. */

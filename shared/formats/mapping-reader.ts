@@ -1,6 +1,8 @@
 import { invalidInput } from '../errors';
 import type { SourceLocation } from './format';
 import type { MappingDefinition, MappingNode, MappingValue } from './mapping';
+import { pathKeys } from './paths';
+import { negatedText } from '../model/exact-decimal';
 
 /**
  * The inbound direction of a mapping: the same template, read against a parsed document. Each template
@@ -79,8 +81,7 @@ const splitPaths = new Map<string, SplitPath>();
 function splitPath(path: string): SplitPath {
   let split = splitPaths.get(path);
   if (!split) {
-    const absolute = path.startsWith('/');
-    const keys = (absolute ? path.slice(1) : path).split('.');
+    const { absolute, keys } = pathKeys(path);
     split = { absolute, keys };
     if (keys.length > 1) split.parent = `${absolute ? '/' : ''}${keys.slice(0, -1).join('.')}`;
     if (splitPaths.size < 10_000) splitPaths.set(path, split);
@@ -145,6 +146,7 @@ const INVERSES: Partial<Record<NonNullable<MappingValue['format']>, (text: strin
     /^\d{8}$/.test(text) ? `${text.slice(0, 4)}-${text.slice(4, 6)}-${text.slice(6)}` : text,
   // xsd:decimal also allows "64.", ".5" and "+1"; the canonical model writes them 64, 0.5 and 1
   decimal: normalDecimal,
+  decimal2: normalDecimal,
   amount: normalDecimal,
 };
 
@@ -181,6 +183,8 @@ interface ValueReader {
 
 function valueReader(value: MappingValue): ValueReader {
   if (value.value !== undefined && value.matchAny) return { read: () => [], paths: [] };
+  // A position is counted when written; with no path to read it back into, nothing is read
+  if (value.position !== undefined && value.path === undefined) return { read: () => [], paths: [] };
   if (value.value !== undefined) {
     // xsd:boolean has two spellings of each value
     const normal = (text: string) =>
@@ -190,7 +194,8 @@ function valueReader(value: MappingValue): ValueReader {
   }
   if (value.path !== undefined) {
     const path = value.path;
-    const unformat = INVERSES[value.format ?? 'text'] ?? ((text: string) => text);
+    const plain = INVERSES[value.format ?? 'text'] ?? ((text: string) => text);
+    const unformat = value.negate ? (text: string) => negatedText(plain(text)) : plain;
     const decode = value.codes
       ? new Map(Object.entries(value.codes).map(([canonical, written]) => [written, canonical]))
       : undefined;

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EInvoiceError, invalidInput, type ProblemDetail } from '../errors';
 import { calculate } from '../model/calculation';
 import type { CanonicalInvoice } from '../model/invoice';
-import { exact, exactFixed, exactText } from '../model/exact-decimal';
+import { exact, exactFixed, exactText, negatedText } from '../model/exact-decimal';
 import { isPeppolBis3, type RuleSet } from '../model/rule-sets';
 import { runRules } from '../rules/engine';
 import { en16931Arithmetic } from '../rules/en16931/arithmetic';
@@ -17,7 +17,12 @@ import type { OutputFormat, ReadDocument, RenderOptions } from './format';
 import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers';
 import { compileReader } from './mapping-reader';
 import { syntaxOf } from '../xml/namespaces';
+import { pathKeys } from './paths';
+import { namedReader } from './readers';
 import { parseXmlTree } from '../xml/xml-tree';
+
+export type MappingFormatName =
+  'text' | 'amount' | 'decimal' | 'decimal2' | 'boolean' | 'date102' | 'countryPrefix' | 'countryless';
 
 /** A text of the output: from a path, a constant, or a template with `{path}` placeholders. */
 export interface MappingValue {
@@ -25,8 +30,17 @@ export interface MappingValue {
   value?: string;
   template?: string;
   default?: string;
-  format?: 'text' | 'amount' | 'decimal' | 'boolean' | 'date102';
+  format?: MappingFormatName;
   matchAny?: boolean;
+  /**
+   * Written as the scope's 1-based position in the list at this path (`/lines`: a line number the syntax
+   * wants counted, as FatturaPA's NumeroLinea); read back into `path`, if any.
+   */
+  position?: string;
+  /** With `position`: lists written before this one, whose items count first (charges after allowances after lines). */
+  after?: string[];
+  /** A number written with its sign turned (an allowance written as a negative line amount). */
+  negate?: boolean;
   space?: 'preserve';
   /**
    * The codes of the document for the codes of the canonical model, where the syntax uses another code list
@@ -46,6 +60,8 @@ export type MappingCondition =
       eq?: string | number | boolean;
       ne?: string | number | boolean;
       in?: Array<string | number>;
+      /** The value's text matches this regular expression (a destination code of six characters). */
+      matches?: string;
       /** The scope is the first item of the list at `path` (a term the syntax allows once, in one item). */
       firstOf?: boolean;
     };
@@ -90,6 +106,11 @@ export interface MappingDefinition {
   extension: string;
   calculate?: boolean;
   rules?: RuleSet[];
+  /**
+   * Documents of the format are read by this reader module (`fatturapa`: a lot of several invoices, terms
+   * derived from others) instead of the template read backwards.
+   */
+  reader?: string;
   xml?: { declaration?: boolean; indent?: string };
   fragments?: Record<string, MappingNode[]>;
   root?: MappingNode;
@@ -107,17 +128,20 @@ type Test = (scope: unknown, root: unknown) => boolean;
 /** Writes a node for `scope`; true when it wrote anything. */
 type Emit = (scope: unknown, root: unknown, out: TreeWriter) => boolean;
 
-/** Where a render's company parameters sit on the root it walks (a symbol: no invoice term can collide). */
+/** Where a render's company parameters and its step's values sit on the root it walks (symbols: no invoice term can collide). */
 const COMPANY = Symbol('company');
+const STEP = Symbol('step');
+
+type Extras = { [COMPANY]?: Readonly<Record<string, string>>; [STEP]?: Readonly<Record<string, string>> };
 
 function compilePath(path: string): Getter {
-  const absolute = path.startsWith('/');
-  const keys = (absolute ? path.slice(1) : path).split('.');
-  if (!absolute && keys.length === 2 && keys[0] === 'company') {
-    // `company.<name>`: a parameter of the document's company (the canonical model has no `company` term)
+  const { absolute, keys } = pathKeys(path);
+  if (!absolute && keys.length === 2 && (keys[0] === 'company' || keys[0] === 'step')) {
+    // `company.<name>`: a parameter of the document's company; `step.<name>`: a value the transform step
+    // gives (`with.values`). The canonical model has no such terms.
     const name = keys[1]!;
-    return (_scope, root) =>
-      (root as { [COMPANY]?: Readonly<Record<string, string>> } | null)?.[COMPANY]?.[name];
+    const where = keys[0] === 'company' ? COMPANY : STEP;
+    return (_scope, root) => (root as Extras | null)?.[where]?.[name];
   }
   return (scope, root) => {
     let value: unknown = absolute ? root : scope;
@@ -155,7 +179,25 @@ const FORMATTERS: Record<NonNullable<MappingValue['format']>, (raw: unknown) => 
   // As many decimals as the value has (prices and quantities have no maximum in EN 16931)
   decimal: (raw) =>
     typeof raw === 'string' && DECIMAL_FORM.test(raw) && raw !== '-0' ? raw : exactText(exactOf(raw)),
+  // At least two decimals, as many as the value has (FatturaPA's prices and quantities: 2 to 8)
+  decimal2: (raw) => {
+    const text =
+      typeof raw === 'string' && DECIMAL_FORM.test(raw) && raw !== '-0' ? raw : exactText(exactOf(raw));
+    const dot = text.indexOf('.');
+    return dot === -1 ? `${text}.00` : text.length - dot === 2 ? `${text}0` : text;
+  },
   boolean: (raw) => String(raw === true || raw === 'true' || raw === '1'),
+  // A VAT identifier's country prefix (IT of IT01234567890), and the rest (FatturaPA's IdPaese and IdCodice)
+  countryPrefix: (raw) => {
+    const match = /^([A-Za-z]{2})./.exec(String(raw));
+    if (!match) throw new RangeError(`No country prefix: ${String(raw)}`);
+    return match[1]!.toUpperCase();
+  },
+  countryless: (raw) => {
+    const text = String(raw);
+    if (!/^[A-Za-z]{2}./.test(text)) throw new RangeError(`No country prefix: ${text}`);
+    return text.slice(2);
+  },
   date102: (raw) => {
     const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(String(raw));
     if (!match) throw new RangeError(`Not an ISO date: ${String(raw)}`);
@@ -164,7 +206,11 @@ const FORMATTERS: Record<NonNullable<MappingValue['format']>, (raw: unknown) => 
 };
 
 function compileValue(value: MappingValue, at: string): TextOf {
-  const format = FORMATTERS[value.format ?? 'text'];
+  const base = FORMATTERS[value.format ?? 'text'];
+  const format = value.negate
+    ? (raw: unknown) =>
+        base(negatedText(typeof raw === 'number' ? exactText(exactOf(raw)) : String(raw).trim()))
+    : base;
   const codes = value.codes;
   const formatter = codes ? (raw: unknown) => codes[format(raw)] ?? format(raw) : format;
   const fallback = value.default;
@@ -179,6 +225,21 @@ function compileValue(value: MappingValue, at: string): TextOf {
   if (value.value !== undefined) {
     const constant = value.value;
     return () => constant;
+  }
+  if (value.position !== undefined) {
+    const list = compilePath(value.position);
+    const before = (value.after ?? []).map(compilePath);
+    return (scope, root) => {
+      const items = list(scope, root);
+      const at = Array.isArray(items) ? positionIn(items, scope) : 0;
+      if (at === 0) return undefined;
+      let offset = 0;
+      for (const get of before) {
+        const earlier = get(scope, root);
+        if (Array.isArray(earlier)) offset += earlier.length;
+      }
+      return String(offset + at);
+    };
   }
   if (value.path !== undefined) {
     const get = compilePath(value.path);
@@ -201,6 +262,18 @@ function compileValue(value: MappingValue, at: string): TextOf {
     }
     return text;
   };
+}
+
+/** Positions of a list's items, found once per list (a line number per line stays linear). */
+const positions = new WeakMap<readonly unknown[], Map<unknown, number>>();
+
+function positionIn(items: readonly unknown[], item: unknown): number {
+  let index = positions.get(items);
+  if (!index) {
+    index = new Map(items.map((value, i) => [value, i + 1]));
+    positions.set(items, index);
+  }
+  return index.get(item) ?? 0;
 }
 
 function compileCondition(condition: MappingCondition): Test {
@@ -227,6 +300,13 @@ function compileCondition(condition: MappingCondition): Test {
   if (condition.exists !== undefined) {
     const wanted = condition.exists;
     return (s, r) => !isEmpty(get(s, r)) === wanted;
+  }
+  if (condition.matches !== undefined) {
+    const pattern = new RegExp(condition.matches, 'u');
+    return (s, r) => {
+      const value = get(s, r);
+      return !isEmpty(value) && pattern.test(String(value));
+    };
   }
   if (condition.eq !== undefined) {
     const wanted = String(condition.eq);
@@ -380,16 +460,15 @@ function identityOf(definition: MappingDefinition) {
 export function mappingFormat(definition: MappingDefinition): OutputFormat {
   if (definition.output === 'csv') return csvFormat(definition);
   const root = new Compiler(definition).node(definition.root!, '/root');
-  const read = definition.output === 'xml' ? compileReader(definition) : undefined;
+  const module = definition.reader === undefined ? undefined : namedReader(definition.reader, definition.id);
+  const read = definition.output === 'xml' && !module ? compileReader(definition) : undefined;
   const declaration = definition.xml?.declaration ?? true;
   const indent = definition.xml?.indent ?? '  ';
   return {
     ...identityOf(definition),
     render(source: CanonicalInvoice, options?: RenderOptions): string {
       const calculatedInvoice = calculated(definition, source, options?.owned === true);
-      const invoice = options?.company
-        ? { ...(calculatedInvoice as object), [COMPANY]: options.company }
-        : calculatedInvoice;
+      const invoice = withExtras(calculatedInvoice, options);
       const out: TreeWriter =
         definition.output === 'json' ? new JsonTreeWriter() : new XmlTreeWriter(declaration, indent);
       if (!root(invoice, invoice, out)) {
@@ -415,6 +494,25 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
           },
         }
       : {}),
+    ...(module
+      ? {
+          parse(content: string): CanonicalInvoice {
+            return module.read(content).invoice;
+          },
+          read: (content: string) => module.read(content),
+          ...(module.split ? { split: (content: string) => module.split!(content) } : {}),
+        }
+      : {}),
+  };
+}
+
+/** The invoice a render walks: with the company's parameters and the step's values where there are. */
+function withExtras(invoice: unknown, options: RenderOptions | undefined): unknown {
+  if (!options?.company && !options?.values) return invoice;
+  return {
+    ...(invoice as object),
+    ...(options.company ? { [COMPANY]: options.company } : {}),
+    ...(options.values ? { [STEP]: options.values } : {}),
   };
 }
 
@@ -481,9 +579,7 @@ function csvFormat(definition: MappingDefinition): OutputFormat {
     ...identityOf(definition),
     render(source: CanonicalInvoice, options?: RenderOptions): string {
       const calculatedInvoice = calculated(definition, source, options?.owned === true);
-      const invoice = options?.company
-        ? { ...(calculatedInvoice as object), [COMPANY]: options.company }
-        : calculatedInvoice;
+      const invoice = withExtras(calculatedInvoice, options);
       const lines =
         csv.header === false
           ? []

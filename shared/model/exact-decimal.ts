@@ -137,3 +137,11 @@ export function roundFraction(
   const d = fraction.denominator * pow10(8);
   return divRound(n * pow10(decimals), d) * pow10(8 - decimals);
 }
+
+/** A decimal text with its sign turned, digits as they are (`12.50` → `-12.50`, `-3` → `3`, `0.00` → `0.00`). */
+export function negatedText(text: string): string {
+  if (exact(text) === undefined) throw new RangeError(`Not a decimal number: "${text}"`);
+  const unsigned = text.replace(/^[+-]/, '');
+  if (/^[0.]*$/.test(unsigned)) return unsigned;
+  return text.startsWith('-') ? unsigned : `-${unsigned}`;
+}

@@ -1138,6 +1138,12 @@ export interface VatBreakdown {
    * BT-121 VAT exemption reason code (VATEX; BR-CL-22 names one that is not)
    */
   exemptionReasonCode?: string;
+  /**
+   * Values of another model kept as they are, by qualified name (it.natura: FatturaPA's Natura sub-code)
+   */
+  extensions?: {
+    [k: string]: string | number | boolean;
+  };
 }
 /**
  * BG-24 Additional supporting document.

@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Sandbox } from '../../sandbox/sandbox';
 import { applyLocalSettingsFile, loadSettings } from '../../settings';
 import { UsageError, type CommandIo, type CommandSpec } from '../command';
-import { businessCentralStandIn } from '../lazy';
+import { businessCentralStandIn, sdiStandIn } from '../lazy';
 import { checks } from '../options';
 
 const RECEIVER_ONLY = ['fail-rate', 'latency-ms', 'pending', 'config'];
@@ -37,29 +37,67 @@ async function runBusinessCentral(port: number | undefined, dataDir: string, io:
   return 0;
 }
 
+/** `--authority sdi`: the SDI stand-in, in the foreground until SIGINT/SIGTERM. */
+async function runSdi(
+  port: number | undefined,
+  dataDir: string,
+  transmitterEndpoint: string | undefined,
+  io: CommandIo,
+): Promise<number> {
+  const { SdiStandIn, SDI_STANDIN_PORT } = sdiStandIn();
+  const env = { ...io.env };
+  let schemasDir: string | undefined;
+  try {
+    applyLocalSettingsFile(resolve('local.settings.json'), env);
+    schemasDir = loadSettings({ ...env, EINVOICE_DATA_DIR: dataDir }).schemasDir;
+  } catch {
+    // an invalid setting elsewhere: no schema check
+  }
+  const standIn = new SdiStandIn({
+    port: port ?? SDI_STANDIN_PORT,
+    dataDir,
+    ...(schemasDir ? { schemasDir } : {}),
+    ...(transmitterEndpoint ? { transmitterEndpoint } : {}),
+  });
+  const url = await standIn.start();
+  io.stderr.write(`${standIn.describe().trimEnd()}\n`);
+  if (!transmitterEndpoint)
+    io.stderr.write(
+      'no --transmitter-endpoint: notifications are kept until one is given (the service takes them at ' +
+        '/api/events/it-fatturapa-sdi?key=KEY, KEY from POST /api/features/it-fatturapa-sdi/event-key)\n',
+    );
+  io.stderr.write(`einvoice sandbox (SDI) listening at ${url}\n`);
+  await stopSignal();
+  await standIn.stop();
+  return 0;
+}
+
 export const sandbox: CommandSpec = {
   name: 'sandbox',
-  description: 'a local stand-in receiver with fault injection, or Business Central',
+  description: 'a local stand-in receiver with fault injection, or Business Central, or SDI',
   usage:
-    'einvoice sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE] | einvoice sandbox --authority bc [--port P] [--data-dir DIR]',
+    'einvoice sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE] | einvoice sandbox --authority bc [--port P] [--data-dir DIR] | einvoice sandbox --authority sdi [--port P] [--data-dir DIR] [--transmitter-endpoint URL]',
   details:
     'Runs in the foreground until SIGINT or SIGTERM. The receiver (default port 7072, where the shipped flow ' +
     'sandbox-submit delivers: SANDBOX_URL) takes POST /submissions, answers GET /submissions/{id} and counts ' +
     'accepted, rejected and duplicate submissions at GET /stats. --authority bc starts the Business ' +
-    'Central stand-in instead (default port 7073) and prints the settings the runtime needs to use it.',
+    'Central stand-in instead (default port 7073) and prints the settings the runtime needs to use it; ' +
+    "--authority sdi the stand-in of Italy's SDI (default port 7074, SDI_URL: SdIRiceviFile, notifications " +
+    'to --transmitter-endpoint, docs/countries/italy.md).',
   options: [
     {
       name: 'authority',
       type: 'string',
       value: 'NAME',
-      allowed: ['bc'],
-      description: 'start the stand-in of this authority instead of the receiver (bc: Business Central)',
+      allowed: ['bc', 'sdi'],
+      description:
+        "start the stand-in of this authority instead of the receiver (bc: Business Central; sdi: Italy's SDI)",
     },
     {
       name: 'port',
       type: 'string',
       value: 'P',
-      description: 'the port (default 7072; with --authority bc 7073; 0: any free port)',
+      description: 'the port (default 7072; with --authority bc 7073, sdi 7074; 0: any free port)',
       check: checks.port,
     },
     {
@@ -96,6 +134,13 @@ export const sandbox: CommandSpec = {
       description: "with --authority: the runtime's data folder (default .data)",
       env: 'EINVOICE_DATA_DIR',
     },
+    {
+      name: 'transmitter-endpoint',
+      type: 'string',
+      value: 'URL',
+      description:
+        "with --authority sdi: where SDI's notifications go (the service's events URL with its key)",
+    },
   ],
   args: [],
   examples: [
@@ -107,15 +152,26 @@ export const sandbox: CommandSpec = {
       command: 'einvoice sandbox --authority bc',
       comment: 'the Business Central stand-in on 127.0.0.1:7073, with the settings to use it',
     },
+    {
+      command: 'einvoice sandbox --authority sdi',
+      comment: "the SDI stand-in on 127.0.0.1:7074 (SDI_URL's default)",
+    },
   ],
   async run(args, io) {
     const port = args.number('port');
-    if (args.string('authority') === 'bc') {
+    const authority = args.string('authority');
+    if (authority) {
       const misplaced = RECEIVER_ONLY.find((name) => args.has(name));
-      if (misplaced) throw new UsageError(`--${misplaced} does not apply to --authority bc`);
-      return runBusinessCentral(port, args.string('data-dir') ?? (io.env.EINVOICE_DATA_DIR || '.data'), io);
+      if (misplaced) throw new UsageError(`--${misplaced} does not apply to --authority ${authority}`);
+      const dataDir = args.string('data-dir') ?? (io.env.EINVOICE_DATA_DIR || '.data');
+      if (authority === 'sdi') return runSdi(port, dataDir, args.string('transmitter-endpoint'), io);
+      if (args.has('transmitter-endpoint'))
+        throw new UsageError('--transmitter-endpoint applies to --authority sdi');
+      return runBusinessCentral(port, dataDir, io);
     }
     if (args.has('data-dir')) throw new UsageError('--data-dir applies to --authority');
+    if (args.has('transmitter-endpoint'))
+      throw new UsageError('--transmitter-endpoint applies to --authority sdi');
     type Options = ConstructorParameters<typeof Sandbox>[0];
     const configFile = args.string('config');
     const options = (configFile ? JSON.parse(readFileSync(configFile, 'utf8')) : {}) as NonNullable<Options>;

@@ -37,6 +37,12 @@ export const CODE_LIST_IDS = [
   'peppol/untdid-2005',
   'peppol/untdid-5189',
   'peppol/untdid-7161',
+  'it/natura',
+  'it/tipo-documento',
+  'it/modalita-pagamento',
+  'it/regime-fiscale',
+  'it/condizioni-pagamento',
+  'it/esigibilita-iva',
 ] as const;
 
 export type CodeListId = (typeof CODE_LIST_IDS)[number];
