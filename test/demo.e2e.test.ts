@@ -1,5 +1,5 @@
 import { X509Certificate } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentRecord } from '../shared/model/record';
 import { packageRoot } from '../shared/util/package-root';
@@ -16,7 +16,11 @@ describe('einvoice serve --demo', () => {
   beforeAll(async () => {
     dataDir = tempDir();
     // no stand-in settings from outside: the demo points them at its own stand-ins
-    runtime = await startRuntime(dataDir, { SANDBOX_URL: '', BC_API_URL: '', BC_TOKEN_URL: '' }, ['--demo']);
+    runtime = await startRuntime(
+      dataDir,
+      { SANDBOX_URL: '', BC_API_URL: '', BC_TOKEN_URL: '', SDI_URL: '', SDI_CERTIFICATE: '' },
+      ['--demo'],
+    );
     onTeardown(() => runtime.stop());
   });
 
@@ -88,5 +92,50 @@ describe('einvoice serve --demo', () => {
     );
     expect(ubl.status).toBe('completed');
     expect(ubl.variables?.bcDocumentNumber).toMatch(/^PI-\d+$/);
+  });
+
+  it('completes every Italian sample against the SDI stand-in, each file signed, numbered and followed', async () => {
+    const dir = join(packageRoot(), 'samples', 'it');
+    const names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+    expect(names).toHaveLength(5);
+    for (const name of names) {
+      const record = await submit({}, readFileSync(join(dir, name), 'utf8'));
+      expect({ name, status: record.status, feature: record.featureId }).toEqual({
+        name,
+        status: 'completed',
+        feature: 'it-fatturapa-sdi',
+      });
+      expect(record.variables?.fileName).toMatch(/^IT01234567890_[0-9A-Z]{5}\.xml$/);
+      expect(record.events?.length).toBeGreaterThan(0);
+    }
+  });
+
+  it("takes a vendor's FatturaPA that SDI delivers into the Business Central stand-in", async () => {
+    const sdiUrl = /SDI stand-in at (http:\/\/127\.0\.0\.1:\d+)/.exec(runtime.output())![1]!;
+    const { json: key } = await api('POST', '/features/it-fatturapa-sdi/event-key');
+    const endpoint = `${runtime.url}/api/events/it-fatturapa-sdi?key=${encodeURIComponent(key.key as string)}&companyId=CRONUS`;
+    const xml = sample('it/vendor/IT01234567890_00A01.xml');
+    const delivered = await fetch(`${sdiUrl}/deliver`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ endpoint, xml, nomeFile: 'IT01234567890_00A01.xml' }),
+    });
+    expect(delivered.status).toBe(200);
+    let record: DocumentRecord | undefined;
+    for (let i = 0; i < 120 && record?.status !== 'completed'; i++) {
+      const { json } = await api('GET', '/invoices?limit=50');
+      const found = (json.items as DocumentRecord[]).find(
+        (r) => r.context.sdiFileName === 'IT01234567890_00A01.xml',
+      );
+      record = found && ((await api('GET', `/invoices/${found.id}`)).json as DocumentRecord);
+      if (record?.status === 'failed' || record?.status === 'rejected') break;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    expect(record).toMatchObject({
+      status: 'completed',
+      flowId: 'ubl-to-bc',
+      context: { direction: 'inbound', format: 'fatturapa', companyId: 'CRONUS' },
+    });
+    expect(record!.variables?.bcDocumentNumber).toMatch(/^PI-\d+$/);
   });
 });

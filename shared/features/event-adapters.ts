@@ -9,6 +9,7 @@ import {
 } from '../connectors/sdi/soap';
 import { splitFatturaPa } from '../formats/fatturapa-reader';
 import { isP7m, verifyCades } from '../signing/cades';
+import { verifyXmlSignature } from '../signing/verify';
 
 /** An event as an adapter makes it from an authority's own message, before the inbox stores it. */
 export interface AdaptedEvent {
@@ -123,20 +124,33 @@ function notificationEvent(
  * `.p7m` (the signature verified), each invoice of a lot a document of its own, numbered by its place in the
  * file (the same delivery twice is the same documents).
  */
-function deliveredInvoices(request: FileSdIConMetadati, trusted: string | undefined): AdaptedDocument[] {
+function deliveredInvoices(request: FileSdIConMetadati): AdaptedDocument[] {
+  // The metadata file is SDI's own, unsigned (its schema has no signature)
   const metadata = parseNotification(request.metadati);
   if (metadata.type !== 'MT')
     throw invalidInput(
       'event.invalid',
       `${request.nomeFileMetadati} is a ${metadata.type}, not a metadata file`,
     );
-  verified(request.metadati.toString('utf8'), `metadata of ${request.nomeFile}`, trusted);
   let signedBy: string | undefined;
   let xml = request.file;
   if (isP7m(request.file)) {
     const envelope = verifyCades(request.file);
     xml = envelope.content;
     signedBy = envelope.signer.subject;
+  } else if (request.file.includes('Signature')) {
+    // the vendor's XAdES signature, where the file has one (SDI takes unsigned FPR12 files)
+    const text = request.file.toString('utf8');
+    if (/<(\w+:)?Signature[\s>]/.test(text)) {
+      const result = verifyXmlSignature(text);
+      if (!result.valid)
+        throw invalidInput(
+          'event.signature-invalid',
+          `The signature of ${request.nomeFile} does not verify`,
+          result.problems,
+        );
+      signedBy = result.certificate?.subject;
+    }
   }
   const invoices = splitFatturaPa(xml.toString('utf8'));
   return invoices.map((invoice, i) => ({
@@ -172,7 +186,7 @@ const sdi = (trusted?: () => string | undefined): EventAdapter => ({
         const answer = buildRiceviFattureResponse('ER01');
         return {
           events: [],
-          documents: deliveredInvoices(request, trusted?.()),
+          documents: deliveredInvoices(request),
           answer: { status: 200, contentType: answer.contentType, body: answer.body.toString() },
         };
       }

@@ -7,6 +7,7 @@ import { invalidInput } from '../errors';
 import { tenantKeyName } from '../features/setup';
 import { BcStandIn } from '../sandbox/bc-standin';
 import { Sandbox } from '../sandbox/sandbox';
+import { SdiStandIn } from '../sandbox/sdi-standin';
 import { isObject, parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 
@@ -16,7 +17,10 @@ interface DemoCompany {
   description?: string;
   /** Certificates to generate for the tenant (self-signed test certificates, never committed). */
   certificates?: string[];
-  /** The company's parameters; `{standIn.sandbox}`, `{standIn.bcApi}`, `{standIn.bcToken}` name the stand-ins. */
+  /**
+   * The company's parameters; `{standIn.sandbox}`, `{standIn.bcApi}`, `{standIn.bcToken}`, `{standIn.sdi}` name
+   * the stand-ins.
+   */
   parameters: Record<string, unknown>;
 }
 
@@ -24,30 +28,40 @@ interface DemoCompany {
 export interface StandIns {
   sandbox: Sandbox;
   bc: BcStandIn;
-  urls: Record<'sandbox' | 'bcApi' | 'bcToken', string>;
+  sdi: SdiStandIn;
+  urls: Record<'sandbox' | 'bcApi' | 'bcToken' | 'sdi', string>;
   stop(): Promise<void>;
 }
 
-/** Starts the sandbox receiver and the Business Central stand-in on free ports, sharing the key folder's secret. */
-export async function startStandIns(dataDir: string, keyDir: string): Promise<StandIns> {
+/**
+ * Starts the sandbox receiver, the Business Central stand-in (sharing the key folder's secret) and the SDI
+ * stand-in (its state in the data folder) on free ports.
+ */
+export async function startStandIns(dataDir: string, keyDir: string, schemasDir?: string): Promise<StandIns> {
   const sandbox = new Sandbox({ port: 0 });
   const bc = new BcStandIn({ port: 0, dataDir, keyDir });
-  const sandboxUrl = await sandbox.start();
+  const sdi = new SdiStandIn({ port: 0, dataDir, ...(schemasDir ? { schemasDir } : {}) });
+  const started: Array<{ stop(): Promise<void> }> = [];
   try {
+    const sandboxUrl = await sandbox.start();
+    started.push(sandbox);
     await bc.start();
+    started.push(bc);
+    const sdiUrl = await sdi.start();
+    started.push(sdi);
+    return {
+      sandbox,
+      bc,
+      sdi,
+      urls: { sandbox: sandboxUrl, bcApi: bc.apiUrl, bcToken: bc.tokenUrl, sdi: sdiUrl },
+      stop: async () => {
+        for (const standIn of started.reverse()) await standIn.stop();
+      },
+    };
   } catch (error) {
-    await sandbox.stop();
+    for (const standIn of started.reverse()) await standIn.stop();
     throw error;
   }
-  return {
-    sandbox,
-    bc,
-    urls: { sandbox: sandboxUrl, bcApi: bc.apiUrl, bcToken: bc.tokenUrl },
-    stop: async () => {
-      await bc.stop();
-      await sandbox.stop();
-    },
-  };
 }
 
 function readDemo(file: string): DemoCompany {
@@ -63,7 +77,12 @@ function readDemo(file: string): DemoCompany {
  * certificates it names generated in the key folder (as the tenant's own), its parameters pointing at the
  * stand-ins; and the sample Business Central company setup. Returns one line per feature set up.
  */
-export async function setUpDemo(services: Services, tenantId: string, standIns: StandIns): Promise<string[]> {
+export async function setUpDemo(
+  services: Services,
+  tenantId: string,
+  standIns: StandIns,
+  serviceUrl?: string,
+): Promise<string[]> {
   const lines: string[] = [];
   const { setups, features, settings, tenants } = services;
   for (const { id, versions } of features.list()) {
@@ -79,12 +98,17 @@ export async function setUpDemo(services: Services, tenantId: string, standIns: 
       await ensureSelfSignedCertificate(settings.keyDir, tenantKeyName(tenantId, name));
     const parameters = JSON.parse(
       JSON.stringify(demo.parameters).replace(
-        /\{standIn\.(sandbox|bcApi|bcToken)\}/g,
+        /\{standIn\.(sandbox|bcApi|bcToken|sdi)\}/g,
         (_, name: keyof StandIns['urls']) => standIns.urls[name],
       ),
     ) as Record<string, unknown>;
     await setups.setCompany(tenantId, id, demo.companyId, parameters);
     lines.push(`${id} ${feature.manifest.version}, demo company ${demo.companyId}`);
+    if (feature.manifest.events === 'sdi' && serviceUrl) {
+      // SDI's notifications come back to the service's events endpoint, with an event key of the tenant's
+      const key = await services.inbox.newKey(tenantId, id);
+      standIns.sdi.setTransmitterEndpoint(`${serviceUrl}/api/events/${id}?key=${encodeURIComponent(key)}`);
+    }
   }
   const sample = join(packageRoot(), 'samples', 'edoc', 'bc-setup.json');
   const setup = parseCompanySetup(JSON.parse(readFileSync(sample, 'utf8')), sample);

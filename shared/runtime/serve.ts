@@ -24,18 +24,21 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
   let standIns: StandIns | undefined;
   if (options.demo) {
     const settings = loadSettings(env);
-    standIns = await startStandIns(settings.dataDir, settings.keyDir);
+    standIns = await startStandIns(settings.dataDir, settings.keyDir, settings.schemasDir);
     Object.assign(env, {
       SANDBOX_URL: standIns.urls.sandbox,
       BC_API_URL: standIns.urls.bcApi,
       BC_TOKEN_URL: standIns.urls.bcToken,
+      SDI_URL: standIns.urls.sdi,
+      // the stand-in signs its notifications as SDI does: only its signature is taken
+      ...(standIns.sdi.certificateFile ? { SDI_CERTIFICATE: standIns.sdi.certificateFile } : {}),
     });
   }
   let runtime: EmbeddedRuntime;
   let demo: string[] = [];
   try {
     runtime = await startEmbedded(() => recorder.registrations, provideServices, { ...options, env });
-    if (standIns) demo = await setUpDemo(runtime.services, LOCAL_TENANT, standIns);
+    if (standIns) demo = await setUpDemo(runtime.services, LOCAL_TENANT, standIns, runtime.url);
   } catch (error) {
     await standIns?.stop();
     throw error;
@@ -46,7 +49,7 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
       `  tenant: local   API key: ${runtime.apiKey}\n` +
       `  data folder: ${runtime.services.settings.dataDir}\n` +
       (standIns
-        ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}\n` +
+        ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}, SDI stand-in at ${standIns.urls.sdi}\n` +
           demo.map((line) => `  feature ${line}\n`).join('')
         : '') +
       `  try: npx einvoice submit ${sample} --wait\n\n`,

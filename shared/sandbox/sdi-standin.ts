@@ -119,6 +119,11 @@ export interface SdiStandInOptions {
   suggestions?: boolean;
   /** Random numbers for `ei02Rate` (tests pass a seeded one); default Math.random. */
   random?: () => number;
+  /**
+   * The first IdentificativoSdI it gives (default 1). SDI's are unique across SDI: stand-ins that send to one
+   * service side by side need ranges of their own.
+   */
+  firstId?: number;
 }
 
 type FileState =
@@ -377,6 +382,7 @@ export class SdiStandIn {
       loseByType: typeof lose === 'object' ? { ...lose } : {},
     };
     this.random = options.random ?? Math.random;
+    this.state.nextId = options.firstId ?? 1;
     if (options.schemasDir) {
       this.xsd = new XsdValidatorPool(options.schemasDir);
       this.xsdStatus = `fatturapa-1.2 from ${options.schemasDir}`;
@@ -892,6 +898,18 @@ export class SdiStandIn {
       return true;
     }
     return false;
+  }
+
+  /** Where the notifications go from now on (the service's events URL, known once the service runs). */
+  setTransmitterEndpoint(url: string): void {
+    this.options.transmitterEndpoint = url;
+    // what could not be sent for want of an endpoint goes now
+    for (const file of this.state.files)
+      for (const n of file.notifications)
+        if (n.status === 'failed' && n.attempts === 0) {
+          n.status = 'scheduled';
+          this.schedule(file, n);
+        }
   }
 
   /** Pushes the notification, retrying with backoff; then it is sent, failed (kept) or lost (by a fault). */

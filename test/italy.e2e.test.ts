@@ -1,0 +1,221 @@
+import { cpSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { buildRiceviFileRequest, buildTrasmissioneRequest } from '../shared/connectors/sdi/soap';
+import type { DocumentRecord } from '../shared/model/record';
+import { SdiStandIn, type SdiStandInOptions } from '../shared/sandbox/sdi-standin';
+import { packageRoot } from '../shared/util/package-root';
+import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { onTeardown, tempDir } from './support/temp';
+
+/**
+ * The Italian feature end to end on the embedded runtime (the built CLI, as a user runs it) against the SDI
+ * stand-in: files numbered, signed, sent with SdIRiceviFile, and SDI's notifications taken back as events. The
+ * feature runs as a copy with a short wait for SDI (version 1.0.1 in EINVOICE_FEATURES_DIR, as
+ * docs/features.md says to adapt a shipped feature), so that a lost notification meets its deadline here.
+ */
+describe('Italy: FatturaPA through the SDI stand-in', () => {
+  let runtime: RuntimeProcess;
+  let eventsUrl: string;
+  const quick = { rc: 50, ne: 150, dt: 150, at: 150 };
+
+  beforeAll(async () => {
+    const dataDir = tempDir();
+    const features = join(dataDir, 'features');
+    const copy = join(features, 'it-fatturapa-sdi-1.0.1');
+    cpSync(join(packageRoot(), 'flows', 'it-fatturapa-sdi'), copy, { recursive: true });
+    const manifest = JSON.parse(readFileSync(join(copy, 'feature.json'), 'utf8')) as Record<string, unknown>;
+    writeFileSync(join(copy, 'feature.json'), JSON.stringify({ ...manifest, version: '1.0.1' }));
+    const flowFile = join(copy, 'flows', 'fatturapa-sdi.json');
+    const flow = JSON.parse(readFileSync(flowFile, 'utf8')) as { steps: Array<Record<string, any>> };
+    const wait = flow.steps.find((s) => s.id === 'outcome')!;
+    wait.with = { ...wait.with, deadline: '4s', check: '500ms' };
+    const submit = flow.steps.find((s) => s.id === 'submit')!;
+    submit.retry = { ...submit.retry, initialDelay: '200ms' };
+    writeFileSync(flowFile, JSON.stringify(flow));
+    runtime = await startRuntime(dataDir, { EINVOICE_FEATURES_DIR: features, SDI_CERTIFICATE: '' });
+    onTeardown(() => runtime.stop());
+    expect((await api('PUT', '/features/it-fatturapa-sdi', { version: '1.0.1' })).status).toBe(200);
+    const key = (await api('POST', '/features/it-fatturapa-sdi/event-key')).json as { key: string };
+    eventsUrl = `${runtime.url}/api/events/it-fatturapa-sdi?key=${encodeURIComponent(key.key)}`;
+  }, 60_000);
+
+  async function api(method: string, path: string, body?: unknown) {
+    const response = await fetch(`${runtime.url}/api${path}`, {
+      method,
+      headers: { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, json: (await response.json()) as unknown };
+  }
+
+  let companies = 0;
+  /** A stand-in of its own, and a company that transmits to it. */
+  async function sdi(options: SdiStandInOptions = {}, transmitterId = 'IT01234567890') {
+    const firstId = (companies + 1) * 1000;
+    const standIn = new SdiStandIn({
+      port: 0,
+      delays: quick,
+      transmitterEndpoint: eventsUrl,
+      firstId,
+      ...options,
+    });
+    await standIn.start();
+    onTeardown(() => standIn.stop());
+    const companyId = `it-${++companies}`;
+    const set = await api('PUT', `/features/it-fatturapa-sdi/companies/${companyId}`, {
+      sdiUrl: standIn.url,
+      transmitterId,
+    });
+    expect(set.status).toBe(200);
+    return { standIn, companyId };
+  }
+
+  const sample = (name: string) =>
+    JSON.parse(readFileSync(join(packageRoot(), 'samples', 'it', name), 'utf8')) as {
+      context: Record<string, unknown>;
+      document: Record<string, any>;
+    };
+
+  async function submit(companyId: string, name: string, change?: (document: Record<string, any>) => void) {
+    const { context, document } = sample(name);
+    change?.(document);
+    const answer = await api('POST', '/invoices?wait=30', { context: { ...context, companyId }, document });
+    const id = (answer.json as { id: string }).id;
+    return (await api('GET', `/invoices/${id}`)).json as DocumentRecord;
+  }
+
+  const artifact = async (record: DocumentRecord, name: string) =>
+    (
+      await fetch(`${runtime.url}/api/invoices/${record.id}/artifacts/${name}`, {
+        headers: { 'x-api-key': runtime.apiKey },
+      })
+    ).text();
+
+  const submissions = (record: DocumentRecord) =>
+    record.history.filter((h) => h.stepId === 'submit' && h.action === 'submit-http');
+
+  it('RC: the file is delivered and the document completed, the notification kept as it came', async () => {
+    const { standIn, companyId } = await sdi();
+    const record = await submit(companyId, 'b2b.json');
+    expect(record).toMatchObject({ status: 'completed', featureVersion: '1.0.1' });
+    expect(record.events?.map((e) => e.type)).toEqual(['delivered']);
+    expect(record.variables?.fileName).toMatch(/^IT01234567890_[0-9A-Z]{5}\.xml$/);
+    const [file] = standIn.files();
+    expect(file).toMatchObject({ nomeFile: record.variables!.fileName, state: 'delivered' });
+    expect(record.variables?.sdiId).toBe(file!.identificativoSdI);
+    const event = JSON.parse(await artifact(record, 'event-1.json')) as { data: { file: string } };
+    expect(event.data.file).toContain('RicevutaConsegna');
+    expect(event.data.file).toContain('<ds:Signature');
+    const sent = await artifact(record, 'signed.xml');
+    expect(sent).toContain('<ProgressivoInvio>');
+    expect(sent).toContain('xades:SignedProperties');
+  });
+
+  it('NS 00404: the same invoice again is rejected with SDI code and message, sent once', async () => {
+    const { standIn, companyId } = await sdi();
+    expect((await submit(companyId, 'credit-note.json')).status).toBe('completed');
+    const again = await submit(companyId, 'credit-note.json');
+    expect(again.status).toBe('rejected');
+    expect(again.events?.map((e) => ({ type: e.type, codes: e.codes }))).toEqual([
+      { type: 'rejected', codes: ['00404'] },
+    ]);
+    expect(submissions(again)).toHaveLength(1);
+    expect(standIn.stats().received).toBe(2);
+    const last = again.history[again.history.length - 1]!;
+    expect(last).toMatchObject({ stepId: 'outcome', outcome: 'rejected', code: 'event.rejected' });
+    expect(last.message).toContain('00404');
+  });
+
+  it('EI02: SDI unavailable is retried, and the file goes once it answers', async () => {
+    const { standIn, companyId } = await sdi({ faults: { ei02Next: 1 } });
+    const record = await submit(companyId, 'b2b.json', (d) => (d.id = 'FT-EI02-1'));
+    expect(record.status).toBe('completed');
+    expect(submissions(record).map((h) => h.outcome)).toEqual(['transient', 'accepted']);
+    expect(submissions(record)[0]!.code).toBe('response.takenEI02');
+    expect(standIn.stats().ei02).toBe(1);
+  });
+
+  it('a lost notification: the document waits until its deadline, then fails saying why', async () => {
+    const { companyId } = await sdi({ faults: { loseNotifications: { RC: 1 } } });
+    const started = Date.now();
+    const final = await submit(companyId, 'b2b.json', (d) => (d.id = 'FT-LOST-1'));
+    // it waited (no attempt spent) until the step's deadline of 4 s, then failed
+    expect(Date.now() - started).toBeGreaterThanOrEqual(4000);
+    expect(final.history.some((h) => h.stepId === 'outcome' && h.code === 'event.waiting')).toBe(true);
+    expect(final.events ?? []).toEqual([]);
+    expect(final.status).toBe('failed');
+    const last = final.history[final.history.length - 1]!;
+    expect(last).toMatchObject({ stepId: 'outcome', code: 'event.deadline' });
+    expect(last.message).toContain(final.variables!.sdiId!);
+  });
+
+  it('MC then AT: not delivered, then attested; completed with both notifications', async () => {
+    const { companyId } = await sdi();
+    const record = await submit(companyId, 'foreign-buyer.json');
+    expect(record.status).toBe('completed');
+    expect(record.events?.map((e) => e.type)).toEqual(['undeliverable', 'attested']);
+  });
+
+  it("public administration: RC then the administration's EC01 completes, EC02 rejects, DT completes", async () => {
+    const accepted = await sdi();
+    const record = await submit(accepted.companyId, 'pa-split-payment.json');
+    expect(record).toMatchObject({ status: 'completed', variables: { formatoTrasmissione: 'FPA12' } });
+    expect(record.events?.map((e) => e.type)).toEqual(['delivered', 'accepted']);
+
+    const refused = await sdi({ rules: { UFABCD: 'rc-ne-ec02' } });
+    const no = await submit(refused.companyId, 'pa-split-payment.json');
+    expect(no.status).toBe('rejected');
+    expect(no.events?.map((e) => ({ type: e.type, codes: e.codes }))).toEqual([
+      { type: 'delivered' },
+      { type: 'refused', codes: ['EC02'] },
+    ]);
+
+    const silent = await sdi({ rules: { UFABCD: 'rc-dt' } });
+    const expired = await submit(silent.companyId, 'pa-split-payment.json');
+    expect(expired.status).toBe('completed');
+    expect(expired.events?.map((e) => e.type)).toEqual(['delivered', 'expired']);
+  });
+
+  it('00002: a file name already taken at SDI is numbered again and sent again', async () => {
+    const { standIn, companyId } = await sdi({}, 'IT09999999999');
+    // someone else sent a file under the name the company's counter gives first
+    const taken = buildRiceviFileRequest({ nomeFile: 'IT09999999999_00001.xml', file: Buffer.from('<x/>') });
+    const answer = await fetch(`${standIn.url}/SdIRiceviFile`, {
+      method: 'POST',
+      headers: { 'content-type': taken.contentType, soapaction: taken.soapAction! },
+      body: String(taken.body),
+    });
+    expect(answer.status).toBe(200);
+    const record = await submit(companyId, 'b2b.json', (d) => (d.id = 'FT-NAME-1'));
+    expect(record.status).toBe('completed');
+    expect(record.events?.map((e) => ({ type: e.type, codes: e.codes }))).toEqual([
+      { type: 'duplicate-name', codes: ['00002'] },
+      { type: 'delivered' },
+    ]);
+    expect(record.variables?.fileName).toBe('IT09999999999_00002.xml');
+    expect(submissions(record)).toHaveLength(2);
+  });
+
+  it('refuses a notification whose signature does not verify, and keeps nothing of it', async () => {
+    const { standIn, companyId } = await sdi();
+    const record = await submit(companyId, 'exempt-natura.json');
+    expect(record.status).toBe('completed');
+    const [file] = standIn.files();
+    const notification = await (
+      await fetch(`${standIn.url}/files/${file!.identificativoSdI}/${file!.notifications[0]!.nomeFile}`)
+    ).text();
+    const forged = notification.replace('<MessageId>', '<MessageId>9');
+    const message = buildTrasmissioneRequest('RicevutaConsegna', {
+      identificativoSdI: file!.identificativoSdI,
+      nomeFile: file!.notifications[0]!.nomeFile,
+      file: Buffer.from(forged),
+    });
+    const response = await fetch(eventsUrl, {
+      method: 'POST',
+      headers: { 'content-type': message.contentType, soapaction: message.soapAction! },
+      body: String(message.body),
+    });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { code: string }).code).toBe('event.signature-invalid');
+  });
+});
