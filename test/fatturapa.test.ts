@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FATTURAPA_CODES } from '../shared/formats/fatturapa-codes';
+import { codeList, type CodeListId } from '../shared/rules/code-lists/code-lists';
 import { splitFatturaPa } from '../shared/formats/fatturapa-reader';
 import type { OutputFormat } from '../shared/formats/format';
 import { compileMappings, readMappingSource, type MappingNode } from '../shared/formats/mapping';
@@ -136,6 +137,23 @@ describe('FatturaPA mapping', () => {
       expect([category, FATTURAPA_CODES.categoryOfNatura[natura]]).toContainEqual(category);
     for (const tipo of Object.values(FATTURAPA_CODES.tipoOfTypeCode))
       expect(FATTURAPA_CODES.tipoOfTypeCode[FATTURAPA_CODES.typeCodeOfTipo[tipo]!]).toBe(tipo);
+  });
+
+  it('checks the Italian extension against the Italian code lists, as data', () => {
+    const schema = JSON.parse(readFileSync(join(FEATURE, 'schemas', 'extensions.schema.json'), 'utf8')) as {
+      $defs: Record<string, { properties: Record<string, { enum?: string[] }> }>;
+    };
+    const list = (id: string) => codeList(id as CodeListId).codes;
+    expect(schema.$defs.header!.properties['it.regimeFiscale']!.enum).toEqual(list('it/regime-fiscale'));
+    expect(schema.$defs.header!.properties['it.tipoDocumento']!.enum).toEqual(list('it/tipo-documento'));
+    expect(schema.$defs.header!.properties['it.modalitaPagamento']!.enum).toEqual(
+      list('it/modalita-pagamento'),
+    );
+    expect(schema.$defs.line!.properties['it.natura']!.enum).toEqual(list('it/natura'));
+    expect(schema.$defs.summary!.properties['it.natura']!.enum).toEqual(list('it/natura'));
+    // 1.2.3's additions are in the lists
+    expect(list('it/tipo-documento')).toContain('TD29');
+    expect(list('it/regime-fiscale')).toContain('RF20');
   });
 
   it.each(samples)('%s reads back with the same business terms', (name) => {

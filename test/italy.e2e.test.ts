@@ -218,4 +218,26 @@ describe('Italy: FatturaPA through the SDI stand-in', () => {
     expect(response.status).toBe(400);
     expect(((await response.json()) as { code: string }).code).toBe('event.signature-invalid');
   });
+
+  it('checks the Italian extension with its schema: a wrong code or an unknown it.* name is refused, located', async () => {
+    const { standIn, companyId } = await sdi();
+    const record = await submit(companyId, 'b2b.json', (d) => {
+      d.id = 'FT-EXT-1';
+      d.extensions = { 'it.regimeFiscale': 'RF99', 'it.codiceFiscaleCedente': 'X', 'edoc.note': 'kept' };
+      d.lines[0].extensions = { 'it.natura': 'N9' };
+    });
+    expect(record.status).toBe('rejected');
+    const last = record.history[record.history.length - 1]!;
+    expect(last).toMatchObject({ stepId: 'validate', code: 'validation.failed' });
+    const findings = JSON.parse(await artifact(record, 'validation.json')) as {
+      problems: Array<{ code: string; path: string }>;
+    };
+    expect(
+      findings.problems
+        .filter((p) => p.code === 'extension.invalid')
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['/extensions', '/extensions/it.regimeFiscale', '/lines/0/extensions/it.natura']);
+    expect(standIn.stats().received).toBe(0);
+  });
 });

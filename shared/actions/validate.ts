@@ -108,16 +108,18 @@ export function validateActionWith(formats?: FormatRegistry): Action {
       const result = parsed.ok
         ? validateInvoice(parsed.value, mode, { inPlace: true, ruleSets, source: received?.source })
         : { valid: false, problems: [{ path: '/', message: parsed.message, code: 'json.syntax' }] };
+      // the feature's extension of the canonical document (Italian terms, say), checked with the rest
+      const extended = parsed.ok && context.checkExtensions ? context.checkExtensions(parsed.value) : [];
+      const found = [...result.problems, ...extended];
+      const valid = result.valid && extended.length === 0;
       const problems: ProblemDetail[] =
-        parsed.ok && result.problems.length > 0
-          ? locateProblems(result.problems, locatorOf(received))
-          : result.problems;
+        parsed.ok && found.length > 0 ? locateProblems(found, locatorOf(received)) : found;
       await context.writeArtifact(
         'validation.json',
-        JSON.stringify({ valid: result.valid, mode, problems: problems.map(toFinding) }, null, 2),
+        JSON.stringify({ valid, mode, problems: problems.map(toFinding) }, null, 2),
         'application/json',
       );
-      if (result.valid && 'invoice' in result && result.invoice) {
+      if (valid && 'invoice' in result && result.invoice) {
         await context.writeArtifact(output, JSON.stringify(result.invoice), 'application/json');
         const warnings = problems.length;
         if (warnings === 0) return { outcome: 'accepted' };

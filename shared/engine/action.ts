@@ -30,6 +30,11 @@ export interface ActionContext {
    * or its default (those with neither are absent). Read when asked (mappings that use them).
    */
   companyParameters?(): Promise<Readonly<Record<string, string>>>;
+  /**
+   * The check of the feature version's extension of the canonical document (`extensions` of its manifest): the
+   * problems of a document, each with its JSON path. Absent when the feature has none.
+   */
+  checkExtensions?(document: unknown): ProblemDetail[];
   /** The format mappings of the feature version the document runs under (they win over the registry's). */
   readonly formats?: readonly OutputFormat[];
   readArtifact(name: string): Promise<Buffer>;

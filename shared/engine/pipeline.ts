@@ -398,6 +398,9 @@ export class Pipeline {
           installed && usesCompanyParameters(step) ? await company() : undefined,
         ),
         ...(feature ? { formats: this.options.features.formatsOf(feature) } : {}),
+        ...(feature && this.options.features.extensionCheck(feature)
+          ? { checkExtensions: this.options.features.extensionCheck(feature) }
+          : {}),
         ...(installed ? { companyParameters: async () => allParameters(installed, await company()) } : {}),
         idempotencyKey: `${record.tenantId}/${record.id}/${step.id}`,
         resumed,

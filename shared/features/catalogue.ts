@@ -31,6 +31,11 @@ export interface FeatureManifest {
   demo?: string;
   /** The adapter of the authority's own messages to events (`sdi`): see shared/features/event-adapters.ts. */
   events?: 'sdi';
+  /**
+   * The JSON Schema of the feature's extension of the canonical document (its `extensions` values: the
+   * invoice's, each line's and each VAT breakdown entry's), checked by the `validate` step of its flows.
+   */
+  extensions?: string;
 }
 
 /** A kind of related submission: the flow that runs it, and the statuses of the original it may follow. */
@@ -47,6 +52,8 @@ export interface LoadedFeature {
   readonly dir: string;
   readonly flows: readonly FlowDefinition[];
   readonly formats: readonly MappingSource[];
+  /** The schema of its extension of the canonical document (`extensions` of the manifest), parsed. */
+  readonly extensions?: object;
 }
 
 const MANIFEST = 'feature.json';
@@ -87,6 +94,7 @@ interface ReadFeature {
   /** Each flow named by the manifest, parsed (undefined when the file is missing or not JSON). */
   flows: Array<{ file: string; value: unknown } | undefined>;
   formats: MappingSource[];
+  extensions?: object;
 }
 
 /**
@@ -139,6 +147,25 @@ function readFeature(
   ] as const)
     (names ?? []).forEach((name, i) => fileOf(dir, name, where(manifestFile, `/${key}/${i}`), problems));
   if (manifest.demo !== undefined) fileOf(dir, manifest.demo, where(manifestFile, '/demo'), problems);
+  let extensions: object | undefined;
+  const extensionsFile =
+    manifest.extensions === undefined
+      ? undefined
+      : fileOf(dir, manifest.extensions, where(manifestFile, '/extensions'), problems);
+  if (extensionsFile) {
+    const schema = parseJson(readFileSync(extensionsFile, 'utf8'));
+    try {
+      if (!schema.ok) throw new Error(schema.message);
+      ajv().compile(schema.value as object);
+      extensions = schema.value as object;
+    } catch (error) {
+      problems.push({
+        path: extensionsFile,
+        code: 'feature.invalid-extensions',
+        message: `not a usable JSON Schema: ${(error as Error).message}`,
+      });
+    }
+  }
   const declared =
     (manifest.parameters as { properties?: Record<string, unknown> } | undefined)?.properties ?? {};
   for (const key of ['certificates', 'secrets'] as const)
@@ -161,7 +188,7 @@ function readFeature(
       });
     }
   }
-  return { feature: { manifest, dir, flows, formats }, problems };
+  return { feature: { manifest, dir, flows, formats, ...(extensions ? { extensions } : {}) }, problems };
 }
 
 /** Checks a read feature's flows against the actions; the feature, or every problem found. */
@@ -202,7 +229,16 @@ function checkFeature(
       });
     ids.add(flow.id);
   });
-  return { feature: { manifest: read.manifest, dir: read.dir, flows, formats: read.formats }, problems };
+  return {
+    feature: {
+      manifest: read.manifest,
+      dir: read.dir,
+      flows,
+      formats: read.formats,
+      ...(read.extensions ? { extensions: read.extensions } : {}),
+    },
+    problems,
+  };
 }
 
 /**
@@ -462,6 +498,29 @@ export class FeatureCatalogue {
   /** The compiled formats of a feature version. */
   formatsOf(ref: FeatureRef): readonly OutputFormat[] {
     return this.compiled.get(featureKey(ref)) ?? [];
+  }
+
+  private readonly extensionChecks = new Map<string, ((document: unknown) => ProblemDetail[]) | undefined>();
+
+  /**
+   * The check of a feature version's extension of the canonical document (its schema, compiled once): every
+   * problem with its JSON path, code `extension.invalid`; undefined when the feature has none.
+   */
+  extensionCheck(ref: FeatureRef): ((document: unknown) => ProblemDetail[]) | undefined {
+    const key = featureKey(ref);
+    if (!this.extensionChecks.has(key)) {
+      const schema = this.get(ref.id, ref.version)?.extensions;
+      const validate = schema ? ajv().compile(schema) : undefined;
+      this.extensionChecks.set(
+        key,
+        validate &&
+          ((document) =>
+            validate(document)
+              ? []
+              : toProblems(validate.errors).map((p) => ({ ...p, code: 'extension.invalid' }))),
+      );
+    }
+    return this.extensionChecks.get(key);
   }
 
   /** The installed features, each with its versions, newest first. */

@@ -154,6 +154,7 @@ function manifestFiles(dir: string, manifest: FeatureManifest): string[] {
     manifest.codeLists,
     manifest.samples,
     manifest.demo ? [manifest.demo] : [],
+    manifest.extensions ? [manifest.extensions] : [],
   ].flatMap((n) => n ?? []);
   const paths = named.map((name) => relative(dir, resolve(dir, name)).split(sep).join('/'));
   return [...new Set([MANIFEST, ...paths])];
