@@ -237,7 +237,11 @@ describe('Italy: FatturaPA through the SDI stand-in', () => {
         .filter((p) => p.code === 'extension.invalid')
         .map((p) => p.path)
         .sort(),
-    ).toEqual(['/extensions', '/extensions/it.regimeFiscale', '/lines/0/extensions/it.natura']);
+    ).toEqual([
+      '/extensions/it.codiceFiscaleCedente',
+      '/extensions/it.regimeFiscale',
+      '/lines/0/extensions/it.natura',
+    ]);
     expect(standIn.stats().received).toBe(0);
   });
 });
