@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { cpSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildRiceviFileRequest, buildTrasmissioneRequest } from '../shared/connectors/sdi/soap';
@@ -16,10 +17,11 @@ import { onTeardown, tempDir } from './support/temp';
 describe('Italy: FatturaPA through the SDI stand-in', () => {
   let runtime: RuntimeProcess;
   let eventsUrl: string;
+  let dataDir: string;
   const quick = { rc: 50, ne: 150, dt: 150, at: 150 };
 
   beforeAll(async () => {
-    const dataDir = tempDir();
+    dataDir = tempDir();
     const features = join(dataDir, 'features');
     const copy = join(features, 'it-fatturapa-sdi-1.0.1');
     cpSync(join(packageRoot(), 'flows', 'it-fatturapa-sdi'), copy, { recursive: true });
@@ -108,7 +110,63 @@ describe('Italy: FatturaPA through the SDI stand-in', () => {
     expect(event.data.file).toContain('<ds:Signature');
     const sent = await artifact(record, 'signed.xml');
     expect(sent).toContain('<ProgressivoInvio>');
-    expect(sent).toContain('xades:SignedProperties');
+    // XAdES-BES: both references (the document, the signed properties) verify with xmlsec1
+    const signedFile = join(tempDir(), 'signed.xml');
+    writeFileSync(signedFile, sent);
+    const verified = spawnSync(
+      'xmlsec1',
+      [
+        '--verify',
+        '--pubkey-cert-pem',
+        join(dataDir, 'keys', 'local-signing.crt.pem'),
+        '--id-attr:Id',
+        'http://uri.etsi.org/01903/v1.3.2#:SignedProperties',
+        signedFile,
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(verified.stderr).toContain('SignedInfo References (ok/all): 2/2');
+    expect(verified.status).toBe(0);
+  });
+
+  it('the p7m option: the file goes CAdES-signed as .xml.p7m, and unwraps with openssl to what was signed', async () => {
+    const { standIn, companyId } = await sdi();
+    const record = await submit(companyId, 'b2b.json', (d) => (d.id = 'FT-P7M-1'));
+    expect(record.status).toBe('completed');
+    const again = await api('POST', '/invoices?wait=30', {
+      context: { ...sample('b2b.json').context, companyId, flowId: 'fatturapa-sdi-p7m' },
+      document: { ...sample('b2b.json').document, id: 'FT-P7M-2' },
+    });
+    const p7m = (await api('GET', `/invoices/${(again.json as { id: string }).id}`)).json as DocumentRecord;
+    expect(p7m).toMatchObject({ status: 'completed', flowId: 'fatturapa-sdi-p7m' });
+    expect(p7m.variables?.fileName).toMatch(/^IT01234567890_[0-9A-Z]{5}\.xml\.p7m$/);
+    expect(standIn.files().map((f) => f.state)).toEqual(['delivered', 'delivered']);
+    const dir = tempDir();
+    const envelope = Buffer.from(
+      await (
+        await fetch(`${runtime.url}/api/invoices/${p7m.id}/artifacts/signed.xml.p7m`, {
+          headers: { 'x-api-key': runtime.apiKey },
+        })
+      ).arrayBuffer(),
+    );
+    writeFileSync(join(dir, 'file.xml.p7m'), envelope);
+    const opened = spawnSync(
+      'openssl',
+      [
+        'cms',
+        '-verify',
+        '-inform',
+        'DER',
+        '-in',
+        join(dir, 'file.xml.p7m'),
+        '-noverify',
+        '-out',
+        join(dir, 'out.xml'),
+      ],
+      { encoding: 'utf8' },
+    );
+    expect(opened.status).toBe(0);
+    expect(readFileSync(join(dir, 'out.xml'))).toEqual(Buffer.from(await artifact(p7m, 'fattura.xml')));
   });
 
   it('NS 00404: the same invoice again is rejected with SDI code and message, sent once', async () => {

@@ -163,7 +163,7 @@ function deliveredInvoices(request: FileSdIConMetadati): AdaptedDocument[] {
       sdiId: request.identificativoSdI,
       sdiFileName: request.nomeFile,
       ...(invoices.length > 1 ? { sdiLotPosition: String(i + 1) } : {}),
-      ...(signedBy ? { signedBy: signedBy.slice(0, 200) } : {}),
+      ...(signedBy ? { signedBy: signedBy.replace(/\n/g, ', ').slice(0, 200) } : {}),
     },
     clientKey: `sdi-${request.identificativoSdI}-${i + 1}`,
   }));
