@@ -318,7 +318,16 @@ httpRoute('featureEvents', {
           schema: { type: 'string' },
         },
       ],
-      requestBody: { content: { 'application/json': EVENT_SCHEMA } },
+      requestBody: {
+        content: {
+          'application/json': EVENT_SCHEMA,
+          'text/xml': {
+            type: 'string',
+            description:
+              "An authority's own message, for a feature whose manifest names its adapter (SDI's SDICoop SOAP); companyId in the query names the company a delivered invoice is for",
+          },
+        },
+      },
       responses: {
         '200': {
           description: 'That event id came before: nothing changed',
@@ -327,7 +336,14 @@ httpRoute('featureEvents', {
         '202': { description: 'Stored, and delivered or kept', content: { 'application/json': EventAnswer } },
       },
       problems: {
-        '400': ['request.invalid-json', 'request.too-deep', 'event.invalid'],
+        '400': [
+          'request.invalid-json',
+          'request.too-deep',
+          'event.invalid',
+          'event.signature-invalid',
+          'sdi.malformed',
+          'sdi.invalid-message',
+        ],
         '401': ['auth.invalid-key'],
         '404': ['feature.not-found'],
         '413': ['request.too-large'],

@@ -182,6 +182,9 @@ describe('Italy: FatturaPA through the SDI stand-in', () => {
     const last = again.history[again.history.length - 1]!;
     expect(last).toMatchObject({ stepId: 'outcome', outcome: 'rejected', code: 'event.rejected' });
     expect(last.message).toContain('00404');
+    // SDI names the file the invoice came in first
+    const [first] = standIn.files();
+    expect(last.message).toContain(`IdentificativoSdI ${first!.identificativoSdI}`);
   });
 
   it('EI02: SDI unavailable is retried, and the file goes once it answers', async () => {

@@ -250,7 +250,7 @@ describe('the SDI stand-in: RiceviFile and the notifications of a file', () => {
 
     const duplicate = await submit(sdi, 'IT01234567890_00002.xml', fattura());
     expect((await rx.next('NS', duplicate.identificativoSdI)).message.errors).toEqual([
-      { code: '00404', description: 'Fattura duplicata' },
+      { code: '00404', description: 'Fattura duplicata: già trasmessa con IdentificativoSdI 1' },
     ]);
     // another number is another invoice
     const other = await submit(sdi, 'IT01234567890_00003.xml', fattura({ numero: '2' }));

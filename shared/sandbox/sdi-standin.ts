@@ -681,8 +681,14 @@ export class SdiStandIn {
       const keys = facts.invoices.map(
         (i) => `${facts.seller}|${i.tipo}|${i.data}|${i.numero}|${year(i.data)}`,
       );
-      const accepted = new Set(this.state.files.flatMap((f) => (f === file ? [] : (f.invoiceKeys ?? []))));
-      if (keys.some((k) => accepted.has(k))) throw new Discard([discard('00404')]);
+      // as SDI says it: the invoice was sent before, under that file's IdentificativoSdI
+      const original = this.state.files.find(
+        (f) => f !== file && (f.invoiceKeys ?? []).some((k) => keys.includes(k)),
+      );
+      if (original)
+        throw new Discard([
+          discard('00404', `già trasmessa con IdentificativoSdI ${original.identificativoSdI}`),
+        ]);
       file.invoiceKeys = keys;
       file.formato = facts.formato;
       file.codiceDestinatario = facts.codiceDestinatario;
