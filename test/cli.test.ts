@@ -14,6 +14,8 @@ import { RULE_MODULES } from '../shared/rules/modules';
 import type { DocumentRecord } from '../shared/model/record';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { packageRoot } from '../shared/util/package-root';
+import { signCades } from '../shared/signing/cades';
+import { testSigner } from './support/signer';
 import { freePort, tempDir } from './support/temp';
 
 const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -522,5 +524,29 @@ describe('einvoice feature pack', () => {
     const { code, stderr } = await cli(['feature', 'pack', join(packageRoot(), 'flows', 'peppol-bis3')]);
     expect(code).toBe(2);
     expect(stderr).toContain('feature pack needs -o FILE');
+  });
+});
+
+describe('einvoice convert and validate: FatturaPA, signed as .p7m', () => {
+  const vendor = join(packageRoot(), 'samples', 'it', 'vendor', 'IT01234567890_00A01.xml');
+
+  it('opens the CAdES envelope, verifies it and reads the invoice; a broken envelope says where', async () => {
+    const { credential } = await testSigner('p7m', 'Alfa Software');
+    const dir = tempDir();
+    const p7m = join(dir, 'IT01234567890_00A01.xml.p7m');
+    writeFileSync(p7m, signCades(readFileSync(vendor), credential));
+    const read = await cli(['convert', p7m, '--to', 'canonical']);
+    expect(read.stderr).toContain('signed (CAdES, verified) by CN=Alfa Software');
+    expect(read.code).toBe(0);
+    expect(JSON.parse(read.stdout)).toMatchObject({ id: 'FT-2026-0417', seller: { vatId: 'IT01234567890' } });
+    // as a base64 text, the way some senders wrap it
+    const wrapped = join(dir, 'wrapped.xml.p7m');
+    writeFileSync(wrapped, readFileSync(p7m).toString('base64'));
+    expect((await cli(['validate', wrapped])).code).toBe(0);
+    const broken = join(dir, 'broken.xml.p7m');
+    writeFileSync(broken, readFileSync(p7m).subarray(0, 300));
+    const refused = await cli(['convert', broken, '--to', 'canonical']);
+    expect(refused.code).toBe(1);
+    expect(refused.stderr).toMatch(/p7m\.malformed.*byte offset \d+|byte offset \d+/);
   });
 });

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { EInvoiceError, type ProblemDetail } from '../errors';
+import { isP7m, verifyCades } from '../signing/cades';
 import { FormatRegistry, type ReadDocument } from '../formats/format';
 import { loadMappings, shippedFormats } from '../formats/mapping';
 import type { RuleSetChoice } from '../model/rule-sets';
@@ -29,6 +31,17 @@ export function registeredFormats(env: Record<string, string | undefined>): Form
   if (dir) for (const format of loadMappings(dir)) registry.register(format);
   formatRegistry = registry;
   return registry;
+}
+
+/**
+ * A document file's text: a CAdES `.p7m` envelope (DER, BER or base64) is opened, its signature verified
+ * (`p7m.*` errors say why not), and its content read; `signed` names the signer.
+ */
+export function readDocumentFile(file: string): { text: string; signed?: string } {
+  const bytes = readFileSync(file);
+  if (!isP7m(bytes)) return { text: bytes.toString('utf8') };
+  const envelope = verifyCades(bytes);
+  return { text: envelope.content.toString('utf8'), signed: envelope.signer.subject.replace(/\n/g, ', ') };
 }
 
 export function isXml(text: string): boolean {

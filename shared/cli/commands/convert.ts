@@ -1,9 +1,9 @@
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { canonicalFromTransfer } from '../../edoc/convert';
 import { locateProblems } from '../../formats/format';
 import { validateInvoice } from '../../model/validate-invoice';
 import { UsageError, type CommandSpec } from '../command';
-import { isXml, problemLine, registeredFormats, ruleSets, toCanonical } from '../documents';
+import { isXml, problemLine, readDocumentFile, registeredFormats, ruleSets, toCanonical } from '../documents';
 import { convertToBc, isTransferDocument, readSetup } from '../edoc-commands';
 import { OUTPUT_OPTION, RULES_OPTION } from '../options';
 
@@ -14,7 +14,8 @@ export const convert: CommandSpec = {
     'einvoice convert FILE --to canonical|bc|edoc|FORMAT [--from FORMAT] [--setup FILE] [--mode fill|check] [--rules R] [-o OUT]',
   details:
     'The input kind is detected: canonical JSON, an edoc transfer document, or XML of a format that reads ' +
-    'documents (`einvoice formats`). The result is validated on the way: problems go to stderr (for XML, ' +
+    'documents (`einvoice formats`); a CAdES .p7m envelope (DER, BER or base64: FatturaPA .xml.p7m) is ' +
+    'opened and its signature verified first. The result is validated on the way: problems go to stderr (for XML, ' +
     'with the line and XPath of the element each is about), and a ' +
     'document that does not validate is not rendered into a format (exit 1; --to canonical writes it all ' +
     'the same). --to bc and --to edoc need the company setup (--setup).',
@@ -85,7 +86,8 @@ export const convert: CommandSpec = {
       if (output !== undefined) writeFileSync(output, text);
       else io.stdout.write(text);
     };
-    const text = readFileSync(file, 'utf8');
+    const { text, signed } = readDocumentFile(file);
+    if (signed) io.stderr.write(`signed (CAdES, verified) by ${signed}\n`);
     const json = isXml(text) ? undefined : (JSON.parse(text) as unknown);
     if (to === 'bc' || to === 'edoc') {
       const setup = readSetup(args.string('setup'), `convert --to ${to}`);

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { validateTransfer } from '../../edoc/validate';
 import type { EdocValidation } from '../../edoc/validate';
 import { EInvoiceError, type ProblemDetail } from '../../errors';
@@ -9,7 +8,7 @@ import { loadSettings } from '../../settings';
 import { parseXmlTree, type XmlTreeElement } from '../../xml/xml-tree';
 import { XsdValidatorPool } from '../../xml/xsd';
 import type { CommandSpec } from '../command';
-import { isXml, problemLine, registeredFormats, ruleSets, toCanonical } from '../documents';
+import { isXml, problemLine, readDocumentFile, registeredFormats, ruleSets, toCanonical } from '../documents';
 import { edocProblemLine, isTransferDocument, readSetup } from '../edoc-commands';
 import { JSON_OPTION, RULES_OPTION } from '../options';
 
@@ -110,7 +109,7 @@ export const validate: CommandSpec = {
     const transfers: Array<{ file: string; notice?: string } & EdocValidation> = [];
     try {
       for (const file of args.positionals) {
-        const text = readFileSync(file, 'utf8');
+        const { text } = readDocumentFile(file);
         const problems: ProblemDetail[] = [];
         let notice: string | undefined;
         let notChecked: string | undefined;
