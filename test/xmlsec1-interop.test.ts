@@ -275,3 +275,31 @@ describeInterop('signature placement and reference', () => {
     ]);
   });
 });
+
+describeInterop('a document with a processing instruction beside its root', () => {
+  it('is signed over it, as xmlsec1 reads the document, and verified so; a changed instruction is refused', async () => {
+    const { dir, key, certFile } = await testSigner('pi');
+    // FatturaPA files often carry a stylesheet instruction: a same-document reference covers it
+    const xml = `<?xml version="1.0" encoding="UTF-8"?>\n<?xml-stylesheet type="text/xsl" href="fattura.xsl"?>\n${renderPeppolUbl(sampleInvoice(2)).replace(/^<\?xml[^>]*>\n?/, '')}`;
+    for (const profile of ['xmldsig', 'xades-bes'] as const) {
+      const { xml: signed } = signEnveloped(xml, key, 'root-end', { profile });
+      const file = join(dir, `pi-${profile}.xml`);
+      writeFileSync(file, signed);
+      const args = [
+        '--verify',
+        '--pubkey-cert-pem',
+        certFile,
+        '--id-attr:Id',
+        'http://uri.etsi.org/01903/v1.3.2#:SignedProperties',
+        file,
+      ];
+      expect((await run('xmlsec1', args)).stderr).toMatch(/SignedInfo References \(ok\/all\): (1\/1|2\/2)/);
+      expect(verifyXmlSignature(signed)).toMatchObject({ valid: true, method: 'dom' });
+      const changed = signed.replace('fattura.xsl', 'other.xsl');
+      expect(verifyXmlSignature(changed)).toMatchObject({
+        valid: false,
+        problems: [expect.objectContaining({ code: 'verify.digest-mismatch' })],
+      });
+    }
+  });
+});

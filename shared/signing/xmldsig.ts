@@ -108,7 +108,22 @@ function canonicalizeGeneral(document: string): string {
       `The document is not well-formed XML: ${errors[0] ?? 'no root element'}`,
     );
   }
-  return new ExclusiveCanonicalization().process(doc.documentElement, {}).toString();
+  // A same-document reference covers the processing instructions beside the root element too (an
+  // `<?xml-stylesheet?>`), each set apart from it by a line feed, as canonical XML renders the document.
+  let before = '';
+  let after = '';
+  let seenRoot = false;
+  for (const node of Array.from(doc.childNodes)) {
+    if (node === doc.documentElement) seenRoot = true;
+    else if (node.nodeType === 7 && (node as unknown as { target: string }).target !== 'xml') {
+      // (the XML declaration is no processing instruction of the document, though the DOM may list it)
+      const pi = node as unknown as { target: string; data: string };
+      const text = `<?${pi.target}${pi.data ? ` ${pi.data}` : ''}?>`;
+      if (seenRoot) after += `\n${text}`;
+      else before += `${text}\n`;
+    }
+  }
+  return before + new ExclusiveCanonicalization().process(doc.documentElement, {}).toString() + after;
 }
 
 const digestOf = (hash: string, data: string | Buffer) => createHash(hash).update(data).digest('base64');
