@@ -305,4 +305,27 @@ describe('Italy: FatturaPA through the SDI stand-in', () => {
     ]);
     expect(standIn.stats().received).toBe(0);
   });
+
+  it('an answer lost after SDI took the file: sent again, SDI finds the invoice sent and names the first file', async () => {
+    const { standIn, companyId } = await sdi({ faults: { timeoutAfterAccept: 1 } });
+    const record = await submit(companyId, 'b2b.json', (d) => (d.id = 'FT-LOSTANSWER-1'));
+    // SDICoop has no lookup: the file went again (00002: its name was taken by the first), was numbered
+    // again, and SDI discarded the invoice as sent (00404), naming the first file; never a loop
+    expect(record.status).toBe('rejected');
+    expect(record.events?.map((e) => ({ type: e.type, codes: e.codes }))).toEqual([
+      { type: 'duplicate-name', codes: ['00002'] },
+      { type: 'rejected', codes: ['00404'] },
+    ]);
+    const [first] = standIn.files();
+    expect(first!.state).toBe('delivered');
+    const last = record.history[record.history.length - 1]!;
+    expect(last.message).toContain(`IdentificativoSdI ${first!.identificativoSdI}`);
+    // the first file's notification is kept, listed for the operator
+    const unmatched = (await api('GET', '/features/it-fatturapa-sdi/events/unmatched')).json as {
+      items: Array<{ key: string; type: string }>;
+    };
+    expect(unmatched.items).toContainEqual(
+      expect.objectContaining({ key: first!.identificativoSdI, type: 'delivered' }),
+    );
+  });
 });
