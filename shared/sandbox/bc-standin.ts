@@ -1,8 +1,9 @@
 import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { join, resolve } from 'node:path';
+import { closeServer, listenTracked } from './http-server';
 import { BINDING_SETTING_DEFAULTS } from '../settings';
 
 /** Where `einvoice sandbox --authority bc` listens unless told otherwise (the runtime's defaults point here). */
@@ -139,25 +140,17 @@ export class BcStandIn {
         if (!res.headersSent) res.writeHead(500).end();
       });
     });
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    const host = this.options.host ?? '127.0.0.1';
-    await new Promise<void>((resolveListen, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.options.port ?? BC_STANDIN_PORT, host, () => resolveListen());
-    });
-    const port = (this.server.address() as AddressInfo).port;
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.url = await listenTracked(
+      this.server,
+      this.options.port ?? BC_STANDIN_PORT,
+      this.options.host ?? '127.0.0.1',
+      this.sockets,
+    );
     return this.url;
   }
 
   async stop(): Promise<void> {
-    for (const socket of this.sockets) socket.destroy(); // kept alive by the client's pool
-    await new Promise<void>((resolveClose) =>
-      this.server ? this.server.close(() => resolveClose()) : resolveClose(),
-    );
+    await closeServer(this.server, this.sockets);
   }
 
   /** What the runtime needs to call it: the settings pointing here and where the client secret is. */

@@ -1,3 +1,4 @@
+import { readLimitedBody } from './http-server';
 import { createHash, createHmac, randomUUID, timingSafeEqual } from 'node:crypto';
 import {
   createServer as createHttpServer,
@@ -210,7 +211,7 @@ export class Sandbox {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    const body = await readLimitedBody(req, MAX_BODY);
     if (body === undefined) {
       res.writeHead(413).end();
       return;
@@ -456,17 +457,6 @@ function sameText(a: string, b: string): boolean {
 
 function escapeXml(text: string): string {
   return text.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
-}
-
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
 }
 
 const delay = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));

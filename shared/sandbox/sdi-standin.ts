@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { closeServer, listenTracked, readLimitedBody } from './http-server';
 import { ensureSelfSignedCertificate, FolderCertificateStore } from '../adapters/folder-certificate-store';
 import {
   buildNotification,
@@ -309,17 +310,6 @@ function readInvoice(xml: string): InvoiceFacts {
   return facts;
 }
 
-async function readBody(req: IncomingMessage): Promise<Buffer | undefined> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    size += (chunk as Buffer).length;
-    if (size > MAX_BODY) return undefined;
-    chunks.push(chunk as Buffer);
-  }
-  return Buffer.concat(chunks);
-}
-
 const nowIso = () => new Date().toISOString();
 
 /** A SOAP message's body as fetch takes it. */
@@ -411,17 +401,12 @@ export class SdiStandIn {
         if (!res.headersSent) this.sendSoap(res, 500, buildSoapFault('Server', describeError(error).message));
       });
     });
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
-    const host = this.options.host ?? '127.0.0.1';
-    await new Promise<void>((resolveListen, reject) => {
-      this.server!.once('error', reject);
-      this.server!.listen(this.options.port ?? SDI_STANDIN_PORT, host, () => resolveListen());
-    });
-    const port = (this.server.address() as AddressInfo).port;
-    this.url = `http://${host.includes(':') ? `[${host}]` : host}:${port}`;
+    this.url = await listenTracked(
+      this.server,
+      this.options.port ?? SDI_STANDIN_PORT,
+      this.options.host ?? '127.0.0.1',
+      this.sockets,
+    );
     for (const file of this.state.files) {
       if (!file.checked) this.enqueueChecks(file);
       else {
@@ -443,10 +428,7 @@ export class SdiStandIn {
     for (const timer of this.timers) clearTimeout(timer);
     this.timers.clear();
     for (const abort of this.aborts) abort.abort();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolveClose) =>
-      this.server ? this.server.close(() => resolveClose()) : resolveClose(),
-    );
+    await closeServer(this.server, this.sockets);
     await this.checks.catch(() => undefined);
     await this.xsd?.close();
     if (this.temporary) rmSync(this.root, { recursive: true, force: true });
@@ -573,7 +555,7 @@ export class SdiStandIn {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const body = await readBody(req);
+    const body = await readLimitedBody(req, MAX_BODY);
     if (body === undefined) return this.sendJson(res, 413, { message: 'Request body too large' });
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const path = url.pathname.replace(/\/+$/, '') || '/';

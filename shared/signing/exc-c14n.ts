@@ -33,7 +33,8 @@ export function escapeText(text: string): string {
   );
 }
 
-function escapeAttribute(value: string): string {
+/** An attribute value as canonical XML writes it. */
+export function escapeAttribute(value: string): string {
   if (!/[&<"\t\n\r]/.test(value)) return value;
   return value.replace(/[&<"\t\n\r]/g, (c) =>
     c === '&'

@@ -1,7 +1,7 @@
 import { createHash, createPublicKey, verify as verifyRaw, X509Certificate, type KeyLike } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import type { ProblemDetail } from '../errors';
-import { canonicalizeLocating, escapeText, exclusiveCanonicalize } from './exc-c14n';
+import { canonicalizeLocating, escapeAttribute, escapeText, exclusiveCanonicalize } from './exc-c14n';
 import { checkXmlSafety, parseDom } from '../xml/safe-xml';
 import type { EInvoiceError } from '../errors';
 import { ENVELOPED, XADES_NS, XML_CANONICALIZATIONS, XML_SIGNATURE_ALGORITHMS, XMLDSIG_NS } from './xmldsig';
@@ -370,22 +370,6 @@ function scopeAt(node: DomNode | null): ReadonlyMap<string, string> {
   return chain.reduce<ReadonlyMap<string, string>>((scope, e) => withDeclarations(e, scope), new Map());
 }
 
-function escapeAttributeValue(value: string): string {
-  return value.replace(/[&<"\t\n\r]/g, (c) =>
-    c === '&'
-      ? '&amp;'
-      : c === '<'
-        ? '&lt;'
-        : c === '"'
-          ? '&quot;'
-          : c === '\t'
-            ? '&#x9;'
-            : c === '\n'
-              ? '&#xA;'
-              : '&#xD;',
-  );
-}
-
 const prefixOfName = (name: string): string => (name.includes(':') ? name.slice(0, name.indexOf(':')) : '');
 const localOfName = (name: string): string => name.slice(name.indexOf(':') + 1);
 const byCodeUnits = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
@@ -440,8 +424,8 @@ function canonicalNodeSet(apex: DomNode, mode: C14nMode, excluded: ReadonlySet<D
     );
     out += `<${e.nodeName}`;
     for (const [prefix, uri] of declarations)
-      out += `${prefix ? ` xmlns:${prefix}` : ' xmlns'}="${escapeAttributeValue(uri)}"`;
-    for (const a of attributes) out += ` ${a.name}="${escapeAttributeValue(a.value)}"`;
+      out += `${prefix ? ` xmlns:${prefix}` : ' xmlns'}="${escapeAttribute(uri)}"`;
+    for (const a of attributes) out += ` ${a.name}="${escapeAttribute(a.value)}"`;
     out += '>';
     for (const child of children(e)) content(child, scope, inner);
     out += `</${e.nodeName}>`;
