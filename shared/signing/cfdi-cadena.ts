@@ -51,7 +51,8 @@ const COMPLEMENTS: CadenaStep = { complements: true };
 // ---------------------------------------------------------------------------------------------------------
 // CFDI 4.0 (cadenaoriginal_4_0.xslt)
 
-const CFDI40_PARTE: ElementTable = {
+/** The same in 4.0 and 3.3. */
+const CFDI_PARTE: ElementTable = {
   steps: [
     req('ClaveProdServ'),
     opt('NoIdentificacion'),
@@ -102,7 +103,7 @@ const CFDI40_CONCEPTO: ElementTable = {
     each('InformacionAduanera', req('NumeroPedimento')),
     each('CuentaPredial', req('Numero')),
     each('ComplementoConcepto', COMPLEMENTS),
-    eachTable('//Parte', CFDI40_PARTE),
+    eachTable('//Parte', CFDI_PARTE),
   ],
 };
 
@@ -193,8 +194,7 @@ const CFDI33_CONCEPTO: ElementTable = {
     each('InformacionAduanera', req('NumeroPedimento')),
     each('CuentaPredial', req('Numero')),
     each('ComplementoConcepto', COMPLEMENTS),
-    // the same Parte as 4.0
-    eachTable('//Parte', CFDI40_PARTE),
+    eachTable('//Parte', CFDI_PARTE),
   ],
 };
 

@@ -142,8 +142,8 @@ export function verifyCfdiSeal(xml: string): CfdiSealVerification {
 function outsideValidity(fecha: string, info: SatCertificateInfo): string | undefined {
   const match = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})$/.exec(fecha.trim());
   if (!match) return undefined;
-  const [, y, mo, d, h, mi, s] = match.map(Number) as number[];
-  const local = Date.UTC(y!, mo! - 1, d!, h!, mi!, s!);
+  const n = (i: number) => Number(match[i]);
+  const local = Date.UTC(n(1), n(2) - 1, n(3), n(4), n(5), n(6));
   const earliest = local + 5 * 3_600_000;
   const latest = local + 8 * 3_600_000;
   if (latest < info.validFrom.getTime() || earliest > info.validTo.getTime())

@@ -7,7 +7,7 @@
 import { createPrivateKey, X509Certificate, type KeyObject } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import { basename } from 'node:path';
-import { EInvoiceError } from '../errors';
+import { EInvoiceError, invalidInput } from '../errors';
 import type { SigningCredential } from '../ports/certificate-store';
 import {
   type Asn1,
@@ -74,19 +74,14 @@ export interface CheckCsdOptions {
   at?: Date;
 }
 
-function csdError(code: string, message: string): EInvoiceError {
-  return new EInvoiceError(code, message, { status: 400 });
-}
-
-/** The certificate from DER bytes, base64 text (a CFDI's `Certificado`) or PEM. */
+/** The certificate from DER bytes, PEM, or base64 text of the DER (a CFDI's `Certificado`, a `.cer` so written). */
 export function satCertificate(input: Buffer | string | X509Certificate): X509Certificate {
   if (input instanceof X509Certificate) return input;
-  const text = typeof input === 'string' ? input : input.subarray(0, 64).toString('latin1');
   try {
-    if (text.includes('-----BEGIN')) return new X509Certificate(input);
-    if (typeof input === 'string')
-      return new X509Certificate(Buffer.from(input.replace(/\s+/g, ''), 'base64'));
-    return new X509Certificate(input);
+    if (Buffer.isBuffer(input) && input[0] === 0x30) return new X509Certificate(input);
+    const text = typeof input === 'string' ? input : input.toString('latin1');
+    if (text.includes('-----BEGIN')) return new X509Certificate(text);
+    return new X509Certificate(Buffer.from(text.replace(/\s+/g, ''), 'base64'));
   } catch (error) {
     throw new EInvoiceError(
       'csd.invalid-certificate',
@@ -103,47 +98,52 @@ export function noCertificadoOf(certificate: X509Certificate | Buffer | string):
   return satCertificateInfo(certificate).noCertificado;
 }
 
-/** Reads the facts of a SAT certificate (CSD or e.firma) from its DER. */
+/**
+ * Reads the facts of a SAT certificate (CSD or e.firma) from its DER. Throws `EInvoiceError`
+ * `csd.invalid-certificate` for one that cannot be read.
+ */
 export function satCertificateInfo(input: X509Certificate | Buffer | string): SatCertificateInfo {
   const certificate = satCertificate(input);
-  const der = certificate.raw;
-  let tbs: Asn1[];
   try {
-    const root = readAsn1(der);
-    const tbsCertificate = root.children[0];
-    if (!isUniversal(root, TAG.sequence) || !isUniversal(tbsCertificate, TAG.sequence))
-      throw new Asn1Error('not a Certificate SEQUENCE', 0);
-    tbs = tbsCertificate.children;
+    return readCertificate(certificate);
   } catch (error) {
+    if (error instanceof EInvoiceError) throw error;
     throw new EInvoiceError('csd.invalid-certificate', 'The certificate cannot be read', { cause: error });
   }
+}
+
+function readCertificate(certificate: X509Certificate): SatCertificateInfo {
+  const der = certificate.raw;
+  const root = readAsn1(der);
+  const tbs = root.children[0];
+  if (!isUniversal(root, TAG.sequence) || !isUniversal(tbs, TAG.sequence))
+    throw new Asn1Error('not a Certificate SEQUENCE', 0);
   // version [0] is optional (absent for v1)
-  const fields = isContext(tbs[0], 0) ? tbs.slice(1) : tbs;
+  const fields = isContext(tbs.children[0], 0) ? tbs.children.slice(1) : tbs.children;
   const [serial, , , validity, subject] = fields;
+  const [notBefore, notAfter] = validity?.children ?? [];
   if (
     !isUniversal(serial, TAG.integer) ||
     !isUniversal(validity, TAG.sequence) ||
+    !notBefore ||
+    !notAfter ||
     !isUniversal(subject, TAG.sequence)
   )
-    throw new EInvoiceError(
-      'csd.invalid-certificate',
-      'The certificate lacks its serial number, validity or subject',
-    );
+    throw new Asn1Error('the certificate lacks its serial number, validity or subject', tbs.offset);
   const subjectValues = nameValues(subject);
   const uniqueIdentifier = subjectValues.get(OID.x500UniqueIdentifier) ?? '';
-  const rfc = (uniqueIdentifier.split('/')[0] ?? '').trim();
   const branchName = (subjectValues.get(OID.organizationalUnit) ?? '').trim();
   const keyUsage = keyUsageOf(fields);
   return {
     certificate,
     noCertificado: serialToNoCertificado(serial.content),
-    rfc,
+    rfc: (uniqueIdentifier.split('/')[0] ?? '').trim(),
     legalName: subjectValues.get(OID.name) ?? subjectValues.get(OID.commonName) ?? '',
     branchName,
     keyUsage,
     isFiel: isFielCertificate(branchName, keyUsage),
-    validFrom: timeValue(validity.children[0]!),
-    validTo: timeValue(validity.children[1]!),
+    validFrom: timeValue(notBefore),
+    validTo: timeValue(notAfter),
     certificateBase64: der.toString('base64'),
   };
 }
@@ -231,7 +231,7 @@ export function loadSatCsd(
   const info = satCertificateInfo(cer);
   const privateKey = openKey(key, password);
   if (!info.certificate.checkPrivateKey(privateKey)) {
-    throw csdError(
+    throw invalidInput(
       'csd.key-mismatch',
       `The private key is not the key of certificate ${info.noCertificado} (${info.rfc})`,
     );
@@ -261,7 +261,7 @@ function openKey(key: Buffer | string, password: string): KeyObject {
   }
   try {
     if (pem) return createPrivateKey({ key, format: 'pem', passphrase: password });
-    return createPrivateKey({ key: key as Buffer, format: 'der', type: 'pkcs8', passphrase: password });
+    return createPrivateKey({ key, format: 'der', type: 'pkcs8', passphrase: password });
   } catch (error) {
     if (encrypted)
       throw new EInvoiceError('csd.wrong-password', 'The private key does not open with this password', {
@@ -294,20 +294,20 @@ function isEncryptedPrivateKeyInfo(der: Buffer): boolean {
  */
 export function checkCsd(credential: SatCertificateInfo, options: CheckCsdOptions = {}): void {
   if (credential.isFiel) {
-    throw csdError(
+    throw invalidInput(
       'csd.not-csd',
       `Certificate ${credential.noCertificado} (${credential.rfc}) is an e.firma (FIEL), not a CSD: it cannot seal CFDI`,
     );
   }
   const at = options.at ?? new Date();
   if (at < credential.validFrom || at > credential.validTo) {
-    throw csdError(
+    throw invalidInput(
       'csd.expired',
       `CSD ${credential.noCertificado} is not valid at ${at.toISOString()} (valid ${credential.validFrom.toISOString()} to ${credential.validTo.toISOString()})`,
     );
   }
   if (options.rfc !== undefined && options.rfc.trim().toUpperCase() !== credential.rfc.toUpperCase()) {
-    throw csdError(
+    throw invalidInput(
       'csd.rfc-mismatch',
       `CSD ${credential.noCertificado} belongs to RFC ${credential.rfc}, not ${options.rfc}`,
     );
