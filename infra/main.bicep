@@ -52,6 +52,9 @@ param sdiUrl string = ''
 @description('Path, inside the deployed package, of the PEM certificate SDI signs its notifications with; empty: any valid signature is taken.')
 param sdiCertificate string = ''
 
+@description('The PAC\'s base URL for the mx-cfdi-pac feature (POST <url>/cfdi40/stamp); each company may name its own (docs/countries/mexico.md).')
+param pacUrl string = ''
+
 var suffix = uniqueString(resourceGroup().id, name)
 var documentsContainer = 'einvoice'
 var deploymentContainer = 'app-package'
@@ -222,6 +225,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'BC_SCOPE', value: 'https://api.businesscentral.dynamics.com/.default' }
         { name: 'SDI_URL', value: sdiUrl }
         { name: 'SDI_CERTIFICATE', value: sdiCertificate }
+        { name: 'PAC_URL', value: pacUrl }
       ]
     }
   }

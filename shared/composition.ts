@@ -19,6 +19,8 @@ import { transformAction } from './actions/transform';
 import { signCadesAction } from './actions/sign-cades';
 import { nextNumberAction } from './actions/next-number';
 import { validateSdiAction } from './actions/validate-sdi';
+import { sealCfdiAction } from './actions/seal-cfdi';
+import { decodeArtifactAction } from './actions/decode-artifact';
 import { Counters } from './store/counters';
 import { validateActionWith } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
@@ -217,6 +219,8 @@ export function createRegistries(
     .register(signCadesAction(certificates))
     .register(nextNumberAction(counters))
     .register(validateSdiAction())
+    .register(sealCfdiAction(certificates))
+    .register(decodeArtifactAction)
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction(connectors))
     .register(pollHttpAction(connectors))

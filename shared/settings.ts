@@ -88,6 +88,8 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   BC_SCOPE: 'https://api.businesscentral.dynamics.com/.default',
   // The SDI stand-in (`einvoice sandbox --authority sdi`): its SDICoop endpoints
   SDI_URL: 'http://127.0.0.1:7074',
+  // The PAC stand-in (`einvoice sandbox --authority pac`)
+  PAC_URL: 'http://127.0.0.1:7075',
 };
 
 function text(env: Readonly<Env>, name: string): string | undefined {

@@ -18,7 +18,7 @@ describe('einvoice serve --demo', () => {
     // no stand-in settings from outside: the demo points them at its own stand-ins
     runtime = await startRuntime(
       dataDir,
-      { SANDBOX_URL: '', BC_API_URL: '', BC_TOKEN_URL: '', SDI_URL: '', SDI_CERTIFICATE: '' },
+      { SANDBOX_URL: '', BC_API_URL: '', BC_TOKEN_URL: '', SDI_URL: '', SDI_CERTIFICATE: '', PAC_URL: '' },
       ['--demo'],
     );
     onTeardown(() => runtime.stop());
@@ -137,5 +137,23 @@ describe('einvoice serve --demo', () => {
       context: { direction: 'inbound', format: 'fatturapa', companyId: 'CRONUS' },
     });
     expect(record!.variables?.bcDocumentNumber).toMatch(/^PI-\d+$/);
+  });
+
+  it('completes every Mexican sample: sealed with the demo CSD, stamped by the PAC stand-in', async () => {
+    const dir = join(packageRoot(), 'samples', 'mx');
+    const names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+    expect(names.length).toBeGreaterThanOrEqual(3);
+    for (const name of names) {
+      const record = await submit({}, readFileSync(join(dir, name), 'utf8'));
+      expect({ name, status: record.status, feature: record.featureId }).toEqual({
+        name,
+        status: 'completed',
+        feature: 'mx-cfdi-pac',
+      });
+      expect(record.variables?.uuid).toMatch(
+        /^[0-9A-F]{8}-[0-9A-F]{4}-4[0-9A-F]{3}-[89AB][0-9A-F]{3}-[0-9A-F]{12}$/,
+      );
+      expect(record.artifacts.map((a) => a.name)).toContain('cfdi-timbrado.xml');
+    }
   });
 });

@@ -16,14 +16,14 @@ import { freePort, tempDir } from './support/temp';
  * - a command must exit 0 unless its comment says `# exit N`; a following comment line `#> text` is text
  *   its output must contain (`<...>` stands for anything);
  * - `<document id>` is the last document id an earlier command printed;
- * - the documented ports 7071 (service), 7072 (sandbox), 7073 (Business Central stand-in) and 7074 (SDI
- *   stand-in) are replaced
+ * - the documented ports 7071 (service), 7072 (sandbox), 7073 (Business Central stand-in), 7074 (SDI
+ *   stand-in) and 7075 (PAC stand-in) are replaced
  *   by free ones, and the settings that default to them point there;
  * - a block right after `<!-- not run: reason -->` is not run (it needs Azure, or it is this test run).
  */
 
 const ROOT = packageRoot();
-const DOC_PORTS = { service: 7071, sandbox: 7072, bc: 7073, sdi: 7074 } as const;
+const DOC_PORTS = { service: 7071, sandbox: 7072, bc: 7073, sdi: 7074, pac: 7075 } as const;
 type PortName = keyof typeof DOC_PORTS;
 
 interface Example {
@@ -140,7 +140,7 @@ function withPorts(command: string, ports: Record<PortName, number>): string {
     text = text.replaceAll(`127.0.0.1:${DOC_PORTS[name]}`, `127.0.0.1:${ports[name]}`);
   const sandbox = /npx einvoice sandbox\b/.exec(text);
   if (sandbox && !/--port\b/.test(text)) {
-    const authority = /--authority\s+(bc|sdi)\b/.exec(text)?.[1] as 'bc' | 'sdi' | undefined;
+    const authority = /--authority\s+(bc|sdi|pac)\b/.exec(text)?.[1] as 'bc' | 'sdi' | 'pac' | undefined;
     const port = authority ? ports[authority] : ports.sandbox;
     text = text.replace(/npx einvoice sandbox\b/, `npx einvoice sandbox --port ${port}`);
   }
@@ -157,6 +157,7 @@ async function newSession(): Promise<Session> {
     sandbox: await freePort(),
     bc: await freePort(),
     sdi: await freePort(),
+    pac: await freePort(),
   };
   const env: NodeJS.ProcessEnv = {
     ...process.env,

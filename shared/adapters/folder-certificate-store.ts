@@ -6,6 +6,7 @@ import forge from 'node-forge';
 import { EInvoiceError } from '../errors';
 import type { CertificateStore, SigningCredential } from '../ports/certificate-store';
 import { fromPkcs12 } from '../signing/credentials';
+import { readSatCsd } from '../signing/sat-csd';
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 
@@ -26,8 +27,9 @@ export function keyPasswordFromEnv(
 
 /**
  * Signing certificates in the embedded runtime's key folder: `{name}.key.pem` (private key, PKCS#8 or
- * PKCS#1) with `{name}.crt.pem` (certificate, then its chain), or `{name}.p12` / `{name}.pfx` (PKCS#12,
- * password from the settings). Parsed once and kept as `KeyObject`s.
+ * PKCS#1) with `{name}.crt.pem` (certificate, then its chain), `{name}.p12` / `{name}.pfx` (PKCS#12,
+ * password from the settings), or a Mexican CSD as SAT issues it, `{name}.cer` with `{name}.key` (DER,
+ * password-protected PKCS#8, the same password setting). Parsed once and kept as `KeyObject`s.
  */
 export class FolderCertificateStore implements CertificateStore {
   private readonly cache = new Map<string, Promise<SigningCredential>>();
@@ -53,6 +55,9 @@ export class FolderCertificateStore implements CertificateStore {
     const keyFile = join(this.dir, `${name}.key.pem`);
     const certFile = join(this.dir, `${name}.crt.pem`);
     if (!existsSync(keyFile) || !existsSync(certFile)) {
+      const cer = join(this.dir, `${name}.cer`);
+      const key = join(this.dir, `${name}.key`);
+      if (existsSync(cer) && existsSync(key)) return readSatCsd(cer, key, this.password(name), { name });
       const bundle = [`${name}.p12`, `${name}.pfx`].map((f) => join(this.dir, f)).find((f) => existsSync(f));
       if (bundle) {
         try {
@@ -67,7 +72,7 @@ export class FolderCertificateStore implements CertificateStore {
       }
       throw new EInvoiceError(
         'certificate.not-found',
-        `Certificate "${name}" is not in the key folder (expected ${name}.key.pem and ${name}.crt.pem, or ${name}.p12)`,
+        `Certificate "${name}" is not in the key folder (expected ${name}.key.pem and ${name}.crt.pem, ${name}.p12, or ${name}.cer and ${name}.key)`,
       );
     }
     const privateKey = createPrivateKey(await readFile(keyFile));
@@ -95,6 +100,11 @@ export async function ensureSelfSignedCertificate(
   name: string,
   commonName = 'einvoice local test',
   validDays = 730,
+  /**
+   * A test CSD of Mexico's SAT: the RFC in the subject (x500UniqueIdentifier, 2.5.4.45) and the certificate
+   * number as SAT writes it, 20 digits, each an ASCII byte of the serial number.
+   */
+  sat?: { rfc: string; noCertificado: string },
 ): Promise<boolean> {
   const keyFile = join(dir, `${name}.key.pem`);
   const certFile = join(dir, `${name}.crt.pem`);
@@ -104,12 +114,20 @@ export async function ensureSelfSignedCertificate(
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
   const cert = forge.pki.createCertificate();
   cert.publicKey = forge.pki.publicKeyFromPem(publicKey.export({ type: 'spki', format: 'pem' }).toString());
-  cert.serialNumber = '01' + randomBytes(8).toString('hex');
+  cert.serialNumber = sat
+    ? Buffer.from(sat.noCertificado, 'latin1').toString('hex')
+    : '01' + randomBytes(8).toString('hex');
   cert.validity.notBefore = new Date(Date.now() - Math.max(60_000, -validDays * 2 * 86_400_000));
   cert.validity.notAfter = new Date(Date.now() + validDays * 86_400_000);
-  const subject = [
+  const subject: Array<{ name?: string; type?: string; value: string }> = [
     { name: 'commonName', value: commonName },
     { name: 'organizationName', value: 'einvoice' },
+    ...(sat
+      ? [
+          { type: '2.5.4.45', value: `${sat.rfc} / ` },
+          { name: 'organizationalUnitName', value: 'test CSD' },
+        ]
+      : []),
   ];
   cert.setSubject(subject);
   cert.setIssuer(subject);

@@ -19,3 +19,6 @@ export const businessCentralStandIn = () =>
 
 /** The SDI stand-in (`einvoice sandbox --authority sdi`). */
 export const sdiStandIn = () => require('../sandbox/sdi-standin') as typeof import('../sandbox/sdi-standin');
+
+/** The PAC stand-in (`einvoice sandbox --authority pac`). */
+export const pacStandIn = () => require('../sandbox/pac-standin') as typeof import('../sandbox/pac-standin');

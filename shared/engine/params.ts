@@ -6,6 +6,8 @@ import { resolveSetting } from '../settings';
 /**
  * Resolves placeholders in a step's parameters: `%SETTING%` from the settings (environment), and
  * `{name}` from the document: `documentId`, `tenantId`, `flowId`, `stepId`, `correlationId`, `idempotencyKey`,
+ * `receivedAt` (when the service took the document, ISO 8601; `receivedAt:America/Mexico_City`: as the local
+ * time of that zone, `YYYY-MM-DDTHH:mm:ss`, the same on every run of the step),
  * `context.<field>`, `company.<name>` (the parameters of the document's company for its feature, see
  * docs/features.md), and variables (the flow's `variables`, then values steps recorded).
  */
@@ -31,6 +33,8 @@ export function resolveParams(
       case 'idempotencyKey':
         return `${record.tenantId}/${record.id}/${record.stepId ?? ''}`;
     }
+    if (name === 'receivedAt') return record.createdAt;
+    if (name.startsWith('receivedAt:')) return localTime(record.createdAt, name.slice('receivedAt:'.length));
     if (name.startsWith('company.')) {
       const parameter = name.slice('company.'.length);
       const value = company?.(parameter);
@@ -53,7 +57,7 @@ export function resolveParams(
     return value === undefined ? undefined : String(value);
   };
   const resolveText = (text: string): string =>
-    resolveSetting(text, env).replace(/\{([A-Za-z0-9_.-]+)\}/g, (whole, name: string) => {
+    resolveSetting(text, env).replace(/\{([A-Za-z0-9_.:/-]+)\}/g, (whole, name: string) => {
       const value = lookup(name);
       if (value === undefined) {
         throw invalidInput('flow.unresolved-placeholder', `Step parameter placeholder ${whole} has no value`);
@@ -69,4 +73,25 @@ export function resolveParams(
     return value;
   };
   return walk(params) as Record<string, unknown>;
+}
+
+/** An instant as the local time of an IANA zone, `YYYY-MM-DDTHH:mm:ss`; an unknown zone is a coded error. */
+function localTime(iso: string, zone: string): string {
+  let parts: Intl.DateTimeFormatPart[];
+  try {
+    parts = new Intl.DateTimeFormat('en-CA', {
+      timeZone: zone,
+      hourCycle: 'h23',
+      year: 'numeric',
+      month: '2-digit',
+      day: '2-digit',
+      hour: '2-digit',
+      minute: '2-digit',
+      second: '2-digit',
+    }).formatToParts(new Date(iso));
+  } catch {
+    throw invalidInput('flow.unresolved-placeholder', `{receivedAt:${zone}}: unknown time zone ${zone}`);
+  }
+  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
+  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}:${part('second')}`;
 }

@@ -183,6 +183,11 @@ interface ValueReader {
 
 function valueReader(value: MappingValue): ValueReader {
   if (value.value !== undefined && value.matchAny) return { read: () => [], paths: [] };
+  // Of alternatives, the first that reads from a path is read back
+  if (value.either !== undefined) {
+    const read = value.either.find((v) => v.path !== undefined);
+    return read ? valueReader(read) : { read: () => [], paths: [] };
+  }
   // A position is counted when written; with no path to read it back into, nothing is read
   if (value.position !== undefined && value.path === undefined) return { read: () => [], paths: [] };
   if (value.value !== undefined) {

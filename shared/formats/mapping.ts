@@ -18,6 +18,7 @@ import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers
 import { compileReader } from './mapping-reader';
 import { syntaxOf } from '../xml/namespaces';
 import { pathKeys } from './paths';
+import { cfdiFigures } from './cfdi-figures';
 import { namedReader } from './readers';
 import { parseXmlTree } from '../xml/xml-tree';
 
@@ -41,6 +42,8 @@ export interface MappingValue {
   after?: string[];
   /** A number written with its sign turned (an allowance written as a negative line amount). */
   negate?: boolean;
+  /** The first of these values that is not empty (an extension, else a company parameter, else a constant). */
+  either?: MappingValue[];
   space?: 'preserve';
   /**
    * The codes of the document for the codes of the canonical model, where the syntax uses another code list
@@ -104,7 +107,11 @@ export interface MappingDefinition {
   output: 'xml' | 'json' | 'csv';
   contentType: string;
   extension: string;
-  calculate?: boolean;
+  /**
+   * `true` (default): EN 16931's figures completed and checked first; `cfdi`: SAT's figures of a CFDI computed
+   * (per concept, then summed: shared/formats/cfdi-figures.ts), read at `/cfdi`; `false`: none.
+   */
+  calculate?: boolean | 'cfdi';
   rules?: RuleSet[];
   /**
    * Documents of the format are read by this reader module (`fatturapa`: a lot of several invoices, terms
@@ -225,6 +232,16 @@ function compileValue(value: MappingValue, at: string): TextOf {
   if (value.value !== undefined) {
     const constant = value.value;
     return () => constant;
+  }
+  if (value.either !== undefined) {
+    const alternatives = value.either.map((v, i) => compileValue(v, `${at}/either/${i}`));
+    return (scope, root) => {
+      for (const alternative of alternatives) {
+        const text = alternative(scope, root);
+        if (text !== undefined && text !== '') return text;
+      }
+      return fallback;
+    };
   }
   if (value.position !== undefined) {
     const list = compilePath(value.position);
@@ -533,6 +550,7 @@ const PEPPOL_FIGURE_RULES: readonly InvoiceRuleModule[] = [...FIGURE_RULES, pepp
  */
 function calculated(definition: MappingDefinition, source: CanonicalInvoice, owned = false): unknown {
   if (definition.calculate === false) return source;
+  if (definition.calculate === 'cfdi') return { ...source, cfdi: cfdiFigures(source) };
   const peppol = (definition.rules ?? []).includes('peppol') || isPeppolBis3(source);
   const result = calculate(source, 'fill', { inPlace: owned });
   const problems = [

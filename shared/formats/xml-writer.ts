@@ -42,9 +42,12 @@ export class XmlWriter {
   }
 
   close(name: string): this {
+    // an element kept with nothing in it (attributes only, or `keep`) is written as an empty-element tag
+    const own = this.pending.pop();
     this.flush();
     this.depth--;
-    this.parts.push(`${this.indent()}</${name}>\n`);
+    if (own !== undefined) this.parts.push(`${own.slice(0, -2)}/>\n`);
+    else this.parts.push(`${this.indent()}</${name}>\n`);
     return this;
   }
 

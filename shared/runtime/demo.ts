@@ -8,6 +8,7 @@ import { tenantKeyName } from '../features/setup';
 import { BcStandIn } from '../sandbox/bc-standin';
 import { Sandbox } from '../sandbox/sandbox';
 import { SdiStandIn } from '../sandbox/sdi-standin';
+import { PacStandIn } from '../sandbox/pac-standin';
 import { isObject, parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 
@@ -15,11 +16,14 @@ import { packageRoot } from '../util/package-root';
 interface DemoCompany {
   companyId: string;
   description?: string;
-  /** Certificates to generate for the tenant (self-signed test certificates, never committed). */
-  certificates?: string[];
   /**
-   * The company's parameters; `{standIn.sandbox}`, `{standIn.bcApi}`, `{standIn.bcToken}`, `{standIn.sdi}` name
-   * the stand-ins.
+   * Certificates to generate for the tenant (self-signed test certificates, never committed): a name, or a
+   * test CSD of Mexico's SAT (`{ name, rfc, noCertificado }`).
+   */
+  certificates?: Array<string | { name: string; rfc: string; noCertificado: string }>;
+  /**
+   * The company's parameters; `{standIn.sandbox}`, `{standIn.bcApi}`, `{standIn.bcToken}`, `{standIn.sdi}`,
+   * `{standIn.pac}` name the stand-ins.
    */
   parameters: Record<string, unknown>;
 }
@@ -29,7 +33,8 @@ export interface StandIns {
   sandbox: Sandbox;
   bc: BcStandIn;
   sdi: SdiStandIn;
-  urls: Record<'sandbox' | 'bcApi' | 'bcToken' | 'sdi', string>;
+  pac: PacStandIn;
+  urls: Record<'sandbox' | 'bcApi' | 'bcToken' | 'sdi' | 'pac', string>;
   stop(): Promise<void>;
 }
 
@@ -41,6 +46,7 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
   const sandbox = new Sandbox({ port: 0 });
   const bc = new BcStandIn({ port: 0, dataDir, keyDir });
   const sdi = new SdiStandIn({ port: 0, dataDir, ...(schemasDir ? { schemasDir } : {}) });
+  const pac = new PacStandIn({ port: 0, dataDir });
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
     const sandboxUrl = await sandbox.start();
@@ -49,11 +55,14 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
     started.push(bc);
     const sdiUrl = await sdi.start();
     started.push(sdi);
+    const pacUrl = await pac.start();
+    started.push(pac);
     return {
       sandbox,
       bc,
       sdi,
-      urls: { sandbox: sandboxUrl, bcApi: bc.apiUrl, bcToken: bc.tokenUrl, sdi: sdiUrl },
+      pac,
+      urls: { sandbox: sandboxUrl, bcApi: bc.apiUrl, bcToken: bc.tokenUrl, sdi: sdiUrl, pac: pacUrl },
       stop: async () => {
         for (const standIn of started.reverse()) await standIn.stop();
       },
@@ -94,11 +103,21 @@ export async function setUpDemo(
       continue;
     }
     const demo = readDemo(file);
-    for (const name of demo.certificates ?? [])
-      await ensureSelfSignedCertificate(settings.keyDir, tenantKeyName(tenantId, name));
+    for (const certificate of demo.certificates ?? []) {
+      if (typeof certificate === 'string')
+        await ensureSelfSignedCertificate(settings.keyDir, tenantKeyName(tenantId, certificate));
+      else
+        await ensureSelfSignedCertificate(
+          settings.keyDir,
+          tenantKeyName(tenantId, certificate.name),
+          `${certificate.rfc} test CSD`,
+          730,
+          { rfc: certificate.rfc, noCertificado: certificate.noCertificado },
+        );
+    }
     const parameters = JSON.parse(
       JSON.stringify(demo.parameters).replace(
-        /\{standIn\.(sandbox|bcApi|bcToken|sdi)\}/g,
+        /\{standIn\.(sandbox|bcApi|bcToken|sdi|pac)\}/g,
         (_, name: keyof StandIns['urls']) => standIns.urls[name],
       ),
     ) as Record<string, unknown>;

@@ -30,6 +30,7 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
       BC_API_URL: standIns.urls.bcApi,
       BC_TOKEN_URL: standIns.urls.bcToken,
       SDI_URL: standIns.urls.sdi,
+      PAC_URL: standIns.urls.pac,
       // the stand-in signs its notifications as SDI does: only its signature is taken
       ...(standIns.sdi.certificateFile ? { SDI_CERTIFICATE: standIns.sdi.certificateFile } : {}),
     });
@@ -49,7 +50,7 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
       `  tenant: local   API key: ${runtime.apiKey}\n` +
       `  data folder: ${runtime.services.settings.dataDir}\n` +
       (standIns
-        ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}, SDI stand-in at ${standIns.urls.sdi}\n` +
+        ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}, SDI stand-in at ${standIns.urls.sdi}, PAC stand-in at ${standIns.urls.pac}\n` +
           demo.map((line) => `  feature ${line}\n`).join('')
         : '') +
       `  try: npx einvoice submit ${sample} --wait\n\n`,

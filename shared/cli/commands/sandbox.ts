@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Sandbox } from '../../sandbox/sandbox';
 import { applyLocalSettingsFile, loadSettings } from '../../settings';
 import { UsageError, type CommandIo, type CommandSpec } from '../command';
-import { businessCentralStandIn, sdiStandIn } from '../lazy';
+import { businessCentralStandIn, pacStandIn, sdiStandIn } from '../lazy';
 import { checks } from '../options';
 
 const RECEIVER_ONLY = ['fail-rate', 'latency-ms', 'pending', 'config'];
@@ -72,32 +72,45 @@ async function runSdi(
   return 0;
 }
 
+/** `--authority pac`: the stand-in of a Mexican PAC, in the foreground until SIGINT/SIGTERM. */
+async function runPac(port: number | undefined, dataDir: string, io: CommandIo): Promise<number> {
+  const { PacStandIn, PAC_STANDIN_PORT } = pacStandIn();
+  const standIn = new PacStandIn({ port: port ?? PAC_STANDIN_PORT, dataDir });
+  const url = await standIn.start();
+  io.stderr.write(`${standIn.describe().trimEnd()}\n`);
+  io.stderr.write(`einvoice sandbox (PAC) listening at ${url}\n`);
+  await stopSignal();
+  await standIn.stop();
+  return 0;
+}
+
 export const sandbox: CommandSpec = {
   name: 'sandbox',
-  description: 'a local stand-in receiver with fault injection, or Business Central, or SDI',
+  description: 'a stand-in receiver with faults, or of Business Central, SDI or a PAC',
   usage:
-    'einvoice sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE] | einvoice sandbox --authority bc [--port P] [--data-dir DIR] | einvoice sandbox --authority sdi [--port P] [--data-dir DIR] [--transmitter-endpoint URL]',
+    'einvoice sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE] | einvoice sandbox --authority bc [--port P] [--data-dir DIR] | einvoice sandbox --authority sdi [--port P] [--data-dir DIR] [--transmitter-endpoint URL] | einvoice sandbox --authority pac [--port P] [--data-dir DIR]',
   details:
     'Runs in the foreground until SIGINT or SIGTERM. The receiver (default port 7072, where the shipped flow ' +
     'sandbox-submit delivers: SANDBOX_URL) takes POST /submissions, answers GET /submissions/{id} and counts ' +
     'accepted, rejected and duplicate submissions at GET /stats. --authority bc starts the Business ' +
     'Central stand-in instead (default port 7073) and prints the settings the runtime needs to use it; ' +
     "--authority sdi the stand-in of Italy's SDI (default port 7074, SDI_URL: SdIRiceviFile, notifications " +
-    'to --transmitter-endpoint, docs/countries/italy.md).',
+    'to --transmitter-endpoint, docs/countries/italy.md); --authority pac the stand-in of a Mexican PAC ' +
+    '(default port 7075, PAC_URL: stamping, cancellation and status, docs/countries/mexico.md).',
   options: [
     {
       name: 'authority',
       type: 'string',
       value: 'NAME',
-      allowed: ['bc', 'sdi'],
+      allowed: ['bc', 'sdi', 'pac'],
       description:
-        "start the stand-in of this authority instead of the receiver (bc: Business Central; sdi: Italy's SDI)",
+        "start the stand-in of this authority instead of the receiver (bc: Business Central; sdi: Italy's SDI; pac: a Mexican PAC)",
     },
     {
       name: 'port',
       type: 'string',
       value: 'P',
-      description: 'the port (default 7072; with --authority bc 7073, sdi 7074; 0: any free port)',
+      description: 'the port (default 7072; with --authority bc 7073, sdi 7074, pac 7075; 0: any free port)',
       check: checks.port,
     },
     {
@@ -156,6 +169,10 @@ export const sandbox: CommandSpec = {
       command: 'einvoice sandbox --authority sdi',
       comment: "the SDI stand-in on 127.0.0.1:7074 (SDI_URL's default)",
     },
+    {
+      command: 'einvoice sandbox --authority pac',
+      comment: "the PAC stand-in on 127.0.0.1:7075 (PAC_URL's default)",
+    },
   ],
   async run(args, io) {
     const port = args.number('port');
@@ -167,6 +184,7 @@ export const sandbox: CommandSpec = {
       if (authority === 'sdi') return runSdi(port, dataDir, args.string('transmitter-endpoint'), io);
       if (args.has('transmitter-endpoint'))
         throw new UsageError('--transmitter-endpoint applies to --authority sdi');
+      if (authority === 'pac') return runPac(port, dataDir, io);
       return runBusinessCentral(port, dataDir, io);
     }
     if (args.has('data-dir')) throw new UsageError('--data-dir applies to --authority');

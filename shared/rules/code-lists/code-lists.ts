@@ -43,6 +43,13 @@ export const CODE_LIST_IDS = [
   'it/regime-fiscale',
   'it/condizioni-pagamento',
   'it/esigibilita-iva',
+  'mx/forma-pago',
+  'mx/metodo-pago',
+  'mx/uso-cfdi',
+  'mx/regimen-fiscal',
+  'mx/exportacion',
+  'mx/objeto-imp',
+  'mx/tipo-relacion',
 ] as const;
 
 export type CodeListId = (typeof CODE_LIST_IDS)[number];

@@ -1,0 +1,171 @@
+import { spawnSync } from 'node:child_process';
+import { X509Certificate } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ensureSelfSignedCertificate } from '../shared/adapters/folder-certificate-store';
+import type { DocumentRecord } from '../shared/model/record';
+import { PacStandIn, type PacStandInOptions } from '../shared/sandbox/pac-standin';
+import { cadenaOriginal } from '../shared/signing/cfdi-cadena';
+import { verifyCfdiSeal, verifyTimbre } from '../shared/signing/cfdi-seal';
+import { packageRoot } from '../shared/util/package-root';
+import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { onTeardown, tempDir } from './support/temp';
+
+/**
+ * The Mexican feature end to end on the embedded runtime (the built CLI) against the PAC stand-in: the CFDI
+ * made with SAT's figures, sealed with the company's CSD (a test CSD made here, as the demo makes one),
+ * stamped, the stamped CFDI kept; a lost answer recovered from the PAC's 307, never stamped twice.
+ */
+describe('Mexico: CFDI 4.0 sealed and stamped by the PAC stand-in', () => {
+  let runtime: RuntimeProcess;
+  let dataDir: string;
+
+  beforeAll(async () => {
+    dataDir = tempDir();
+    runtime = await startRuntime(dataDir, { PAC_URL: '' });
+    onTeardown(() => runtime.stop());
+    expect((await api('PUT', '/features/mx-cfdi-pac', {})).status).toBe(200);
+    // the company's CSD in the tenant's key folder, as SAT issues one: its RFC and certificate number
+    await ensureSelfSignedCertificate(join(dataDir, 'keys'), 'local--mx-csd', 'EKU9003173C9 test CSD', 730, {
+      rfc: 'EKU9003173C9',
+      noCertificado: '30001000000500000007',
+    });
+  }, 60_000);
+
+  async function api(method: string, path: string, body?: unknown) {
+    const response = await fetch(`${runtime.url}/api${path}`, {
+      method,
+      headers: { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' },
+      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
+    });
+    return { status: response.status, json: (await response.json()) as unknown };
+  }
+
+  let companies = 0;
+  async function pac(options: PacStandInOptions = {}) {
+    const standIn = new PacStandIn({ port: 0, ...options });
+    await standIn.start();
+    onTeardown(() => standIn.stop());
+    const companyId = `mx-${++companies}`;
+    const set = await api('PUT', `/features/mx-cfdi-pac/companies/${companyId}`, {
+      csd: 'mx-csd',
+      pacUrl: standIn.url,
+    });
+    expect(set.status).toBe(200);
+    return { standIn, companyId };
+  }
+
+  const sample = (name: string) =>
+    JSON.parse(readFileSync(join(packageRoot(), 'samples', 'mx', name), 'utf8')) as {
+      context: Record<string, unknown>;
+      document: Record<string, any>;
+    };
+
+  async function submit(companyId: string, name: string, change?: (document: Record<string, any>) => void) {
+    const { context, document } = sample(name);
+    change?.(document);
+    const answer = await api('POST', '/invoices?wait=30', { context: { ...context, companyId }, document });
+    const id = (answer.json as { id: string }).id;
+    return (await api('GET', `/invoices/${id}`)).json as DocumentRecord;
+  }
+
+  const artifact = async (record: DocumentRecord, name: string) =>
+    (
+      await fetch(`${runtime.url}/api/invoices/${record.id}/artifacts/${name}`, {
+        headers: { 'x-api-key': runtime.apiKey },
+      })
+    ).text();
+
+  it('stamps each sample: sealed with the CSD, SAT figures per concept, the stamp verified with the PAC certificate', async () => {
+    const { standIn, companyId } = await pac();
+    for (const name of ['ingreso.json', 'egreso.json', 'retenciones.json']) {
+      const record = await submit(companyId, name);
+      expect({ name, status: record.status }).toEqual({ name, status: 'completed' });
+      const stamped = await artifact(record, 'cfdi-timbrado.xml');
+      expect(stamped).toContain(`UUID="${record.variables!.uuid}"`);
+      const seal = verifyCfdiSeal(stamped);
+      expect(seal).toMatchObject({ valid: true, noCertificado: '30001000000500000007', rfc: 'EKU9003173C9' });
+      expect(verifyTimbre(stamped, standIn.certificatePem)).toMatchObject({ valid: true });
+      // the seal verifies with openssl, independently of the product
+      const dir = tempDir();
+      writeFileSync(join(dir, 'cadena.txt'), cadenaOriginal(stamped));
+      writeFileSync(join(dir, 'sello.bin'), Buffer.from(/ Sello="([^"]+)"/.exec(stamped)![1]!, 'base64'));
+      const certificate = new X509Certificate(
+        Buffer.from(/ Certificado="([^"]+)"/.exec(stamped)![1]!, 'base64'),
+      );
+      writeFileSync(join(dir, 'key.pem'), certificate.publicKey.export({ type: 'spki', format: 'pem' }));
+      const openssl = spawnSync(
+        'openssl',
+        [
+          'dgst',
+          '-sha256',
+          '-verify',
+          join(dir, 'key.pem'),
+          '-signature',
+          join(dir, 'sello.bin'),
+          join(dir, 'cadena.txt'),
+        ],
+        { encoding: 'utf8' },
+      );
+      expect(openssl.stdout.trim()).toBe('Verified OK');
+    }
+    // Ingreso: SubTotal 4,174.16 less the discount of 956.04, IVA 16 % per concept (458.90 + 56.00)
+    const ingreso = await artifact(
+      await submit(companyId, 'ingreso.json', (d) => (d.id = 'A-1002')),
+      'cfdi.xml',
+    );
+    expect(ingreso).toContain('SubTotal="4174.16" Descuento="956.04" Moneda="MXN" Total="3733.02"');
+    expect(ingreso).toContain('TotalImpuestosTrasladados="514.90"');
+    const retenciones = await artifact(
+      await submit(companyId, 'retenciones.json', (d) => (d.id = 'H-302')),
+      'cfdi.xml',
+    );
+    // honorarios: 10,000 + IVA 1,600 - ISR 1,000 - IVA withheld 1,066.67
+    expect(retenciones).toContain('Total="9533.33"');
+    expect(retenciones).toContain('TotalImpuestosRetenidos="2066.67"');
+  });
+
+  it('an answer lost after stamping: the same sealed CFDI again, the PAC answers 307 with the first stamp', async () => {
+    const { standIn, companyId } = await pac({ faults: { timeoutAfterStamp: 1 } });
+    const record = await submit(companyId, 'ingreso.json', (d) => (d.id = 'A-LOST-1'));
+    expect(record.status).toBe('completed');
+    const stamps = record.history.filter((h) => h.stepId === 'stamp' && h.action === 'submit-http');
+    expect(stamps.map((h) => h.outcome)).toEqual(['transient', 'accepted']);
+    expect(stamps[1]!.code).toBe('response.307');
+    expect(standIn.stamps()).toHaveLength(1);
+    expect(record.variables?.uuid).toBe(standIn.stamps()[0]!.uuid);
+  });
+
+  it('refuses what SAT refuses, with its code: a CSD of another RFC is stopped before sending', async () => {
+    const { standIn, companyId } = await pac();
+    const record = await submit(companyId, 'ingreso.json', (d) => {
+      d.id = 'A-OTHER-1';
+      d.seller.taxRegistrationId = 'AAA010101AAA';
+      d.seller.legalRegistration = { id: 'AAA010101AAA' };
+    });
+    expect(record.status).toBe('failed');
+    expect(record.history[record.history.length - 1]).toMatchObject({
+      stepId: 'seal',
+      code: 'csd.rfc-mismatch',
+    });
+    expect(standIn.stamps()).toHaveLength(0);
+  });
+
+  it('checks the Mexican extension with its schema, located', async () => {
+    const { companyId } = await pac();
+    const record = await submit(companyId, 'ingreso.json', (d) => {
+      d.id = 'A-EXT-1';
+      d.extensions = { ...d.extensions, 'mx.usoCFDI': 'Z99', 'mx.colonia': 'Centro' };
+    });
+    expect(record.status).toBe('rejected');
+    const findings = JSON.parse(await artifact(record, 'validation.json')) as {
+      problems: Array<{ code: string; path: string }>;
+    };
+    expect(
+      findings.problems
+        .filter((p) => p.code === 'extension.invalid')
+        .map((p) => p.path)
+        .sort(),
+    ).toEqual(['/extensions/mx.colonia', '/extensions/mx.usoCFDI']);
+  });
+});
