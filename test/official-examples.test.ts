@@ -91,7 +91,13 @@ describeWithCorpus('official examples: inbound as tolerant as EN 16931', FOLDERS
 describe('samples: every one in every shipped output format', () => {
   const dir = join(__dirname, '..', 'samples');
   const samples = readdirSync(dir).filter((name) => name.endsWith('.json'));
-  const cases = samples.flatMap((sample) => registry.list().map((f) => [sample, f.id] as const));
+  // CFDI is a Mexican format, written only: its samples are samples/mx (cfdi.test.ts, mexico.e2e.test.ts)
+  const cases = samples.flatMap((sample) =>
+    registry
+      .list()
+      .filter((f) => f.id !== 'cfdi-40')
+      .map((f) => [sample, f.id] as const),
+  );
 
   it.each(cases)('%s as %s', (sample, id) => {
     const format = registry.get(id);

@@ -65,7 +65,11 @@ describeWithCorpus(
 
     it('every shipped format writes XSD-valid documents for every sample', async () => {
       const samples = join(packageRoot(), 'samples');
-      for (const format of shippedFormats().filter((f) => f.contentType === 'application/xml')) {
+      // CFDI is a Mexican format: its samples are samples/mx, checked against SAT's schema in cfdi.test.ts (these
+      // EN 16931 samples have no RFC, and document-level allowances a CFDI cannot carry)
+      for (const format of shippedFormats().filter(
+        (f) => f.contentType === 'application/xml' && f.id !== 'cfdi-40',
+      )) {
         for (const name of readdirSync(samples).filter((n) => n.endsWith('.json'))) {
           const { document } = JSON.parse(readFileSync(join(samples, name), 'utf8')) as {
             document: CanonicalInvoice;

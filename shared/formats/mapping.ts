@@ -477,8 +477,15 @@ function identityOf(definition: MappingDefinition) {
 export function mappingFormat(definition: MappingDefinition): OutputFormat {
   if (definition.output === 'csv') return csvFormat(definition);
   const root = new Compiler(definition).node(definition.root!, '/root');
-  const module = definition.reader === undefined ? undefined : namedReader(definition.reader, definition.id);
-  const read = definition.output === 'xml' && !module ? compileReader(definition) : undefined;
+  // `none`: a format written only (a CFDI, which a PAC stamps; nothing reads it back into an invoice)
+  const module =
+    definition.reader === undefined || definition.reader === 'none'
+      ? undefined
+      : namedReader(definition.reader, definition.id);
+  const read =
+    definition.output === 'xml' && !module && definition.reader !== 'none'
+      ? compileReader(definition)
+      : undefined;
   const declaration = definition.xml?.declaration ?? true;
   const indent = definition.xml?.indent ?? '  ';
   return {
