@@ -21,6 +21,7 @@ import { nextNumberAction } from './actions/next-number';
 import { validateSdiAction } from './actions/validate-sdi';
 import { sealCfdiAction } from './actions/seal-cfdi';
 import { decodeArtifactAction } from './actions/decode-artifact';
+import { cancelCfdiAction } from './actions/cancel-cfdi';
 import { Counters } from './store/counters';
 import { validateActionWith } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
@@ -221,6 +222,7 @@ export function createRegistries(
     .register(validateSdiAction())
     .register(sealCfdiAction(certificates))
     .register(decodeArtifactAction)
+    .register(cancelCfdiAction(connectors))
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction(connectors))
     .register(pollHttpAction(connectors))

@@ -168,4 +168,51 @@ describe('Mexico: CFDI 4.0 sealed and stamped by the PAC stand-in', () => {
         .sort(),
     ).toEqual(['/extensions/mx.colonia', '/extensions/mx.usoCFDI']);
   });
+
+  async function related(id: string, data: unknown) {
+    const answer = await api('POST', `/invoices/${id}/related`, { kind: 'cancel', data });
+    expect(answer.status).toBe(202);
+    const cancellation = (answer.json as { id: string }).id;
+    for (let i = 0; i < 80; i++) {
+      const record = (await api('GET', `/invoices/${cancellation}`)).json as DocumentRecord;
+      if (['completed', 'rejected', 'failed'].includes(record.status)) return record;
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+    throw new Error(`cancellation ${cancellation} did not end`);
+  }
+
+  it('cancels a stamped CFDI at the PAC (02), following SAT status until cancelled; 01 without a replacement is refused locally', async () => {
+    const { standIn, companyId } = await pac({ delays: { acceptance: 300 } });
+    const stamped = await submit(companyId, 'ingreso.json', (d) => (d.id = 'A-CANCEL-1'));
+    expect(stamped.status).toBe('completed');
+    expect(stamped.variables).toMatchObject({
+      rfcEmisor: 'EKU9003173C9',
+      rfcReceptor: 'MCI7306249Y1',
+      total: '3733.02',
+    });
+
+    const refused = await related(stamped.id, { motivo: '01' });
+    expect(refused.status).toBe('rejected');
+    expect(refused.history[refused.history.length - 1]).toMatchObject({
+      stepId: 'cancel',
+      code: 'cancel.invalid',
+    });
+    expect(standIn.stats().cancellations).toEqual({});
+
+    // over 1,000 MXN: the receiver must accept; the stand-in's receiver accepts after 300 ms
+    const cancelled = await related(stamped.id, { motivo: '02' });
+    expect(cancelled.status).toBe('completed');
+    expect(cancelled.variables).toMatchObject({ estado: 'Cancelado' });
+    expect(cancelled.history.filter((h) => h.stepId === 'status').map((h) => h.outcome)).toContain(
+      'accepted',
+    );
+    const status = standIn.status({
+      re: 'EKU9003173C9',
+      rr: 'MCI7306249Y1',
+      tt: '3733.02',
+      id: stamped.variables!.uuid!,
+      fe: stamped.variables!.selloTail!,
+    });
+    expect(status).toMatchObject({ estado: 'Cancelado', estatusCancelacion: 'Cancelado con aceptación' });
+  });
 });

@@ -2,12 +2,15 @@ import type { Action } from '../engine/action';
 import type { CertificateStore } from '../ports/certificate-store';
 import { sealCfdi } from '../signing/cfdi-seal';
 import { satCertificateInfo, type SatCsd } from '../signing/sat-csd';
+import { parseXmlTree, type XmlTreeElement } from '../xml/xml-tree';
 
 /**
  * `seal-cfdi`: seals a CFDI with the company's CSD (from the certificate store: SAT's `.cer` and `.key` in the
  * key folder, or any form the store reads): the cadena original computed natively as SAT's stylesheet does,
  * RSA-SHA256, `NoCertificado`, `Certificado` and `Sello` written on the Comprobante. The CSD is checked first:
  * a CSD (not an e.firma), valid at the CFDI's time of sealing, of the Emisor's RFC (`csd.*`, rejected).
+ * Records what SAT's status query and a cancellation name the CFDI by: `rfcEmisor`, `rfcReceptor`, `total`,
+ * `selloTail` (the seal's last 8 characters).
  */
 export function sealCfdiAction(certificates: CertificateStore): Action {
   return {
@@ -34,7 +37,20 @@ export function sealCfdiAction(certificates: CertificateStore): Action {
           : { ...credential, ...satCertificateInfo(credential.certificates[0]!) };
       const sealed = sealCfdi((await context.readArtifact(input)).toString('utf8'), csd);
       await context.writeArtifact(output, sealed, 'application/xml');
-      return { outcome: 'accepted', variables: { noCertificado: csd.noCertificado } };
+      // what SAT's status query and a cancellation name the CFDI by (re, rr, tt, fe)
+      const root = parseXmlTree(sealed);
+      const attribute = (el: XmlTreeElement | undefined, name: string) => el?.getAttribute(name) ?? '';
+      const party = (name: string) => root.children.find((c) => c.localName === name);
+      return {
+        outcome: 'accepted',
+        variables: {
+          noCertificado: csd.noCertificado,
+          rfcEmisor: attribute(party('Emisor'), 'Rfc'),
+          rfcReceptor: attribute(party('Receptor'), 'Rfc'),
+          total: attribute(root, 'Total'),
+          selloTail: attribute(root, 'Sello').slice(-8),
+        },
+      };
     },
   };
 }
