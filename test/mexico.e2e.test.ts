@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '../shared/adapters/folder-certificate-store';
 import type { DocumentRecord } from '../shared/model/record';
@@ -78,7 +78,9 @@ describe('Mexico: CFDI 4.0 sealed and stamped by the PAC stand-in', () => {
 
   it('stamps each sample: sealed with the CSD, SAT figures per concept, the stamp verified with the PAC certificate', async () => {
     const { standIn, companyId } = await pac();
-    for (const name of ['ingreso.json', 'egreso.json', 'retenciones.json']) {
+    const names = readdirSync(join(packageRoot(), 'samples', 'mx')).filter((n) => n.endsWith('.json'));
+    expect(names).toHaveLength(5);
+    for (const name of names) {
       const record = await submit(companyId, name);
       expect({ name, status: record.status }).toEqual({ name, status: 'completed' });
       const stamped = await artifact(record, 'cfdi-timbrado.xml');
