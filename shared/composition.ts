@@ -22,6 +22,7 @@ import { validateSdiAction } from './actions/validate-sdi';
 import { sealCfdiAction } from './actions/seal-cfdi';
 import { decodeArtifactAction } from './actions/decode-artifact';
 import { cancelCfdiAction } from './actions/cancel-cfdi';
+import { validateCfdiAction } from './actions/validate-cfdi';
 import { Counters } from './store/counters';
 import { validateActionWith } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
@@ -223,6 +224,7 @@ export function createRegistries(
     .register(sealCfdiAction(certificates))
     .register(decodeArtifactAction)
     .register(cancelCfdiAction(connectors))
+    .register(validateCfdiAction())
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction(connectors))
     .register(pollHttpAction(connectors))
