@@ -6,6 +6,7 @@ import type { DocumentRecord } from '../shared/model/record';
 import { SdiStandIn, type SdiStandInOptions } from '../shared/sandbox/sdi-standin';
 import { packageRoot } from '../shared/util/package-root';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { runtimeApi } from './support/runtime-api';
 import { onTeardown, tempDir } from './support/temp';
 
 /**
@@ -41,14 +42,7 @@ describe('Italy: FatturaPA through the SDI stand-in', () => {
     eventsUrl = `${runtime.url}/api/events/it-fatturapa-sdi?key=${encodeURIComponent(key.key)}`;
   }, 60_000);
 
-  async function api(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${runtime.url}/api${path}`, {
-      method,
-      headers: { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, json: (await response.json()) as unknown };
-  }
+  const { api, submitSample, artifact } = runtimeApi(() => runtime);
 
   let companies = 0;
   /** A stand-in of its own, and a company that transmits to it. */
@@ -78,20 +72,8 @@ describe('Italy: FatturaPA through the SDI stand-in', () => {
       document: Record<string, any>;
     };
 
-  async function submit(companyId: string, name: string, change?: (document: Record<string, any>) => void) {
-    const { context, document } = sample(name);
-    change?.(document);
-    const answer = await api('POST', '/invoices?wait=30', { context: { ...context, companyId }, document });
-    const id = (answer.json as { id: string }).id;
-    return (await api('GET', `/invoices/${id}`)).json as DocumentRecord;
-  }
-
-  const artifact = async (record: DocumentRecord, name: string) =>
-    (
-      await fetch(`${runtime.url}/api/invoices/${record.id}/artifacts/${name}`, {
-        headers: { 'x-api-key': runtime.apiKey },
-      })
-    ).text();
+  const submit = (companyId: string, name: string, change?: (document: Record<string, any>) => void) =>
+    submitSample('it', companyId, name, change);
 
   const submissions = (record: DocumentRecord) =>
     record.history.filter((h) => h.stepId === 'submit' && h.action === 'submit-http');

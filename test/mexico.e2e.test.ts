@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '../shared/adapters/folder-certificate-store';
 import type { DocumentRecord } from '../shared/model/record';
@@ -9,6 +9,7 @@ import { cadenaOriginal } from '../shared/signing/cfdi-cadena';
 import { verifyCfdiSeal, verifyTimbre } from '../shared/signing/cfdi-seal';
 import { packageRoot } from '../shared/util/package-root';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
+import { runtimeApi } from './support/runtime-api';
 import { onTeardown, tempDir } from './support/temp';
 
 /**
@@ -32,14 +33,7 @@ describe('Mexico: CFDI 4.0 sealed and stamped by the PAC stand-in', () => {
     });
   }, 60_000);
 
-  async function api(method: string, path: string, body?: unknown) {
-    const response = await fetch(`${runtime.url}/api${path}`, {
-      method,
-      headers: { 'x-api-key': runtime.apiKey, 'content-type': 'application/json' },
-      ...(body !== undefined ? { body: JSON.stringify(body) } : {}),
-    });
-    return { status: response.status, json: (await response.json()) as unknown };
-  }
+  const { api, submitSample, artifact } = runtimeApi(() => runtime);
 
   let companies = 0;
   async function pac(options: PacStandInOptions = {}) {
@@ -55,26 +49,8 @@ describe('Mexico: CFDI 4.0 sealed and stamped by the PAC stand-in', () => {
     return { standIn, companyId };
   }
 
-  const sample = (name: string) =>
-    JSON.parse(readFileSync(join(packageRoot(), 'samples', 'mx', name), 'utf8')) as {
-      context: Record<string, unknown>;
-      document: Record<string, any>;
-    };
-
-  async function submit(companyId: string, name: string, change?: (document: Record<string, any>) => void) {
-    const { context, document } = sample(name);
-    change?.(document);
-    const answer = await api('POST', '/invoices?wait=30', { context: { ...context, companyId }, document });
-    const id = (answer.json as { id: string }).id;
-    return (await api('GET', `/invoices/${id}`)).json as DocumentRecord;
-  }
-
-  const artifact = async (record: DocumentRecord, name: string) =>
-    (
-      await fetch(`${runtime.url}/api/invoices/${record.id}/artifacts/${name}`, {
-        headers: { 'x-api-key': runtime.apiKey },
-      })
-    ).text();
+  const submit = (companyId: string, name: string, change?: (document: Record<string, any>) => void) =>
+    submitSample('mx', companyId, name, change);
 
   it('stamps each sample: sealed with the CSD, SAT figures per concept, the stamp verified with the PAC certificate', async () => {
     const { standIn, companyId } = await pac();

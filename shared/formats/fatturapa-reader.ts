@@ -3,6 +3,7 @@ import type { CanonicalInvoice } from '../model/invoice';
 import { exact, exactCompare, exactText } from '../model/exact-decimal';
 import { dec, format, round } from '../util/decimal';
 import { parseXmlTree, type XmlTreeElement } from '../xml/xml-tree';
+import { xpathOf } from '../xml/xpath-of';
 import type { ReadDocument, SourceLocation } from './format';
 import { FATTURAPA_CODES, FATTURAPA_NS } from './fatturapa-codes';
 
@@ -69,16 +70,6 @@ class Reader {
     walk(root);
     return out;
   }
-}
-
-function xpathOf(el: XmlTreeElement): string {
-  const steps: string[] = [];
-  for (let at: XmlTreeElement | null = el; at; at = at.parentNode) {
-    const parent = at.parentNode;
-    const same = parent ? parent.children.filter((c) => c.nodeName === at.nodeName) : [at];
-    steps.unshift(same.length > 1 ? `${at.nodeName}[${same.indexOf(at) + 1}]` : at.nodeName);
-  }
-  return `/${steps.join('/')}`;
 }
 
 /** A decimal as the canonical model writes it (`22.00` stays `22.00`: the document's own text, checked). */

@@ -9,6 +9,7 @@ import {
   type ExactDecimal,
 } from '../../model/exact-decimal';
 import { parseXmlTree, type XmlTreeElement } from '../../xml/xml-tree';
+import { xpathOf as xpathOfElement } from '../../xml/xpath-of';
 
 /**
  * The content checks of the Italian Sistema di Interscambio (SDI) on a FatturaPA 1.2.x invoice that can be
@@ -182,16 +183,7 @@ const REPEATABLE = new Set([
 
 /** `/p:FatturaElettronica/FatturaElettronicaBody[1]/DatiBeniServizi/DettaglioLinee[2]/AliquotaIVA`. */
 function xpathOf(el: XmlTreeElement): string {
-  const steps: string[] = [];
-  for (let node: XmlTreeElement | null = el; node; node = node.parentNode) {
-    const step = node;
-    const parent = step.parentNode;
-    if (parent && REPEATABLE.has(step.localName)) {
-      const position = parent.children.filter((c) => c.nodeName === step.nodeName).indexOf(step) + 1;
-      steps.unshift(`${step.nodeName}[${position}]`);
-    } else steps.unshift(step.nodeName);
-  }
-  return `/${steps.join('/')}`;
+  return xpathOfElement(el, (step) => REPEATABLE.has(step.localName));
 }
 
 // ---------------------------------------------------------------------------------------------------------

@@ -1,6 +1,7 @@
 import { invalidInput } from '../../errors';
 import { exact, exactCompare, exactText, pow10, type ExactDecimal } from '../../model/exact-decimal';
 import { parseXmlTree, type XmlTreeElement } from '../../xml/xml-tree';
+import { xpathOf as xpathOfElement } from '../../xml/xpath-of';
 
 /**
  * The amount and consistency checks that SAT (through the PAC) makes of a CFDI 4.0 and that can be decided
@@ -568,16 +569,7 @@ export const CFDI_CHECKS: ReadonlyArray<{ code: string; description: string }> =
 const REPEATABLE = new Set(['Concepto', 'Traslado', 'Retencion']);
 
 function xpathOf(el: XmlTreeElement): string {
-  const steps: string[] = [];
-  for (let node: XmlTreeElement | null = el; node; node = node.parentNode) {
-    const step = node;
-    const parent = step.parentNode;
-    if (parent && REPEATABLE.has(step.localName)) {
-      const position = parent.children.filter((c) => c.nodeName === step.nodeName).indexOf(step) + 1;
-      steps.unshift(`${step.nodeName}[${position}]`);
-    } else steps.unshift(step.nodeName);
-  }
-  return `/${steps.join('/')}`;
+  return xpathOfElement(el, (step) => REPEATABLE.has(step.localName));
 }
 
 /**
