@@ -3,6 +3,8 @@ import type { SourceLocation } from './format';
 import type { MappingDefinition, MappingNode, MappingValue } from './mapping';
 import { pathKeys } from './paths';
 import { negatedText } from '../model/exact-decimal';
+import { knownNamespace } from '../xml/namespaces';
+import { sharedName } from '../xml/xml-tree';
 
 /**
  * The inbound direction of a mapping: the same template, read against a parsed document. Each template
@@ -58,8 +60,8 @@ interface ReadNode {
   strictly(): void;
   /** Whether this node (or one of its alternatives) takes `el`. */
   accepts(el: XmlElement, scope: Obj, root: Obj): boolean;
-  /** Claims what it takes among the unclaimed `children`, and reads it into `scope`. */
-  claim(children: readonly XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void;
+  /** Claims what it takes among the unclaimed `siblings`, and reads it into `scope`. */
+  claim(siblings: Siblings, scope: Obj, root: Obj, ctx: ReadContext): void;
   /** Reads one element it accepts into `scope` (for items of a `forEach` around a choice). */
   readOne(el: XmlElement, scope: Obj, root: Obj, ctx: ReadContext): void;
 }
@@ -68,11 +70,49 @@ function elementChildren(el: XmlElement): readonly XmlElement[] {
   return el.children;
 }
 
+const NO_POSITIONS: readonly number[] = [];
+
+/**
+ * The element children of one element as the templates claim them: which are claimed already, and the
+ * positions of those of each local name (listed once, for elements with more than a few children).
+ */
+class Siblings {
+  readonly claimed: boolean[];
+  private byLocal: Map<string | null, number[]> | undefined;
+
+  constructor(readonly elements: readonly XmlElement[]) {
+    const claimed: boolean[] = [];
+    for (let i = 0; i < elements.length; i++) claimed.push(false);
+    this.claimed = claimed;
+  }
+
+  /** The positions of the children with this local name, in document order. */
+  named(local: string): readonly number[] {
+    let byLocal = this.byLocal;
+    if (byLocal === undefined) {
+      byLocal = this.byLocal = new Map();
+      const elements = this.elements;
+      for (let i = 0; i < elements.length; i++) {
+        const name = elements[i]!.localName;
+        const positions = byLocal.get(name);
+        if (positions === undefined) byLocal.set(name, [i]);
+        else positions.push(i);
+      }
+    }
+    return byLocal.get(local) ?? NO_POSITIONS;
+  }
+}
+
+/** The local names of the elements a template can take (its `names` are `{namespace}local`). */
+function localNamesOf(names: readonly string[]): ReadonlySet<string | null> {
+  return new Set(names.map((name) => sharedName(name.slice(name.lastIndexOf('}') + 1))));
+}
+
 interface SplitPath {
   absolute: boolean;
   keys: string[];
   /** The path of the object that holds the value (`/a` of `/a.b`); undefined for a key of the scope itself. */
-  parent?: string;
+  parent?: SplitPath;
 }
 
 const splitPaths = new Map<string, SplitPath>();
@@ -83,14 +123,14 @@ function splitPath(path: string): SplitPath {
   if (!split) {
     const { absolute, keys } = pathKeys(path);
     split = { absolute, keys };
-    if (keys.length > 1) split.parent = `${absolute ? '/' : ''}${keys.slice(0, -1).join('.')}`;
+    if (keys.length > 1) split.parent = splitPath(`${absolute ? '/' : ''}${keys.slice(0, -1).join('.')}`);
     if (splitPaths.size < 10_000) splitPaths.set(path, split);
   }
   return split;
 }
 
-function getAt(scope: Obj, root: Obj, path: string): unknown {
-  const { absolute, keys } = splitPath(path);
+function getAt(scope: Obj, root: Obj, path: SplitPath): unknown {
+  const { absolute, keys } = path;
   let value: unknown = absolute ? root : scope;
   for (const key of keys) {
     if (value === null || typeof value !== 'object') return undefined;
@@ -100,8 +140,8 @@ function getAt(scope: Obj, root: Obj, path: string): unknown {
 }
 
 /** The object at `path`, created (with its parents) when missing. */
-function objectAt(scope: Obj, root: Obj, path: string): Obj {
-  const { absolute, keys } = splitPath(path);
+function objectAt(scope: Obj, root: Obj, path: SplitPath): Obj {
+  const { absolute, keys } = path;
   let target: Obj = absolute ? root : scope;
   for (const key of keys) {
     const next = target[key];
@@ -111,8 +151,8 @@ function objectAt(scope: Obj, root: Obj, path: string): Obj {
   return target;
 }
 
-function listAt(scope: Obj, root: Obj, path: string): unknown[] {
-  const { absolute, keys } = splitPath(path);
+function listAt(scope: Obj, root: Obj, path: SplitPath): unknown[] {
+  const { absolute, keys } = path;
   let target: Obj = absolute ? root : scope;
   for (const key of keys.slice(0, -1)) {
     const next = target[key];
@@ -133,7 +173,19 @@ function setAt(
   origin: Origin | BoundOrigin,
   ctx: ReadContext,
 ): void {
-  const { absolute, keys, parent: parentPath } = splitPath(path);
+  setAtSplit(scope, root, splitPath(path), value, origin, ctx);
+}
+
+/** {@link setAt} with the path split already. */
+function setAtSplit(
+  scope: Obj,
+  root: Obj,
+  split: SplitPath,
+  value: string,
+  origin: Origin | BoundOrigin,
+  ctx: ReadContext,
+): void {
+  const { absolute, keys, parent: parentPath } = split;
   const parent = parentPath !== undefined ? objectAt(scope, root, parentPath) : absolute ? root : scope;
   const key = keys[keys.length - 1]!;
   ctx.log.push(parent, key, value, origin, keys.length > 1 ? (absolute ? root : scope) : undefined);
@@ -150,7 +202,24 @@ const INVERSES: Partial<Record<NonNullable<MappingValue['format']>, (text: strin
   amount: normalDecimal,
 };
 
+/** `-?[0-9]+(\.[0-9]+)?`: a decimal already written as the canonical model writes it. */
+function isCanonicalDecimal(text: string): boolean {
+  const length = text.length;
+  let i = text.charCodeAt(0) === 45 /* - */ ? 1 : 0;
+  const start = i;
+  let c = text.charCodeAt(i);
+  while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
+  if (i === start) return false;
+  if (i === length) return true;
+  if (c !== 46 /* . */) return false;
+  const fraction = ++i;
+  c = text.charCodeAt(i);
+  while (c >= 48 && c <= 57) c = text.charCodeAt(++i);
+  return i === length && i > fraction;
+}
+
 function normalDecimal(text: string): string {
+  if (isCanonicalDecimal(text)) return text;
   const match = /^([+-]?)(\d*)(?:\.(\d*))?$/.exec(text);
   if (!match || (match[2] === '' && !match[3])) return text;
   const [, sign, whole, fraction] = match;
@@ -178,7 +247,7 @@ interface ValueReader {
   read(text: string): Array<[string, string]> | undefined;
   paths: string[];
   /** For a value read whole into one path: that path and how its text is turned into the canonical value. */
-  single?: { path: string; value: (text: string) => string };
+  single?: { path: string; split: SplitPath; absolute: boolean; value: (text: string) => string };
 }
 
 function valueReader(value: MappingValue): ValueReader {
@@ -210,7 +279,7 @@ function valueReader(value: MappingValue): ValueReader {
       ...(value.space === 'preserve' ? { preserveSpace: true } : {}),
       read: (text) => [[path, inverse(text)]],
       paths: [path],
-      single: { path, value: inverse },
+      single: { path, split: splitPath(path), absolute: path.startsWith('/'), value: inverse },
     };
   }
   const parts = value.template!.split(/(\{[^}]+\})/).filter(Boolean);
@@ -245,6 +314,9 @@ class ElementReader implements ReadNode {
   private readonly text?: ValueReader;
   private readonly attributes: Array<[string, ValueReader]>;
   private readonly children: ReadNode[];
+  /** `scope` and `forEach` of the template, split. */
+  private readonly scopePath: SplitPath | undefined;
+  private readonly forEachPath: SplitPath | undefined;
 
   constructor(
     private readonly node: MappingNode,
@@ -255,6 +327,8 @@ class ElementReader implements ReadNode {
     private readonly mergeWith?: { namespace: string; local: string },
   ) {
     this.names = [`{${namespace}}${local}`];
+    this.scopePath = node.scope ? splitPath(node.scope) : undefined;
+    this.forEachPath = node.forEach ? splitPath(node.forEach) : undefined;
     this.text = node.text ? valueReader(node.text) : undefined;
     this.attributes = Object.entries(node.attributes ?? {})
       .filter(([name]) => name !== 'xmlns' && !name.startsWith('xmlns:'))
@@ -297,7 +371,7 @@ class ElementReader implements ReadNode {
   private target(scope: Obj, root: Obj): Obj | undefined {
     if (this.node.forEach || this.node.bind) return undefined;
     if (!this.node.scope) return scope;
-    const value = getAt(scope, root, this.node.scope);
+    const value = getAt(scope, root, this.scopePath!);
     return value !== null && typeof value === 'object' ? (value as Obj) : undefined;
   }
 
@@ -325,9 +399,8 @@ class ElementReader implements ReadNode {
     const single = reader.single;
     if (single !== undefined) {
       // one value, always read: only a contradiction keeps the element from the template
-      const absolute = single.path.startsWith('/');
-      if (absolute ? !this.discriminating && !this.strict : !target) return true;
-      const existing = getAt(target ?? NO_SCOPE, root, single.path);
+      if (single.absolute ? !this.discriminating && !this.strict : !target) return true;
+      const existing = getAt(target ?? NO_SCOPE, root, single.split);
       return typeof existing !== 'string' || sameValue(reader.format, existing, single.value(text.trim()));
     }
     const values = reader.read(text.trim());
@@ -338,24 +411,52 @@ class ElementReader implements ReadNode {
     for (const [path, value] of values) {
       const absolute = path.startsWith('/');
       if (absolute ? !this.discriminating && !this.strict : !target) continue;
-      const existing = getAt(target ?? NO_SCOPE, root, path);
+      const existing = getAt(target ?? NO_SCOPE, root, splitPath(path));
       if (typeof existing === 'string' && !sameValue(reader.format, existing, value)) return false;
     }
     return true;
   }
 
-  claim(children: readonly XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
+  claim(siblings: Siblings, scope: Obj, root: Obj, ctx: ReadContext): void {
+    const { elements, claimed } = siblings;
+    const local = this.local;
+    // the name first: most of the siblings are other elements
+    if (elements.length <= 8) {
+      let read = 0;
+      for (let i = 0; i < elements.length; i++) {
+        const child = elements[i]!;
+        if (claimed[i] || child.localName !== local) continue;
+        if (!this.claimOne(child, i, read, claimed, scope, root, ctx)) continue;
+        read++;
+        if (!this.node.forEach && !this.mergeWith) return;
+      }
+      return;
+    }
+    const named = siblings.named(local);
     let read = 0;
-    for (let i = 0; i < children.length; i++) {
-      const child = children[i]!;
-      // the name first: most of the siblings are other elements
-      if (claimed[i] || child.localName !== this.local || !this.accepts(child, scope, root)) continue;
-      if (read > 0 && !this.node.forEach && !this.merges(children[i]!)) continue;
-      claimed[i] = true;
-      this.readOne(children[i]!, scope, root, ctx);
+    for (let n = 0; n < named.length; n++) {
+      const i = named[n]!;
+      if (claimed[i] || !this.claimOne(elements[i]!, i, read, claimed, scope, root, ctx)) continue;
       read++;
       if (!this.node.forEach && !this.mergeWith) return;
     }
+  }
+
+  /** Claims and reads the sibling `i` of its name if it takes it (the `read`-th so far): whether it did. */
+  private claimOne(
+    child: XmlElement,
+    i: number,
+    read: number,
+    claimed: boolean[],
+    scope: Obj,
+    root: Obj,
+    ctx: ReadContext,
+  ): boolean {
+    if (!this.accepts(child, scope, root)) return false;
+    if (read > 0 && !this.node.forEach && !this.merges(child)) return false;
+    claimed[i] = true;
+    this.readOne(child, scope, root, ctx);
+    return true;
   }
 
   /** Whether a further element is read into the same scope: it has the child `mergeWith` names. */
@@ -373,13 +474,13 @@ class ElementReader implements ReadNode {
     let target: Obj;
     if (this.node.forEach) {
       const item: Obj = {};
-      listAt(this.node.scope ? objectAt(scope, root, this.node.scope) : scope, root, this.node.forEach).push(
+      listAt(this.scopePath ? objectAt(scope, root, this.scopePath) : scope, root, this.forEachPath!).push(
         item,
       );
       ctx.containers.set(item, el);
       target = item;
     } else if (this.node.scope) {
-      target = objectAt(scope, root, this.node.scope);
+      target = objectAt(scope, root, this.scopePath!);
       if (!ctx.containers.has(target)) ctx.containers.set(target, el);
     } else target = this.node.bind ? {} : scope;
     // the group's object: the one made for the element, or for a group without a scope of its own (a credit
@@ -399,7 +500,7 @@ class ElementReader implements ReadNode {
           const origin = { el, attr: name };
           for (const [path, v] of values) {
             // One document currency: an amount in another one keeps its amount, not its currency
-            const existing = path.startsWith('/') ? getAt({}, root, path) : undefined;
+            const existing = path.startsWith('/') ? getAt({}, root, splitPath(path)) : undefined;
             if (typeof existing === 'string' && !sameValue(reader.format, existing, v))
               ctx.unread.push(origin);
             else setAt(target, root, path, v, origin, ctx);
@@ -411,7 +512,7 @@ class ElementReader implements ReadNode {
       const raw = el.textContent ?? '';
       const text = this.text.preserveSpace ? raw : raw.trim();
       const single = this.text.single;
-      if (single !== undefined) setAt(target, root, single.path, single.value(text), el, ctx);
+      if (single !== undefined) setAtSplit(target, root, single.split, single.value(text), el, ctx);
       else for (const [path, v] of this.text.read(text) ?? []) setAt(target, root, path, v, el, ctx);
     } else {
       readChildren(elementChildren(el), this.children, target, root, ctx);
@@ -443,9 +544,12 @@ class ChoiceReader implements ReadNode {
   readonly pureConstant = false;
   readonly keyed = false;
 
+  private readonly locals: ReadonlySet<string | null>;
+
   constructor(private readonly alternatives: ReadNode[]) {
     this.specificity = Math.min(...alternatives.map((a) => a.specificity));
     this.names = alternatives.flatMap((a) => a.names);
+    this.locals = localNamesOf(this.names);
   }
 
   strictly(): void {
@@ -460,11 +564,13 @@ class ChoiceReader implements ReadNode {
     return this.alternatives.some((a) => a.accepts(el, scope, root));
   }
 
-  claim(children: readonly XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
-    for (let i = 0; i < children.length; i++) {
-      if (claimed[i]) continue;
-      const alternative = this.alternativeFor(children[i]!, scope, root);
-      if (alternative) return alternative.claim(children, claimed, scope, root, ctx);
+  claim(siblings: Siblings, scope: Obj, root: Obj, ctx: ReadContext): void {
+    const { elements, claimed } = siblings;
+    for (let i = 0; i < elements.length; i++) {
+      // no alternative takes an element of another name
+      if (claimed[i] || !this.locals.has(elements[i]!.localName)) continue;
+      const alternative = this.alternativeFor(elements[i]!, scope, root);
+      if (alternative) return alternative.claim(siblings, scope, root, ctx);
     }
   }
 
@@ -492,8 +598,15 @@ class GroupReader implements ReadNode {
   ) {
     this.specificity = node.forEach ? 0 : Math.max(0, ...inner.map((c) => c.specificity));
     this.names = inner.flatMap((r) => r.names);
+    this.locals = localNamesOf(this.names);
+    this.scopePath = node.scope ? splitPath(node.scope) : undefined;
+    this.forEachPath = node.forEach ? splitPath(node.forEach) : undefined;
     markSiblings(inner);
   }
+
+  private readonly locals: ReadonlySet<string | null>;
+  private readonly scopePath: SplitPath | undefined;
+  private readonly forEachPath: SplitPath | undefined;
 
   discriminate(): void {
     for (const reader of this.inner) reader.discriminate();
@@ -508,27 +621,29 @@ class GroupReader implements ReadNode {
     return this.inner.some((r) => r.accepts(el, scope, root));
   }
 
-  claim(children: readonly XmlElement[], claimed: boolean[], scope: Obj, root: Obj, ctx: ReadContext): void {
+  claim(siblings: Siblings, scope: Obj, root: Obj, ctx: ReadContext): void {
     if (this.node.forEach) {
       const list = listAt(
-        this.node.scope ? objectAt(scope, root, this.node.scope) : scope,
+        this.scopePath ? objectAt(scope, root, this.scopePath) : scope,
         root,
-        this.node.forEach,
+        this.forEachPath!,
       );
-      for (let i = 0; i < children.length; i++) {
-        if (claimed[i]) continue;
-        const reader = this.readerFor(children[i]!, NO_SCOPE, root);
+      const { elements, claimed } = siblings;
+      for (let i = 0; i < elements.length; i++) {
+        // none of its readers takes an element of another name
+        if (claimed[i] || !this.locals.has(elements[i]!.localName)) continue;
+        const reader = this.readerFor(elements[i]!, NO_SCOPE, root);
         if (!reader) continue;
         claimed[i] = true;
         const item: Obj = {};
         list.push(item);
-        ctx.containers.set(item, children[i]!);
-        reader.readOne(children[i]!, item, root, ctx);
+        ctx.containers.set(item, elements[i]!);
+        reader.readOne(elements[i]!, item, root, ctx);
       }
       return;
     }
-    const target = this.node.scope ? objectAt(scope, root, this.node.scope) : this.node.bind ? {} : scope;
-    for (const reader of this.inner) reader.claim(children, claimed, target, root, ctx);
+    const target = this.scopePath ? objectAt(scope, root, this.scopePath) : this.node.bind ? {} : scope;
+    for (const reader of this.inner) reader.claim(siblings, target, root, ctx);
     if (this.node.bind) bindInto(this.node.bind, target, scope, root, ctx);
   }
 
@@ -572,11 +687,10 @@ function readChildren(
   root: Obj,
   ctx: ReadContext,
 ): void {
-  const claimed = children.map(() => false);
-  for (const reader of readers) reader.claim(children, claimed, scope, root, ctx);
-  children.forEach((child, i) => {
-    if (!claimed[i]) ctx.unread.push(child);
-  });
+  const siblings = new Siblings(children);
+  for (const reader of readers) reader.claim(siblings, scope, root, ctx);
+  const claimed = siblings.claimed;
+  for (let i = 0; i < children.length; i++) if (!claimed[i]) ctx.unread.push(children[i]!);
 }
 
 interface XmlNode {
@@ -890,22 +1004,29 @@ export function compileReader(definition: MappingDefinition): (root: XmlElement)
           `Mapping ${definition.id}: prefix of ${node.mergeWith} is not declared`,
           [{ path: `${at}/mergeWith`, message: `undeclared prefix of ${node.mergeWith}` }],
         );
-      mergeWith = { namespace: uri, local: node.mergeWith.slice(split + 1) };
+      mergeWith = { namespace: knownNamespace(uri), local: sharedName(node.mergeWith.slice(split + 1)) };
     }
-    return new ElementReader(node, namespace ?? '', node.element.slice(colon + 1), children, mergeWith);
+    // as the parser gives an element's name and namespace, that the two compare as one string
+    return new ElementReader(
+      node,
+      knownNamespace(namespace ?? ''),
+      sharedName(node.element.slice(colon + 1)),
+      children,
+      mergeWith,
+    );
   };
   const reader = compile(definition.root!, new Map(), '/root');
   return (rootElement) => {
     const root: Obj = {};
-    const claimed = [false];
+    const siblings = new Siblings([rootElement]);
     const ctx: ReadContext = {
       unread: [],
       log: [],
       containers: new Map([[root, rootElement]]),
       groups: new Set(),
     };
-    reader.claim([rootElement], claimed, root, root, ctx);
-    if (!claimed[0]) {
+    reader.claim(siblings, root, root, ctx);
+    if (!siblings.claimed[0]) {
       throw invalidInput(
         'convert.unknown-document',
         `The document's root element {${rootElement.namespaceURI ?? ''}}${rootElement.localName ?? ''} is not one mapping ${definition.id} reads`,

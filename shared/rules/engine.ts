@@ -49,8 +49,19 @@ function findingsOf<D, W>(
       ...(rule.severity === 'warning' ? { severity: 'warning' as const } : {}),
       terms: [...rule.terms],
     });
+  // the rules judged by one walk of the document: which of them found something (see `Rule.reporting`)
+  let reporting: Rule<D, W>['reporting'];
+  let found: { has(id: string): boolean } | undefined;
   for (rule of rules) {
     try {
+      const walk = rule.reporting;
+      if (walk !== undefined) {
+        if (walk !== reporting) {
+          found = walk(document);
+          reporting = walk;
+        }
+        if (!found!.has(rule.id)) continue;
+      }
       rule.check(document, report, context);
     } catch (error) {
       // A rule that fails on a document it should judge is a defect of the rule, never a pass.

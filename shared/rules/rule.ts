@@ -57,6 +57,12 @@ export interface Rule<Document, Where> {
   readonly message: string;
   /** Reports every place where the document breaks the rule; reports nothing when it holds. */
   check(document: Document, report: Report<Where>, context: RuleContext): void;
+  /**
+   * For rules that one walk of the document judges together (the syntax rules of a pattern), the same function
+   * for each of them: the ids of those that found something in the document, from that walk. Whoever runs the
+   * rules may check only those; `check` of any other would report nothing.
+   */
+  readonly reporting?: (document: Document) => { has(id: string): boolean };
 }
 
 /** A rule on the canonical invoice (any syntax, and canonical JSON sent by an ERP). */

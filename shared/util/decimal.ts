@@ -81,9 +81,15 @@ export function decimalPlaces(value: string | number): number {
   return dot === -1 ? 0 : text.length - dot - 1;
 }
 
+/** 10^(8 - decimals) for 0 … 8 decimals: the step of {@link round}, computed once. */
+const STEPS: readonly bigint[] = Array.from(
+  { length: DIGITS + 1 },
+  (_, decimals) => 10n ** BigInt(DIGITS - decimals),
+);
+
 /** Rounds to `decimals` places, half away from zero. */
 export function round(value: Decimal, decimals = 2): Decimal {
-  const step = 10n ** BigInt(DIGITS - decimals);
+  const step = STEPS[decimals] ?? 10n ** BigInt(DIGITS - decimals);
   return divRound(value, step) * step;
 }
 

@@ -20,3 +20,18 @@ export function syntaxOf(root: { namespaceURI: string | null }): 'ubl' | 'cii' |
   if (root.namespaceURI === UBL_NS.invoice || root.namespaceURI === UBL_NS.creditNote) return 'ubl';
   return root.namespaceURI === CII_NS.rsm ? 'cii' : undefined;
 }
+
+/**
+ * The namespaces the readers and rules compare elements with, by their text, each as the one string the code
+ * holds (the constants above). A namespace URI of a parsed document is given as that string, so that the
+ * many comparisons of an element's namespace with these constants compare a string with itself instead of
+ * two spellings character by character. Fixed: documents add nothing to it.
+ */
+const KNOWN_NAMESPACES: ReadonlyMap<string, string> = new Map(
+  [...Object.values(UBL_NS), ...Object.values(CII_NS)].map((uri) => [uri, uri]),
+);
+
+/** `uri`, or the equal string of {@link KNOWN_NAMESPACES}. */
+export function knownNamespace(uri: string): string {
+  return KNOWN_NAMESPACES.get(uri) ?? uri;
+}

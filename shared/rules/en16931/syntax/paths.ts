@@ -1,4 +1,4 @@
-import type { XmlTreeElement } from '../../../xml/xml-tree';
+import { sharedName, type XmlTreeElement } from '../../../xml/xml-tree';
 
 /**
  * The small part of XPath that the syntax rules of EN 16931 are written in, compiled once: element steps
@@ -51,7 +51,8 @@ export class NameNumbers {
 
   number(uri: string, local: string): number {
     let list = this.byLocal.get(local);
-    if (!list) this.byLocal.set(local, (list = []));
+    // as a parsed document names its elements: looked up without hashing the name again
+    if (!list) this.byLocal.set(sharedName(local), (list = []));
     const known = list.find((n) => n.uri === uri);
     if (known) return known.id;
     const id = this.count++;
@@ -150,25 +151,11 @@ export function compilePaths(text: string, syntax: PathSyntax, names: NameNumber
 }
 
 /**
- * For each namespace URI of a table, the string of the document being evaluated that spells it. A parser gives
- * every element of one namespace declaration the same string; compared with itself it is equal at once, where
- * comparing it with the table's literal compares every character. Emptied after each document
- * ({@link forgetSpellings}), not to hold the document's text.
+ * Whether the element is in the namespace. The parser gives the namespaces of the syntaxes as the constants
+ * the tables are written with (`knownNamespace`), so that this compares a string with itself.
  */
-const spellings = new Map<string, string>();
-
-/** Whether the element is in the namespace; as `el.namespaceURI === uri`, faster within an evaluation. */
 export function inNamespace(el: XmlTreeElement, uri: string): boolean {
-  const actual = el.namespaceURI;
-  if (actual === null || actual.length !== uri.length) return false;
-  if (actual === spellings.get(uri)) return true;
-  if (actual !== uri) return false;
-  spellings.set(uri, actual);
-  return true;
-}
-
-export function forgetSpellings(): void {
-  spellings.clear();
+  return el.namespaceURI === uri;
 }
 
 export { childrenNamed, normalizeSpace } from '../../../xml/xml-tree';

@@ -2,7 +2,6 @@ import { documentOrder, type XmlTreeElement } from '../../../xml/xml-tree';
 import type { RuleSeverity, SyntaxRule } from '../../rule';
 import {
   compilePaths,
-  forgetSpellings,
   inNamespace,
   NameNumbers,
   normalizeSpace,
@@ -429,11 +428,7 @@ const NONE: readonly XmlTreeElement[] = [];
 
 /** Every finding of the pattern's rules in one document, by rule id. */
 export function evaluate(pattern: CompiledPattern, root: XmlTreeElement): Map<string, Finding[]> {
-  try {
-    return findingsOf(pattern, flatten(pattern.names, root));
-  } finally {
-    forgetSpellings();
-  }
+  return findingsOf(pattern, flatten(pattern.names, root));
 }
 
 function findingsOf(pattern: CompiledPattern, flat: Flat): Map<string, Finding[]> {
@@ -544,5 +539,6 @@ export function patternRules(pattern: CompiledPattern): SyntaxRule[] {
     check(root, report) {
       for (const { el, detail } of findingsIn(root).get(id) ?? []) report(el, detail);
     },
+    reporting: findingsIn,
   }));
 }
