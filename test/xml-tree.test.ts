@@ -4,7 +4,14 @@ import { EInvoiceError } from '../shared/errors';
 import { shippedFormats } from '../shared/formats/mapping';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { checkXmlSafety, parseDom } from '../shared/xml/safe-xml';
-import { documentOrder, elementsNamed, parseXmlTree, type XmlTreeElement } from '../shared/xml/xml-tree';
+import {
+  documentOrder,
+  elementsNamed,
+  parseXmlTree,
+  type XmlTreeElement,
+  parsePlainXml,
+  parseWithSaxes,
+} from '../shared/xml/xml-tree';
 import { corpusDir } from './support/corpus';
 
 /** The element tree as plain data: names, namespaces, attributes, direct text, children. */
@@ -150,5 +157,50 @@ describe('XML tree (the readers’ parser)', () => {
     expect(() => parseXmlTree(tricky, { maxDepth: 101 })).not.toThrow();
     // the limit is checked before the rest of the document is: a deep document is refused for its depth
     expect(refusal(() => parseXmlTree(`${'<a>'.repeat(300)}</b>`))).toMatchObject({ code: 'xml.too-deep' });
+  });
+});
+
+describe('the direct reader and saxes', () => {
+  /** Everything a reader sees of a tree: names, namespaces, attributes, text nodes, lines and columns. */
+  const dump = (el: XmlTreeElement): unknown => ({
+    name: el.nodeName,
+    local: el.localName,
+    ns: el.namespaceURI,
+    at: [el.line, el.column],
+    attributes: [...el.attributeNames()].map((n) => [n, el.getAttribute(n)]),
+    nodes: el.childNodes.map((n) => (n.nodeType === 1 ? dump(n) : ['text', n.data])),
+  });
+
+  it('build the same tree for every document the direct reader takes, and it leaves the rest to saxes', () => {
+    const documents = shippedFormats()
+      .filter((f) => f.read !== undefined)
+      .map((f) => f.render(sampleInvoice(5) as never));
+    const corpus = corpusDir('peppol-bis-invoice-3/rules/examples', 'en16931/cii/examples');
+    if (corpus)
+      for (const file of [
+        'peppol-bis-invoice-3/rules/examples/base-example.xml',
+        'en16931/cii/examples/CII_example1.xml',
+      ])
+        documents.push(readFileSync(join(corpus, file), 'utf8'));
+    let direct = 0;
+    for (const xml of documents) {
+      for (const variant of [
+        xml,
+        xml.replace(/>\n/g, '>\r\n'), // a carriage return: saxes reads it
+        xml.replace(/(<\w+:?\w*)/, '$1 note="a &amp; b &#233; &lt;c&gt;"'),
+        `<?xml-stylesheet type="text/xsl" href="x.xsl"?>\n${xml.replace(/^<\?xml[^>]*\?>\n?/, '')}`,
+      ]) {
+        const plain = parsePlainXml(variant, 256);
+        if (plain) {
+          direct++;
+          expect(dump(plain)).toEqual(dump(parseWithSaxes(variant, 256)));
+        }
+      }
+      // not well-formed: the direct reader gives up, saxes refuses with its message
+      const broken = xml.replace(/<\/(\w+:?\w*)>\s*$/, '</$1x>');
+      expect(parsePlainXml(broken, 256)).toBeUndefined();
+      expect(() => parseWithSaxes(broken, 256)).toThrow();
+    }
+    expect(direct).toBeGreaterThanOrEqual(documents.length * 2);
   });
 });

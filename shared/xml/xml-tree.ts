@@ -104,7 +104,7 @@ export function parseXmlTree(text: string, options: SafeXmlOptions = {}): XmlTre
 }
 
 /** The tree as saxes reads it: every document, its errors with their line and column. */
-function parseWithSaxes(text: string, maxDepth: number): XmlTreeElement {
+export function parseWithSaxes(text: string, maxDepth: number): XmlTreeElement {
   let depth = 0;
   const parser = new SaxesParser({ xmlns: true, position: true });
   let root: XmlTreeElement | undefined;
@@ -376,7 +376,7 @@ function resolvePrefix(bindings: Binding | null, prefix: string): string | undef
  * no processing instruction, the predefined entities and character references only. Undefined for anything
  * else and for anything that is not well-formed, which saxes then reads or refuses with its message.
  */
-function parsePlainXml(text: string, maxDepth: number): XmlTreeElement | undefined {
+export function parsePlainXml(text: string, maxDepth: number): XmlTreeElement | undefined {
   if (NOT_PLAIN.test(text)) return undefined;
   const length = text.length;
   // saxes counts a byte order mark in the column of what follows it on the first line
