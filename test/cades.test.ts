@@ -21,6 +21,7 @@ import { isP7m, signCades, verifyCades } from '../shared/signing/cades';
 import { fromPem } from '../shared/signing/credentials';
 import { describeWithCorpus } from './support/corpus';
 import { testSigner, type TestSigner } from './support/signer';
+import { errorOf } from './support/expectations';
 import { tempDir } from './support/temp';
 
 const OPENSSL = '/usr/bin/openssl';
@@ -170,16 +171,6 @@ function resigned(p7m: Buffer, edit: (attributes: Buffer[]) => Buffer[]): Buffer
     root.children[0]!.raw,
     contextConstructed(0, sequence(...signedData.children.slice(0, -1).map((c) => c.raw), set(signerInfo))),
   );
-}
-
-function errorOf(run: () => unknown): EInvoiceError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EInvoiceError) return error;
-    throw error;
-  }
-  throw new Error('expected an EInvoiceError');
 }
 
 beforeAll(async () => {

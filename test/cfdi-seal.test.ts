@@ -3,7 +3,6 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import forge from 'node-forge';
-import { EInvoiceError } from '../shared/errors';
 import { cadenaOriginal, cadenaTimbre, supportedComplements } from '../shared/signing/cfdi-cadena';
 import { sealCfdi, setRootAttributes, verifyCfdiSeal, verifyTimbre } from '../shared/signing/cfdi-seal';
 import {
@@ -16,19 +15,10 @@ import {
 } from '../shared/signing/sat-csd';
 import { parseXmlTree } from '../shared/xml/xml-tree';
 import { describeWithCorpus } from './support/corpus';
+import { errorOf } from './support/expectations';
 import { tempDir } from './support/temp';
 
 const OPENSSL = '/usr/bin/openssl';
-
-function errorOf(run: () => unknown): EInvoiceError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof EInvoiceError) return error;
-    throw error;
-  }
-  throw new Error('expected an EInvoiceError');
-}
 
 /** The instant of a CFDI's local `Fecha`, read as Mexico City time (UTC-6). */
 function fechaOf(xml: string): Date {
