@@ -386,6 +386,7 @@ export class Pipeline {
         (lookup ??= this.tenants
           .get(record.tenantId)
           .then((tenant) => companyParameters(installed!, tenant, record.context.companyId, env)));
+      const checkExtensions = feature && this.options.features.extensionCheck(feature);
       const context: ActionContext = {
         record,
         flow,
@@ -398,9 +399,7 @@ export class Pipeline {
           installed && usesCompanyParameters(step) ? await company() : undefined,
         ),
         ...(feature ? { formats: this.options.features.formatsOf(feature) } : {}),
-        ...(feature && this.options.features.extensionCheck(feature)
-          ? { checkExtensions: this.options.features.extensionCheck(feature) }
-          : {}),
+        ...(checkExtensions ? { checkExtensions } : {}),
         ...(installed ? { companyParameters: async () => allParameters(installed, await company()) } : {}),
         idempotencyKey: `${record.tenantId}/${record.id}/${step.id}`,
         resumed,
