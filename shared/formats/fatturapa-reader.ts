@@ -72,13 +72,13 @@ class Reader {
   }
 }
 
-/** A decimal as the canonical model writes it (`22.00` stays `22.00`: the document's own text, checked). */
+/** A decimal of the document, checked, in the canonical model's normal form (`22.00` is `22`). */
 function decimal(text: string | undefined, where: string): string | undefined {
   if (text === undefined) return undefined;
   const value = exact(text);
   if (value === undefined)
     throw invalidInput('convert.invalid-value', `${where}: "${text}" is not a decimal`);
-  return exactText(value) === text.replace(/^\+/, '') ? text : exactText(value);
+  return exactText(value);
 }
 
 function set(target: Obj, key: string, value: unknown): void {
