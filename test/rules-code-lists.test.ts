@@ -45,7 +45,7 @@ describe('code lists as data', () => {
   const folder = join(__dirname, '..', 'shared', 'rules', 'code-lists');
 
   it('are one JSON file each, every file a list the loader knows', () => {
-    const files = ['en16931', 'peppol', 'it', 'mx'].flatMap((sub) =>
+    const files = ['en16931', 'peppol', 'it', 'mx', 'br'].flatMap((sub) =>
       readdirSync(join(folder, sub))
         .filter((f) => f.endsWith('.json'))
         .map((f) => `${sub}/${f.slice(0, -'.json'.length)}`),
@@ -62,6 +62,7 @@ describe('code lists as data', () => {
       en16931: /1\.3\.16/,
       it: /^FatturaPA 1\.2\.3 /,
       mx: /^Anexo 20, CFDI 4\.0 /,
+      br: /^NF-e 4\.00, MOC 7\.0/,
     };
     expect(list.version).toMatch(release[id.split('/')[0] as keyof typeof release]);
     // the official artefacts' repositories; FatturaPA's lists from the specifications' own site
@@ -70,7 +71,9 @@ describe('code lists as data', () => {
         ? /^https:\/\/www\.fatturapa\.gov\.it\//
         : id.startsWith('mx/')
           ? /^https:\/\/www\.sat\.gob\.mx\//
-          : /^https:\/\/github\.com\//,
+          : id.startsWith('br/')
+            ? /^https:\/\/www\.nfe\.fazenda\.gov\.br\//
+            : /^https:\/\/github\.com\//,
     );
     expect(list.codes.length).toBeGreaterThan(0);
     expect(codeList(id)).toBe(list); // read once

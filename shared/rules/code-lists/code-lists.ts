@@ -50,6 +50,19 @@ export const CODE_LIST_IDS = [
   'mx/exportacion',
   'mx/objeto-imp',
   'mx/tipo-relacion',
+  'br/c-uf',
+  'br/t-pag',
+  'br/mod-frete',
+  'br/cst-icms',
+  'br/csosn',
+  'br/cst-pis-cofins',
+  'br/cst-ipi',
+  'br/fin-nfe',
+  'br/tp-emis',
+  'br/id-dest',
+  'br/ind-ie-dest',
+  'br/ind-final',
+  'br/ind-pres',
 ] as const;
 
 export type CodeListId = (typeof CODE_LIST_IDS)[number];
