@@ -55,6 +55,15 @@ param sdiCertificate string = ''
 @description('The PAC\'s base URL for the mx-cfdi-pac feature (POST <url>/cfdi40/stamp); each company may name its own (docs/countries/mexico.md).')
 param pacUrl string = ''
 
+@description('SAT\'s CFDI status service (ConsultaCFDIService), that the mx-cfdi-pac feature asks about stamped CFDIs.')
+param satStatusUrl string = 'https://consultaqr.facturaelectronica.sat.gob.mx/ConsultaCFDIService.svc'
+
+@description('SAT\'s certificate repository, that PAC stamps (SelloSAT) are verified with.')
+param satCertificatesUrl string = 'https://rdc.sat.gob.mx/rccf'
+
+@description('Path, inside the deployed package, of a folder of SAT\'s certificates (<NoCertificadoSAT>.cer) read before the repository; empty: none.')
+param satCertificatesDir string = ''
+
 var suffix = uniqueString(resourceGroup().id, name)
 var documentsContainer = 'einvoice'
 var deploymentContainer = 'app-package'
@@ -226,6 +235,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SDI_URL', value: sdiUrl }
         { name: 'SDI_CERTIFICATE', value: sdiCertificate }
         { name: 'PAC_URL', value: pacUrl }
+        { name: 'SAT_STATUS_URL', value: satStatusUrl }
+        { name: 'SAT_CERTIFICATES_URL', value: satCertificatesUrl }
+        { name: 'SAT_CERTIFICATES_DIR', value: satCertificatesDir }
       ]
     }
   }

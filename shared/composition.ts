@@ -22,6 +22,8 @@ import { validateSdiAction } from './actions/validate-sdi';
 import { sealCfdiAction } from './actions/seal-cfdi';
 import { decodeArtifactAction } from './actions/decode-artifact';
 import { cancelCfdiAction } from './actions/cancel-cfdi';
+import { queryCfdiStatusAction } from './actions/query-cfdi-status';
+import { verifyTimbreAction } from './actions/verify-timbre';
 import { validateCfdiAction } from './actions/validate-cfdi';
 import { Counters } from './store/counters';
 import { validateActionWith } from './actions/validate';
@@ -224,7 +226,9 @@ export function createRegistries(
     .register(sealCfdiAction(certificates))
     .register(decodeArtifactAction)
     .register(cancelCfdiAction(connectors))
-    .register(validateCfdiAction())
+    .register(queryCfdiStatusAction(connectors))
+    .register(verifyTimbreAction(connectors))
+    .register(validateCfdiAction(settings.schemasDir))
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction(connectors))
     .register(pollHttpAction(connectors))

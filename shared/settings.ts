@@ -90,6 +90,12 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   SDI_URL: 'http://127.0.0.1:7074',
   // The PAC stand-in (`einvoice sandbox --authority pac`)
   PAC_URL: 'http://127.0.0.1:7075',
+  // SAT's CFDI status service and certificate repository, played by the PAC stand-in; SAT's own:
+  // https://consultaqr.facturaelectronica.sat.gob.mx/ConsultaCFDIService.svc, https://rdc.sat.gob.mx/rccf
+  SAT_STATUS_URL: 'http://127.0.0.1:7075/ConsultaCFDIService.svc',
+  SAT_CERTIFICATES_URL: 'http://127.0.0.1:7075/certificates',
+  // A folder of SAT's certificates (<NoCertificadoSAT>.cer), read before the repository; none by default
+  SAT_CERTIFICATES_DIR: '',
 };
 
 function text(env: Readonly<Env>, name: string): string | undefined {

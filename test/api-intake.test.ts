@@ -201,6 +201,27 @@ describe('what a flow takes', () => {
     });
   });
 
+  it('refuses a payment document on an invoice flow, naming it', async () => {
+    const payment = await call('submitInvoice', {
+      method: 'POST',
+      body: JSON.stringify({
+        id: 'P-1',
+        issueDate: '2026-11-27',
+        seller: sampleInvoice(1).seller,
+        buyer: sampleInvoice(1).buyer,
+        payments: [],
+      }),
+      query: { format: 'peppol-bis3-ubl' },
+    });
+    expect(payment).toMatchObject({
+      status: 415,
+      json: {
+        code: 'request.unsupported-input',
+        title: expect.stringContaining('this body is a canonical payment document'),
+      },
+    });
+  });
+
   it('refuses an edoc transfer document on an outbound flow, and a canonical invoice on edoc-to-bc', async () => {
     const transfer = await call('submitInvoice', {
       method: 'POST',

@@ -1,29 +1,16 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { OutputFormat } from '../shared/formats/format';
-import { compileMappings, readMappingSource } from '../shared/formats/mapping';
-import type { CanonicalInvoice } from '../shared/model/invoice';
-import { validateInvoice } from '../shared/model/validate-invoice';
+import { validateCfdiAction } from '../shared/actions/validate-cfdi';
+import type { ActionContext } from '../shared/engine/action';
 import { CFDI_CHECKS, checkCfdiAmounts } from '../shared/rules/mx/cfdi-checks';
-import { packageRoot } from '../shared/util/package-root';
+import { checkCfdiCatalogues, satCatalogues, type SatCatalogues } from '../shared/rules/mx/sat-catalogues';
+import { cfdiOfSample, mxSamples } from './support/cfdi-samples';
 import { describeWithCorpus } from './support/corpus';
+import { tempDir } from './support/temp';
 
-const MAPPING = join(packageRoot(), 'flows', 'mx-cfdi-pac', 'formats', 'cfdi-40.json');
-const SAMPLES = join(packageRoot(), 'samples', 'mx');
-const format: OutputFormat = compileMappings([readMappingSource(readFileSync(MAPPING, 'utf8'), MAPPING)])[0]!;
-const samples = readdirSync(SAMPLES).filter((f) => f.endsWith('.json'));
+const samples = mxSamples;
 
-function cfdiOf(name: string): string {
-  const { document } = JSON.parse(readFileSync(join(SAMPLES, name), 'utf8')) as {
-    document: Record<string, unknown>;
-  };
-  const validation = validateInvoice(document, 'fill');
-  expect(validation.problems.filter((p) => p.severity !== 'warning')).toEqual([]);
-  return format.render(validation.invoice as CanonicalInvoice, {
-    values: { fecha: '2026-11-27T10:00:00' },
-    company: { regimenFiscal: '601' },
-  });
-}
+const cfdiOf = (name: string): string => cfdiOfSample(name, '2026-11-27T10:00:00');
 
 const C = 'xmlns:cfdi="http://www.sat.gob.mx/cfd/4"';
 
@@ -85,6 +72,113 @@ interface Case {
 }
 
 const CASES: Case[] = [
+  {
+    code: 'CFDI40103',
+    fires: edit('TipoDeComprobante="I"', 'TipoDeComprobante="N" FormaPago="99"'),
+    at: { xpath: ROOT, line: 2 },
+    passes: edit('TipoDeComprobante="I"', 'TipoDeComprobante="I" FormaPago="99"'),
+  },
+  {
+    code: 'CFDI40107',
+    fires: (x) => edit('SubTotal="300.00"', 'SubTotal="300.000"')(x),
+    at: { xpath: ROOT, line: 2 },
+    // the currency's decimals, not the document's: three are fine in Bahraini dinars
+    passes: (x) =>
+      edit(
+        'SubTotal="300.00"',
+        'SubTotal="300.000"',
+      )(edit('Moneda="MXN"', 'Moneda="BHD" TipoCambio="45.1"')(x)),
+  },
+  {
+    code: 'CFDI40112',
+    fires: edit('Descuento="10.00" Total', 'Descuento="10.000" Total'),
+    at: { xpath: ROOT, line: 2 },
+    passes: edit('Descuento="10.00" Total', 'Descuento="10" Total'),
+  },
+  {
+    code: 'CFDI40125',
+    fires: (x) => edit('TipoDeComprobante="I"', 'TipoDeComprobante="T" MetodoPago="PUE"')(x),
+    at: { xpath: ROOT, line: 2 },
+    passes: edit('TipoDeComprobante="I"', 'TipoDeComprobante="I" MetodoPago="PUE"'),
+  },
+  {
+    code: 'CFDI40151',
+    fires: edit(
+      '  <cfdi:Conceptos>',
+      '  <cfdi:Receptor Rfc="MCI7306249Y1" ResidenciaFiscal="USA"/>\n  <cfdi:Conceptos>',
+    ),
+    at: { xpath: `${ROOT}/cfdi:Receptor`, line: 3 },
+    passes: edit(
+      '  <cfdi:Conceptos>',
+      '  <cfdi:Receptor Rfc="XEXX010101000" ResidenciaFiscal="USA"/>\n  <cfdi:Conceptos>',
+    ),
+  },
+  {
+    code: 'CFDI40152',
+    fires: edit(
+      '  <cfdi:Conceptos>',
+      '  <cfdi:Receptor Rfc="XEXX010101000" ResidenciaFiscal="MEX"/>\n  <cfdi:Conceptos>',
+    ),
+    at: { xpath: `${ROOT}/cfdi:Receptor`, line: 3 },
+    passes: edit(
+      '  <cfdi:Conceptos>',
+      '  <cfdi:Receptor Rfc="XEXX010101000" ResidenciaFiscal="CAN"/>\n  <cfdi:Conceptos>',
+    ),
+  },
+  {
+    code: 'CFDI40154',
+    fires: edit(
+      '  <cfdi:Conceptos>',
+      '  <cfdi:Receptor Rfc="XAXX010101000" NumRegIdTrib="123456789"/>\n  <cfdi:Conceptos>',
+    ),
+    at: { xpath: `${ROOT}/cfdi:Receptor`, line: 3 },
+    passes: edit(
+      '  <cfdi:Conceptos>',
+      '  <cfdi:Receptor Rfc="XEXX010101000" ResidenciaFiscal="USA" NumRegIdTrib="123456789"/>\n  <cfdi:Conceptos>',
+    ),
+  },
+  {
+    code: 'CFDI40201',
+    fires: edit('TipoDeComprobante="I"', 'TipoDeComprobante="P"'),
+    at: { xpath: SUMMARY, line: 22 },
+    passes: edit('TipoDeComprobante="I"', 'TipoDeComprobante="E"'),
+  },
+  {
+    code: 'CFDI40202',
+    fires: (x) => edit('TotalImpuestosRetenidos="10.00"', 'TotalImpuestosRetenidos="10.000"')(x),
+    at: { xpath: SUMMARY, line: 22 },
+    passes: edit('TotalImpuestosRetenidos="10.00"', 'TotalImpuestosRetenidos="10"'),
+  },
+  {
+    code: 'CFDI40204',
+    fires: edit('TotalImpuestosTrasladados="46.40"', 'TotalImpuestosTrasladados="46.400"'),
+    at: { xpath: SUMMARY, line: 22 },
+    passes: edit('TotalImpuestosTrasladados="46.40"', 'TotalImpuestosTrasladados="46.4"'),
+  },
+  {
+    code: 'CFDI40210',
+    fires: edit(
+      '<cfdi:Retencion Impuesto="001" Importe="10.00"/>',
+      '<cfdi:Retencion Impuesto="001" Importe="10.000"/>',
+    ),
+    at: { xpath: `${SUMMARY}/cfdi:Retenciones/cfdi:Retencion[1]`, line: 24 },
+    passes: edit(
+      '<cfdi:Retencion Impuesto="001" Importe="10.00"/>',
+      '<cfdi:Retencion Impuesto="001" Importe="10"/>',
+    ),
+  },
+  {
+    code: 'CFDI40214',
+    fires: edit('Base="290.00" Impuesto="002"', 'Base="290.000" Impuesto="002"'),
+    at: { xpath: `${SUMMARY}/cfdi:Traslados/cfdi:Traslado[1]`, line: 27 },
+    passes: edit('Base="290.00" Impuesto="002"', 'Base="290" Impuesto="002"'),
+  },
+  {
+    code: 'CFDI40220',
+    fires: edit('TasaOCuota="0.160000" Importe="46.40"', 'TasaOCuota="0.160000" Importe="46.400"'),
+    at: { xpath: `${SUMMARY}/cfdi:Traslados/cfdi:Traslado[1]`, line: 27 },
+    passes: edit('TasaOCuota="0.160000" Importe="46.40"', 'TasaOCuota="0.160000" Importe="46.4"'),
+  },
   {
     code: 'CFDI40108',
     fires: (x) => edit('SubTotal="300.00"', 'SubTotal="300.01"')(edit('Total="326.40"', 'Total="326.41"')(x)),
@@ -232,7 +326,7 @@ const CASES: Case[] = [
         'TotalImpuestosRetenidos="11.00"',
       )(x).replace('Total="326.40"', 'Total="325.40"'),
     at: { xpath: SUMMARY, line: 22 },
-    passes: edit('TotalImpuestosRetenidos="10.00"', 'TotalImpuestosRetenidos="10.000"'),
+    passes: edit('TotalImpuestosRetenidos="10.00"', 'TotalImpuestosRetenidos="10.0"'),
   },
   {
     code: 'CFDI40205',
@@ -330,3 +424,87 @@ describeWithCorpus(
     });
   },
 );
+
+describe("SAT's very large catalogues, from the schema folder", () => {
+  /** A schema folder with a catCFDI.xsd in SAT's layout, holding these codes. */
+  function schemas(codes: Record<string, string[]>): string {
+    const dir = tempDir();
+    const folder = join(dir, 'www.sat.gob.mx', 'sitio_internet', 'cfd', 'catalogos');
+    mkdirSync(folder, { recursive: true });
+    const types = Object.entries(codes).map(
+      ([name, values]) =>
+        `<xs:simpleType name="${name}">\n<xs:restriction base="xs:string">\n${values.map((v) => `<xs:enumeration value="${v}"/>`).join('\n')}\n</xs:restriction>\n</xs:simpleType>`,
+    );
+    writeFileSync(
+      join(folder, 'catCFDI.xsd'),
+      `<?xml version="1.0" encoding="UTF-8"?>\n<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema">\n${types.join('\n')}\n</xs:schema>\n`,
+    );
+    return dir;
+  }
+  const xml = cfdiOf('ingreso.json');
+  const used = (attribute: string) =>
+    [...xml.matchAll(new RegExp(` ${attribute}="([^"]+)"`, 'g'))].map((m) => m[1]!);
+  const full = {
+    c_ClaveProdServ: [...used('ClaveProdServ'), '01010101'],
+    c_ClaveUnidad: [...used('ClaveUnidad'), 'ACT'],
+    c_CodigoPostal: [...used('LugarExpedicion'), '00000'],
+    c_Pais: ['MEX'],
+  };
+
+  it('finds nothing when every code is in them', () => {
+    const catalogues = satCatalogues(schemas(full));
+    expect('missing' in catalogues).toBe(false);
+    expect(checkCfdiCatalogues(xml, catalogues as SatCatalogues)).toEqual([]);
+  });
+
+  it('reports a code that is not, with its SAT code and where', () => {
+    const [first] = used('ClaveProdServ');
+    const catalogues = satCatalogues(
+      schemas({ ...full, c_ClaveProdServ: full.c_ClaveProdServ.filter((c) => c !== first) }),
+    ) as SatCatalogues;
+    const findings = checkCfdiCatalogues(xml, catalogues);
+    expect(findings.length).toBeGreaterThan(0);
+    expect(findings[0]).toMatchObject({
+      code: 'CFDI40162',
+      message: `ClaveProdServ ${first} is not in SAT's c_ClaveProdServ`,
+      location: { xpath: '/cfdi:Comprobante/cfdi:Conceptos/cfdi:Concepto[1]' },
+    });
+    expect(findings.every((f) => f.code === 'CFDI40162')).toBe(true);
+    const postal = checkCfdiCatalogues(
+      xml,
+      satCatalogues(schemas({ ...full, c_CodigoPostal: ['00000'] })) as SatCatalogues,
+    );
+    expect(postal).toEqual([
+      expect.objectContaining({ code: 'CFDI40126', location: { xpath: '/cfdi:Comprobante', line: 2 } }),
+    ]);
+  });
+
+  it('says where it looked when they are not installed, or the file is not SAT’s', () => {
+    expect(satCatalogues(undefined)).toEqual({ missing: expect.stringContaining('EINVOICE_SCHEMAS_DIR') });
+    const empty = tempDir();
+    expect(satCatalogues(empty)).toEqual({
+      missing: expect.stringContaining(`catCFDI.xsd is not in ${empty}`),
+    });
+    expect(satCatalogues(schemas({ c_Pais: ['MEX'] }))).toEqual({
+      missing: expect.stringMatching(/has no c_ClaveProdServ, c_ClaveUnidad, c_CodigoPostal: not SAT's/),
+    });
+  });
+
+  it('validate-cfdi checks them where installed, and passes with a notice where not', async () => {
+    const run = (schemasDir: string | undefined, document: string) =>
+      validateCfdiAction(schemasDir).run({
+        params: {},
+        readArtifact: () => Promise.resolve(Buffer.from(document)),
+        writeArtifact: () => Promise.resolve(),
+      } as unknown as ActionContext);
+    expect(await run(undefined, xml)).toMatchObject({
+      outcome: 'accepted',
+      code: 'catalogue.not-installed',
+      noticeLevel: 'info',
+    });
+    expect(await run(schemas(full), xml)).toEqual({ outcome: 'accepted' });
+    const refused = await run(schemas({ ...full, c_ClaveUnidad: ['ACT'] }), xml);
+    expect(refused).toMatchObject({ outcome: 'rejected', code: 'cfdi.amounts' });
+    expect(refused.details?.map((d) => d.code)).toContain('CFDI40165');
+  });
+});

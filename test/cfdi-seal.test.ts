@@ -3,6 +3,9 @@ import { generateKeyPairSync, X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import forge from 'node-forge';
+import { FolderCertificateStore } from '../shared/adapters/folder-certificate-store';
+import { sealCfdiAction } from '../shared/actions/seal-cfdi';
+import type { ActionContext } from '../shared/engine/action';
 import { cadenaOriginal, cadenaTimbre, supportedComplements } from '../shared/signing/cfdi-cadena';
 import { sealCfdi, setRootAttributes, verifyCfdiSeal, verifyTimbre } from '../shared/signing/cfdi-seal';
 import {
@@ -539,6 +542,42 @@ describeWithCorpus(
         expect(parseXmlTree(resealed).getAttribute('Sello')).toBe(parseXmlTree(xml).getAttribute('Sello'));
         expect(resealed).toBe(xml);
       }
+    });
+
+    it('seals with the CSD kept as PKCS#12, as Key Vault holds certificates: the same Sello byte for byte', async () => {
+      // Key Vault keeps a certificate with its key as PKCS#12 (imported from the .cer and .key, docs/countries/
+      // mexico.md); the key folder reads a .p12 the same way (fromPkcs12)
+      const folder = tempDir('csd-p12-');
+      writeFileSync(join(folder, 'key.pem'), csd.privateKey.export({ type: 'pkcs8', format: 'pem' }));
+      writeFileSync(join(folder, 'cert.pem'), csd.certificates[0]!.toString());
+      execFileSync('openssl', [
+        'pkcs12',
+        '-export',
+        '-inkey',
+        join(folder, 'key.pem'),
+        '-in',
+        join(folder, 'cert.pem'),
+        '-out',
+        join(folder, 'kv-csd.p12'),
+        '-passout',
+        'pass:secreto',
+      ]);
+      const store = new FolderCertificateStore(folder, () => 'secreto');
+      const xml = read('cfdi40-valid.xml');
+      const written: Record<string, string> = {};
+      const result = await sealCfdiAction(store).run({
+        params: { certificate: 'kv-csd', input: 'cfdi.xml' },
+        readArtifact: () => Promise.resolve(Buffer.from(xml)),
+        writeArtifact: (name: string, content: string | Buffer) => {
+          written[name] = content.toString();
+          return Promise.resolve();
+        },
+      } as unknown as ActionContext);
+      expect(result).toMatchObject({
+        outcome: 'accepted',
+        variables: { noCertificado: '30001000000500003416' },
+      });
+      expect(written['sealed.xml']).toBe(xml);
     });
 
     it('seals an unsealed Pagos 2.0 document of the corpus, and the seal verifies', () => {

@@ -1,37 +1,21 @@
-import { mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   ensureSelfSignedCertificate,
   FolderCertificateStore,
 } from '../shared/adapters/folder-certificate-store';
-import type { OutputFormat } from '../shared/formats/format';
-import { compileMappings, readMappingSource } from '../shared/formats/mapping';
-import type { CanonicalInvoice } from '../shared/model/invoice';
-import { validateInvoice } from '../shared/model/validate-invoice';
 import { codeList, type CodeListId } from '../shared/rules/code-lists/code-lists';
 import { sealCfdi, verifyCfdiSeal } from '../shared/signing/cfdi-seal';
 import { satCertificateInfo, type SatCsd } from '../shared/signing/sat-csd';
-import { packageRoot } from '../shared/util/package-root';
+import { cfdiOfSample, mxSamples } from './support/cfdi-samples';
 import { describeWithCorpus } from './support/corpus';
 import { tempDir } from './support/temp';
 import { validateXsd } from './support/xsd';
 
-const MAPPING = join(packageRoot(), 'flows', 'mx-cfdi-pac', 'formats', 'cfdi-40.json');
-const SAMPLES = join(packageRoot(), 'samples', 'mx');
-const format: OutputFormat = compileMappings([readMappingSource(readFileSync(MAPPING, 'utf8'), MAPPING)])[0]!;
-const samples = readdirSync(SAMPLES).filter((f) => f.endsWith('.json'));
+const samples = mxSamples;
 
 function cfdiOf(name: string, change?: (document: Record<string, any>) => void): string {
-  const { document } = JSON.parse(readFileSync(join(SAMPLES, name), 'utf8')) as {
-    document: Record<string, any>;
-  };
-  change?.(document);
-  const validation = validateInvoice(document, 'fill');
-  expect(validation.problems.filter((p) => p.severity !== 'warning')).toEqual([]);
-  return format.render(validation.invoice as CanonicalInvoice, {
-    values: { fecha: mexicoNow() },
-    company: { regimenFiscal: '601' },
-  });
+  return cfdiOfSample(name, mexicoNow(), change);
 }
 
 /** Now in Mexico City, as a CFDI's Fecha (a test CSD is valid from the moment it is made). */
@@ -105,6 +89,8 @@ describe('CFDI 4.0 from the canonical invoice', () => {
       const xml = cfdiOf(name);
       for (const [attr, list] of [
         ['FormaPago', 'mx/forma-pago'],
+        ['FormaDePagoP', 'mx/forma-pago'],
+        ['ObjetoImpDR', 'mx/objeto-imp'],
         ['MetodoPago', 'mx/metodo-pago'],
         ['UsoCFDI', 'mx/uso-cfdi'],
         ['RegimenFiscal', 'mx/regimen-fiscal'],
@@ -125,12 +111,19 @@ describe('CFDI 4.0 from the canonical invoice', () => {
  * c_Moneda): the structure and every other type are SAT's own.
  */
 describeWithCorpus('CFDI 4.0 and the official schema', ['sat-cfdi-xsd'], (corpus) => {
-  it('every sample, sealed, is valid against cfdv40.xsd', async () => {
+  it('every sample, sealed, is valid against cfdv40.xsd (and Pagos20.xsd for a payment receipt)', async () => {
     const root = join(corpus, 'sat-cfdi-xsd', 'resources', 'www.sat.gob.mx', 'sitio_internet', 'cfd');
     const dir = tempDir();
     symlinkSync(join(root, '4'), join(dir, '4'), 'dir');
     symlinkSync(join(root, 'tipoDatos'), join(dir, 'tipoDatos'), 'dir');
+    symlinkSync(join(root, 'Pagos'), join(dir, 'Pagos'), 'dir');
     mkdirSync(join(dir, 'catalogos'));
+    symlinkSync(join(root, 'catalogos', 'Pagos'), join(dir, 'catalogos', 'Pagos'), 'dir');
+    // the complement is a strict wildcard of cfdv40.xsd: one schema that knows both
+    writeFileSync(
+      join(dir, 'cfdi.xsd'),
+      `<?xml version="1.0" encoding="UTF-8"?><xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema"><xs:import namespace="http://www.sat.gob.mx/cfd/4" schemaLocation="4/cfdv40.xsd"/><xs:import namespace="http://www.sat.gob.mx/Pagos20" schemaLocation="Pagos/Pagos20.xsd"/></xs:schema>`,
+    );
     const listed: Record<string, string> = {
       c_FormaPago: 'mx/forma-pago',
       c_MetodoPago: 'mx/metodo-pago',
@@ -166,7 +159,8 @@ describeWithCorpus('CFDI 4.0 and the official schema', ['sat-cfdi-xsd'], (corpus
     );
     const csd = await testCsd();
     const documents = Object.fromEntries(samples.map((name) => [`${name}.xml`, sealCfdi(cfdiOf(name), csd)]));
-    const results = await validateXsd(join(dir, '4', 'cfdv40.xsd'), documents);
+    expect(Object.values(documents).some((xml) => xml.includes('<pago20:Pagos'))).toBe(true);
+    const results = await validateXsd(join(dir, 'cfdi.xsd'), documents);
     expect(results.map((r) => [r.file, r.errors])).toEqual(samples.map((name) => [`${name}.xml`, []]));
   });
 });

@@ -272,7 +272,20 @@ describe('shipped mappings', () => {
   it('load, and render a sample', () => {
     const formats = shippedFormats();
     expect(formats.map((f) => f.id)).toContain('peppol-bis3-ubl');
-    for (const format of formats) expect(format.render(sampleInvoice(3)).length).toBeGreaterThan(0);
+    const payment = JSON.parse(readFileSync(join(packageRoot(), 'samples', 'mx', 'pago.json'), 'utf8'))
+      .document as CanonicalInvoice;
+    for (const format of formats)
+      expect(
+        format.render(format.document === 'payment' ? payment : sampleInvoice(3)).length,
+      ).toBeGreaterThan(0);
+    // a payment receipt's format refuses an invoice, clearly
+    const pagos = formats.find((f) => f.document === 'payment')!;
+    expect(() => pagos.render(sampleInvoice(3))).toThrow(
+      expect.objectContaining({
+        code: 'transform.inconsistent',
+        details: [expect.objectContaining({ path: '/payments' })],
+      }),
+    );
   });
 });
 

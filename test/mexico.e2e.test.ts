@@ -44,6 +44,9 @@ describe('Mexico: CFDI 4.0 sealed and stamped by the PAC stand-in', () => {
     const set = await api('PUT', `/features/mx-cfdi-pac/companies/${companyId}`, {
       csd: 'mx-csd',
       pacUrl: standIn.url,
+      // the stand-in plays SAT's status service and certificate repository too
+      statusUrl: `${standIn.url}/ConsultaCFDIService.svc`,
+      satCertificatesUrl: `${standIn.url}/certificates`,
     });
     expect(set.status).toBe(200);
     return { standIn, companyId };
@@ -55,7 +58,7 @@ describe('Mexico: CFDI 4.0 sealed and stamped by the PAC stand-in', () => {
   it('stamps each sample: sealed with the CSD, SAT figures per concept, the stamp verified with the PAC certificate', async () => {
     const { standIn, companyId } = await pac();
     const names = readdirSync(join(packageRoot(), 'samples', 'mx')).filter((n) => n.endsWith('.json'));
-    expect(names).toHaveLength(5);
+    expect(names).toHaveLength(6);
     for (const name of names) {
       const record = await submit(companyId, name);
       expect({ name, status: record.status }).toEqual({ name, status: 'completed' });

@@ -1,18 +1,23 @@
 import type { Action } from '../engine/action';
 import { checkCfdiAmounts } from '../rules/mx/cfdi-checks';
+import { checkCfdiCatalogues, LARGE_CATALOGUES, satCatalogues } from '../rules/mx/sat-catalogues';
 
 /**
- * `validate-cfdi`: the amount and consistency checks SAT makes of a CFDI 4.0 that can be made before it is
- * sealed and stamped (SubTotal, Descuento, Total, TipoCambio, the limits of each Importe, the tax summaries,
- * shared/rules/mx/cfdi-checks.ts), each finding with the code of SAT's Matriz de errores (CFDI40119 …) and
- * where it is; the file is rejected with all of them (`cfdi-report.json`), as the PAC would reject it.
+ * `validate-cfdi`: the checks SAT makes of a CFDI 4.0 that can be made before it is sealed and stamped
+ * (SubTotal, Descuento, Total, TipoCambio, the limits of each Importe, the tax summaries, the currency's
+ * decimals, the comprobante's type and the foreign receptor: shared/rules/mx/cfdi-checks.ts), and, where SAT's
+ * catalogue schema is installed in the schema folder (`schemasDir`), the codes of its very large catalogues
+ * (c_ClaveProdServ, c_ClaveUnidad, c_CodigoPostal: shared/rules/mx/sat-catalogues.ts). Each finding has the
+ * code of SAT's Matriz de errores (CFDI40119 …) and where it is; the file is rejected with all of them
+ * (`cfdi-report.json`), as the PAC would reject it. Without the catalogues it passes with a notice
+ * (`catalogue.not-installed`) saying what was not checked and where the catalogue schema was looked for.
  */
-export function validateCfdiAction(): Action {
+export function validateCfdiAction(schemasDir?: string): Action {
   return {
     name: 'validate-cfdi',
     stage: 'transform',
     pure: true,
-    description: "SAT's amount checks of a CFDI 4.0 (codes CFDI40108 …), before it is sealed and stamped",
+    description: "SAT's checks of a CFDI 4.0 (codes CFDI40108 …), before it is sealed and stamped",
     paramsSchema: {
       type: 'object',
       additionalProperties: false,
@@ -21,8 +26,20 @@ export function validateCfdiAction(): Action {
     async run(context) {
       const input = (context.params.input as string | undefined) ?? 'cfdi.xml';
       const xml = (await context.readArtifact(input)).toString('utf8');
-      const findings = checkCfdiAmounts(xml);
-      if (findings.length === 0) return { outcome: 'accepted' };
+      const catalogues = satCatalogues(schemasDir);
+      const findings = [
+        ...checkCfdiAmounts(xml),
+        ...('missing' in catalogues ? [] : checkCfdiCatalogues(xml, catalogues)),
+      ];
+      if (findings.length === 0)
+        return 'missing' in catalogues
+          ? {
+              outcome: 'accepted',
+              code: 'catalogue.not-installed',
+              message: `${LARGE_CATALOGUES.join(', ')} not checked: ${catalogues.missing}`,
+              noticeLevel: 'info',
+            }
+          : { outcome: 'accepted' };
       await context.writeArtifact(
         'cfdi-report.json',
         JSON.stringify({ valid: false, findings }, null, 2),

@@ -1,4 +1,4 @@
-import type { Action, ActionContext } from '../engine/action';
+import type { Action, ActionContext, ActionResult } from '../engine/action';
 import { EInvoiceError, type ProblemDetail } from '../errors';
 import {
   locateProblems,
@@ -10,6 +10,7 @@ import {
 import { shippedFormats } from '../formats/mapping';
 import type { CalculationMode } from '../model/calculation';
 import { validateInvoice } from '../model/validate-invoice';
+import { checkPaymentSchema } from '../model/validate-payment';
 import type { RuleSetChoice } from '../model/rule-sets';
 import { parseJson } from '../util/json';
 import { syntaxOf } from '../xml/namespaces';
@@ -91,6 +92,7 @@ export function validateActionWith(formats?: FormatRegistry): Action {
         input: { type: 'string' },
         output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
         calculation: { enum: ['fill', 'check'] },
+        document: { enum: ['invoice', 'payment'] },
         rules: {
           type: 'array',
           uniqueItems: true,
@@ -99,6 +101,7 @@ export function validateActionWith(formats?: FormatRegistry): Action {
       },
     },
     async run(context) {
+      if (context.params.document === 'payment') return validatePayment(context);
       const input = (context.params.input as string | undefined) ?? 'input.json';
       const output = (context.params.output as string | undefined) ?? 'canonical.json';
       const mode = (context.params.calculation as CalculationMode | undefined) ?? 'fill';
@@ -141,4 +144,33 @@ export function validateActionWith(formats?: FormatRegistry): Action {
       };
     },
   };
+}
+
+/**
+ * `validate` of a canonical payment document (`document: payment`): its schema and the feature's extension,
+ * every problem with its JSON path; a valid one is written as it is to `output` (default `payment.json`), its
+ * figures left to the format that makes the receipt.
+ */
+async function validatePayment(context: ActionContext): Promise<ActionResult> {
+  const input = (context.params.input as string | undefined) ?? 'input.json';
+  const output = (context.params.output as string | undefined) ?? 'payment.json';
+  const parsed = parseJson((await context.readArtifact(input)).toString('utf8'));
+  const problems: ProblemDetail[] = parsed.ok
+    ? [...checkPaymentSchema(parsed.value), ...(context.checkExtensions?.(parsed.value) ?? [])]
+    : [{ path: '/', message: parsed.message, code: 'json.syntax' }];
+  const valid = problems.length === 0;
+  await context.writeArtifact(
+    'validation.json',
+    JSON.stringify({ valid, document: 'payment', problems: problems.map(toFinding) }, null, 2),
+    'application/json',
+  );
+  if (!valid || !parsed.ok)
+    return {
+      outcome: 'rejected',
+      code: 'validation.failed',
+      message: plural(problems.length, 'validation problem'),
+      details: problems,
+    };
+  await context.writeArtifact(output, JSON.stringify(parsed.value), 'application/json');
+  return { outcome: 'accepted' };
 }

@@ -119,13 +119,15 @@ export function sniffXml(text: string, path = '/'): DetectedInput {
 
 /**
  * The kind of an intake body: XML by its content type, else JSON: an edoc transfer document when its
- * top-level object has `header` and `positions`, else a canonical invoice. Refuses nesting past the limits.
+ * top-level object has `header` and `positions`, a canonical payment document when it has `payments` and no
+ * `lines`, else a canonical invoice. Refuses nesting past the limits.
  */
 export function detectInput(content: Buffer, contentType: string, path = '/'): DetectedInput {
   const text = content.toString('utf8');
   if (/xml/i.test(contentType)) return sniffXml(text, path);
   const keys = scanJson(text, MAX_JSON_DEPTH, 'document', path);
-  return { kind: keys.has('header') && keys.has('positions') ? 'edoc-transfer' : 'canonical' };
+  if (keys.has('header') && keys.has('positions')) return { kind: 'edoc-transfer' };
+  return { kind: keys.has('payments') && !keys.has('lines') ? 'payment' : 'canonical' };
 }
 
 /** How a format's documents look to `sniffXml`: root element and customization id. */
@@ -166,6 +168,7 @@ export function formatSignatures(formats: readonly OutputFormat[]): FormatSignat
 const KIND_NAMES: Record<InputKind, string> = {
   canonical: 'a canonical invoice (JSON)',
   'edoc-transfer': 'an edoc transfer document (JSON with header and positions)',
+  payment: 'a canonical payment document (JSON with payments)',
   xml: 'XML',
 };
 

@@ -29,7 +29,7 @@ export interface StepDefinition {
 }
 
 /** What intake can tell a body is: a canonical invoice, an edoc transfer document (JSON), or XML. */
-export type InputKind = 'canonical' | 'edoc-transfer' | 'xml';
+export type InputKind = 'canonical' | 'edoc-transfer' | 'payment' | 'xml';
 
 /**
  * What a flow takes in; intake refuses anything else. `formats` (format ids) narrows `xml` to the documents

@@ -11,15 +11,28 @@ import { dec, format, mul, percent, round, type Decimal } from '../util/decimal'
  * `/cfdi`; what CFDI cannot carry (a line charge, a document-level allowance or charge) is refused, located.
  */
 
-/** Decimals of an amount, by currency (SAT's c_Moneda); two where the list says nothing else. */
-const CURRENCY_DECIMALS: Readonly<Record<string, number>> = {
-  CLF: 4,
+/**
+ * Decimals of an amount, by currency, as SAT's c_Moneda gives them for the currencies CFDIs are most written
+ * in; a currency not listed here has two where amounts are made (the checks take what a document writes).
+ */
+export const CFDI_CURRENCY_DECIMALS: Readonly<Record<string, number>> = {
+  MXN: 2,
+  USD: 2,
+  EUR: 2,
+  CAD: 2,
+  GBP: 2,
+  CHF: 2,
+  CNY: 2,
   JPY: 0,
   KRW: 0,
   CLP: 0,
+  CLF: 4,
   BHD: 3,
   KWD: 3,
 };
+
+/** The decimals amounts in `currency` are made with: {@link CFDI_CURRENCY_DECIMALS}, else two. */
+export const currencyDecimals = (currency: string): number => CFDI_CURRENCY_DECIMALS[currency] ?? 2;
 
 export interface CfdiTax {
   /** c_Impuesto: 001 ISR, 002 IVA, 003 IEPS. */
@@ -82,7 +95,7 @@ function summarize(taxes: CfdiTax[], decimals: number): CfdiTax[] {
 /** The CFDI figures of a canonical invoice, or every reason it cannot be a CFDI, located. */
 export function cfdiFigures(invoice: CanonicalInvoice): CfdiFigures {
   const problems: ProblemDetail[] = [];
-  const decimals = CURRENCY_DECIMALS[invoice.currency] ?? 2;
+  const decimals = currencyDecimals(invoice.currency);
   if (invoice.typeCode !== '380' && invoice.typeCode !== '381')
     problems.push({
       path: '/typeCode',

@@ -42,6 +42,8 @@ export interface OutputFormat {
   readonly extension: string;
   /** It reads the document's company parameters (`company.<name>` paths of a mapping). */
   readonly usesCompany?: boolean;
+  /** It renders a canonical payment document (payment.schema.json), not an invoice. */
+  readonly document?: 'payment';
   /** Rule sets a document must also pass to be valid in this format (PEPPOL's, XRechnung's, …). */
   readonly rules?: readonly RuleSet[];
   /**

@@ -19,6 +19,7 @@ import { compileReader } from './mapping-reader';
 import { syntaxOf } from '../xml/namespaces';
 import { pathKeys } from './paths';
 import { cfdiFigures } from './cfdi-figures';
+import { pagosFigures, type CanonicalPaymentDocument } from './cfdi-pagos';
 import { namedReader } from './readers';
 import { parseXmlTree } from '../xml/xml-tree';
 
@@ -109,9 +110,12 @@ export interface MappingDefinition {
   extension: string;
   /**
    * `true` (default): EN 16931's figures completed and checked first; `cfdi`: SAT's figures of a CFDI computed
-   * (per concept, then summed: shared/formats/cfdi-figures.ts), read at `/cfdi`; `false`: none.
+   * (per concept, then summed: shared/formats/cfdi-figures.ts), read at `/cfdi`; `cfdi-pagos`: the Pagos 2.0
+   * figures of a canonical payment document (shared/formats/cfdi-pagos.ts), read at `/pagos`; `false`: none.
    */
-  calculate?: boolean | 'cfdi';
+  calculate?: boolean | 'cfdi' | 'cfdi-pagos';
+  /** The canonical document it renders: an invoice (default) or a payment document (payment.schema.json). */
+  document?: 'invoice' | 'payment';
   rules?: RuleSet[];
   /**
    * Documents of the format are read by this reader module (`fatturapa`: a lot of several invoices, terms
@@ -459,7 +463,7 @@ function emitAll(children: Emit[], scope: unknown, root: unknown, out: TreeWrite
 const COMPANY_PATH = /["{]company\.[A-Za-z_]/;
 
 function identityOf(definition: MappingDefinition) {
-  const { id, description, contentType, extension, rules } = definition;
+  const { id, description, contentType, extension, rules, document } = definition;
   const usesCompany = COMPANY_PATH.test(
     JSON.stringify([definition.root, definition.fragments, definition.csv]),
   );
@@ -470,6 +474,7 @@ function identityOf(definition: MappingDefinition) {
     extension,
     ...(rules ? { rules } : {}),
     ...(usesCompany ? { usesCompany: true } : {}),
+    ...(document === 'payment' ? { document } : {}),
   };
 }
 
@@ -558,6 +563,8 @@ const PEPPOL_FIGURE_RULES: readonly InvoiceRuleModule[] = [...FIGURE_RULES, pepp
 function calculated(definition: MappingDefinition, source: CanonicalInvoice, owned = false): unknown {
   if (definition.calculate === false) return source;
   if (definition.calculate === 'cfdi') return { ...source, cfdi: cfdiFigures(source) };
+  if (definition.calculate === 'cfdi-pagos')
+    return { ...source, pagos: pagosFigures(source as unknown as CanonicalPaymentDocument) };
   const peppol = (definition.rules ?? []).includes('peppol') || isPeppolBis3(source);
   const result = calculate(source, 'fill', { inPlace: owned });
   const problems = [

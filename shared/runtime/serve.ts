@@ -31,6 +31,8 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
       BC_TOKEN_URL: standIns.urls.bcToken,
       SDI_URL: standIns.urls.sdi,
       PAC_URL: standIns.urls.pac,
+      SAT_STATUS_URL: `${standIns.urls.pac}/ConsultaCFDIService.svc`,
+      SAT_CERTIFICATES_URL: `${standIns.urls.pac}/certificates`,
       // the stand-in signs its notifications as SDI does: only its signature is taken
       ...(standIns.sdi.certificateFile ? { SDI_CERTIFICATE: standIns.sdi.certificateFile } : {}),
     });

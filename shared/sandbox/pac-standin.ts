@@ -23,6 +23,7 @@ import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import forge from 'node-forge';
+import { consultaResponse, parseConsultaRequest } from '../connectors/sat/consulta';
 import { describeError, isEInvoiceError } from '../errors';
 import { cadenaTimbre, CFDI_NAMESPACE_40, TFD_NAMESPACE } from '../signing/cfdi-cadena';
 import { verifyCfdiSeal, type CfdiSealVerification } from '../signing/cfdi-seal';
@@ -488,6 +489,9 @@ class CfdiXsdPool extends XsdValidatorPool {
   }
 }
 
+/** Where the stand-in answers SAT's status service (ConsultaCFDIService), as SAT's own URL ends. */
+export const CONSULTA_PATH = '/ConsultaCFDIService.svc';
+
 /**
  * A stand-in of a Mexican PAC (proveedor autorizado de certificación) for CFDI 4.0, for local runs and tests;
  * its REST API (JSON answers) is the reference PAC protocol of the `mx-cfdi-pac` feature. Every answer is
@@ -525,7 +529,8 @@ class CfdiXsdPool extends XsdValidatorPool {
  * `delays.acceptance` passes (`cancellation.autoAnswer`).
  *
  * `GET /cfdi40/status?re=&rr=&tt=&id=&fe=` — SAT's status query (issuer and receptor RFC, Total, UUID, last
- * 8 characters of the Sello): {@link PacStatus}; any mismatch is "No Encontrado".
+ * 8 characters of the Sello): {@link PacStatus}; any mismatch is "No Encontrado". The same, as SAT's own
+ * service answers it: `POST /ConsultaCFDIService.svc` (SOAP 1.1, shared/connectors/sat/consulta.ts).
  *
  * `GET /certificates/{noCertificado}` the SAT certificate (PEM, no key needed); `GET /stamps` the stamps,
  * `GET /stamps/{uuid}` a stamped CFDI, `GET /stats`. State (stamps, cancellations, the SAT key made at first
@@ -659,6 +664,7 @@ export class PacStandIn {
       `  POST ${u}/cfdi40/cancel   {rfcEmisor, uuid, motivo, folioSustitucion?, total?, rfcReceptor?} + x-cancel-signature ` +
         '(base64 RSA-SHA256 of the body with the CSD key) -> {status, code: "201", estatusCancelacion}',
       `  GET  ${u}/cfdi40/status?re=&rr=&tt=&id=&fe=   {codigoEstatus, estado, esCancelable, estatusCancelacion}`,
+      `  POST ${u}${CONSULTA_PATH}   SAT's status service (SOAP 1.1, expresionImpresa ?re=&rr=&tt=&id=&fe=)`,
       `  GET  ${u}/certificates/${this.noCertificadoSat || '{noCertificado}'}   the SAT certificate (PEM, ${this.certificateFile})`,
       `  POST ${u}/control/cancellations/{uuid}   {accept: true|false}: the receptor's answer to a cancellation En proceso`,
       `  GET  ${u}/stamps   GET ${u}/stamps/{uuid}   GET ${u}/stats`,
@@ -857,6 +863,16 @@ export class PacStandIn {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const path = url.pathname.replace(/\/+$/, '') || '/';
     const method = req.method ?? 'GET';
+    // SAT's repository layout: /certificates/000010/000005/04/46/50/00001000000504465028.cer (DER)
+    const repository = /^\/certificates\/(?:\d{6}\/\d{6}\/\d{2}\/\d{2}\/\d{2})\/(\d{20})\.cer$/.exec(path);
+    if (method === 'GET' && repository) {
+      if (repository[1] !== this.noCertificadoSat)
+        return this.sendJson(res, 404, { status: 'error', code: '404', message: 'No such certificate' });
+      res
+        .writeHead(200, { 'content-type': 'application/pkix-cert' })
+        .end(new X509Certificate(this.certificatePem).raw);
+      return;
+    }
     const certificate = /^\/certificates\/([^/]+)$/.exec(path);
     if (method === 'GET' && certificate) {
       if (decodeURIComponent(certificate[1]!) !== this.noCertificadoSat)
@@ -869,7 +885,7 @@ export class PacStandIn {
     if (apiKey !== undefined && (typeof given !== 'string' || !sameText(given, apiKey)))
       return this.sendJson(res, 401, { status: 'error', code: 'unauthorized', message: 'Invalid x-api-key' });
 
-    if (path.startsWith('/cfdi40/')) {
+    if (path.startsWith('/cfdi40/') || path === CONSULTA_PATH) {
       const faults = this.options.faults ?? {};
       if (faults.latencyMs) await new Promise((r) => setTimeout(r, faults.latencyMs));
       const rate = faults.errorRate;
@@ -893,6 +909,7 @@ export class PacStandIn {
         );
         return this.sendJson(res, 200, this.status(query));
       }
+      if (path === CONSULTA_PATH && method === 'POST') return this.consulta(res, body);
     }
     if (method === 'GET' && path === '/stats') return this.sendJson(res, 200, this.stats());
     if (method === 'GET' && path === '/stamps') return this.sendJson(res, 200, this.stamps());
@@ -908,6 +925,26 @@ export class PacStandIn {
     if (method === 'POST' && control)
       return this.answerCancellation(res, decodeURIComponent(control[1]!), body);
     return this.sendJson(res, 404, { status: 'error', code: '404', message: `No route ${method} ${path}` });
+  }
+
+  /** `POST /ConsultaCFDIService.svc`: SAT's status service, its SOAP 1.1 protocol. */
+  private consulta(res: ServerResponse, body: Buffer): void {
+    this.state.counters.statusQueries++;
+    let query: ReturnType<typeof parseConsultaRequest>;
+    try {
+      query = parseConsultaRequest(body.toString('utf8'));
+    } catch (error) {
+      const reason = escapeAttribute(describeError(error).message);
+      res
+        .writeHead(500, { 'content-type': 'text/xml; charset=utf-8' })
+        .end(
+          `<s:Envelope xmlns:s="http://schemas.xmlsoap.org/soap/envelope/"><s:Body><s:Fault><faultcode>s:Client</faultcode><faultstring>${reason}</faultstring></s:Fault></s:Body></s:Envelope>`,
+        );
+      return;
+    }
+    res
+      .writeHead(200, { 'content-type': 'text/xml; charset=utf-8' })
+      .end(consultaResponse({ ...this.status(query), validacionEFOS: '200' }));
   }
 
   /** `POST /cfdi40/stamp`. */

@@ -1,3 +1,4 @@
+import { CFDI_CURRENCY_DECIMALS } from '../../formats/cfdi-figures';
 import { invalidInput } from '../../errors';
 import { exact, exactCompare, exactText, pow10, type ExactDecimal } from '../../model/exact-decimal';
 import { parseXmlTree, type XmlTreeElement } from '../../xml/xml-tree';
@@ -81,22 +82,6 @@ function halfPlace(decimals: number): Dec {
 
 const sum = (values: readonly Dec[]): Dec => values.reduce(plus, ZERO);
 const text = (value: Dec): string => exactText(value);
-
-/** The decimals of the currencies SAT's c_Moneda gives for those most used in CFDI. */
-const CURRENCY_DECIMALS: Readonly<Record<string, number>> = {
-  MXN: 2,
-  USD: 2,
-  EUR: 2,
-  CAD: 2,
-  GBP: 2,
-  CHF: 2,
-  CNY: 2,
-  JPY: 0,
-  KRW: 0,
-  CLP: 0,
-  BHD: 3,
-  KWD: 3,
-};
 
 // ---------------------------------------------------------------------------------------------------------
 // The document
@@ -210,7 +195,7 @@ function readCfdi(xml: string): Cfdi {
     impuestos,
     traslados: taxesOf(impuestos, 'Traslados', 'Traslado'),
     retenciones: taxesOf(impuestos, 'Retenciones', 'Retencion'),
-    decimals: CURRENCY_DECIMALS[moneda],
+    decimals: CFDI_CURRENCY_DECIMALS[moneda],
     localTraslados: (local && amount(local, 'TotalDeTraslados')) ?? ZERO,
     localRetenciones: (local && amount(local, 'TotalDeRetenciones')) ?? ZERO,
   };
@@ -249,6 +234,9 @@ function writtenPlaces(value: string): number {
 
 const INCOME_TYPES = new Set(['I', 'E', 'N']);
 
+/** The generic RFC of a foreign receptor. */
+const FOREIGN_RFC = 'XEXX010101000';
+
 /** The key SAT groups the taxes of the summary by: Impuesto, TipoFactor and TasaOCuota (the value). */
 function trasladoKey(tax: Tax): string {
   return `${tax.impuesto}|${tax.tipoFactor}|${tax.tasa ? text(tax.tasa) : ''}`;
@@ -256,6 +244,18 @@ function trasladoKey(tax: Tax): string {
 
 // ---------------------------------------------------------------------------------------------------------
 // The checks
+
+/**
+ * Reports `name` of `el` when it is written with more decimals than the currency has (c_Moneda). A currency
+ * whose decimals are not known here is not judged.
+ */
+function tooManyDecimals(cfdi: Cfdi, el: XmlTreeElement, name: string, report: Report): void {
+  const value = el.getAttribute(name);
+  if (value === null || cfdi.decimals === undefined) return;
+  const places = writtenPlaces(value);
+  if (places > cfdi.decimals)
+    report(el, `${name} ${value} has ${places} decimals; ${cfdi.moneda} has ${cfdi.decimals}`);
+}
 
 type Report = (at: XmlTreeElement, message: string) => void;
 
@@ -267,6 +267,26 @@ interface CfdiCheck {
 }
 
 const CHECKS: readonly CfdiCheck[] = [
+  {
+    code: 'CFDI40103',
+    description:
+      'Si existe el campo FormaPago, el TipoDeComprobante debe ser I o E (no debe existir en un comprobante T, N o P).',
+    check(cfdi, report) {
+      if (['T', 'N', 'P'].includes(cfdi.tipo) && cfdi.root.hasAttribute('FormaPago'))
+        report(
+          cfdi.root,
+          `A TipoDeComprobante ${cfdi.tipo} has no FormaPago (a payment receipt says it per Pago)`,
+        );
+    },
+  },
+  {
+    code: 'CFDI40107',
+    description:
+      'El valor registrado en el campo SubTotal excede la cantidad de decimales que soporta la moneda.',
+    check(cfdi, report) {
+      for (const el of [cfdi.root]) tooManyDecimals(cfdi, el, 'SubTotal', report);
+    },
+  },
   {
     code: 'CFDI40108',
     description:
@@ -330,6 +350,14 @@ const CHECKS: readonly CfdiCheck[] = [
     },
   },
   {
+    code: 'CFDI40112',
+    description:
+      'El valor registrado en el campo Descuento excede la cantidad de decimales que soporta la moneda.',
+    check(cfdi, report) {
+      for (const el of [cfdi.root]) tooManyDecimals(cfdi, el, 'Descuento', report);
+    },
+  },
+  {
     code: 'CFDI40114',
     description:
       'Cuando el valor del campo Moneda es MXN, el campo TipoCambio, si se registra, debe tener el valor "1".',
@@ -386,6 +414,49 @@ const CHECKS: readonly CfdiCheck[] = [
           `Total ${text(cfdi.total)} is not SubTotal ${text(cfdi.subTotal)} − Descuento ${text(descuento)} + TotalImpuestosTrasladados ${text(trasladados)} − TotalImpuestosRetenidos ${text(retenidos)}${local} = ${text(expected)}`,
         );
       }
+    },
+  },
+  {
+    code: 'CFDI40125',
+    description: 'Si el TipoDeComprobante es T o P, el campo MetodoPago no debe existir.',
+    check(cfdi, report) {
+      if ((cfdi.tipo === 'T' || cfdi.tipo === 'P') && cfdi.root.hasAttribute('MetodoPago'))
+        report(cfdi.root, `A TipoDeComprobante ${cfdi.tipo} has no MetodoPago`);
+    },
+  },
+  {
+    code: 'CFDI40151',
+    description:
+      'Si el RFC del receptor es un RFC inscrito en el SAT o el RFC genérico nacional, el campo ResidenciaFiscal no debe existir.',
+    check(cfdi, report) {
+      const receptor = child(cfdi.root, 'Receptor');
+      if (receptor?.hasAttribute('ResidenciaFiscal') && receptor.getAttribute('Rfc') !== FOREIGN_RFC)
+        report(
+          receptor,
+          `ResidenciaFiscal is for a foreign receptor (Rfc ${FOREIGN_RFC}), not ${receptor.getAttribute('Rfc') ?? '(none)'}`,
+        );
+    },
+  },
+  {
+    code: 'CFDI40152',
+    description: 'El valor del campo ResidenciaFiscal no puede ser MEX.',
+    check(cfdi, report) {
+      const receptor = child(cfdi.root, 'Receptor');
+      if (receptor?.getAttribute('ResidenciaFiscal') === 'MEX')
+        report(receptor, 'ResidenciaFiscal is MEX: a Mexican receptor has no foreign residence');
+    },
+  },
+  {
+    code: 'CFDI40154',
+    description:
+      'Si el RFC del receptor es un RFC inscrito en el SAT o el RFC genérico nacional, el campo NumRegIdTrib no debe existir.',
+    check(cfdi, report) {
+      const receptor = child(cfdi.root, 'Receptor');
+      if (receptor?.hasAttribute('NumRegIdTrib') && receptor.getAttribute('Rfc') !== FOREIGN_RFC)
+        report(
+          receptor,
+          `NumRegIdTrib is for a foreign receptor (Rfc ${FOREIGN_RFC}), not ${receptor.getAttribute('Rfc') ?? '(none)'}`,
+        );
     },
   },
   {
@@ -450,6 +521,26 @@ const CHECKS: readonly CfdiCheck[] = [
     },
   },
   {
+    code: 'CFDI40201',
+    description: 'Si el TipoDeComprobante es T o P, el nodo Impuestos no debe existir.',
+    check(cfdi, report) {
+      if ((cfdi.tipo === 'T' || cfdi.tipo === 'P') && cfdi.impuestos)
+        report(
+          cfdi.impuestos,
+          `A TipoDeComprobante ${cfdi.tipo} has no Impuestos (a payment receipt's are in its Pagos)`,
+        );
+    },
+  },
+  {
+    code: 'CFDI40202',
+    description:
+      'El valor del campo TotalImpuestosRetenidos excede la cantidad de decimales que soporta la moneda.',
+    check(cfdi, report) {
+      for (const el of cfdi.impuestos ? [cfdi.impuestos] : [])
+        tooManyDecimals(cfdi, el, 'TotalImpuestosRetenidos', report);
+    },
+  },
+  {
     code: 'CFDI40203',
     description:
       'El valor del campo TotalImpuestosRetenidos debe ser igual a la suma de los importes registrados en el elemento hijo Retencion.',
@@ -465,6 +556,15 @@ const CHECKS: readonly CfdiCheck[] = [
     },
   },
   {
+    code: 'CFDI40204',
+    description:
+      'El valor del campo TotalImpuestosTrasladados excede la cantidad de decimales que soporta la moneda.',
+    check(cfdi, report) {
+      for (const el of cfdi.impuestos ? [cfdi.impuestos] : [])
+        tooManyDecimals(cfdi, el, 'TotalImpuestosTrasladados', report);
+    },
+  },
+  {
     code: 'CFDI40205',
     description:
       'El valor del campo TotalImpuestosTrasladados no es igual a la suma de los importes registrados en el elemento hijo Traslado.',
@@ -477,6 +577,14 @@ const CHECKS: readonly CfdiCheck[] = [
           cfdi.impuestos,
           `TotalImpuestosTrasladados ${text(total)} is not the sum of the Traslado Importe (${parts.map(text).join(' + ')}) = ${text(sum(parts))}`,
         );
+    },
+  },
+  {
+    code: 'CFDI40210',
+    description:
+      'El valor del campo Importe correspondiente a Retencion excede la cantidad de decimales que soporta la moneda.',
+    check(cfdi, report) {
+      for (const el of cfdi.retenciones.map((t) => t.el)) tooManyDecimals(cfdi, el, 'Importe', report);
     },
   },
   {
@@ -500,6 +608,14 @@ const CHECKS: readonly CfdiCheck[] = [
     },
   },
   {
+    code: 'CFDI40214',
+    description:
+      'El valor del campo Base correspondiente a Traslado excede la cantidad de decimales que soporta la moneda.',
+    check(cfdi, report) {
+      for (const el of cfdi.traslados.map((t) => t.el)) tooManyDecimals(cfdi, el, 'Base', report);
+    },
+  },
+  {
     code: 'CFDI40215',
     description:
       'El valor del campo Base correspondiente a Traslado no es igual al redondeo de la suma de los importes de las bases trasladadas registradas en los conceptos donde el impuesto, tipo factor y tasa o cuota sean iguales a los de este elemento.',
@@ -514,6 +630,14 @@ const CHECKS: readonly CfdiCheck[] = [
             `Traslado Base ${text(summary.base)} (${describeTax(summary)}) is not the rounded sum of the concepts' bases: ${text(expected)}`,
           );
       }
+    },
+  },
+  {
+    code: 'CFDI40220',
+    description:
+      'El valor del campo Importe correspondiente a Traslado excede la cantidad de decimales que soporta la moneda.',
+    check(cfdi, report) {
+      for (const el of cfdi.traslados.map((t) => t.el)) tooManyDecimals(cfdi, el, 'Importe', report);
     },
   },
   {
@@ -568,7 +692,8 @@ export const CFDI_CHECKS: ReadonlyArray<{ code: string; description: string }> =
 
 const REPEATABLE = new Set(['Concepto', 'Traslado', 'Retencion']);
 
-function xpathOf(el: XmlTreeElement): string {
+/** The XPath of an element of a CFDI, repeated elements (Concepto, Traslado, Retencion) numbered. */
+export function cfdiXpathOf(el: XmlTreeElement): string {
   return xpathOfElement(el, (step) => REPEATABLE.has(step.localName));
 }
 
@@ -581,7 +706,7 @@ export function checkCfdiAmounts(xml: string): CfdiFinding[] {
   const findings: CfdiFinding[] = [];
   for (const check of CHECKS)
     check.check(cfdi, (at, message) =>
-      findings.push({ code: check.code, message, location: { xpath: xpathOf(at), line: at.line } }),
+      findings.push({ code: check.code, message, location: { xpath: cfdiXpathOf(at), line: at.line } }),
     );
   return findings;
 }
