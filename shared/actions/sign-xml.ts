@@ -1,7 +1,7 @@
 import type { Action } from '../engine/action';
 import type { CertificateStore } from '../ports/certificate-store';
 import { checkSigningCertificate } from '../signing/credentials';
-import { inlineXmlSigner, type XmlSigner } from '../signing/signing-pool';
+import { inlineXmlSigner, type XmlSigner, type XmlSignRequest } from '../signing/signing-pool';
 import {
   XML_CANONICALIZATIONS,
   XML_DIGEST_ALGORITHMS,
@@ -15,7 +15,9 @@ import {
 
 /**
  * `sign-xml`: enveloped XMLDSig or XAdES-BES with a certificate from the certificate store, signed by
- * `signer` (in this thread, or on signing threads).
+ * `signer` (in this thread, or on signing threads). Brazil's NF-e profile (MOC 7.0) is `referenceId` (the
+ * `infNFe`, `infEvento` or `infInut` Id), `placement: reference-parent`, `canonicalization: inclusive`,
+ * `algorithm: rsa-sha1` with `allowSha1`, and `prefix: ''`.
  */
 export function signXmlAction(certificates: CertificateStore, signer: XmlSigner = inlineXmlSigner): Action {
   return {
@@ -26,7 +28,8 @@ export function signXmlAction(certificates: CertificateStore, signer: XmlSigner 
       type: 'object',
       required: ['certificate', 'input'],
       additionalProperties: false,
-      // SHA-1 (as signature or digest algorithm) is refused unless the flow allows it: checked when it loads.
+      // SHA-1 (as signature or digest algorithm) is refused unless the flow allows it, and reference-parent
+      // has no place without referenceId: checked when the flow loads.
       allOf: [
         {
           if: { required: ['algorithm'], properties: { algorithm: { const: 'rsa-sha1' } } },
@@ -35,6 +38,10 @@ export function signXmlAction(certificates: CertificateStore, signer: XmlSigner 
         {
           if: { required: ['digest'], properties: { digest: { const: 'sha1' } } },
           then: { required: ['allowSha1'], properties: { allowSha1: { const: true } } },
+        },
+        {
+          if: { required: ['placement'], properties: { placement: { const: 'reference-parent' } } },
+          then: { required: ['referenceId'], properties: { referenceId: { type: 'string' } } },
         },
       ],
       properties: {
@@ -46,10 +53,13 @@ export function signXmlAction(certificates: CertificateStore, signer: XmlSigner 
         allowSha1: { type: 'boolean' },
         canonicalization: { enum: Object.keys(XML_CANONICALIZATIONS) },
         keyInfo: { enum: ['certificate', 'chain', 'key-value'] },
-        placement: { enum: ['ubl-extensions', 'root-end'] },
+        // reference-parent: the last child of the signed element's parent (with referenceId), as NF-e has it.
+        placement: { enum: ['ubl-extensions', 'root-end', 'reference-parent'] },
         parent: { type: 'string', pattern: '^[A-Za-z_][\\w.-]*(:[A-Za-z_][\\w.-]*)?$' },
         referenceId: { type: 'string', pattern: '^[A-Za-z_][\\w.-]*$' },
         profile: { enum: ['xmldsig', 'xades-bes'] },
+        // '' writes the signature unprefixed (SEFAZ refuses prefixes); default ds.
+        prefix: { type: 'string', pattern: '^((?![Xx][Mm][Ll])[A-Za-z_][\\w.-]*)?$' },
       },
     },
     async run(context) {
@@ -58,11 +68,12 @@ export function signXmlAction(certificates: CertificateStore, signer: XmlSigner 
       const parent = context.params.parent as string | undefined;
       const placement: SignaturePlacement = parent
         ? { parent }
-        : ((context.params.placement as 'ubl-extensions' | 'root-end' | undefined) ?? 'ubl-extensions');
+        : ((context.params.placement as Exclude<SignaturePlacement, { parent: string }> | undefined) ??
+          'ubl-extensions');
       const credential = await certificates.get(context.params.certificate as string);
       const notice = checkSigningCertificate(credential);
       const xml = await context.readArtifact(input);
-      const signed = await signer.sign(xml, credential, {
+      const request: XmlSignRequest = {
         placement,
         profile: (context.params.profile as SignatureProfile | undefined) ?? 'xmldsig',
         ...(context.params.algorithm ? { algorithm: context.params.algorithm as XmlSignatureAlgorithm } : {}),
@@ -74,7 +85,10 @@ export function signXmlAction(certificates: CertificateStore, signer: XmlSigner 
           ? { keyInfo: context.params.keyInfo as 'certificate' | 'chain' | 'key-value' }
           : {}),
         ...(context.params.referenceId ? { referenceId: context.params.referenceId as string } : {}),
-      });
+        ...(typeof context.params.prefix === 'string' ? { prefix: context.params.prefix } : {}),
+      };
+      // Both signers hand every option of the request on to signEnveloped, the prefix with the rest.
+      const signed = await signer.sign(xml, credential, request);
       await context.writeArtifact(output, signed.xml, 'application/xml');
       return { outcome: 'accepted', ...notice };
     },

@@ -23,6 +23,8 @@ export interface XmlSignRequest {
   canonicalization?: XmlCanonicalization;
   keyInfo?: 'certificate' | 'chain' | 'key-value';
   referenceId?: string;
+  /** The signature's namespace prefix: default `ds`, `''` none (SEFAZ refuses prefixes). */
+  prefix?: string;
   signingTime?: Date;
 }
 

@@ -59,8 +59,12 @@ const SIGNED_PROPERTIES_TYPE = 'http://uri.etsi.org/01903#SignedProperties';
 const UBL_EXT = 'urn:oasis:names:specification:ubl:schema:xsd:CommonExtensionComponents-2';
 const EXTENSION_CONTENT_END = '</ext:ExtensionContent>';
 
-/** In UBL extensions, at the end of the root element, or as the last child of the first element with this name. */
-export type SignaturePlacement = 'ubl-extensions' | 'root-end' | { parent: string };
+/**
+ * Where the signature goes: in UBL extensions, at the end of the root element, as the last child of the first
+ * element with this name, or (`reference-parent`, with `referenceId`) as the last child of the parent of the
+ * element the reference signs, as Brazil's NF-e places it (`NFe` for `infNFe`, `evento` for `infEvento`).
+ */
+export type SignaturePlacement = 'ubl-extensions' | 'root-end' | 'reference-parent' | { parent: string };
 export type SignatureProfile = 'xmldsig' | 'xades-bes';
 
 export interface XmlSigningKey {
@@ -84,6 +88,12 @@ export interface XmlSignOptions {
   chain?: X509Certificate[];
   /** Sign the element with this Id (Id, ID or id attribute) instead of the whole document (general path). */
   referenceId?: string;
+  /**
+   * Namespace prefix of the signature's elements; default `ds`. `''` writes them unprefixed under a default
+   * namespace declaration (`<Signature xmlns="http://www.w3.org/2000/09/xmldsig#">`), which SEFAZ requires
+   * (NF-e rejection 404). XAdES qualifying properties keep their own `ds` declarations whatever the prefix.
+   */
+  prefix?: string;
 }
 
 /** Inserts an empty `ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent` as the root's first child. */
@@ -147,7 +157,11 @@ function rfc4514(name: string): string {
     .join(',');
 }
 
+/** `ds:` for the prefix `ds`, nothing for the default namespace. */
+const qualifier = (prefix: string) => (prefix ? `${prefix}:` : '');
+
 function reference(
+  ds: string,
   uri: string,
   transforms: string[],
   digestMethod: string,
@@ -155,9 +169,9 @@ function reference(
   type?: string,
 ): string {
   return (
-    `<ds:Reference${type ? ` Type="${type}"` : ''} URI="${uri}"><ds:Transforms>` +
-    transforms.map((t) => `<ds:Transform Algorithm="${t}"></ds:Transform>`).join('') +
-    `</ds:Transforms><ds:DigestMethod Algorithm="${digestMethod}"></ds:DigestMethod><ds:DigestValue>${digest}</ds:DigestValue></ds:Reference>`
+    `<${ds}Reference${type ? ` Type="${type}"` : ''} URI="${uri}"><${ds}Transforms>` +
+    transforms.map((t) => `<${ds}Transform Algorithm="${t}"></${ds}Transform>`).join('') +
+    `</${ds}Transforms><${ds}DigestMethod Algorithm="${digestMethod}"></${ds}DigestMethod><${ds}DigestValue>${digest}</${ds}DigestValue></${ds}Reference>`
   );
 }
 
@@ -174,17 +188,17 @@ function base64Of(certificate: X509Certificate): string {
 }
 
 /** KeyInfo content: the certificate, the chain, or the RSA key value. */
-function keyInfo(key: XmlSigningKey, options: XmlSignOptions): string {
+function keyInfo(ds: string, key: XmlSigningKey, options: XmlSignOptions): string {
   if (options.keyInfo === 'key-value') {
     const jwk = key.certificate.publicKey.export({ format: 'jwk' });
     if (jwk.kty !== 'RSA')
       throw new EInvoiceError('sign.unsupported', 'KeyInfo key-value is written for RSA keys');
     const b64 = (v: string | undefined) => Buffer.from(v ?? '', 'base64url').toString('base64');
-    return `<ds:KeyInfo><ds:KeyValue><ds:RSAKeyValue><ds:Modulus>${b64(jwk.n)}</ds:Modulus><ds:Exponent>${b64(jwk.e)}</ds:Exponent></ds:RSAKeyValue></ds:KeyValue></ds:KeyInfo>`;
+    return `<${ds}KeyInfo><${ds}KeyValue><${ds}RSAKeyValue><${ds}Modulus>${b64(jwk.n)}</${ds}Modulus><${ds}Exponent>${b64(jwk.e)}</${ds}Exponent></${ds}RSAKeyValue></${ds}KeyValue></${ds}KeyInfo>`;
   }
   const certificates =
     options.keyInfo === 'chain' ? [key.certificate, ...(options.chain ?? [])] : [key.certificate];
-  return `<ds:KeyInfo><ds:X509Data>${certificates.map((c) => `<ds:X509Certificate>${base64Of(c)}</ds:X509Certificate>`).join('')}</ds:X509Data></ds:KeyInfo>`;
+  return `<${ds}KeyInfo><${ds}X509Data>${certificates.map((c) => `<${ds}X509Certificate>${base64Of(c)}</${ds}X509Certificate>`).join('')}</${ds}X509Data></${ds}KeyInfo>`;
 }
 
 function algorithmOf(key: XmlSigningKey, options: XmlSignOptions) {
@@ -232,47 +246,57 @@ function signedProperties(id: string, key: XmlSigningKey, signingTime: Date): st
  * on it, as a verifier will), so one digest per reference and one RSA signature are all the work.
  */
 function signatureElement(canonicalDocument: string, key: XmlSigningKey, options: XmlSignOptions): string {
+  const prefix = options.prefix ?? 'ds';
+  const ds = qualifier(prefix);
+  const declaration = `xmlns${prefix ? `:${prefix}` : ''}="${XMLDSIG_NS}"`;
   const id = randomUUID();
   const algorithm = algorithmOf(key, options);
   const digest = digestFor(algorithm, options);
   const c14n = XML_CANONICALIZATIONS[options.canonicalization ?? 'exclusive'];
-  let references = reference('', [ENVELOPED, c14n], digest.uri, digestOf(digest.hash, canonicalDocument));
+  let references = reference(ds, '', [ENVELOPED, c14n], digest.uri, digestOf(digest.hash, canonicalDocument));
   let object = '';
   if (options.profile === 'xades-bes') {
     const properties = signedProperties(`xades-${id}`, key, options.signingTime ?? new Date());
     references += reference(
+      ds,
       `#xades-${id}`,
       [XML_CANONICALIZATIONS.exclusive],
       digest.uri,
       digestOf(digest.hash, properties),
       SIGNED_PROPERTIES_TYPE,
     );
-    object = `<ds:Object><xades:QualifyingProperties xmlns:xades="${XADES_NS}" Target="#sig-${id}">${properties}</xades:QualifyingProperties></ds:Object>`;
+    object = `<${ds}Object><xades:QualifyingProperties xmlns:xades="${XADES_NS}" Target="#sig-${id}">${properties}</xades:QualifyingProperties></${ds}Object>`;
   }
   // SignedInfo is always canonicalized exclusively (its canonical form is what is written here).
   const body =
-    `<ds:CanonicalizationMethod Algorithm="${XML_CANONICALIZATIONS.exclusive}"></ds:CanonicalizationMethod>` +
-    `<ds:SignatureMethod Algorithm="${algorithm.uri}"></ds:SignatureMethod>${references}`;
+    `<${ds}CanonicalizationMethod Algorithm="${XML_CANONICALIZATIONS.exclusive}"></${ds}CanonicalizationMethod>` +
+    `<${ds}SignatureMethod Algorithm="${algorithm.uri}"></${ds}SignatureMethod>${references}`;
   const value = sign(
     algorithm.hash,
-    Buffer.from(`<ds:SignedInfo xmlns:ds="${XMLDSIG_NS}">${body}</ds:SignedInfo>`, 'utf8'),
+    Buffer.from(`<${ds}SignedInfo ${declaration}>${body}</${ds}SignedInfo>`, 'utf8'),
     algorithm.ec ? { key: key.privateKey, dsaEncoding: 'ieee-p1363' } : key.privateKey,
   );
   return (
-    `<ds:Signature xmlns:ds="${XMLDSIG_NS}"${options.profile === 'xades-bes' ? ` Id="sig-${id}"` : ''}>` +
-    `<ds:SignedInfo>${body}</ds:SignedInfo><ds:SignatureValue>${value.toString('base64')}</ds:SignatureValue>` +
-    `${keyInfo(key, options)}${object}</ds:Signature>`
+    `<${ds}Signature ${declaration}${options.profile === 'xades-bes' ? ` Id="sig-${id}"` : ''}>` +
+    `<${ds}SignedInfo>${body}</${ds}SignedInfo><${ds}SignatureValue>${value.toString('base64')}</${ds}SignatureValue>` +
+    `${keyInfo(ds, key, options)}${object}</${ds}Signature>`
   );
 }
 
 const ID_PATTERN = /^[A-Za-z_][\w.-]*$/;
 const QNAME_PATTERN = /^[A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?$/;
+const PREFIX_PATTERN = /^(?![Xx][Mm][Ll])[A-Za-z_][\w.-]*$/;
+
+/** The XPath of the element with this Id (the attribute spelled Id, ID or id). */
+const byId = (id: string) => `//*[@Id='${id}' or @ID='${id}' or @id='${id}']`;
 
 /** The XPath of a placement, for xml-crypto. */
-function locationXPath(placement: SignaturePlacement): string {
+function locationXPath(placement: SignaturePlacement, referenceId: string | undefined): string {
   if (placement === 'ubl-extensions')
     return "/*/*[local-name()='UBLExtensions']/*[1]/*[local-name()='ExtensionContent']";
   if (placement === 'root-end') return '/*';
+  // parent::* rather than ..: a signed root element has no parent element to hold the signature.
+  if (placement === 'reference-parent') return `(${byId(referenceId ?? '')})[1]/parent::*`;
   return `(//*[name()='${placement.parent}'])[1]`;
 }
 
@@ -302,15 +326,31 @@ function signWithXmlCrypto(
   });
   const id = options.referenceId;
   signer.addReference({
-    xpath: id ? `//*[@Id='${id}' or @ID='${id}' or @id='${id}']` : '/*',
+    xpath: id ? byId(id) : '/*',
     digestAlgorithm: digestFor(algorithm, options).uri,
     transforms: [ENVELOPED, c14n],
     isEmptyUri: id === undefined,
   });
-  signer.computeSignature(document, {
-    prefix: 'ds',
-    location: { reference: locationXPath(placement), action: 'append' },
-  });
+  try {
+    signer.computeSignature(document, {
+      // xml-crypto writes no prefix (a default namespace declaration) for an empty one.
+      prefix: options.prefix ?? 'ds',
+      location: { reference: locationXPath(placement, id), action: 'append' },
+    });
+  } catch (error) {
+    // A missing element is a fault of the document or the flow, which no retry mends.
+    const message = (error as Error).message;
+    if (message.includes('cannot be signed because it was not found'))
+      throw new EInvoiceError('sign.invalid-reference', `No element has the Id "${id ?? ''}"`);
+    if (message.includes('cannot be used because it was not found'))
+      throw placement === 'reference-parent'
+        ? new EInvoiceError(
+            'sign.invalid-reference',
+            `No element with the Id "${id ?? ''}" has a parent element to hold the signature`,
+          )
+        : new EInvoiceError('sign.invalid-placement', 'No place for the signature in the document');
+    throw error;
+  }
   return signer.getSignedXml();
 }
 
@@ -319,6 +359,14 @@ function signWithXmlCrypto(
  * over SHA-256 digests, the certificate in KeyInfo), plain XMLDSig or XAdES-BES, placed in UBL extensions
  * or at the end of the root element. The service's own XML is canonicalized in one pass over its text
  * (`direct`); other documents through a DOM (`general`).
+ *
+ * With `referenceId` it signs one element instead; Brazil's NF-e profile is `referenceId` (the `infNFe`,
+ * `infEvento` or `infInut` Id), placement `reference-parent`, `canonicalization: 'inclusive'`,
+ * `algorithm: 'rsa-sha1'` and `prefix: ''`.
+ *
+ * @throws EInvoiceError `sign.invalid-reference`, `sign.invalid-placement` (also `reference-parent` without
+ *   `referenceId`), `sign.unsupported` (a prefix that is no XML name, XAdES or ECDSA off their path),
+ *   `sign.key-mismatch`, `sign.invalid-xml`.
  */
 export function signEnveloped(
   xml: string,
@@ -334,7 +382,19 @@ export function signEnveloped(
   if (typeof placement === 'object' && !QNAME_PATTERN.test(placement.parent)) {
     throw new EInvoiceError('sign.invalid-placement', `Invalid parent element name "${placement.parent}"`);
   }
-  if (canonicalization.startsWith('inclusive') || options.referenceId !== undefined) {
+  if (placement === 'reference-parent' && options.referenceId === undefined) {
+    throw new EInvoiceError('sign.invalid-placement', 'Placement reference-parent needs a referenceId');
+  }
+  // The prefix is written into element names: only an XML name not reserved for XML itself.
+  if (options.prefix !== undefined && options.prefix !== '' && !PREFIX_PATTERN.test(options.prefix)) {
+    throw new EInvoiceError('sign.unsupported', `Invalid namespace prefix "${options.prefix}"`);
+  }
+  // (reference-parent always comes with a referenceId, checked above; naming it here narrows the type)
+  if (
+    canonicalization.startsWith('inclusive') ||
+    options.referenceId !== undefined ||
+    placement === 'reference-parent'
+  ) {
     return { xml: signWithXmlCrypto(document, key, placement, options), path: 'general' };
   }
   // A same-document reference (URI="") selects the document without its comments, whichever c14n follows.
