@@ -64,6 +64,12 @@ param satCertificatesUrl string = 'https://rdc.sat.gob.mx/rccf'
 @description('Path, inside the deployed package, of a folder of SAT\'s certificates (<NoCertificadoSAT>.cer) read before the repository; empty: none.')
 param satCertificatesDir string = ''
 
+@description('Where every SEFAZ web service of the br-nfe-sefaz feature is reached (<url>/<Service>): a proxy; empty: the authoriser of each company\'s state from the table of endpoints.')
+param sefazUrl string = ''
+
+@description('Path, inside the deployed package, of the PEM trust anchors of SEFAZ\'s servers (ICP-Brasil\'s chain, from ITI).')
+param sefazCaFile string = ''
+
 var suffix = uniqueString(resourceGroup().id, name)
 var documentsContainer = 'einvoice'
 var deploymentContainer = 'app-package'
@@ -238,6 +244,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SAT_STATUS_URL', value: satStatusUrl }
         { name: 'SAT_CERTIFICATES_URL', value: satCertificatesUrl }
         { name: 'SAT_CERTIFICATES_DIR', value: satCertificatesDir }
+        { name: 'SEFAZ_URL', value: sefazUrl }
+        { name: 'SEFAZ_CA_FILE', value: sefazCaFile }
       ]
     }
   }

@@ -24,6 +24,10 @@ import { decodeArtifactAction } from './actions/decode-artifact';
 import { cancelCfdiAction } from './actions/cancel-cfdi';
 import { queryCfdiStatusAction } from './actions/query-cfdi-status';
 import { verifyTimbreAction } from './actions/verify-timbre';
+import { sefazAuthorizeAction, sefazReceiptAction } from './actions/sefaz-authorize';
+import { nfeKeyAction } from './actions/nfe-key';
+import { sefazEventAction } from './actions/sefaz-event';
+import { validateNfeAction } from './actions/validate-nfe';
 import { validateCfdiAction } from './actions/validate-cfdi';
 import { Counters } from './store/counters';
 import { validateActionWith } from './actions/validate';
@@ -228,6 +232,11 @@ export function createRegistries(
     .register(cancelCfdiAction(connectors))
     .register(queryCfdiStatusAction(connectors))
     .register(verifyTimbreAction(connectors))
+    .register(sefazAuthorizeAction(connectors))
+    .register(sefazReceiptAction(connectors))
+    .register(sefazEventAction(connectors, certificates))
+    .register(nfeKeyAction())
+    .register(validateNfeAction())
     .register(validateCfdiAction(settings.schemasDir))
     .register(deliverFolderAction(settings.outboxDir))
     .register(submitHttpAction(connectors))

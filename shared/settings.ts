@@ -96,6 +96,10 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   SAT_CERTIFICATES_URL: 'http://127.0.0.1:7075/certificates',
   // A folder of SAT's certificates (<NoCertificadoSAT>.cer), read before the repository; none by default
   SAT_CERTIFICATES_DIR: '',
+  // The SEFAZ stand-in (`einvoice sandbox --authority sefaz`); empty: the authorisers' own endpoints
+  SEFAZ_URL: 'https://127.0.0.1:7076',
+  // The authorisers' trust anchors (PEM): ICP-Brasil's chain; the stand-in's test CA in the demo
+  SEFAZ_CA_FILE: '',
 };
 
 function text(env: Readonly<Env>, name: string): string | undefined {

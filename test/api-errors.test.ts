@@ -165,7 +165,8 @@ function documentedCodes(): { http: Map<string, number[]>; listed: Set<string> }
   // The lists after the table: every code-shaped token (with a dot) in backticks.
   const lists = section.slice(section.indexOf('\n### '));
   const listed = new Set<string>();
-  for (const match of lists.matchAll(/`([a-z0-9-]+\.[a-z0-9<>.-]+)`/g)) listed.add(match[1]!);
+  // a placeholder keeps the name the code gives it (`sefaz.<cStat>`)
+  for (const match of lists.matchAll(/`([a-z0-9-]+\.(?:[a-z0-9.-]|<[A-Za-z]+>)+)`/g)) listed.add(match[1]!);
   return { http, listed };
 }
 

@@ -139,6 +139,27 @@ describe('einvoice serve --demo', () => {
     expect(record!.variables?.bcDocumentNumber).toMatch(/^PI-\d+$/);
   });
 
+  it('authorises every Brazilian sample: signed with the demo A1, authorised by the SEFAZ stand-in', async () => {
+    const dir = join(packageRoot(), 'samples', 'br');
+    const names = readdirSync(dir).filter((n) => n.endsWith('.json'));
+    expect(names.length).toBeGreaterThanOrEqual(4);
+    for (const name of names) {
+      const record = await submit({}, readFileSync(join(dir, name), 'utf8'));
+      expect({
+        name,
+        status: record.status,
+        feature: record.featureId,
+        cStat: record.variables?.cStat,
+      }).toEqual({
+        name,
+        status: 'completed',
+        feature: 'br-nfe-sefaz',
+        cStat: '100',
+      });
+      expect(record.artifacts.map((a) => a.name)).toContain('nfe-proc.xml');
+    }
+  });
+
   it('completes every Mexican sample: sealed with the demo CSD, stamped by the PAC stand-in', async () => {
     const dir = join(packageRoot(), 'samples', 'mx');
     const names = readdirSync(dir).filter((n) => n.endsWith('.json'));

@@ -274,10 +274,29 @@ describe('shipped mappings', () => {
     expect(formats.map((f) => f.id)).toContain('peppol-bis3-ubl');
     const payment = JSON.parse(readFileSync(join(packageRoot(), 'samples', 'mx', 'pago.json'), 'utf8'))
       .document as CanonicalInvoice;
+    // the NF-e reads its company (CRT, state) and the br.* terms of a Brazilian sale
+    const sale = validateInvoice(
+      JSON.parse(readFileSync(join(packageRoot(), 'samples', 'br', 'venda-interna.json'), 'utf8')).document,
+      'fill',
+    ).invoice as CanonicalInvoice;
+    const brazil = { company: { crt: '3', uf: 'SP', cMun: '3550308', ie: '111111111119' } };
     for (const format of formats)
       expect(
-        format.render(format.document === 'payment' ? payment : sampleInvoice(3)).length,
+        (format.id === 'nfe-400'
+          ? format.render(sale, brazil)
+          : format.render(format.document === 'payment' ? payment : sampleInvoice(3))
+        ).length,
       ).toBeGreaterThan(0);
+    // without its company, the NF-e says what it needs
+    expect(() => formats.find((f) => f.id === 'nfe-400')!.render(sale)).toThrow(
+      expect.objectContaining({
+        code: 'transform.inconsistent',
+        details: [
+          expect.objectContaining({ path: 'company.crt' }),
+          expect.objectContaining({ path: 'company.uf' }),
+        ],
+      }),
+    );
     // a payment receipt's format refuses an invoice, clearly
     const pagos = formats.find((f) => f.document === 'payment')!;
     expect(() => pagos.render(sampleInvoice(3))).toThrow(

@@ -985,7 +985,7 @@ describe('NF-e figures refused', () => {
 
 describe('the br.* extension schema', () => {
   const schema = JSON.parse(
-    readFileSync(join(ROOT, 'shared', 'formats', 'nfe-extensions.schema.json'), 'utf8'),
+    readFileSync(join(ROOT, 'flows', 'br-nfe-sefaz', 'schemas', 'extensions.schema.json'), 'utf8'),
   ) as {
     $defs: Record<string, { properties: Record<string, { enum?: string[] }> }>;
   };
@@ -1014,9 +1014,13 @@ describe('the br.* extension schema', () => {
     expect(header.properties['br.indFinal']!.enum).toEqual(list('br/ind-final'));
   });
 
-  it('declares every br.* name the figures read, and no other', () => {
+  it('declares every br.* name the figures and the mapping read, and no other', () => {
     const source = readFileSync(join(ROOT, 'shared', 'formats', 'nfe-figures.ts'), 'utf8');
-    const read = new Set([...source.matchAll(/'(br\.[A-Za-z]+)'/g)].map((m) => m[1]!));
+    const mapping = readFileSync(join(ROOT, 'flows', 'br-nfe-sefaz', 'formats', 'nfe-400.json'), 'utf8');
+    const read = new Set([
+      ...[...source.matchAll(/'(br\.[A-Za-z]+)'/g)].map((m) => m[1]!),
+      ...[...mapping.matchAll(/extensions\.(br\.[A-Za-z]+)/g)].map((m) => m[1]!),
+    ]);
     const declared = new Set([
       ...Object.keys(schema.$defs.header!.properties),
       ...Object.keys(schema.$defs.line!.properties),

@@ -56,7 +56,7 @@ export function signXmlAction(certificates: CertificateStore, signer: XmlSigner 
         // reference-parent: the last child of the signed element's parent (with referenceId), as NF-e has it.
         placement: { enum: ['ubl-extensions', 'root-end', 'reference-parent'] },
         parent: { type: 'string', pattern: '^[A-Za-z_][\\w.-]*(:[A-Za-z_][\\w.-]*)?$' },
-        referenceId: { type: 'string', pattern: '^[A-Za-z_][\\w.-]*$' },
+        referenceId: { type: 'string', pattern: '^[A-Za-z_{][\\w.{}-]*$' },
         profile: { enum: ['xmldsig', 'xades-bes'] },
         // '' writes the signature unprefixed (SEFAZ refuses prefixes); default ds.
         prefix: { type: 'string', pattern: '^((?![Xx][Mm][Ll])[A-Za-z_][\\w.-]*)?$' },

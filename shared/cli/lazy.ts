@@ -22,3 +22,5 @@ export const sdiStandIn = () => require('../sandbox/sdi-standin') as typeof impo
 
 /** The PAC stand-in (`einvoice sandbox --authority pac`). */
 export const pacStandIn = () => require('../sandbox/pac-standin') as typeof import('../sandbox/pac-standin');
+export const sefazStandIn = () =>
+  require('../sandbox/sefaz-standin') as typeof import('../sandbox/sefaz-standin');

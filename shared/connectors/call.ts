@@ -1,4 +1,6 @@
+import { readFile } from 'node:fs/promises';
 import type { ActionContext, ActionResult } from '../engine/action';
+import { EInvoiceError } from '../errors';
 import type { CertificateStore, SecretStore } from '../ports/certificate-store';
 import { parseDuration } from '../util/duration';
 import {
@@ -34,6 +36,11 @@ export interface CallSettings {
   tls?: {
     /** PEM trust anchors kept as a secret (a private CA). */
     ca?: SecretRef;
+    /**
+     * PEM trust anchors in a file of the operator's (`%SETTING%`: ICP-Brasil's chain for SEFAZ, a stand-in's
+     * test CA); empty: none.
+     */
+    caFile?: string;
     /** Certificate store name of the client certificate (mutual TLS). */
     clientCertificate?: string;
     rejectUnauthorized?: boolean;
@@ -61,6 +68,7 @@ export const CALL_PROPERTIES = {
     additionalProperties: false,
     properties: {
       ca: SECRET_REF_SCHEMA,
+      caFile: { type: 'string' },
       clientCertificate: { type: 'string', minLength: 1 },
       rejectUnauthorized: { type: 'boolean' },
       minVersion: { enum: ['TLSv1.2', 'TLSv1.3'] },
@@ -214,6 +222,7 @@ async function tlsSettings(
   if (!tls) return undefined;
   const out: TlsSettings = {};
   if (tls.ca) out.ca = await connectors.secrets.get(tls.ca.secret);
+  else if (tls.caFile) out.ca = await readCaFile(tls.caFile);
   if (tls.clientCertificate) out.clientCertificate = await connectors.certificates.get(tls.clientCertificate);
   if (tls.rejectUnauthorized !== undefined) out.rejectUnauthorized = tls.rejectUnauthorized;
   if (tls.minVersion) out.minVersion = tls.minVersion;
@@ -223,4 +232,17 @@ async function tlsSettings(
 /** An artifact's stored content type, for a body made of it. */
 export function artifactContentType(context: ActionContext, name: string): string | undefined {
   return context.record.artifacts.find((a) => a.name === name)?.contentType;
+}
+
+/** A trust-anchor file, read when a step needs it: a file that cannot be read is the operator's to fix. */
+async function readCaFile(file: string): Promise<string> {
+  try {
+    return await readFile(file, 'utf8');
+  } catch (error) {
+    throw new EInvoiceError(
+      'certificate.unavailable',
+      `The trust anchors ${file} cannot be read: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+      { retryable: true },
+    );
+  }
 }

@@ -20,6 +20,7 @@ import { syntaxOf } from '../xml/namespaces';
 import { pathKeys } from './paths';
 import { cfdiFigures } from './cfdi-figures';
 import { pagosFigures, type CanonicalPaymentDocument } from './cfdi-pagos';
+import { nfeCompanyOf, nfeFigures } from './nfe-figures';
 import { namedReader } from './readers';
 import { parseXmlTree } from '../xml/xml-tree';
 
@@ -111,9 +112,11 @@ export interface MappingDefinition {
   /**
    * `true` (default): EN 16931's figures completed and checked first; `cfdi`: SAT's figures of a CFDI computed
    * (per concept, then summed: shared/formats/cfdi-figures.ts), read at `/cfdi`; `cfdi-pagos`: the Pagos 2.0
-   * figures of a canonical payment document (shared/formats/cfdi-pagos.ts), read at `/pagos`; `false`: none.
+   * figures of a canonical payment document (shared/formats/cfdi-pagos.ts), read at `/pagos`; `nfe`: an NF-e's
+   * figures from the items and the company's `crt` and `uf` (shared/formats/nfe-figures.ts), read at `/nfe`;
+   * `false`: none.
    */
-  calculate?: boolean | 'cfdi' | 'cfdi-pagos';
+  calculate?: boolean | 'cfdi' | 'cfdi-pagos' | 'nfe';
   /** The canonical document it renders: an invoice (default) or a payment document (payment.schema.json). */
   document?: 'invoice' | 'payment';
   rules?: RuleSet[];
@@ -122,7 +125,7 @@ export interface MappingDefinition {
    * derived from others) instead of the template read backwards.
    */
   reader?: string;
-  xml?: { declaration?: boolean; indent?: string };
+  xml?: { declaration?: boolean; indent?: string; compact?: boolean };
   fragments?: Record<string, MappingNode[]>;
   root?: MappingNode;
   csv?: {
@@ -496,10 +499,10 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
   return {
     ...identityOf(definition),
     render(source: CanonicalInvoice, options?: RenderOptions): string {
-      const calculatedInvoice = calculated(definition, source, options?.owned === true);
+      const calculatedInvoice = calculated(definition, source, options?.owned === true, options?.company);
       const invoice = withExtras(calculatedInvoice, options);
       const out: TreeWriter =
-        definition.output === 'json' ? new JsonTreeWriter() : new XmlTreeWriter(declaration, indent);
+        definition.output === 'json' ? new JsonTreeWriter() : new XmlTreeWriter(declaration, indent, definition.xml?.compact === true);
       if (!root(invoice, invoice, out)) {
         throw invalidInput('transform.empty', `Mapping ${definition.id} wrote nothing for this document`);
       }
@@ -560,8 +563,14 @@ const PEPPOL_FIGURE_RULES: readonly InvoiceRuleModule[] = [...FIGURE_RULES, pepp
  * EN 16931's rules, and PEPPOL's where the format declares them (`"rules": ["peppol"]`) or the document is a
  * PEPPOL BIS 3 one by its specification identifier. The rules judge the completed invoice, as it is written.
  */
-function calculated(definition: MappingDefinition, source: CanonicalInvoice, owned = false): unknown {
+function calculated(
+  definition: MappingDefinition,
+  source: CanonicalInvoice,
+  owned = false,
+  company?: Readonly<Record<string, string>>,
+): unknown {
   if (definition.calculate === false) return source;
+  if (definition.calculate === 'nfe') return { ...source, nfe: nfeFigures(source, nfeCompanyOf(company)) };
   if (definition.calculate === 'cfdi') return { ...source, cfdi: cfdiFigures(source) };
   if (definition.calculate === 'cfdi-pagos')
     return { ...source, pagos: pagosFigures(source as unknown as CanonicalPaymentDocument) };
@@ -610,7 +619,7 @@ function csvFormat(definition: MappingDefinition): OutputFormat {
   return {
     ...identityOf(definition),
     render(source: CanonicalInvoice, options?: RenderOptions): string {
-      const calculatedInvoice = calculated(definition, source, options?.owned === true);
+      const calculatedInvoice = calculated(definition, source, options?.owned === true, options?.company);
       const invoice = withExtras(calculatedInvoice, options);
       const lines =
         csv.header === false

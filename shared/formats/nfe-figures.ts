@@ -14,7 +14,7 @@ import { parseAccessKey, UF_CODES, type Uf } from './nfe-key';
 
 /**
  * The figures of a Brazilian NF-e 4.00 (model 55) as SEFAZ validates them, computed from the canonical invoice,
- * its `br.*` extensions (shared/formats/nfe-extensions.schema.json) and the issuer's parameters
+ * its `br.*` extensions (flows/br-nfe-sefaz/schemas/extensions.schema.json) and the issuer's parameters
  * ({@link NfeCompany}): per item (`det`) the product's values and its taxes (ICMS by CST or CSOSN with ICMS-ST,
  * FCP and the Simples Nacional credit, the destination state's share of an interstate sale to a consumer,
  * IPI, PIS and COFINS), each rounded to cents on the item (half away from zero), then `total/ICMSTot` as the
@@ -1279,5 +1279,27 @@ export function nfeFigures(invoice: CanonicalInvoice, company: NfeCompany): NfeF
     })),
     total: { ICMSTot },
     transp: header.transp,
+  };
+}
+
+/**
+ * The issuer's parameters of {@link nfeFigures} from a company's feature parameters (`crt`, `uf`, `pCredSN`,
+ * `pisCofinsBaseExcludesIcms`), or the refusal naming what is missing (a mapping rendered with no company).
+ */
+export function nfeCompanyOf(company: Readonly<Record<string, string>> | undefined): NfeCompany {
+  const problems: ProblemDetail[] = [];
+  const crt = company?.crt;
+  const uf = company?.uf?.toUpperCase();
+  if (crt !== '1' && crt !== '2' && crt !== '3')
+    problems.push({ path: 'company.crt', message: `the company's CRT (1, 2 or 3), not ${crt ?? 'absent'}` });
+  if (uf === undefined || !UFS.has(uf))
+    problems.push({ path: 'company.uf', message: `the company's state (SP, RJ, …), not ${uf ?? 'absent'}` });
+  if (problems.length > 0)
+    throw invalidInput('transform.inconsistent', "An NF-e needs the issuing company's CRT and state", problems);
+  return {
+    crt: crt as NfeCompany['crt'],
+    uf: uf as Uf,
+    ...(company?.pCredSN ? { pCredSN: company.pCredSN } : {}),
+    ...(company?.pisCofinsBaseExcludesIcms === 'true' ? { pisCofinsBaseExcludesIcms: true } : {}),
   };
 }

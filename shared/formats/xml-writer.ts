@@ -17,11 +17,17 @@ export class XmlWriter {
   private depth = 0;
   private readonly indents: string[] = [''];
 
+  /** After each tag: a line break, or nothing in a compact document (no indentation either). */
+  private readonly newline: string;
+
   constructor(
     declaration = true,
-    private readonly indentUnit = '  ',
+    private indentUnit = '  ',
+    compact = false,
   ) {
-    if (declaration) this.parts.push('<?xml version="1.0" encoding="UTF-8"?>\n');
+    this.newline = compact ? '' : '\n';
+    if (compact) this.indentUnit = '';
+    if (declaration) this.parts.push(`<?xml version="1.0" encoding="UTF-8"?>${this.newline}`);
   }
 
   private indent(): string {
@@ -36,7 +42,7 @@ export class XmlWriter {
 
   /** Opens an element; its start tag is written with its first content (see `discard`). */
   open(name: string, attributes: Record<string, string | undefined> = {}): this {
-    this.pending.push(`${this.indent()}<${name}${attrs(attributes)}>\n`);
+    this.pending.push(`${this.indent()}<${name}${attrs(attributes)}>${this.newline}`);
     this.depth++;
     return this;
   }
@@ -46,8 +52,8 @@ export class XmlWriter {
     const own = this.pending.pop();
     this.flush();
     this.depth--;
-    if (own !== undefined) this.parts.push(`${own.slice(0, -2)}/>\n`);
-    else this.parts.push(`${this.indent()}</${name}>\n`);
+    if (own !== undefined) this.parts.push(`${own.slice(0, -1 - this.newline.length)}/>${this.newline}`);
+    else this.parts.push(`${this.indent()}</${name}>${this.newline}`);
     return this;
   }
 
@@ -62,7 +68,7 @@ export class XmlWriter {
   leaf(name: string, text: string | undefined, attributes: Record<string, string | undefined> = {}): this {
     if (text === undefined || text === '') return this;
     this.flush();
-    this.parts.push(`${this.indent()}<${name}${attrs(attributes)}>${escapeXml(text)}</${name}>\n`);
+    this.parts.push(`${this.indent()}<${name}${attrs(attributes)}>${escapeXml(text)}</${name}>${this.newline}`);
     return this;
   }
 

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '../adapters/folder-certificate-store';
 import type { Services } from '../composition';
@@ -9,6 +9,7 @@ import { BcStandIn } from '../sandbox/bc-standin';
 import { Sandbox } from '../sandbox/sandbox';
 import { SdiStandIn } from '../sandbox/sdi-standin';
 import { PacStandIn } from '../sandbox/pac-standin';
+import { SefazStandIn } from '../sandbox/sefaz-standin';
 import { isObject, parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 
@@ -17,13 +18,19 @@ interface DemoCompany {
   companyId: string;
   description?: string;
   /**
-   * Certificates to generate for the tenant (self-signed test certificates, never committed): a name, or a
-   * test CSD of Mexico's SAT (`{ name, rfc, noCertificado }`).
+   * Certificates to generate for the tenant (self-signed test certificates, never committed): a name, a
+   * test CSD of Mexico's SAT (`{ name, rfc, noCertificado }`), or a stand-in's client certificate
+   * (`{ name, standIn: "sefaz", cnpj? }`: an A1 the SEFAZ stand-in's test CA issued, for its client CNPJ or
+   * this one).
    */
-  certificates?: Array<string | { name: string; rfc: string; noCertificado: string }>;
+  certificates?: Array<
+    | string
+    | { name: string; rfc: string; noCertificado: string }
+    | { name: string; standIn: 'sefaz'; cnpj?: string }
+  >;
   /**
    * The company's parameters; `{standIn.sandbox}`, `{standIn.bcApi}`, `{standIn.bcToken}`, `{standIn.sdi}`,
-   * `{standIn.pac}` name the stand-ins.
+   * `{standIn.pac}`, `{standIn.sefaz}` name the stand-ins.
    */
   parameters: Record<string, unknown>;
 }
@@ -34,7 +41,8 @@ export interface StandIns {
   bc: BcStandIn;
   sdi: SdiStandIn;
   pac: PacStandIn;
-  urls: Record<'sandbox' | 'bcApi' | 'bcToken' | 'sdi' | 'pac', string>;
+  sefaz: SefazStandIn;
+  urls: Record<'sandbox' | 'bcApi' | 'bcToken' | 'sdi' | 'pac' | 'sefaz', string>;
   stop(): Promise<void>;
 }
 
@@ -47,6 +55,7 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
   const bc = new BcStandIn({ port: 0, dataDir, keyDir });
   const sdi = new SdiStandIn({ port: 0, dataDir, ...(schemasDir ? { schemasDir } : {}) });
   const pac = new PacStandIn({ port: 0, dataDir });
+  const sefaz = new SefazStandIn({ port: 0, dataDir, ...(schemasDir ? { schemasDir } : {}) });
   const started: Array<{ stop(): Promise<void> }> = [];
   try {
     const sandboxUrl = await sandbox.start();
@@ -57,12 +66,22 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
     started.push(sdi);
     const pacUrl = await pac.start();
     started.push(pac);
+    const sefazUrl = await sefaz.start();
+    started.push(sefaz);
     return {
       sandbox,
       bc,
       sdi,
       pac,
-      urls: { sandbox: sandboxUrl, bcApi: bc.apiUrl, bcToken: bc.tokenUrl, sdi: sdiUrl, pac: pacUrl },
+      sefaz,
+      urls: {
+        sandbox: sandboxUrl,
+        bcApi: bc.apiUrl,
+        bcToken: bc.tokenUrl,
+        sdi: sdiUrl,
+        pac: pacUrl,
+        sefaz: sefazUrl,
+      },
       stop: async () => {
         for (const standIn of started.reverse()) await standIn.stop();
       },
@@ -73,12 +92,18 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
   }
 }
 
-function readDemo(file: string): DemoCompany {
+/** A feature's demo companies: one (`{ companyId, parameters }`), or several (`{ companies: [...] }`). */
+function readDemo(file: string): DemoCompany[] {
   const parsed = parseJson(readFileSync(file, 'utf8'));
   const value = parsed.ok ? parsed.value : undefined;
-  if (!isObject(value) || typeof value.companyId !== 'string' || !isObject(value.parameters))
-    throw invalidInput('feature.invalid-demo', `${file} is not a demo company ({ companyId, parameters })`);
-  return value as unknown as DemoCompany;
+  const companies = isObject(value) && Array.isArray(value.companies) ? (value.companies as unknown[]) : [value];
+  for (const company of companies)
+    if (!isObject(company) || typeof company.companyId !== 'string' || !isObject(company.parameters))
+      throw invalidInput(
+        'feature.invalid-demo',
+        `${file} is not a demo company ({ companyId, parameters }) or a list of them ({ companies })`,
+      );
+  return companies as DemoCompany[];
 }
 
 /**
@@ -102,27 +127,39 @@ export async function setUpDemo(
       lines.push(`${id} ${feature.manifest.version}`);
       continue;
     }
-    const demo = readDemo(file);
-    for (const certificate of demo.certificates ?? []) {
-      if (typeof certificate === 'string')
-        await ensureSelfSignedCertificate(settings.keyDir, tenantKeyName(tenantId, certificate));
-      else
-        await ensureSelfSignedCertificate(
-          settings.keyDir,
-          tenantKeyName(tenantId, certificate.name),
-          `${certificate.rfc} test CSD`,
-          730,
-          { rfc: certificate.rfc, noCertificado: certificate.noCertificado },
-        );
+    for (const demo of readDemo(file)) {
+      for (const certificate of demo.certificates ?? []) {
+        if (typeof certificate === 'string')
+          await ensureSelfSignedCertificate(settings.keyDir, tenantKeyName(tenantId, certificate));
+        else if ('standIn' in certificate) {
+          // an A1 of the stand-in's test CA becomes the tenant's (a PEM pair in the key folder)
+          const name = tenantKeyName(tenantId, certificate.name);
+          const { sefaz } = standIns;
+          const issued =
+            certificate.cnpj && certificate.cnpj !== sefaz.clientCnpj
+              ? sefaz.issueCertificate(certificate.cnpj, demo.companyId.toUpperCase())
+              : { keyPem: sefaz.clientKeyPem, certPem: sefaz.clientCertPem };
+          mkdirSync(settings.keyDir, { recursive: true });
+          writeFileSync(join(settings.keyDir, `${name}.key.pem`), issued.keyPem, { mode: 0o600 });
+          writeFileSync(join(settings.keyDir, `${name}.crt.pem`), issued.certPem);
+        } else
+          await ensureSelfSignedCertificate(
+            settings.keyDir,
+            tenantKeyName(tenantId, certificate.name),
+            `${certificate.rfc} test CSD`,
+            730,
+            { rfc: certificate.rfc, noCertificado: certificate.noCertificado },
+          );
+      }
+      const parameters = JSON.parse(
+        JSON.stringify(demo.parameters).replace(
+          /\{standIn\.(sandbox|bcApi|bcToken|sdi|pac|sefaz)\}/g,
+          (_, name: keyof StandIns['urls']) => standIns.urls[name],
+        ),
+      ) as Record<string, unknown>;
+      await setups.setCompany(tenantId, id, demo.companyId, parameters);
+      lines.push(`${id} ${feature.manifest.version}, demo company ${demo.companyId}`);
     }
-    const parameters = JSON.parse(
-      JSON.stringify(demo.parameters).replace(
-        /\{standIn\.(sandbox|bcApi|bcToken|sdi|pac)\}/g,
-        (_, name: keyof StandIns['urls']) => standIns.urls[name],
-      ),
-    ) as Record<string, unknown>;
-    await setups.setCompany(tenantId, id, demo.companyId, parameters);
-    lines.push(`${id} ${feature.manifest.version}, demo company ${demo.companyId}`);
     if (feature.manifest.events === 'sdi' && serviceUrl) {
       // SDI's notifications come back to the service's events endpoint, with an event key of the tenant's
       const key = await services.inbox.newKey(tenantId, id);

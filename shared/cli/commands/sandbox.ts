@@ -3,7 +3,7 @@ import { resolve } from 'node:path';
 import { Sandbox } from '../../sandbox/sandbox';
 import { applyLocalSettingsFile, loadSettings } from '../../settings';
 import { UsageError, type CommandIo, type CommandSpec } from '../command';
-import { businessCentralStandIn, pacStandIn, sdiStandIn } from '../lazy';
+import { businessCentralStandIn, pacStandIn, sdiStandIn, sefazStandIn } from '../lazy';
 import { checks } from '../options';
 
 const RECEIVER_ONLY = ['fail-rate', 'latency-ms', 'pending', 'config'];
@@ -84,11 +84,35 @@ async function runPac(port: number | undefined, dataDir: string, io: CommandIo):
   return 0;
 }
 
+async function runSefaz(port: number | undefined, dataDir: string, io: CommandIo): Promise<number> {
+  const { SefazStandIn, SEFAZ_STANDIN_PORT } = sefazStandIn();
+  const env = { ...io.env };
+  let schemasDir: string | undefined;
+  try {
+    applyLocalSettingsFile(resolve('local.settings.json'), env);
+    schemasDir = loadSettings({ ...env, EINVOICE_DATA_DIR: dataDir }).schemasDir;
+  } catch {
+    schemasDir = undefined; // settings that do not load: the stand-in runs without schemas
+  }
+  const standIn = new SefazStandIn({
+    port: port ?? SEFAZ_STANDIN_PORT,
+    dataDir,
+    ...(schemasDir ? { schemasDir } : {}),
+  });
+  const url = await standIn.start();
+  io.stderr.write(`${standIn.describe().trimEnd()}\n`);
+  io.stderr.write(`SEFAZ_URL=${url} SEFAZ_CA_FILE=${standIn.caFile}\n`);
+  io.stderr.write(`einvoice sandbox (SEFAZ) listening at ${url}\n`);
+  await stopSignal();
+  await standIn.stop();
+  return 0;
+}
+
 export const sandbox: CommandSpec = {
   name: 'sandbox',
-  description: 'a stand-in receiver with faults, or of Business Central, SDI or a PAC',
+  description: 'a stand-in receiver with faults, or of Business Central, SDI, a PAC or SEFAZ',
   usage:
-    'einvoice sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE] | einvoice sandbox --authority bc [--port P] [--data-dir DIR] | einvoice sandbox --authority sdi [--port P] [--data-dir DIR] [--transmitter-endpoint URL] | einvoice sandbox --authority pac [--port P] [--data-dir DIR]',
+    'einvoice sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE] | einvoice sandbox --authority bc [--port P] [--data-dir DIR] | einvoice sandbox --authority sdi [--port P] [--data-dir DIR] [--transmitter-endpoint URL] | einvoice sandbox --authority pac [--port P] [--data-dir DIR] | einvoice sandbox --authority sefaz [--port P] [--data-dir DIR]',
   details:
     'Runs in the foreground until SIGINT or SIGTERM. The receiver (default port 7072, where the shipped flow ' +
     'sandbox-submit delivers: SANDBOX_URL) takes POST /submissions, answers GET /submissions/{id} and counts ' +
@@ -96,21 +120,23 @@ export const sandbox: CommandSpec = {
     'Central stand-in instead (default port 7073) and prints the settings the runtime needs to use it; ' +
     "--authority sdi the stand-in of Italy's SDI (default port 7074, SDI_URL: SdIRiceviFile, notifications " +
     'to --transmitter-endpoint, docs/countries/italy.md); --authority pac the stand-in of a Mexican PAC ' +
-    '(default port 7075, PAC_URL: stamping, cancellation and status, docs/countries/mexico.md).',
+    '(default port 7075, PAC_URL: stamping, cancellation and status, docs/countries/mexico.md); --authority ' +
+    "sefaz the stand-in of Brazil's SEFAZ (default port 7076, HTTPS with client certificates: SEFAZ_URL and " +
+    'SEFAZ_CA_FILE; authorisation, receipts, protocol queries, events; docs/countries/brazil.md).',
   options: [
     {
       name: 'authority',
       type: 'string',
       value: 'NAME',
-      allowed: ['bc', 'sdi', 'pac'],
+      allowed: ['bc', 'sdi', 'pac', 'sefaz'],
       description:
-        "start the stand-in of this authority instead of the receiver (bc: Business Central; sdi: Italy's SDI; pac: a Mexican PAC)",
+        "start the stand-in of this authority instead of the receiver (bc: Business Central; sdi: Italy's SDI; pac: a Mexican PAC; sefaz: Brazil's SEFAZ)",
     },
     {
       name: 'port',
       type: 'string',
       value: 'P',
-      description: 'the port (default 7072; with --authority bc 7073, sdi 7074, pac 7075; 0: any free port)',
+      description: 'the port (default 7072; with --authority bc 7073, sdi 7074, pac 7075, sefaz 7076; 0: any free port)',
       check: checks.port,
     },
     {
@@ -173,6 +199,10 @@ export const sandbox: CommandSpec = {
       command: 'einvoice sandbox --authority pac',
       comment: "the PAC stand-in on 127.0.0.1:7075 (PAC_URL's default)",
     },
+    {
+      command: 'einvoice sandbox --authority sefaz',
+      comment: "the SEFAZ stand-in on 127.0.0.1:7076 (SEFAZ_URL's default), with its test CA and client certificate",
+    },
   ],
   async run(args, io) {
     const port = args.number('port');
@@ -185,6 +215,7 @@ export const sandbox: CommandSpec = {
       if (args.has('transmitter-endpoint'))
         throw new UsageError('--transmitter-endpoint applies to --authority sdi');
       if (authority === 'pac') return runPac(port, dataDir, io);
+      if (authority === 'sefaz') return runSefaz(port, dataDir, io);
       return runBusinessCentral(port, dataDir, io);
     }
     if (args.has('data-dir')) throw new UsageError('--data-dir applies to --authority');
