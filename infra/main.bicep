@@ -67,6 +67,9 @@ param satCertificatesDir string = ''
 @description('Where every SEFAZ web service of the br-nfe-sefaz feature is reached (<url>/<Service>): a proxy; empty: the authoriser of each company\'s state from the table of endpoints.')
 param sefazUrl string = ''
 
+@description('Where the contingency authoriser\'s services (SVC-AN, SVC-RS) are reached: a proxy; empty: from the table of endpoints.')
+param sefazSvcUrl string = ''
+
 @description('Path, inside the deployed package, of the PEM trust anchors of SEFAZ\'s servers (ICP-Brasil\'s chain, from ITI).')
 param sefazCaFile string = ''
 
@@ -245,6 +248,7 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'SAT_CERTIFICATES_URL', value: satCertificatesUrl }
         { name: 'SAT_CERTIFICATES_DIR', value: satCertificatesDir }
         { name: 'SEFAZ_URL', value: sefazUrl }
+        { name: 'SEFAZ_SVC_URL', value: sefazSvcUrl }
         { name: 'SEFAZ_CA_FILE', value: sefazCaFile }
       ]
     }

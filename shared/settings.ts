@@ -98,6 +98,8 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   SAT_CERTIFICATES_DIR: '',
   // The SEFAZ stand-in (`einvoice sandbox --authority sefaz`); empty: the authorisers' own endpoints
   SEFAZ_URL: 'https://127.0.0.1:7076',
+  // The contingency authoriser (SVC-AN or SVC-RS) of the stand-ins (the sandbox starts one beside SEFAZ's)
+  SEFAZ_SVC_URL: 'https://127.0.0.1:7077',
   // The authorisers' trust anchors (PEM): ICP-Brasil's chain; the stand-in's test CA in the demo
   SEFAZ_CA_FILE: '',
 };

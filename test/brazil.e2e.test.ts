@@ -1,6 +1,12 @@
 import { spawnSync } from 'node:child_process';
 import { cpSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { FolderCertificateStore } from '../shared/adapters/folder-certificate-store';
+import { MemoryObjectStore } from '../shared/adapters/memory-object-store';
+import { FolderSecretStore } from '../shared/adapters/secret-stores';
+import { sefazAuthorizeAction } from '../shared/actions/sefaz-authorize';
+import { createConnectors } from '../shared/composition';
+import type { ActionContext } from '../shared/engine/action';
 import type { DocumentRecord } from '../shared/model/record';
 import { SefazStandIn, type SefazStandInOptions } from '../shared/sandbox/sefaz-standin';
 import { packageRoot } from '../shared/util/package-root';
@@ -72,6 +78,7 @@ describe('Brazil: NF-e 4.00 authorised by the SEFAZ stand-in', () => {
       uf: 'SP',
       cMun: '3550308',
       sefazUrl: sefaz.url,
+      svcUrl: sefaz.url,
       ...more,
     });
     expect(set.status).toBe(200);
@@ -172,13 +179,82 @@ describe('Brazil: NF-e 4.00 authorised by the SEFAZ stand-in', () => {
   });
 
   it('by receipt: 103, then 105 while SEFAZ processes, then the protocol', async () => {
-    const sefaz = await started({ pendingPolls: 2 });
+    const sefaz = await started({ pendingPolls: 3 });
     const companyId = await company(sefaz, { indSinc: '0' });
     const record = await submit(companyId, 'venda-interna.json', (d) => (d.id = 'NF-ASYNC-1'));
     expect(record.status).toBe('completed');
     expect(record.variables?.nRec).toMatch(/^\d{15}$/);
-    expect(steps(record, 'receipt').map((h) => h.outcome)).toEqual(['pending', 'pending', 'accepted']);
+    expect(steps(record, 'receipt').map((h) => h.outcome)).toEqual([
+      'pending',
+      'pending',
+      'pending',
+      'accepted',
+    ]);
     expect(await artifact(record, 'nfe-proc.xml')).toContain('<cStat>100</cStat>');
+  });
+
+  it('the authoriser stopped (108): issued in contingency by SVC with a new key (tpEmis 6), then back', async () => {
+    const sefaz = await started({ status: '108' });
+    const svc = await started();
+    const companyId = await company(sefaz, { svcUrl: svc.url });
+    const record = await submit(companyId, 'venda-interna.json', (d) => (d.id = 'NF-SVC-1'));
+    expect(record.status).toBe('completed');
+    expect(steps(record, 'authorize')).toEqual([
+      expect.objectContaining({ outcome: 'failed', code: 'sefaz.108' }),
+    ]);
+    const normalKey = steps(record, 'key')[0]; // the first key was made for tpEmis 1
+    expect(normalKey?.outcome).toBe('accepted');
+    expect(record.variables).toMatchObject({ tpEmis: '6', contingency: 'svc-an', cStat: '100' });
+    expect(record.variables?.chNFe?.[34]).toBe('6');
+    const nfe = await artifact(record, 'nfe-proc.xml');
+    expect(nfe).toMatch(/<tpEmis>6<\/tpEmis>.*<dhCont>[^<]+<\/dhCont><xJust>[^<]{15,}<\/xJust>/);
+    expect(sefaz.authorisations()).toHaveLength(0);
+    expect(svc.authorisations().map((a) => a.chNFe)).toEqual([record.variables!.chNFe]);
+    // back: the authoriser in operation again, the next document goes to it
+    sefaz.setStatus('107');
+    const next = await submit(companyId, 'venda-interna.json', (d) => (d.id = 'NF-SVC-2'));
+    expect(next.status).toBe('completed');
+    expect(next.variables).toMatchObject({ tpEmis: '1', contingency: '' });
+    expect(sefaz.authorisations()).toHaveLength(1);
+  });
+
+  it('a duplicate (204) after an attempt that recorded nothing: the first protocol recovered, not a second', async () => {
+    const sefaz = await started();
+    const companyId = await company(sefaz);
+    const first = await submit(companyId, 'venda-interna.json', (d) => (d.id = 'NF-DUP-1'));
+    expect(first.status).toBe('completed');
+    // the same signed NF-e sent again by an attempt that knows of no earlier one (its record lost)
+    const connectors = createConnectors(
+      new MemoryObjectStore(),
+      new FolderCertificateStore(join(dataDir, 'keys')),
+      new FolderSecretStore(join(dataDir, 'keys')),
+    );
+    const signed = await artifact(first, 'signed.xml');
+    const written: Record<string, string> = {};
+    const result = await sefazAuthorizeAction(connectors).run({
+      params: {
+        certificate: 'local--br-a1',
+        uf: 'SP',
+        environment: 'homologacao',
+        baseUrl: sefaz.url,
+        caFile: sefaz.caFile,
+      },
+      record: { id: first.id, history: [], correlationId: 'c' },
+      step: { id: 'authorize', action: 'sefaz-authorize' },
+      resumed: false,
+      idempotencyKey: 'k',
+      signal: new AbortController().signal,
+      readArtifact: () => Promise.resolve(Buffer.from(signed)),
+      writeArtifact: (name: string, content: string | Buffer) => {
+        written[name] = content.toString();
+        return Promise.resolve();
+      },
+    } as unknown as ActionContext);
+    expect(result).toMatchObject({ outcome: 'accepted', variables: { nProt: first.variables!.nProt } });
+    expect(result.message).toMatch(/recovered after 204/);
+    expect(written['nfe-proc.xml']).toContain(`<nProt>${first.variables!.nProt}</nProt>`);
+    expect(sefaz.stats().duplicates).toBe(1);
+    expect(sefaz.authorisations()).toHaveLength(1);
   });
 
   it('refuses what SEFAZ refuses, with its code: a certificate of another company (213)', async () => {

@@ -1,6 +1,6 @@
 import type { Action } from '../engine/action';
 import { isUf, localDateTime } from '../connectors/sefaz/ufs';
-import { TP_AMB, type SefazEnvironment } from '../connectors/sefaz/endpoints';
+import { contingencyOf, TP_AMB, type SefazEnvironment } from '../connectors/sefaz/endpoints';
 import { isEInvoiceError } from '../errors';
 import { composeAccessKey, newCNF, UF_CODES, type NfeModel } from '../formats/nfe-key';
 
@@ -12,7 +12,10 @@ import { composeAccessKey, newCNF, UF_CODES, type NfeModel } from '../formats/nf
  * document keeps its code when the step runs again). The time of issue is when the service took the
  * document, in the state's time zone with its offset (`dhEmi`). Records `chNFe`, `cUF`, `cNF`, `cDV`, `nNF`
  * (without leading zeros), `serie`, `tpEmis`, `dhEmi` and `tpAmb` (1 produção, 2 homologação, from
- * `environment`) as variables. Parts that make no key are refused, each located.
+ * `environment`) as variables. With `contingency`, the key of the state's contingency authoriser (tpEmis 6
+ * SVC-AN or 7 SVC-RS, the same number and code): `contingency` (svc-an, svc-rs), `dhCont` and `xJust` (default a
+ * text saying the authoriser is out of operation) become variables too, empty otherwise. Parts that make no key
+ * are refused, each located.
  */
 export function nfeKeyAction(): Action {
   return {
@@ -32,6 +35,8 @@ export function nfeKeyAction(): Action {
         nNF: { type: 'string', minLength: 1 },
         tpEmis: { type: 'string', minLength: 1 },
         environment: { type: 'string', minLength: 1 },
+        contingency: { type: 'boolean' },
+        xJust: { type: 'string', minLength: 15, maxLength: 256 },
       },
     },
     run(context) {
@@ -52,6 +57,16 @@ export function nfeKeyAction(): Action {
         });
       const nNF = Number(params.nNF);
       const dhEmi = localDateTime(new Date(context.record.createdAt), uf);
+      // in contingency, the state's SVC (6 SVC-AN, 7 SVC-RS) and since when, in the state's time
+      const svc = context.params.contingency === true ? contingencyOf(uf) : undefined;
+      const tpEmis = svc === 'svc-an' ? '6' : svc === 'svc-rs' ? '7' : (params.tpEmis ?? '1');
+      const contingency = svc
+        ? {
+            contingency: svc,
+            dhCont: localDateTime(new Date(context.stepStartedAt), uf),
+            xJust: params.xJust ?? 'SEFAZ autorizadora fora de operação: emissão em contingência SVC',
+          }
+        : { contingency: '', dhCont: '', xJust: '' };
       const kept = context.record.variables;
       const cNF =
         kept?.cNF && kept.nNF === String(nNF) && /^\d{8}$/.test(kept.cNF)
@@ -68,7 +83,7 @@ export function nfeKeyAction(): Action {
           mod: (params.mod ?? '55') as NfeModel,
           serie: Number(params.serie),
           nNF,
-          tpEmis: Number(params.tpEmis ?? '1'),
+          tpEmis: Number(tpEmis),
           cNF,
         });
         return Promise.resolve({
@@ -80,9 +95,10 @@ export function nfeKeyAction(): Action {
             cDV: chNFe.slice(-1),
             nNF: String(nNF),
             serie: String(Number(params.serie)),
-            tpEmis: params.tpEmis ?? '1',
+            tpEmis,
             dhEmi,
             tpAmb: TP_AMB[environment],
+            ...contingency,
           },
         });
       } catch (error) {

@@ -55,7 +55,16 @@ function readSigned(xml: string): SignedNfe {
   return { xml, chNFe: id.slice(3), digestValue: digest.trim() };
 }
 
-type Settings = SefazSettings & { input?: string; output?: string; indSinc?: '0' | '1' };
+type Settings = SefazSettings & {
+  input?: string;
+  output?: string;
+  indSinc?: '0' | '1';
+  /** The authoriser says its service is stopped (108, 109): ask again later (`retry`), or fail the step (`fail`: its flow's route to contingency). */
+  onStopped?: 'retry' | 'fail';
+};
+
+/** The authoriser's service is stopped: nothing was received, the flow may go on elsewhere. */
+const STOPPED = new Set(['108', '109']);
 
 /**
  * The step's result for an NF-e's protocol: authorised (100, 150) → accepted, the authorised document
@@ -152,6 +161,7 @@ const AUTHORIZE_SCHEMA = {
     input: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
     output: { type: 'string', pattern: '^[A-Za-z0-9._-]+$' },
     indSinc: { anyOf: [{ enum: ['0', '1'] }, { type: 'string', pattern: '^\\{.+\\}$' }] },
+    onStopped: { enum: ['retry', 'fail'] },
   },
 };
 
@@ -174,8 +184,9 @@ async function signedOf(context: ActionContext, settings: Settings): Promise<Sig
  * the receipt `nRec` becomes a variable and `sefaz-receipt` asks for the result. Before sending again after
  * an attempt that may have arrived (a lost answer, a timeout, a crash), and on a duplicate (204, 539), the
  * authoriser's record of the key is asked first (NFeConsultaProtocolo4): an NF-e is never authorised twice.
- * Services stopped (108, 109), transport failures and 5xx are transient; rejections carry SEFAZ's code
- * (`sefaz.<cStat>`) and text.
+ * Services stopped (108, 109) are transient, or fail the step with `onStopped: fail` (the flow's `on.failed`
+ * route then issues the NF-e in contingency: docs/countries/brazil.md); transport failures and 5xx are
+ * transient; rejections carry SEFAZ's code (`sefaz.<cStat>`) and text.
  */
 export function sefazAuthorizeAction(connectors: Connectors): Action {
   return {
@@ -213,6 +224,12 @@ export function sefazAuthorizeAction(connectors: Connectors): Action {
         };
       const verdict = outcomeOf(answer.cStat);
       const said = `${answer.cStat} ${answer.xMotivo}`;
+      if (STOPPED.has(answer.cStat) && settings.onStopped === 'fail')
+        return {
+          outcome: 'failed',
+          code: `sefaz.${answer.cStat}`,
+          message: `${said}: the authoriser is stopped`,
+        };
       if (verdict.duplicate) return recover(context, connectors, settings, signed, said);
       if (verdict.outcome === 'pending')
         return { outcome: 'transient', code: `sefaz.${answer.cStat}`, message: said };

@@ -9,7 +9,7 @@ import { BcStandIn } from '../sandbox/bc-standin';
 import { Sandbox } from '../sandbox/sandbox';
 import { SdiStandIn } from '../sandbox/sdi-standin';
 import { PacStandIn } from '../sandbox/pac-standin';
-import { SefazStandIn } from '../sandbox/sefaz-standin';
+import { contingencyStandIn, SefazStandIn } from '../sandbox/sefaz-standin';
 import { isObject, parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 
@@ -42,7 +42,9 @@ export interface StandIns {
   sdi: SdiStandIn;
   pac: PacStandIn;
   sefaz: SefazStandIn;
-  urls: Record<'sandbox' | 'bcApi' | 'bcToken' | 'sdi' | 'pac' | 'sefaz', string>;
+  /** A second SEFAZ stand-in playing the contingency authoriser (SVC), with the first one's CA and clients. */
+  svc: SefazStandIn;
+  urls: Record<'sandbox' | 'bcApi' | 'bcToken' | 'sdi' | 'pac' | 'sefaz' | 'svc', string>;
   stop(): Promise<void>;
 }
 
@@ -68,12 +70,16 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
     started.push(pac);
     const sefazUrl = await sefaz.start();
     started.push(sefaz);
+    const svc = contingencyStandIn(sefaz, join(dataDir, 'sefaz-svc'), schemasDir);
+    const svcUrl = await svc.start();
+    started.push(svc);
     return {
       sandbox,
       bc,
       sdi,
       pac,
       sefaz,
+      svc,
       urls: {
         sandbox: sandboxUrl,
         bcApi: bc.apiUrl,
@@ -81,6 +87,7 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
         sdi: sdiUrl,
         pac: pacUrl,
         sefaz: sefazUrl,
+        svc: svcUrl,
       },
       stop: async () => {
         for (const standIn of started.reverse()) await standIn.stop();
@@ -92,11 +99,13 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
   }
 }
 
+
 /** A feature's demo companies: one (`{ companyId, parameters }`), or several (`{ companies: [...] }`). */
 function readDemo(file: string): DemoCompany[] {
   const parsed = parseJson(readFileSync(file, 'utf8'));
   const value = parsed.ok ? parsed.value : undefined;
-  const companies = isObject(value) && Array.isArray(value.companies) ? (value.companies as unknown[]) : [value];
+  const companies =
+    isObject(value) && Array.isArray(value.companies) ? (value.companies as unknown[]) : [value];
   for (const company of companies)
     if (!isObject(company) || typeof company.companyId !== 'string' || !isObject(company.parameters))
       throw invalidInput(
@@ -153,7 +162,7 @@ export async function setUpDemo(
       }
       const parameters = JSON.parse(
         JSON.stringify(demo.parameters).replace(
-          /\{standIn\.(sandbox|bcApi|bcToken|sdi|pac|sefaz)\}/g,
+          /\{standIn\.(sandbox|bcApi|bcToken|sdi|pac|sefaz|svc)\}/g,
           (_, name: keyof StandIns['urls']) => standIns.urls[name],
         ),
       ) as Record<string, unknown>;

@@ -34,6 +34,7 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
       SAT_STATUS_URL: `${standIns.urls.pac}/ConsultaCFDIService.svc`,
       SAT_CERTIFICATES_URL: `${standIns.urls.pac}/certificates`,
       SEFAZ_URL: standIns.urls.sefaz,
+      SEFAZ_SVC_URL: standIns.urls.svc,
       SEFAZ_CA_FILE: standIns.sefaz.caFile,
       // the stand-in signs its notifications as SDI does: only its signature is taken
       ...(standIns.sdi.certificateFile ? { SDI_CERTIFICATE: standIns.sdi.certificateFile } : {}),
@@ -54,7 +55,7 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
       `  tenant: local   API key: ${runtime.apiKey}\n` +
       `  data folder: ${runtime.services.settings.dataDir}\n` +
       (standIns
-        ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}, SDI stand-in at ${standIns.urls.sdi}, PAC stand-in at ${standIns.urls.pac}, SEFAZ stand-in at ${standIns.urls.sefaz}\n` +
+        ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}, SDI stand-in at ${standIns.urls.sdi}, PAC stand-in at ${standIns.urls.pac}, SEFAZ stand-in at ${standIns.urls.sefaz} (contingency: ${standIns.urls.svc})\n` +
           demo.map((line) => `  feature ${line}\n`).join('')
         : '') +
       `  try: npx einvoice submit ${sample} --wait\n\n`,

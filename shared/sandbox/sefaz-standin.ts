@@ -1,6 +1,7 @@
 import { generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import {
   chmodSync,
+  cpSync,
   existsSync,
   mkdirSync,
   mkdtempSync,
@@ -13,7 +14,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { createServer, type Server } from 'node:https';
 import type { Socket } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import forge from 'node-forge';
 import { cStatTable } from '../connectors/sefaz/codes';
 import {
@@ -1550,4 +1551,19 @@ class NfeXsdPool extends XsdValidatorPool {
   override resolve(id: string, xml: string): string {
     return this.files[id as SchemaId] ?? super.resolve(id, xml);
   }
+}
+
+/**
+ * A SEFAZ stand-in playing the contingency authoriser (SVC-AN, SVC-RS) beside `sefaz`: its own state in
+ * `dataDir`, the same test CA, server and client certificates (copied before it starts), so that the
+ * companies' A1 and the service's trust in the CA serve both.
+ */
+export function contingencyStandIn(
+  sefaz: SefazStandIn,
+  dataDir: string,
+  schemasDir?: string,
+  port = 0,
+): SefazStandIn {
+  cpSync(dirname(sefaz.caFile), join(dataDir, 'sefaz-standin', 'tls'), { recursive: true });
+  return new SefazStandIn({ port, dataDir, ...(schemasDir ? { schemasDir } : {}) });
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { Sandbox } from '../../sandbox/sandbox';
 import { applyLocalSettingsFile, loadSettings } from '../../settings';
 import { UsageError, type CommandIo, type CommandSpec } from '../command';
@@ -85,7 +85,7 @@ async function runPac(port: number | undefined, dataDir: string, io: CommandIo):
 }
 
 async function runSefaz(port: number | undefined, dataDir: string, io: CommandIo): Promise<number> {
-  const { SefazStandIn, SEFAZ_STANDIN_PORT } = sefazStandIn();
+  const { SefazStandIn, SEFAZ_STANDIN_PORT, contingencyStandIn } = sefazStandIn();
   const env = { ...io.env };
   let schemasDir: string | undefined;
   try {
@@ -100,10 +100,19 @@ async function runSefaz(port: number | undefined, dataDir: string, io: CommandIo
     ...(schemasDir ? { schemasDir } : {}),
   });
   const url = await standIn.start();
+  // the contingency authoriser (SVC) beside it, on the next port, with the same test CA and clients
+  const svc = contingencyStandIn(
+    standIn,
+    join(dataDir, 'sefaz-svc'),
+    schemasDir,
+    port === 0 ? 0 : (port ?? SEFAZ_STANDIN_PORT) + 1,
+  );
+  const svcUrl = await svc.start();
   io.stderr.write(`${standIn.describe().trimEnd()}\n`);
-  io.stderr.write(`SEFAZ_URL=${url} SEFAZ_CA_FILE=${standIn.caFile}\n`);
-  io.stderr.write(`einvoice sandbox (SEFAZ) listening at ${url}\n`);
+  io.stderr.write(`SEFAZ_URL=${url} SEFAZ_SVC_URL=${svcUrl} SEFAZ_CA_FILE=${standIn.caFile}\n`);
+  io.stderr.write(`einvoice sandbox (SEFAZ) listening at ${url}, its contingency (SVC) at ${svcUrl}\n`);
   await stopSignal();
+  await svc.stop();
   await standIn.stop();
   return 0;
 }
@@ -122,7 +131,8 @@ export const sandbox: CommandSpec = {
     'to --transmitter-endpoint, docs/countries/italy.md); --authority pac the stand-in of a Mexican PAC ' +
     '(default port 7075, PAC_URL: stamping, cancellation and status, docs/countries/mexico.md); --authority ' +
     "sefaz the stand-in of Brazil's SEFAZ (default port 7076, HTTPS with client certificates: SEFAZ_URL and " +
-    'SEFAZ_CA_FILE; authorisation, receipts, protocol queries, events; docs/countries/brazil.md).',
+    'SEFAZ_CA_FILE; authorisation, receipts, protocol queries, events; docs/countries/brazil.md) and its ' +
+    'contingency authoriser on the next port (SEFAZ_SVC_URL).',
   options: [
     {
       name: 'authority',
@@ -136,7 +146,8 @@ export const sandbox: CommandSpec = {
       name: 'port',
       type: 'string',
       value: 'P',
-      description: 'the port (default 7072; with --authority bc 7073, sdi 7074, pac 7075, sefaz 7076; 0: any free port)',
+      description:
+        'the port (default 7072; with --authority bc 7073, sdi 7074, pac 7075, sefaz 7076; 0: any free port)',
       check: checks.port,
     },
     {
@@ -201,7 +212,8 @@ export const sandbox: CommandSpec = {
     },
     {
       command: 'einvoice sandbox --authority sefaz',
-      comment: "the SEFAZ stand-in on 127.0.0.1:7076 (SEFAZ_URL's default), with its test CA and client certificate",
+      comment:
+        "the SEFAZ stand-in on 127.0.0.1:7076 (SEFAZ_URL's default) and its SVC on 7077, with the test CA and client certificate",
     },
   ],
   async run(args, io) {

@@ -39,7 +39,7 @@ export const SEFAZ_SETTINGS_PROPERTIES = {
   certificate: { type: 'string', minLength: 1 },
   uf: { type: 'string', pattern: '^([A-Z]{2}|\\{.+\\})$' },
   environment: { anyOf: [{ enum: SEFAZ_ENVIRONMENTS }, { type: 'string', pattern: '^\\{.+\\}$' }] },
-  contingency: { enum: ['svc-an', 'svc-rs', ''] },
+  contingency: { anyOf: [{ enum: ['svc-an', 'svc-rs', ''] }, { type: 'string', pattern: '^\\{.+\\}$' }] },
   baseUrl: { type: 'string', pattern: '^(https?://|\\{|%|$)' },
   caFile: { type: 'string' },
   timeout: { type: 'string', pattern: '^([0-9]+(ms|s|m|h)|\\{.+\\})$' },
