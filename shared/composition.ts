@@ -27,6 +27,7 @@ import { verifyTimbreAction } from './actions/verify-timbre';
 import { sefazAuthorizeAction, sefazReceiptAction } from './actions/sefaz-authorize';
 import { nfeKeyAction } from './actions/nfe-key';
 import { sefazEventAction } from './actions/sefaz-event';
+import { sefazStatusAction } from './actions/sefaz-status';
 import { validateNfeAction } from './actions/validate-nfe';
 import { validateCfdiAction } from './actions/validate-cfdi';
 import { Counters } from './store/counters';
@@ -235,6 +236,7 @@ export function createRegistries(
     .register(sefazAuthorizeAction(connectors))
     .register(sefazReceiptAction(connectors))
     .register(sefazEventAction(connectors, certificates))
+    .register(sefazStatusAction(connectors))
     .register(nfeKeyAction())
     .register(validateNfeAction())
     .register(validateCfdiAction(settings.schemasDir))

@@ -5,6 +5,7 @@ import { FolderCertificateStore } from '../shared/adapters/folder-certificate-st
 import { MemoryObjectStore } from '../shared/adapters/memory-object-store';
 import { FolderSecretStore } from '../shared/adapters/secret-stores';
 import { sefazAuthorizeAction } from '../shared/actions/sefaz-authorize';
+import { sefazStatusAction } from '../shared/actions/sefaz-status';
 import { createConnectors } from '../shared/composition';
 import type { ActionContext } from '../shared/engine/action';
 import type { DocumentRecord } from '../shared/model/record';
@@ -255,6 +256,40 @@ describe('Brazil: NF-e 4.00 authorised by the SEFAZ stand-in', () => {
     expect(written['nfe-proc.xml']).toContain(`<nProt>${first.variables!.nProt}</nProt>`);
     expect(sefaz.stats().duplicates).toBe(1);
     expect(sefaz.authorisations()).toHaveLength(1);
+  });
+
+  it('asks whether the authoriser is in operation: 108 waits, paced, until 107', async () => {
+    const sefaz = await started({ status: '108' });
+    const connectors = createConnectors(
+      new MemoryObjectStore(),
+      new FolderCertificateStore(join(dataDir, 'keys')),
+      new FolderSecretStore(join(dataDir, 'keys')),
+    );
+    const run = () =>
+      sefazStatusAction(connectors).run({
+        params: {
+          certificate: 'local--br-a1',
+          uf: 'SP',
+          environment: 'homologacao',
+          baseUrl: sefaz.url,
+          caFile: sefaz.caFile,
+          interval: '5s',
+        },
+        record: { id: 'status-1', history: [], correlationId: 'c' },
+        step: { id: 'status', action: 'sefaz-status' },
+        stepStartedAt: new Date(),
+        resumed: false,
+        idempotencyKey: 'k',
+        signal: new AbortController().signal,
+      } as unknown as ActionContext);
+    expect(await run()).toMatchObject({
+      outcome: 'pending',
+      postpone: true,
+      retryAfterMs: 5000,
+      variables: { cStat: '108', dhRetorno: expect.any(String) },
+    });
+    sefaz.setStatus('107');
+    expect(await run()).toMatchObject({ outcome: 'accepted', variables: { cStat: '107' } });
   });
 
   it('refuses what SEFAZ refuses, with its code: a certificate of another company (213)', async () => {
