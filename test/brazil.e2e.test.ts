@@ -207,6 +207,9 @@ describe('Brazil: NF-e 4.00 authorised by the SEFAZ stand-in', () => {
     expect(normalKey?.outcome).toBe('accepted');
     expect(record.variables).toMatchObject({ tpEmis: '6', contingency: 'svc-an', cStat: '100' });
     expect(record.variables?.chNFe?.[34]).toBe('6');
+    // the key made first (tpEmis 1) is kept: it is the one the authoriser refused to take
+    expect(record.variables?.replacedChNFe?.[34]).toBe('1');
+    expect(record.variables?.replacedChNFe?.slice(0, 34)).toBe(record.variables?.chNFe?.slice(0, 34));
     const nfe = await artifact(record, 'nfe-proc.xml');
     expect(nfe).toMatch(/<tpEmis>6<\/tpEmis>.*<dhCont>[^<]+<\/dhCont><xJust>[^<]{15,}<\/xJust>/);
     expect(sefaz.authorisations()).toHaveLength(0);

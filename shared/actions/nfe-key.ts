@@ -14,7 +14,8 @@ import { composeAccessKey, newCNF, UF_CODES, type NfeModel } from '../formats/nf
  * (without leading zeros), `serie`, `tpEmis`, `dhEmi` and `tpAmb` (1 produção, 2 homologação, from
  * `environment`) as variables. With `contingency`, the key of the state's contingency authoriser (tpEmis 6
  * SVC-AN or 7 SVC-RS, the same number and code): `contingency` (svc-an, svc-rs), `dhCont` and `xJust` (default a
- * text saying the authoriser is out of operation) become variables too, empty otherwise. Parts that make no key
+ * text saying the authoriser is out of operation) become variables too, empty otherwise, and `replacedChNFe`,
+ * the key made before. Parts that make no key
  * are refused, each located.
  */
 export function nfeKeyAction(): Action {
@@ -60,11 +61,13 @@ export function nfeKeyAction(): Action {
       // in contingency, the state's SVC (6 SVC-AN, 7 SVC-RS) and since when, in the state's time
       const svc = context.params.contingency === true ? contingencyOf(uf) : undefined;
       const tpEmis = svc === 'svc-an' ? '6' : svc === 'svc-rs' ? '7' : (params.tpEmis ?? '1');
-      const contingency = svc
+      const contingency: Record<string, string> = svc
         ? {
             contingency: svc,
             dhCont: localDateTime(new Date(context.stepStartedAt), uf),
             xJust: params.xJust ?? 'SEFAZ autorizadora fora de operação: emissão em contingência SVC',
+            // the key this one replaces, which may have reached the authoriser (its answers were lost)
+            replacedChNFe: context.record.variables?.chNFe ?? '',
           }
         : { contingency: '', dhCont: '', xJust: '' };
       const kept = context.record.variables;
