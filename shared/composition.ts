@@ -30,6 +30,7 @@ import { sefazEventAction } from './actions/sefaz-event';
 import { sefazStatusAction } from './actions/sefaz-status';
 import { validateNfeAction } from './actions/validate-nfe';
 import { validateCfdiAction } from './actions/validate-cfdi';
+import type { DocumentRecord, DocumentStatus } from './model/record';
 import { Counters } from './store/counters';
 import { validateActionWith } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
@@ -103,6 +104,8 @@ export interface ServiceOverrides {
   now?: () => Date;
   /** This process alone runs steps on the store (the embedded runtime). */
   exclusive?: boolean;
+  /** Told of every change of a document's status, after the webhook notifier (a benchmark counting what finished). */
+  onStatusChange?: (record: DocumentRecord, previous: DocumentStatus) => void;
 }
 
 function objectStore(settings: Settings): ObjectStore {
@@ -306,7 +309,10 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
   });
   const pipeline = new Pipeline(documents, tenants, flows, actions, bus, logger, {
     topics: settings.topics,
-    onStatusChange: (record, previous) => notifier.statusChanged(record, previous),
+    onStatusChange: async (record, previous) => {
+      await notifier.statusChanged(record, previous);
+      overrides.onStatusChange?.(record, previous);
+    },
     stageTimeoutMs: settings.stageTimeoutMs,
     ...(overrides.now ? { now: overrides.now } : {}),
     exclusive: overrides.exclusive ?? false,

@@ -684,9 +684,16 @@ describe('einvoice bench --submission (scaled down)', () => {
     // machine. The wait covers that; a document that never completes still fails the test.
     const result = await submissionRun({ documents: 120, failRate: 0.3, timeoutMs: 300_000 });
     expect(result.notCompleted).toEqual({});
-    expect(result).toMatchObject({ documents: 120, completed: 120 });
+    expect(result).toMatchObject({ documents: 120, completed: 120, timedOut: false });
     expect(result.receiver).toMatchObject({ accepted: 120, duplicates: 0, withoutKey: 0 });
     expect(result.transient).toBe(result.receiver.faults.unavailable);
     expect(result.transient).toBeGreaterThan(10);
   }, 330_000);
+
+  it('says when it stopped at its time limit, with what had not finished', async () => {
+    // every submission refused with 503: retried with backoff, none finishes within the second given
+    const result = await submissionRun({ documents: 20, failRate: 1, timeoutMs: 1_000 });
+    expect(result).toMatchObject({ documents: 20, completed: 0, timedOut: true, timeoutMs: 1_000 });
+    expect(Object.values(result.notCompleted).reduce((a, b) => a + b, 0)).toBe(20);
+  }, 60_000);
 });

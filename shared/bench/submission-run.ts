@@ -19,6 +19,9 @@ export interface SubmissionRunResult {
   notCompleted: Record<string, number>;
   seconds: number;
   perSec: number;
+  /** The run stopped at `timeoutMs` with documents not finished (they are counted in `notCompleted`). */
+  timedOut: boolean;
+  timeoutMs: number;
   /** Submit attempts the documents' histories record, and how many of them were transient failures. */
   attempts: number;
   transient: number;
@@ -30,7 +33,9 @@ export interface SubmissionRunResult {
  * The submission scenario of the embedded runtime: the shipped `sandbox-submit` flow (validate,
  * transform, sign, submit, response) against the sandbox answering `failRate` of submissions with 503,
  * journal store and persistent bus in a temporary folder, the retry timer every second. Every document is
- * a different invoice. Resolves when every document has finished (or `timeoutMs` passed).
+ * a different invoice. Resolves when every document has finished, or `timeoutMs` (default 30 minutes) passed,
+ * which the result says. Finishing is observed as it happens (the pipeline's status changes, counted), never by
+ * reading the records while the run lasts: they are read once at the end, for the figures.
  */
 export async function submissionRun(options: {
   documents: number;
@@ -50,7 +55,17 @@ export async function submissionRun(options: {
   });
   await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
   const bus = new InProcessMessageBus({ dir: join(dir, 'bus') });
-  const services = createServices(settings, { bus, logger: silentLogger, exclusive: true });
+  // documents that reached a final status, as the pipeline tells it
+  const finished = new Set<string>();
+  const services = createServices(settings, {
+    bus,
+    logger: silentLogger,
+    exclusive: true,
+    onStatusChange: (record) => {
+      if (isTerminal(record.status)) finished.add(record.id);
+      else finished.delete(record.id); // resubmitted: not finished any more
+    },
+  });
   const timer = setInterval(() => void services.pipeline.redriveDue().catch(() => undefined), 1000);
   try {
     await services.tenants.create('bench', 'Submission run');
@@ -79,16 +94,16 @@ export async function submissionRun(options: {
         }
       }),
     );
-    const deadline = started + (options.timeoutMs ?? 30 * 60_000);
-    let records: DocumentRecord[] = [];
+    const timeoutMs = options.timeoutMs ?? 30 * 60_000;
+    const deadline = started + timeoutMs;
     for (;;) {
-      records = await Promise.all(ids.map((id) => services.pipeline.get('bench', id)));
-      const finished = records.filter((r) => isTerminal(r.status)).length;
-      options.onProgress?.(finished);
-      if (finished === records.length || Date.now() > deadline) break;
-      await new Promise((r) => setTimeout(r, 500));
+      options.onProgress?.(finished.size);
+      if (finished.size >= ids.length || Date.now() > deadline) break;
+      await new Promise((r) => setTimeout(r, 200));
     }
     const seconds = (Date.now() - started) / 1000;
+    const timedOut = finished.size < ids.length;
+    const records: DocumentRecord[] = await Promise.all(ids.map((id) => services.pipeline.get('bench', id)));
     const notCompleted: Record<string, number> = {};
     for (const r of records.filter((x) => x.status !== 'completed')) {
       const code = `${r.status}: ${r.history.at(-1)?.code ?? 'none'}`;
@@ -101,6 +116,8 @@ export async function submissionRun(options: {
       notCompleted,
       seconds: Math.round(seconds * 10) / 10,
       perSec: Math.round((options.documents / seconds) * 10) / 10,
+      timedOut,
+      timeoutMs,
       attempts: submits.filter((e) => e.outcome !== 'postponed').length,
       transient: submits.filter((e) => e.outcome === 'transient').length,
       postponed: submits.filter((e) => e.outcome === 'postponed').length,

@@ -65,6 +65,10 @@ export const bench: CommandSpec = {
           `receiver: accepted ${r.accepted}, rejected ${r.rejected}, duplicates ${r.duplicates}, ` +
           `replays ${r.replays}, injected ${JSON.stringify(r.faults)}\n`,
       );
+      if (result.timedOut)
+        io.stdout.write(
+          `stopped after ${Math.round(result.timeoutMs / 60_000)} min with ${result.documents - result.completed} not finished\n`,
+        );
       for (const [code, n] of Object.entries(result.notCompleted)) io.stdout.write(`  ${n} ${code}\n`);
     }
     return result.completed === documents &&
