@@ -15,11 +15,7 @@ import {
   ufOfCode,
   type AccessKeyParts,
 } from '../shared/formats/nfe-key';
-import {
-  codeList,
-  codeListFile,
-  type CodeList,
-} from '../shared/rules/code-lists/code-lists';
+import { CODE_LIST_IDS, codeList, codeListFile, type CodeList } from '../shared/rules/code-lists/code-lists';
 import { elementsNamed, parseXmlTree, type XmlTreeElement } from '../shared/xml/xml-tree';
 import { describeWithCorpus } from './support/corpus';
 
@@ -321,25 +317,8 @@ describe('the random code cNF', () => {
   });
 });
 
-/**
- * The NF-e code lists, data files in shared/rules/code-lists/br read by the project's loader. Their ids are not
- * in CODE_LIST_IDS yet, so the type does not know them; the loader reads any id's file alike.
- */
-const BR_LISTS = [
-  'br/c-uf',
-  'br/t-pag',
-  'br/mod-frete',
-  'br/cst-icms',
-  'br/csosn',
-  'br/cst-pis-cofins',
-  'br/cst-ipi',
-  'br/fin-nfe',
-  'br/tp-emis',
-  'br/id-dest',
-  'br/ind-ie-dest',
-  'br/ind-final',
-  'br/ind-pres',
-] as const;
+/** The NF-e code lists: data files in shared/rules/code-lists/br, read by the project's loader. */
+const BR_LISTS = CODE_LIST_IDS.filter((id) => id.startsWith('br/'));
 type BrListId = (typeof BR_LISTS)[number];
 const brList = (id: BrListId): CodeList => codeList(id);
 
@@ -361,9 +340,7 @@ describe('the NF-e code lists', () => {
     expect(list.codes.length).toBeGreaterThan(1);
     expect([...list.codes]).toEqual([...list.codes].sort()); // as the tables list them, ascending
     expect(brList(id)).toBe(list); // read once
-    expect(JSON.parse(readFileSync(codeListFile(id), 'utf8')).codes).toEqual(
-      list.codes,
-    );
+    expect(JSON.parse(readFileSync(codeListFile(id), 'utf8')).codes).toEqual(list.codes);
   });
 
   it('agree with the key module: the states of UF_CODES, the forms of issue of TP_EMIS', () => {

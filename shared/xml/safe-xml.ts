@@ -24,7 +24,7 @@ function locate(text: string, offset: number): string {
 }
 
 /** The `>` that ends the tag starting at `at`, outside quoted attribute values; -1 when there is none. */
-function tagEnd(text: string, at: number): number {
+export function tagEnd(text: string, at: number): number {
   let quote = 0;
   for (let i = at + 1; i < text.length; i++) {
     const c = text.charCodeAt(i);

@@ -1,6 +1,7 @@
 import { EInvoiceError, isEInvoiceError, type ProblemDetail } from '../../errors';
 import { escapeXml } from '../../formats/xml-writer';
 import { documentOrder, parseXmlTree, type XmlTreeElement } from '../../xml/xml-tree';
+import { tagEnd } from '../../xml/safe-xml';
 
 /**
  * The SOAP 1.2 messages of the NF-e 4.00 web services of Brazil's SEFAZ authorisers (MOC 7.0, NT 2016.002 for
@@ -127,19 +128,6 @@ export function parseSefazXml(
       cause: error,
     });
   }
-}
-
-/** The `>` ending the tag that starts at `at`, outside quoted attribute values; -1 when there is none. */
-function tagEnd(text: string, at: number): number {
-  let quote = 0;
-  for (let i = at + 1; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (quote !== 0) {
-      if (c === quote) quote = 0;
-    } else if (c === 34 || c === 39) quote = c;
-    else if (c === 62) return i;
-  }
-  return -1;
 }
 
 /**
