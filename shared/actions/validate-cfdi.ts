@@ -1,6 +1,7 @@
 import type { Action } from '../engine/action';
 import { checkCfdiAmounts } from '../rules/mx/cfdi-checks';
 import { checkCfdiCatalogues, LARGE_CATALOGUES, satCatalogues } from '../rules/mx/sat-catalogues';
+import { parseXmlTree } from '../xml/xml-tree';
 
 /**
  * `validate-cfdi`: the checks SAT makes of a CFDI 4.0 that can be made before it is sealed and stamped
@@ -25,11 +26,11 @@ export function validateCfdiAction(schemasDir?: string): Action {
     },
     async run(context) {
       const input = (context.params.input as string | undefined) ?? 'cfdi.xml';
-      const xml = (await context.readArtifact(input)).toString('utf8');
+      const root = parseXmlTree((await context.readArtifact(input)).toString('utf8'));
       const catalogues = satCatalogues(schemasDir);
       const findings = [
-        ...checkCfdiAmounts(xml),
-        ...('missing' in catalogues ? [] : checkCfdiCatalogues(xml, catalogues)),
+        ...checkCfdiAmounts(root),
+        ...('missing' in catalogues ? [] : checkCfdiCatalogues(root, catalogues)),
       ];
       if (findings.length === 0)
         return 'missing' in catalogues

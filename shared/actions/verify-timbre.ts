@@ -6,7 +6,7 @@ import { EInvoiceError, isEInvoiceError } from '../errors';
 import { findTimbre } from '../signing/cfdi-cadena';
 import { verifyCfdiSeal, verifyTimbre } from '../signing/cfdi-seal';
 import { satCertificate } from '../signing/sat-csd';
-import { parseXmlTree } from '../xml/xml-tree';
+import { parseXmlTree, type XmlTreeElement } from '../xml/xml-tree';
 
 /** SAT certificates fetched, by number: public, few (SAT stamps with a handful), kept for the process. */
 const CACHE_MAX = 64;
@@ -47,9 +47,11 @@ export function verifyTimbreAction(connectors: Connectors): Action {
     async run(context) {
       const params = context.params as { input?: string; certificates?: string; certificateUrl?: string };
       const xml = (await context.readArtifact(params.input ?? 'cfdi-timbrado.xml')).toString('utf8');
+      let root: XmlTreeElement;
       let number: string | undefined;
       try {
-        number = findTimbre(parseXmlTree(xml))?.getAttribute('NoCertificadoSAT') ?? undefined;
+        root = parseXmlTree(xml);
+        number = findTimbre(root)?.getAttribute('NoCertificadoSAT') ?? undefined;
       } catch (error) {
         if (isEInvoiceError(error))
           return {
@@ -99,8 +101,8 @@ export function verifyTimbreAction(connectors: Connectors): Action {
           `SAT's certificate ${number} is not in ${params.certificates ?? '(no certificate folder)'} and no certificateUrl is set`,
           { retryable: true },
         );
-      const timbre = verifyTimbre(xml, certificate);
-      const seal = verifyCfdiSeal(xml);
+      const timbre = verifyTimbre(root, certificate);
+      const seal = verifyCfdiSeal(root);
       const problems = [...timbre.problems, ...(seal.valid ? [] : seal.problems)];
       if (problems.length > 0)
         return {

@@ -1003,7 +1003,7 @@ export class PacStandIn {
   private check(text: string, facts: CfdiFacts): StampRecord | undefined {
     let verdict: CfdiSealVerification;
     try {
-      verdict = verifyCfdiSeal(text.replace(/^\uFEFF/, ''));
+      verdict = verifyCfdiSeal(facts.root);
     } catch (error) {
       throw stampRefusal('301', describeError(error).message);
     }

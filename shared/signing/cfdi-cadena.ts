@@ -237,6 +237,25 @@ const CFDI33_COMPROBANTE: ElementTable = {
 // ---------------------------------------------------------------------------------------------------------
 // Complements
 
+/** The attributes of a Pago, the same in Pagos 1.0 and 2.0 (both stylesheets write them in this order). */
+const PAGO: readonly CadenaStep[] = [
+  req('FechaPago'),
+  req('FormaDePagoP'),
+  req('MonedaP'),
+  opt('TipoCambioP'),
+  req('Monto'),
+  opt('NumOperacion'),
+  opt('RfcEmisorCtaOrd'),
+  opt('NomBancoOrdExt'),
+  opt('CtaOrdenante'),
+  opt('RfcEmisorCtaBen'),
+  opt('CtaBeneficiario'),
+  opt('TipoCadPago'),
+  opt('CertPago'),
+  opt('CadPago'),
+  opt('SelloPago'),
+];
+
 /** Pagos 2.0 (Pagos20.xslt), included by the 4.0 stylesheet. */
 const PAGOS20: ComplementTable = {
   namespace: 'http://www.sat.gob.mx/Pagos20',
@@ -260,21 +279,7 @@ const PAGOS20: ComplementTable = {
     ),
     each(
       'Pago',
-      req('FechaPago'),
-      req('FormaDePagoP'),
-      req('MonedaP'),
-      opt('TipoCambioP'),
-      req('Monto'),
-      opt('NumOperacion'),
-      opt('RfcEmisorCtaOrd'),
-      opt('NomBancoOrdExt'),
-      opt('CtaOrdenante'),
-      opt('RfcEmisorCtaBen'),
-      opt('CtaBeneficiario'),
-      opt('TipoCadPago'),
-      opt('CertPago'),
-      opt('CadPago'),
-      opt('SelloPago'),
+      ...PAGO,
       each(
         'DoctoRelacionado',
         req('IdDocumento'),
@@ -332,21 +337,7 @@ const PAGOS10: ComplementTable = {
     req('Version'),
     each(
       'Pago',
-      req('FechaPago'),
-      req('FormaDePagoP'),
-      req('MonedaP'),
-      opt('TipoCambioP'),
-      req('Monto'),
-      opt('NumOperacion'),
-      opt('RfcEmisorCtaOrd'),
-      opt('NomBancoOrdExt'),
-      opt('CtaOrdenante'),
-      opt('RfcEmisorCtaBen'),
-      opt('CtaBeneficiario'),
-      opt('TipoCadPago'),
-      opt('CertPago'),
-      opt('CadPago'),
-      opt('SelloPago'),
+      ...PAGO,
       each(
         'DoctoRelacionado',
         req('IdDocumento'),

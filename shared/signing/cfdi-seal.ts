@@ -65,10 +65,11 @@ const COMPROBANTE = '/cfdi:Comprobante';
  * the cadena original, the certificate's number against `NoCertificado`, its RFC against the Emisor's, that
  * it is a CSD (not an e.firma), and that it was valid on the document's `Fecha` (a local time: any Mexican
  * time zone is allowed). It does not check that SAT issued the certificate, nor its revocation. Throws
- * only for a document it cannot read (`cfdi.*`, `xml.*`); everything else is a problem in the answer.
+ * only for a document it cannot read (`cfdi.*`, `xml.*`); everything else is a problem in the answer. The
+ * document as text, or as a tree parsed before.
  */
-export function verifyCfdiSeal(xml: string): CfdiSealVerification {
-  const root = parseXmlTree(xml);
+export function verifyCfdiSeal(xml: string | XmlTreeElement): CfdiSealVerification {
+  const root = typeof xml === 'string' ? parseXmlTree(xml) : xml;
   const cadena = cadenaOriginal(root);
   const problems: ProblemDetail[] = [];
   const problem = (code: string, path: string, message: string) => problems.push({ code, path, message });
@@ -179,14 +180,15 @@ const TIMBRE = 'tfd:TimbreFiscalDigital';
  * RSA-SHA256 signature over the timbre's cadena original, with SAT's certificate (`satCertificate`, PEM or
  * DER; else the one named NoCertificadoSAT in `certificatesDir`), that certificate's number against
  * NoCertificadoSAT, and, in a CFDI, that SelloCFD is the Comprobante's Sello. Throws for a document without a
- * TimbreFiscalDigital 1.1 (`cfdi.no-timbre`, `cfdi.unsupported-version`).
+ * TimbreFiscalDigital 1.1 (`cfdi.no-timbre`, `cfdi.unsupported-version`). The document as text, or as a tree
+ * parsed before.
  */
 export function verifyTimbre(
-  xml: string,
+  xml: string | XmlTreeElement,
   satCertificatePem?: string | Buffer | X509Certificate,
   options: VerifyTimbreOptions = {},
 ): TimbreVerification {
-  const root = parseXmlTree(xml);
+  const root = typeof xml === 'string' ? parseXmlTree(xml) : xml;
   const cadena = cadenaTimbre(root);
   const tfd = findTimbre(root)!;
   const problems: ProblemDetail[] = [];

@@ -154,8 +154,8 @@ function taxesOf(impuestos: XmlTreeElement | undefined, group: string, name: str
   return childrenOf(child(impuestos, group), name).map(taxOf);
 }
 
-function readCfdi(xml: string): Cfdi {
-  const root = parseXmlTree(xml);
+function readCfdi(xml: string | XmlTreeElement): Cfdi {
+  const root = typeof xml === 'string' ? parseXmlTree(xml) : xml;
   if (
     root.localName !== 'Comprobante' ||
     root.namespaceURI !== CFDI40_NAMESPACE ||
@@ -699,9 +699,10 @@ export function cfdiXpathOf(el: XmlTreeElement): string {
 
 /**
  * The findings of the checks on a CFDI 4.0 (none when it passes them all), in the order of the checks.
- * Throws (`cfdi.not-cfdi40`) when the document is not a CFDI 4.0, or not well-formed XML.
+ * Throws (`cfdi.not-cfdi40`) when the document is not a CFDI 4.0, or not well-formed XML. The document as
+ * text, or as a tree parsed before.
  */
-export function checkCfdiAmounts(xml: string): CfdiFinding[] {
+export function checkCfdiAmounts(xml: string | XmlTreeElement): CfdiFinding[] {
   const cfdi = readCfdi(xml);
   const findings: CfdiFinding[] = [];
   for (const check of CHECKS)

@@ -114,8 +114,8 @@ function concepts(root: XmlTreeElement): XmlTreeElement[] {
 }
 
 /** The codes of a CFDI 4.0 that are not in SAT's large catalogues, each with SAT's code and where. */
-export function checkCfdiCatalogues(xml: string, catalogues: SatCatalogues): CfdiFinding[] {
-  const root = parseXmlTree(xml);
+export function checkCfdiCatalogues(xml: string | XmlTreeElement, catalogues: SatCatalogues): CfdiFinding[] {
+  const root = typeof xml === 'string' ? parseXmlTree(xml) : xml;
   const findings: CfdiFinding[] = [];
   for (const check of CHECKS)
     for (const [el, attribute] of check.at(root)) {
