@@ -1,4 +1,4 @@
-import { execFile, execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { X509Certificate } from 'node:crypto';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -22,6 +22,7 @@ import {
 import { describeWithCorpus } from './support/corpus';
 import { testSigner, type TestSigner } from './support/signer';
 import { tempDir } from './support/temp';
+import { toolsAvailable } from './support/tools';
 import { validateXsd } from './support/xsd';
 
 const FIXTURES = 'nfe-sped/tests/fixtures/xml';
@@ -205,20 +206,6 @@ function profileOf(signed: string): { placement: SignaturePlacement; options: Xm
     : { placement: 'root-end', options };
 }
 
-/** xmlsec1 (Debian package xmlsec1) is an independent XMLDSig implementation: a missing one fails CI. */
-function xmlsec1Available(): boolean {
-  try {
-    execFileSync('xmlsec1', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error('xmlsec1 is required in CI (apt-get install xmlsec1)');
-    process.stderr.write(
-      'NOTICE: xmlsec1 not installed; the NF-e signature interop tests are skipped (apt-get install xmlsec1)\n',
-    );
-    return false;
-  }
-}
-
 const run = promisify(execFile);
 /** The Id attributes xmlsec1 resolves references with (the schemas declare them, xmlsec1 reads no schema). */
 const ID_ATTRIBUTES = [
@@ -326,57 +313,60 @@ describeWithCorpus('NF-e signatures (SEFAZ profile, MOC 7.0)', [FIXTURES, CERTS,
     );
   });
 
-  (xmlsec1Available() ? describe : describe.skip)('xmlsec1', () => {
-    // Every form of every fixture: xmlsec1 and the service's verifier must agree on each, valid or not.
-    it.each(SIGNED_FIXTURES)('%s: xmlsec1 and the service’s verifier agree on it', async (name) => {
-      const xml = fixture(name);
-      const verdicts: Record<string, [boolean, boolean]> = {};
-      for (const [form, text] of Object.entries(formsOf(xml))) {
-        verdicts[form] = [
-          productVerifies(text).valid,
-          await xmlsecVerifies(text, `${name}-${form.replace(/ /g, '-')}.xml`),
-        ];
-      }
-      for (const [form, [product, xmlsec]] of Object.entries(verdicts)) {
-        expect({ form, product }).toEqual({ form, product: xmlsec });
-      }
-      const state = FIXTURE_STATES[name];
-      expect(verdicts['as written']![1]).toBe(state === 'as-written');
-      expect(Object.values(verdicts).some(([, xmlsec]) => xmlsec)).toBe(state !== 'unverifiable');
-      if (state !== 'unverifiable') {
-        expect(await xmlsecVerifies(asSigned(xml, name), `${name}-as-signed.xml`)).toBe(true);
-      }
-    });
-
-    it('verifies what the service signs, and refuses it changed', async () => {
-      for (const name of ['signNFe_modelo_55.xml', 'signNFe_modelo_65.xml']) {
+  (toolsAvailable(['xmlsec1'], 'the NF-e signature interop tests') ? describe : describe.skip)(
+    'xmlsec1',
+    () => {
+      // Every form of every fixture: xmlsec1 and the service's verifier must agree on each, valid or not.
+      it.each(SIGNED_FIXTURES)('%s: xmlsec1 and the service’s verifier agree on it', async (name) => {
         const xml = fixture(name);
-        const id = /<infNFe Id="([^"]+)"/.exec(xml)![1]!;
-        const signed = signEnveloped(xml, signer.key, 'reference-parent', {
+        const verdicts: Record<string, [boolean, boolean]> = {};
+        for (const [form, text] of Object.entries(formsOf(xml))) {
+          verdicts[form] = [
+            productVerifies(text).valid,
+            await xmlsecVerifies(text, `${name}-${form.replace(/ /g, '-')}.xml`),
+          ];
+        }
+        for (const [form, [product, xmlsec]] of Object.entries(verdicts)) {
+          expect({ form, product }).toEqual({ form, product: xmlsec });
+        }
+        const state = FIXTURE_STATES[name];
+        expect(verdicts['as written']![1]).toBe(state === 'as-written');
+        expect(Object.values(verdicts).some(([, xmlsec]) => xmlsec)).toBe(state !== 'unverifiable');
+        if (state !== 'unverifiable') {
+          expect(await xmlsecVerifies(asSigned(xml, name), `${name}-as-signed.xml`)).toBe(true);
+        }
+      });
+
+      it('verifies what the service signs, and refuses it changed', async () => {
+        for (const name of ['signNFe_modelo_55.xml', 'signNFe_modelo_65.xml']) {
+          const xml = fixture(name);
+          const id = /<infNFe Id="([^"]+)"/.exec(xml)![1]!;
+          const signed = signEnveloped(xml, signer.key, 'reference-parent', {
+            ...SEFAZ_PROFILE,
+            referenceId: id,
+          });
+          expect(await xmlsecVerifies(signed.xml, `signed-${name}`)).toBe(true);
+          const changed = signed.xml.replace(/<vNF>[^<]*<\/vNF>/, '<vNF>1.00</vNF>');
+          expect(changed).not.toBe(signed.xml);
+          expect(await xmlsecVerifies(changed, `changed-${name}`)).toBe(false);
+        }
+        const event = withoutSignature(asSigned(fixture('req_evento_cce.xml'), 'req_evento_cce.xml'));
+        const id = /<infEvento Id="([^"]+)"/.exec(event)![1]!;
+        const signed = signEnveloped(event, signer.key, 'reference-parent', {
           ...SEFAZ_PROFILE,
           referenceId: id,
         });
-        expect(await xmlsecVerifies(signed.xml, `signed-${name}`)).toBe(true);
-        const changed = signed.xml.replace(/<vNF>[^<]*<\/vNF>/, '<vNF>1.00</vNF>');
+        expect(await xmlsecVerifies(signed.xml, 'signed-event.xml')).toBe(true);
+        const changed = signed.xml.replace('<nSeqEvento>1<', '<nSeqEvento>2<');
         expect(changed).not.toBe(signed.xml);
-        expect(await xmlsecVerifies(changed, `changed-${name}`)).toBe(false);
-      }
-      const event = withoutSignature(asSigned(fixture('req_evento_cce.xml'), 'req_evento_cce.xml'));
-      const id = /<infEvento Id="([^"]+)"/.exec(event)![1]!;
-      const signed = signEnveloped(event, signer.key, 'reference-parent', {
-        ...SEFAZ_PROFILE,
-        referenceId: id,
+        expect(await xmlsecVerifies(changed, 'changed-event.xml')).toBe(false);
+        for (const profile of ['xmldsig', 'xades-bes'] as const) {
+          const whole = signEnveloped(SMALL_INVOICE, signer.key, 'root-end', { profile, prefix: '' });
+          expect(await xmlsecVerifies(whole.xml, `one-pass-${profile}.xml`)).toBe(true);
+        }
       });
-      expect(await xmlsecVerifies(signed.xml, 'signed-event.xml')).toBe(true);
-      const changed = signed.xml.replace('<nSeqEvento>1<', '<nSeqEvento>2<');
-      expect(changed).not.toBe(signed.xml);
-      expect(await xmlsecVerifies(changed, 'changed-event.xml')).toBe(false);
-      for (const profile of ['xmldsig', 'xades-bes'] as const) {
-        const whole = signEnveloped(SMALL_INVOICE, signer.key, 'root-end', { profile, prefix: '' });
-        expect(await xmlsecVerifies(whole.xml, `one-pass-${profile}.xml`)).toBe(true);
-      }
-    });
-  });
+    },
+  );
 
   describe('the signature the service writes', () => {
     /** The element that holds the signature and the signature itself, parsed. */

@@ -18,22 +18,9 @@ import {
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { testSigner } from './support/signer';
 import { tempDir } from './support/temp';
+import { toolsAvailable } from './support/tools';
 
-/** xmlsec1 (Debian package xmlsec1) is an independent XMLDSig implementation: a missing one fails CI. */
-function xmlsec1Available(): boolean {
-  try {
-    execFileSync('xmlsec1', ['--version'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    if (process.env.CI === 'true') throw new Error('xmlsec1 is required in CI (apt-get install xmlsec1)');
-    process.stderr.write(
-      'NOTICE: xmlsec1 not installed; the XMLDSig interop tests are skipped (apt-get install xmlsec1)\n',
-    );
-    return false;
-  }
-}
-
-const describeInterop = xmlsec1Available() ? describe : describe.skip;
+const describeInterop = toolsAvailable(['xmlsec1'], 'the XMLDSig interop tests') ? describe : describe.skip;
 const run = promisify(execFile);
 
 describeInterop('signatures verify with xmlsec1', () => {
