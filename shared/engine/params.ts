@@ -2,6 +2,7 @@ import { invalidInput } from '../errors';
 import type { FlowDefinition } from '../flows/types';
 import type { DocumentRecord } from '../model/record';
 import { resolveSetting } from '../settings';
+import { localTime } from '../util/local-time';
 
 /**
  * Resolves placeholders in a step's parameters: `%SETTING%` from the settings (environment), and
@@ -34,7 +35,8 @@ export function resolveParams(
         return `${record.tenantId}/${record.id}/${record.stepId ?? ''}`;
     }
     if (name === 'receivedAt') return record.createdAt;
-    if (name.startsWith('receivedAt:')) return localTime(record.createdAt, name.slice('receivedAt:'.length));
+    if (name.startsWith('receivedAt:'))
+      return localTimeOf(record.createdAt, name.slice('receivedAt:'.length));
     if (name.startsWith('company.')) {
       const parameter = name.slice('company.'.length);
       const value = company?.(parameter);
@@ -76,22 +78,10 @@ export function resolveParams(
 }
 
 /** An instant as the local time of an IANA zone, `YYYY-MM-DDTHH:mm:ss`; an unknown zone is a coded error. */
-function localTime(iso: string, zone: string): string {
-  let parts: Intl.DateTimeFormatPart[];
+function localTimeOf(iso: string, zone: string): string {
   try {
-    parts = new Intl.DateTimeFormat('en-CA', {
-      timeZone: zone,
-      hourCycle: 'h23',
-      year: 'numeric',
-      month: '2-digit',
-      day: '2-digit',
-      hour: '2-digit',
-      minute: '2-digit',
-      second: '2-digit',
-    }).formatToParts(new Date(iso));
+    return localTime(new Date(iso), zone);
   } catch {
     throw invalidInput('flow.unresolved-placeholder', `{receivedAt:${zone}}: unknown time zone ${zone}`);
   }
-  const part = (type: string) => parts.find((p) => p.type === type)?.value ?? '00';
-  return `${part('year')}-${part('month')}-${part('day')}T${part('hour')}:${part('minute')}:${part('second')}`;
 }

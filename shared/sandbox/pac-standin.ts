@@ -28,6 +28,7 @@ import { describeError, isEInvoiceError } from '../errors';
 import { cadenaTimbre, CFDI_NAMESPACE_40, TFD_NAMESPACE } from '../signing/cfdi-cadena';
 import { verifyCfdiSeal, type CfdiSealVerification } from '../signing/cfdi-seal';
 import { noCertificadoOf, satCertificate, satCertificateInfo } from '../signing/sat-csd';
+import { localTime } from '../util/local-time';
 import { XsdValidatorPool, XSD_CATALOGUE } from '../xml/xsd';
 import { parseXmlTree, type XmlTreeElement } from '../xml/xml-tree';
 import { closeServer, listenTracked, readLimitedBody } from './http-server';
@@ -249,22 +250,9 @@ const cancelRefusal = (code: keyof typeof PAC_CANCEL_CODES, detail?: string) =>
     `${Number(code) >= 300 ? 'CA' : ''}${code} - ${PAC_CANCEL_CODES[code]}${detail ? `: ${detail}` : ''}`,
   );
 
-const mexicoCityFormat = new Intl.DateTimeFormat('en-US', {
-  timeZone: MEXICO_CITY,
-  year: 'numeric',
-  month: '2-digit',
-  day: '2-digit',
-  hour: '2-digit',
-  minute: '2-digit',
-  second: '2-digit',
-  hourCycle: 'h23',
-});
-
 /** The instant as Mexico City's local time, `YYYY-MM-DDTHH:mm:ss` (as CFDI dates are written). */
 export function mexicoCityTime(instant: Date | number): string {
-  const parts: Record<string, string> = {};
-  for (const part of mexicoCityFormat.formatToParts(instant)) parts[part.type] = part.value;
-  return `${parts.year}-${parts.month}-${parts.day}T${parts.hour}:${parts.minute}:${parts.second}`;
+  return localTime(instant, MEXICO_CITY);
 }
 
 function escapeAttribute(value: string): string {
