@@ -67,6 +67,14 @@ describe('Brazil: NF-e 4.00 authorised by the SEFAZ stand-in', () => {
 
   const { api, submitSample, artifact } = runtimeApi(() => runtime);
 
+  /** The connectors an action run by hand uses: the runtime's key folder (the companies' A1). */
+  const runtimeConnectors = () =>
+    createConnectors(
+      new MemoryObjectStore(),
+      new FolderCertificateStore(join(dataDir, 'keys')),
+      new FolderSecretStore(join(dataDir, 'keys')),
+    );
+
   let companies = 0;
   /** A company of the sample's CNPJ (99999999000191, the stand-in's client) authorised by `sefaz`. */
   async function company(sefaz: SefazStandIn, more: Record<string, string> = {}) {
@@ -228,11 +236,7 @@ describe('Brazil: NF-e 4.00 authorised by the SEFAZ stand-in', () => {
     const first = await submit(companyId, 'venda-interna.json', (d) => (d.id = 'NF-DUP-1'));
     expect(first.status).toBe('completed');
     // the same signed NF-e sent again by an attempt that knows of no earlier one (its record lost)
-    const connectors = createConnectors(
-      new MemoryObjectStore(),
-      new FolderCertificateStore(join(dataDir, 'keys')),
-      new FolderSecretStore(join(dataDir, 'keys')),
-    );
+    const connectors = runtimeConnectors();
     const signed = await artifact(first, 'signed.xml');
     const written: Record<string, string> = {};
     const result = await sefazAuthorizeAction(connectors).run({
@@ -263,11 +267,7 @@ describe('Brazil: NF-e 4.00 authorised by the SEFAZ stand-in', () => {
 
   it('asks whether the authoriser is in operation: 108 waits, paced, until 107', async () => {
     const sefaz = await started({ status: '108' });
-    const connectors = createConnectors(
-      new MemoryObjectStore(),
-      new FolderCertificateStore(join(dataDir, 'keys')),
-      new FolderSecretStore(join(dataDir, 'keys')),
-    );
+    const connectors = runtimeConnectors();
     const run = () =>
       sefazStatusAction(connectors).run({
         params: {

@@ -28,6 +28,7 @@ import { describeError, isEInvoiceError } from '../errors';
 import { cadenaTimbre, CFDI_NAMESPACE_40, TFD_NAMESPACE } from '../signing/cfdi-cadena';
 import { verifyCfdiSeal, type CfdiSealVerification } from '../signing/cfdi-seal';
 import { noCertificadoOf, satCertificate, satCertificateInfo } from '../signing/sat-csd';
+import { escapeXml } from '../formats/xml-writer';
 import { localTime } from '../util/local-time';
 import { XsdValidatorPool, XSD_CATALOGUE } from '../xml/xsd';
 import { parseXmlTree, type XmlTreeElement } from '../xml/xml-tree';
@@ -253,10 +254,6 @@ const cancelRefusal = (code: keyof typeof PAC_CANCEL_CODES, detail?: string) =>
 /** The instant as Mexico City's local time, `YYYY-MM-DDTHH:mm:ss` (as CFDI dates are written). */
 export function mexicoCityTime(instant: Date | number): string {
   return localTime(instant, MEXICO_CITY);
-}
-
-function escapeAttribute(value: string): string {
-  return value.replace(/[<>&"]/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;' })[c]!);
 }
 
 function sameText(a: string, b: string): boolean {
@@ -922,7 +919,7 @@ export class PacStandIn {
     try {
       query = parseConsultaRequest(body.toString('utf8'));
     } catch (error) {
-      const reason = escapeAttribute(describeError(error).message);
+      const reason = escapeXml(describeError(error).message);
       res
         .writeHead(500, { 'content-type': 'text/xml; charset=utf-8' })
         .end(
@@ -1031,8 +1028,8 @@ export class PacStandIn {
     const uuid = randomUUID().toUpperCase();
     const fechaTimbrado = mexicoCityTime(now);
     const attributes =
-      `Version="1.1" UUID="${uuid}" FechaTimbrado="${fechaTimbrado}" RfcProvCertif="${escapeAttribute(this.rfcProvCertif)}" ` +
-      `SelloCFD="${escapeAttribute(facts.sello)}" NoCertificadoSAT="${this.noCertificadoSat}"`;
+      `Version="1.1" UUID="${uuid}" FechaTimbrado="${fechaTimbrado}" RfcProvCertif="${escapeXml(this.rfcProvCertif)}" ` +
+      `SelloCFD="${escapeXml(facts.sello)}" NoCertificadoSAT="${this.noCertificadoSat}"`;
     const head = `<tfd:TimbreFiscalDigital xmlns:tfd="${TFD_NAMESPACE}"`;
     const cadena = cadenaTimbre(
       `${head} xmlns:xsi="${XSI_NS}" xsi:schemaLocation="${TFD_SCHEMA_LOCATION}" ${attributes}/>`,
