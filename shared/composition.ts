@@ -238,7 +238,7 @@ export function createRegistries(
     .register(verifyTimbreAction(connectors))
     .register(sefazAuthorizeAction(connectors))
     .register(sefazReceiptAction(connectors))
-    .register(sefazEventAction(connectors, certificates))
+    .register(sefazEventAction(connectors, certificates, signer))
     .register(sefazStatusAction(connectors))
     .register(nfeKeyAction())
     .register(validateNfeAction())

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { cpSync, readdirSync, writeFileSync } from 'node:fs';
+import { cpSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { FolderCertificateStore } from '../shared/adapters/folder-certificate-store';
 import { MemoryObjectStore } from '../shared/adapters/memory-object-store';
@@ -327,7 +327,11 @@ describe('Brazil: NF-e 4.00 authorised by the SEFAZ stand-in', () => {
     expect(short.history[short.history.length - 1]).toMatchObject({ code: 'event.data-invalid' });
     const correction = await related('correct', { xCorrecao: 'Corrige o complemento do endereço: sala 2' });
     expect(correction.status).toBe('completed');
-    const cancel = await related('cancel', { xJust: 'Pedido cancelado pelo cliente antes da entrega' });
+    // the data of the documented sample cancellation
+    const cancel = await related(
+      'cancel',
+      JSON.parse(readFileSync(join(packageRoot(), 'samples', 'br', 'related', 'cancelamento.json'), 'utf8')),
+    );
     expect(cancel.status).toBe('completed');
     expect(cancel.variables?.cStat).toBe('135');
     expect(await artifact(cancel, 'proc-evento.xml')).toMatch(

@@ -22,7 +22,7 @@ import {
 import { NFE_NS } from '../connectors/sefaz/soap';
 import { isEInvoiceError } from '../errors';
 import { parseJson } from '../util/json';
-import { signEnveloped } from '../signing/xmldsig';
+import type { XmlSigner } from '../signing/signing-pool';
 
 const KINDS = { cancelamento: '110111', 'carta-correcao': '110110' } as const;
 type Kind = keyof typeof KINDS;
@@ -60,7 +60,11 @@ function sequenceOf(data: Record<string, unknown>, kind: Kind): number | undefin
  * variables) is accepted, a rejection carries SEFAZ's code. A duplicate event (573), or an attempt whose
  * answer was lost, is recovered from SEFAZ's record of the NF-e (NFeConsultaProtocolo4), never sent twice.
  */
-export function sefazEventAction(connectors: Connectors, certificates: CertificateStore): Action {
+export function sefazEventAction(
+  connectors: Connectors,
+  certificates: CertificateStore,
+  signer: XmlSigner,
+): Action {
   return {
     name: 'sefaz-event',
     stage: 'submit',
@@ -125,19 +129,17 @@ export function sefazEventAction(connectors: Connectors, certificates: Certifica
         } as SefazEvent;
         const built = buildEvento(event);
         const credential = await certificates.get(settings.certificate);
-        evento = signEnveloped(
-          built.xml,
-          { privateKey: credential.privateKey, certificate: credential.certificates[0]! },
-          'reference-parent',
-          {
-            referenceId: built.id,
-            canonicalization: 'inclusive',
-            algorithm: 'rsa-sha1',
-            digest: 'sha1',
-            prefix: '',
-            keyInfo: 'certificate',
-          },
-        ).xml;
+        // signed as sign-xml signs the NF-e (the same signer, its threads), with SEFAZ's profile
+        const signed = await signer.sign(Buffer.from(built.xml, 'utf8'), credential, {
+          placement: 'reference-parent',
+          referenceId: built.id,
+          canonicalization: 'inclusive',
+          algorithm: 'rsa-sha1',
+          digest: 'sha1',
+          prefix: '',
+          keyInfo: 'certificate',
+        });
+        evento = signed.xml.toString('utf8');
       } catch (error) {
         if (isEInvoiceError(error) && !error.retryable)
           return { outcome: 'rejected', code: error.code, message: error.message, details: error.details };
