@@ -2,7 +2,8 @@ import type { Action } from '../engine/action';
 import type { CertificateStore } from '../ports/certificate-store';
 import { sealCfdi } from '../signing/cfdi-seal';
 import { satCertificateInfo, type SatCsd } from '../signing/sat-csd';
-import { parseXmlTree, type XmlTreeElement } from '../xml/xml-tree';
+import { expressionParts } from '../connectors/sat/consulta';
+import { parseXmlTree } from '../xml/xml-tree';
 
 /**
  * `seal-cfdi`: seals a CFDI with the company's CSD (from the certificate store: SAT's `.cer` and `.key` in the
@@ -38,17 +39,15 @@ export function sealCfdiAction(certificates: CertificateStore): Action {
       const sealed = sealCfdi((await context.readArtifact(input)).toString('utf8'), csd);
       await context.writeArtifact(output, sealed, 'application/xml');
       // what SAT's status query and a cancellation name the CFDI by (re, rr, tt, fe)
-      const root = parseXmlTree(sealed);
-      const attribute = (el: XmlTreeElement | undefined, name: string) => el?.getAttribute(name) ?? '';
-      const party = (name: string) => root.children.find((c) => c.localName === name);
+      const { re, rr, tt, fe } = expressionParts(parseXmlTree(sealed));
       return {
         outcome: 'accepted',
         variables: {
           noCertificado: csd.noCertificado,
-          rfcEmisor: attribute(party('Emisor'), 'Rfc'),
-          rfcReceptor: attribute(party('Receptor'), 'Rfc'),
-          total: attribute(root, 'Total'),
-          selloTail: attribute(root, 'Sello').slice(-8),
+          rfcEmisor: re,
+          rfcReceptor: rr,
+          total: tt,
+          selloTail: fe,
         },
       };
     },

@@ -47,20 +47,26 @@ export function statusExpression(e: CfdiStatusExpression): string {
   return `?re=${e.re}&rr=${e.rr}&tt=${e.tt}&id=${e.id}&fe=${e.fe}`;
 }
 
-/** The expression of a stamped CFDI, read from it. */
-export function expressionOf(stampedCfdi: string): CfdiStatusExpression {
-  const root = parseXmlTree(stampedCfdi);
+/**
+ * What names a CFDI to SAT's status query and to a cancellation, as the CFDI writes it: issuer and receptor RFC,
+ * Total, the UUID of its stamp, the seal's last eight characters; empty where the CFDI has none (an unsealed
+ * or unstamped one).
+ */
+export function expressionParts(root: XmlTreeElement): CfdiStatusExpression {
   const namespace = root.namespaceURI ?? '';
   const one = (name: string) => childrenNamed(root, namespace, name)[0];
-  const uuid = findTimbre(root)?.getAttribute('UUID');
-  const sello = root.getAttribute('Sello') ?? '';
-  const parts = {
+  return {
     re: one('Emisor')?.getAttribute('Rfc') ?? '',
     rr: one('Receptor')?.getAttribute('Rfc') ?? '',
     tt: root.getAttribute('Total') ?? '',
-    id: uuid ?? '',
-    fe: sello.slice(-8),
+    id: findTimbre(root)?.getAttribute('UUID') ?? '',
+    fe: (root.getAttribute('Sello') ?? '').slice(-8),
   };
+}
+
+/** The expression of a stamped CFDI, read from it; `cfdi.not-stamped` naming what it lacks. */
+export function expressionOf(stampedCfdi: string): CfdiStatusExpression {
+  const parts = expressionParts(parseXmlTree(stampedCfdi));
   const missing = Object.entries(parts)
     .filter(([, v]) => v === '')
     .map(([k]) => k);
