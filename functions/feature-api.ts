@@ -49,6 +49,20 @@ const Feature = component('Feature', {
     secrets: { type: 'array', items: { type: 'string' } },
     flows: { type: 'array', items: { type: 'string' } },
     formats: { type: 'array', items: { type: 'string' } },
+    related: {
+      type: 'object',
+      description:
+        'The related submissions the version allows (POST /api/invoices/{id}/related): by kind, its flow and the statuses of the original it may follow',
+      additionalProperties: {
+        type: 'object',
+        required: ['flow', 'from'],
+        properties: {
+          flow: { type: 'string' },
+          from: { type: 'array', items: { type: 'string' } },
+          description: { type: 'string' },
+        },
+      },
+    },
   },
 });
 

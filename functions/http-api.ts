@@ -1,12 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import { join } from 'node:path';
 import { invalidInput, EInvoiceError, notFound } from '../shared/errors';
-import {
-  DOCUMENT_RECORD_SCHEMA,
-  DOCUMENT_STATUSES,
-  isTerminal,
-  type DocumentStatus,
-} from '../shared/model/record';
+import { DOCUMENT_RECORD_SCHEMA, DOCUMENT_STATUSES, isTerminal } from '../shared/model/record';
 import { DOCUMENT_ID_PATTERN } from '../shared/util/ids';
 import { isObject, parseJson } from '../shared/util/json';
 import { packageRoot } from '../shared/util/package-root';
@@ -20,6 +15,8 @@ import {
 } from './lib/http';
 import { component, httpRoute, openApiDocument, serviceVersion, type ParameterDoc } from './lib/openapi';
 import { services } from './lib/services';
+import { DOCUMENT_QUERY_PARAMETERS, Parameters, readDocumentQuery } from './lib/document-query';
+import { recordMatcher } from '../shared/store/document-filter';
 import { SECRET_REF_SCHEMA } from '../shared/connectors/auth';
 import type { WebhookConfig } from '../shared/store/tenants';
 import { COMPANY_SETUP_SCHEMA, parseCompanySetup } from '../shared/edoc/setup';
@@ -86,49 +83,6 @@ function documentId(request: HttpRequest): string {
   // An id that cannot exist is answered like a missing one: no hint about other tenants' ids.
   if (!DOCUMENT_ID_PATTERN.test(id)) throw notFound('document.not-found', `No document ${id}`);
   return id;
-}
-
-function invalidQuery(name: string, message: string, why: string): EInvoiceError {
-  return invalidInput('request.invalid-query', message, [{ path: `query ${name}`, message: why }]);
-}
-
-/** A whole-number query parameter from `min` to `max`; `fallback` when absent. */
-function integerQuery(
-  request: HttpRequest,
-  name: string,
-  min: number,
-  max: number,
-  fallback: number,
-): number {
-  const raw = request.query.get(name);
-  if (raw === null) return fallback;
-  const value = /^\d{1,6}$/.test(raw) ? Number(raw) : NaN;
-  if (!(value >= min && value <= max))
-    throw invalidQuery(
-      name,
-      `${name} must be a whole number from ${min} to ${max}`,
-      `must be ${min}..${max}`,
-    );
-  return value;
-}
-
-const ISO_TIME = /^(\d{4})-(\d{2})-(\d{2})(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})?)?$/;
-
-/** An ISO 8601 date (midnight UTC) or date-time (UTC unless it names its offset), as epoch milliseconds. */
-function timeQuery(request: HttpRequest, name: string): number | undefined {
-  const raw = request.query.get(name);
-  if (raw === null) return undefined;
-  const match = ISO_TIME.exec(raw);
-  const time = match ? Date.parse(raw.includes('T') && !match[4] ? `${raw}Z` : raw) : NaN;
-  const day = match ? new Date(Date.UTC(+match[1]!, +match[2]! - 1, +match[3]!)) : undefined;
-  if (Number.isNaN(time) || day?.getUTCDate() !== +match![3]!) {
-    throw invalidQuery(
-      name,
-      `${name} must be an ISO 8601 date or date-time (2026-01-31, 2026-01-31T12:00:00Z)`,
-      'not a date',
-    );
-  }
-  return time;
 }
 
 function contextFromRequest(request: HttpRequest): Record<string, unknown> {
@@ -223,7 +177,7 @@ httpRoute('submitInvoice', {
   route: 'invoices',
   methods: ['POST'],
   handler: authenticated(async (request, tenantId) => {
-    const wait = integerQuery(request, 'wait', 0, MAX_WAIT_SECONDS, 0);
+    const wait = Parameters.query(request).integer('wait', 0, MAX_WAIT_SECONDS, 0);
     const body = await readBody(request);
     const submission = parseSubmission(
       body,
@@ -375,49 +329,34 @@ httpRoute('listInvoices', {
   route: 'invoices',
   methods: ['GET'],
   handler: authenticated(async (request, tenantId) => {
-    const status = request.query.get('status');
-    if (status !== null && !(DOCUMENT_STATUSES as readonly string[]).includes(status)) {
-      throw invalidQuery('status', `status must be one of ${DOCUMENT_STATUSES.join(', ')}`, 'unknown status');
-    }
-    const cursor = request.query.get('cursor');
+    const parameters = Parameters.query(request);
+    const query = readDocumentQuery(parameters);
+    const cursor = parameters.get('cursor');
     if (cursor !== null && !DOCUMENT_ID_PATTERN.test(cursor)) {
-      throw invalidQuery(
+      throw parameters.invalid(
         'cursor',
         'cursor is not valid: pass the next value of the previous page',
         'not a cursor',
       );
     }
-    const limit = integerQuery(request, 'limit', 1, MAX_PAGE, DEFAULT_PAGE);
-    const from = timeQuery(request, 'from');
-    const to = timeQuery(request, 'to');
-    if (from !== undefined && to !== undefined && from >= to)
-      throw invalidQuery('to', 'to must be later than from', 'not after from');
+    const limit = parameters.integer('limit', 1, MAX_PAGE, DEFAULT_PAGE);
     const page = await services().pipeline.list(tenantId, {
-      ...(status ? { status: status as DocumentStatus } : {}),
-      ...(from !== undefined ? { from } : {}),
-      ...(to !== undefined ? { to } : {}),
+      ...(query.from !== undefined ? { from: query.from } : {}),
+      ...(query.to !== undefined ? { to: query.to } : {}),
       ...(cursor ? { cursor } : {}),
+      order: query.order,
+      match: recordMatcher(query.filter, Date.now()),
       limit,
     });
     return json(200, { items: page.records, ...(page.next ? { next: page.next } : {}) });
   }),
   docs: {
     GET: {
-      summary: 'A page of records, oldest first',
+      summary: 'A page of records, oldest (or newest) first, filtered',
+      description:
+        'A page may hold fewer than limit records, with next, when the filter matched few of the records read for it: go on with next until it is absent.',
       parameters: [
-        {
-          name: 'status',
-          in: 'query',
-          description: 'Only this status',
-          schema: { enum: [...DOCUMENT_STATUSES] },
-        },
-        {
-          name: 'from',
-          in: 'query',
-          description: 'Created at or after: an ISO 8601 date or date-time (UTC unless it has an offset)',
-          schema: { type: 'string' },
-        },
-        { name: 'to', in: 'query', description: 'Created before (as from)', schema: { type: 'string' } },
+        ...DOCUMENT_QUERY_PARAMETERS,
         { name: 'cursor', in: 'query', description: 'next of the previous page', schema: { type: 'string' } },
         {
           name: 'limit',

@@ -1,6 +1,8 @@
 // The Function App's entry point (package.json "main"): every Function registers here, once.
 import './http-api';
 import './feature-api';
+import './console-api';
+import './console-files';
 import './batch-intake';
 import './stage-transform';
 import './stage-sign';

@@ -18,6 +18,7 @@ export type LogEvent =
   | 'event.received'
   | 'batch.received'
   | 'batch.item-failed'
+  | 'bulk.done'
   | 'webhook.not-queued'
   | 'webhook.delivered'
   | 'webhook.retry-scheduled'

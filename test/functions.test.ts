@@ -81,6 +81,12 @@ describe('function registrations', () => {
         'POST invoices/{id}/resubmit',
         'GET,PUT,DELETE webhook',
         'GET,PUT,DELETE companies/{companyId}',
+        'GET companies',
+        'GET flows',
+        'GET operations',
+        'GET console/{*path}',
+        'GET,POST invoices/export',
+        'POST invoices/bulk',
       ].sort(),
     );
   });

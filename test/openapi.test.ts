@@ -65,8 +65,8 @@ const httpRoutes = () =>
     .filter((t) => t.type === 'httpTrigger')
     .flatMap((t) => t.methods!.map((method) => ({ route: t.route!, method: method.toLowerCase() })));
 
-/** `invoices/{id}` → `/invoices/{id}` (route constraints such as `{id:int}` dropped). */
-const pathOf = (route: string) => `/${route.replace(/\{([^}:?]+)[^}]*\}/g, '{$1}')}`;
+/** `invoices/{id}` → `/invoices/{id}` (route constraints such as `{id:int}`, and the `*` of `{*path}`, dropped). */
+const pathOf = (route: string) => `/${route.replace(/\{\*?([^}:?*]+)[^}]*\}/g, '{$1}')}`;
 
 describe('the OpenAPI description', () => {
   it('describes every registered HTTP route and method, and nothing else', async () => {
@@ -126,7 +126,10 @@ describe('real answers of the embedded runtime', () => {
   function operationOf(method: string, path: string): { key: string; operation: Operation } | undefined {
     const [pathname] = path.split('?');
     const relative = pathname!.replace(/^\/api/, '');
-    for (const [template, item] of Object.entries(doc.paths)) {
+    // Literal segments first, as the router matches them (`/invoices/export` before `/invoices/{id}`).
+    const literals = (template: string) => template.split('/').filter((s) => s && !s.startsWith('{')).length;
+    const templates = Object.entries(doc.paths).sort(([a], [b]) => literals(b) - literals(a));
+    for (const [template, item] of templates) {
       const pattern = new RegExp(`^${template.replace(/\{\w+\}/g, '[^/]+').replace(/\./g, '\\.')}$`);
       if (pattern.test(relative) && item[method.toLowerCase()])
         return { key: `${method.toUpperCase()} ${template}`, operation: item[method.toLowerCase()]! };
@@ -389,6 +392,31 @@ describe('real answers of the embedded runtime', () => {
       expect.objectContaining({ id: 'ev-2', key: 'R-1' }),
     ]);
     expect((await call('GET', '/api/features/nope/events/unmatched')).status).toBe(404);
+
+    // the console's reads and bulk work
+    const newest = await call('GET', '/api/invoices?order=desc&status=completed,cancelled&limit=1');
+    expect(newest.json.items).toHaveLength(1);
+    expect((await call('GET', '/api/invoices?status=completed,nope')).status).toBe(400);
+    expect((await call('GET', '/api/invoices?order=sideways')).status).toBe(400);
+    const dryRun = await call('POST', '/api/invoices/bulk', {
+      body: { action: 'resubmit', ids: [id], dryRun: true },
+    });
+    expect(dryRun.json.items).toEqual([
+      expect.objectContaining({ id, outcome: 'skipped', code: 'document.not-resubmittable' }),
+    ]);
+    expect((await call('POST', '/api/invoices/bulk', { body: { action: 'resubmit' } })).status).toBe(400);
+    expect((await call('GET', `/api/invoices/export?ids=${id}`)).contentType).toBe('text/csv');
+    expect((await call('GET', '/api/invoices/export?ids=nope')).status).toBe(400);
+    expect(
+      (await call('POST', '/api/invoices/export', { body: { ids: [id], artifacts: ['*'] } })).contentType,
+    ).toBe('application/zip');
+    expect((await call('POST', '/api/invoices/export', { body: { ids: [id] } })).status).toBe(400);
+    expect((await call('GET', '/api/operations')).json.total).toBeGreaterThan(0);
+    expect((await call('GET', '/api/operations?bucket=minute')).status).toBe(400);
+    expect((await call('GET', '/api/flows')).json.items.length).toBeGreaterThan(3);
+    expect((await call('GET', '/api/companies')).json.items).toEqual([]);
+    expect((await call('GET', '/api/console/index.html', { key: null })).contentType).toBe('text/html');
+    expect((await call('GET', '/api/console/nope.js', { key: null })).status).toBe(404);
 
     // the router's own answers
     expect((await call('GET', '/api/nowhere')).status).toBe(404);

@@ -95,7 +95,8 @@ function pathOf(route: string): { path: string; params: string[] } {
     .split('/')
     .filter(Boolean)
     .map((segment) => {
-      const param = /^\{([^}:?]+)[^}]*\}$/.exec(segment);
+      // `{*path}` (the rest of the path) is described as the one parameter `{path}`.
+      const param = /^\{\*?([^}:?*]+)[^}]*\}$/.exec(segment);
       if (!param) return segment;
       params.push(param[1]!);
       return `{${param[1]}}`;

@@ -14,6 +14,7 @@ import type { DocumentContext } from '../model/context';
 import type { StageMessage } from '../model/message';
 import {
   isTerminal,
+  RESUBMITTABLE_STATUSES,
   type ArtifactInfo,
   type DocumentRecord,
   type DocumentStatus,
@@ -29,6 +30,7 @@ import type { ActionContext, ActionRegistry, ActionResult } from './action';
 import { checkFlowInput, detectInput, formatSignatures, type FormatSignature } from './input';
 import { resolveParams } from './params';
 import { target, transition, type Transition } from './transitions';
+import { summarize } from './summary';
 
 export interface PipelineOptions {
   topics: Record<Stage, string>;
@@ -212,8 +214,10 @@ export class Pipeline {
       input.contentType,
       now,
     );
+    const summary = summarize(detected, input.content, input.contentType, context.direction);
     const record = this.newRecord(id, input.tenantId, context, chosen, artifact, now, {
       ...(input.clientKey !== undefined ? { clientKey: input.clientKey } : {}),
+      ...(summary ? { summary } : {}),
     });
     if (!(await this.documents.create(record))) {
       const existing = await this.documents.get(input.tenantId, id);
@@ -700,7 +704,7 @@ export class Pipeline {
       id,
       (r) => {
         previous = r.status;
-        if (!['failed', 'rejected', 'cancelled'].includes(r.status)) {
+        if (!RESUBMITTABLE_STATUSES.has(r.status)) {
           throw new EInvoiceError(
             'document.not-resubmittable',
             `Document ${id} is ${r.status}; only failed, rejected or cancelled documents can be resubmitted`,

@@ -3,7 +3,7 @@ import type { FeatureRef } from '../flows/types';
 import { resolveSetting } from '../settings';
 import type { TenantConfig, TenantDirectory } from '../store/tenants';
 import { ajv, toProblems } from '../validation/schema';
-import type { FeatureCatalogue, LoadedFeature } from './catalogue';
+import type { FeatureCatalogue, LoadedFeature, RelatedKind } from './catalogue';
 
 /**
  * A company's value for a parameter the manifest lists under `certificates` or `secrets` names the tenant's
@@ -144,6 +144,8 @@ export interface FeatureView {
   secrets?: string[];
   flows: string[];
   formats: string[];
+  /** The related submissions the version allows (cancel, correct, ...): each kind's flow and the statuses it follows. */
+  related?: Record<string, RelatedKind>;
 }
 
 /**
@@ -202,6 +204,7 @@ export class FeatureSetups {
       ...(m.secrets ? { secrets: [...m.secrets] } : {}),
       flows: shown.flows.map((f) => f.id),
       formats: shown.formats.map((f) => f.id ?? ''),
+      ...(m.related ? { related: m.related } : {}),
     };
   }
 

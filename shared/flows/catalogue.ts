@@ -182,12 +182,17 @@ export class FlowCatalogue {
     return true;
   }
 
+  /** The flows that may run for the tenant: enabled, of the feature versions the filter lets run. */
+  runnable(tenantId: string, filter: FlowFilter = {}): LoadedFlow[] {
+    return this.entries().filter((loaded) => this.runsFor(loaded, tenantId, filter));
+  }
+
   /**
    * The one flow for a document, with its feature version: named by `context.flowId`, or the only flow
    * whose applicability rules match. No match, or several, is an error naming the candidates.
    */
   choose(context: DocumentContext, filter: FlowFilter = {}): LoadedFlow {
-    const runnable = this.entries().filter((loaded) => this.runsFor(loaded, context.tenantId, filter));
+    const runnable = this.runnable(context.tenantId, filter);
     if (context.flowId !== undefined) {
       const named = runnable.filter((l) => l.flow.id === context.flowId);
       if (named.length !== 1) {

@@ -23,6 +23,9 @@ export function isTerminal(status: DocumentStatus): boolean {
   return TERMINAL_STATUSES.has(status);
 }
 
+/** The statuses a document can be started again from (`POST /api/invoices/{id}/resubmit`). */
+export const RESUBMITTABLE_STATUSES: ReadonlySet<DocumentStatus> = new Set(['failed', 'rejected', 'cancelled']);
+
 export type Stage = 'transform' | 'sign' | 'submit' | 'response';
 export const STAGES: readonly Stage[] = ['transform', 'sign', 'submit', 'response'];
 
@@ -53,6 +56,16 @@ export interface ArtifactInfo {
 export interface StepLease {
   owner: string;
   until: string;
+}
+
+/** What people scan a list of documents by, read from the submitted JSON at intake (never used to process). */
+export interface DocumentSummary {
+  documentNumber?: string;
+  /** The buyer of an outbound document, the seller of an inbound one: name and tax or party id. */
+  counterparty?: { name?: string; id?: string };
+  /** The invoice total with VAT (BT-112) or the payment's amount, as a decimal string. */
+  amount?: string;
+  currency?: string;
 }
 
 export interface DocumentRecord {
@@ -91,6 +104,18 @@ export interface DocumentRecord {
   wakeRequested?: string;
   /** Webhook delivery attempts for this document's status changes, the newest last (at most 50). */
   notifications?: NotificationAttempt[];
+  summary?: DocumentSummary;
+}
+
+const ERROR_OUTCOMES: ReadonlySet<string> = new Set(['failed', 'rejected', 'transient']);
+
+/** The newest history entry that reported a problem with a code: what an operator looks at first. */
+export function lastError(record: Pick<DocumentRecord, 'history'>): HistoryEntry | undefined {
+  for (let i = record.history.length - 1; i >= 0; i--) {
+    const entry = record.history[i]!;
+    if (entry.code && ERROR_OUTCOMES.has(entry.outcome)) return entry;
+  }
+  return undefined;
 }
 
 /** One attempt to deliver a status-change notification to the tenant's webhook. */
@@ -228,6 +253,20 @@ export const DOCUMENT_RECORD_SCHEMA = {
       },
     },
     wakeRequested: { ...TIME, description: 'An event arrived while the waiting step ran' },
+    summary: {
+      type: 'object',
+      description:
+        'Read from the submitted JSON at intake, for people (never used to process): the document number, the counterparty (the buyer of an outbound document, the seller of an inbound one), the invoice total with VAT or the payment amount, and the currency',
+      properties: {
+        documentNumber: { type: 'string' },
+        counterparty: {
+          type: 'object',
+          properties: { name: { type: 'string' }, id: { type: 'string' } },
+        },
+        amount: { type: 'string' },
+        currency: { type: 'string' },
+      },
+    },
     notifications: {
       type: 'array',
       items: {

@@ -13,6 +13,8 @@ interface Route {
   methods: Set<string>;
   segments: string[];
   literals: number;
+  /** The name of a last `{*name}` segment, which takes the rest of the path (as in the Functions host). */
+  rest?: string;
 }
 
 export interface HostOptions {
@@ -21,22 +23,34 @@ export interface HostOptions {
   port?: number;
   env?: Record<string, string | undefined>;
   routePrefix?: string;
+  /**
+   * The HTTP Function that answers GET requests outside the route prefix (`/`, `/assets/...`), with the path
+   * as its `path` parameter: the web console. Default `console`; none when no Function has that name.
+   */
+  rootFunction?: string;
 }
 
 function compileRoute(registration: FunctionRegistration, route: string, methods: string[]): Route {
   const segments = route.split('/').filter(Boolean);
+  const rest = /^\{\*([A-Za-z0-9_]+)\}$/.exec(segments[segments.length - 1] ?? '')?.[1];
   return {
     registration,
     methods: new Set(methods.map((m) => m.toUpperCase())),
-    segments,
+    segments: rest === undefined ? segments : segments.slice(0, -1),
     literals: segments.filter((s) => !s.startsWith('{')).length,
+    ...(rest !== undefined ? { rest } : {}),
   };
 }
 
 function matchRoute(route: Route, parts: string[]): Record<string, string> | undefined {
-  if (route.segments.length !== parts.length) return undefined;
+  if (
+    route.rest === undefined ? route.segments.length !== parts.length : parts.length < route.segments.length
+  )
+    return undefined;
   const params: Record<string, string> = {};
-  for (let i = 0; i < parts.length; i++) {
+  if (route.rest !== undefined)
+    params[route.rest] = parts.slice(route.segments.length).map(decodeURIComponent).join('/');
+  for (let i = 0; i < route.segments.length; i++) {
     const segment = route.segments[i]!;
     const part = parts[i]!;
     if (segment.startsWith('{'))
@@ -141,9 +155,15 @@ export class EmbeddedHost {
   private async serveHttp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const prefix = `/${this.options.routePrefix ?? 'api'}/`;
-    if (!url.pathname.startsWith(prefix)) return problem(res, 404, 'route.not-found', 'No such route');
-    const parts = url.pathname.slice(prefix.length).split('/').filter(Boolean);
     const method = (req.method ?? 'GET').toUpperCase();
+    if (!url.pathname.startsWith(prefix)) {
+      const root = this.routes.find((r) => r.registration.name === (this.options.rootFunction ?? 'console'));
+      if (!root || !root.methods.has(method) || root.rest === undefined)
+        return problem(res, 404, 'route.not-found', 'No such route');
+      const path = url.pathname.split('/').filter(Boolean).map(decodeURIComponent).join('/');
+      return this.invoke(root, { [root.rest]: path }, method, url, req, res);
+    }
+    const parts = url.pathname.slice(prefix.length).split('/').filter(Boolean);
     let methodMismatch = false;
     for (const route of this.routes) {
       const params = matchRoute(route, parts);
@@ -152,43 +172,54 @@ export class EmbeddedHost {
         methodMismatch = true;
         continue;
       }
-      const limit = this.services.settings.maxBodyBytes;
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of req) {
-        size += (chunk as Buffer).length;
-        if (size > limit) {
-          problem(res, 413, 'request.too-large', `The request body exceeds ${limit} bytes`);
-          req.destroy();
-          return;
-        }
-        chunks.push(chunk as Buffer);
-      }
-      const headers: Record<string, string> = {};
-      for (const [name, value] of Object.entries(req.headers)) {
-        if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-      }
-      const request = new HttpRequest({
-        method,
-        url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
-        headers,
-        query: Object.fromEntries(url.searchParams),
-        params,
-        ...(chunks.length > 0 ? { body: { bytes: new Uint8Array(Buffer.concat(chunks)) } } : {}),
-      });
-      const result = (await route.registration.handler(request, this.context(route.registration))) as
-        HttpResponseInit | HttpResponse | undefined;
-      const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? { status: 204 });
-      const body = Buffer.from(await response.arrayBuffer());
-      const outHeaders: Record<string, string> = {};
-      response.headers.forEach((value, name) => (outHeaders[name] = value));
-      res.writeHead(response.status, outHeaders);
-      res.end(body);
-      return;
+      return this.invoke(route, params, method, url, req, res);
     }
     if (methodMismatch)
       return problem(res, 405, 'route.method-not-allowed', `Method ${method} is not allowed here`);
     return problem(res, 404, 'route.not-found', 'No such route');
+  }
+
+  /** Calls an HTTP Function with the request, as the Functions host does, and writes its answer. */
+  private async invoke(
+    route: Route,
+    params: Record<string, string>,
+    method: string,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<void> {
+    const limit = this.services.settings.maxBodyBytes;
+    const chunks: Buffer[] = [];
+    let size = 0;
+    for await (const chunk of req) {
+      size += (chunk as Buffer).length;
+      if (size > limit) {
+        problem(res, 413, 'request.too-large', `The request body exceeds ${limit} bytes`);
+        req.destroy();
+        return;
+      }
+      chunks.push(chunk as Buffer);
+    }
+    const headers: Record<string, string> = {};
+    for (const [name, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+    }
+    const request = new HttpRequest({
+      method,
+      url: `http://${req.headers.host ?? 'localhost'}${req.url ?? '/'}`,
+      headers,
+      query: Object.fromEntries(url.searchParams),
+      params,
+      ...(chunks.length > 0 ? { body: { bytes: new Uint8Array(Buffer.concat(chunks)) } } : {}),
+    });
+    const result = (await route.registration.handler(request, this.context(route.registration))) as
+      HttpResponseInit | HttpResponse | undefined;
+    const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? { status: 204 });
+    const body = Buffer.from(await response.arrayBuffer());
+    const outHeaders: Record<string, string> = {};
+    response.headers.forEach((value, name) => (outHeaders[name] = value));
+    res.writeHead(response.status, outHeaders);
+    res.end(body);
   }
 
   private subscribe(registration: FunctionRegistration, trigger: Record<string, unknown>): void {

@@ -20,6 +20,21 @@ export interface ListQuery {
   /** The last id of the previous page. */
   cursor?: string;
   limit?: number;
+  /** `asc` (default): oldest first; `desc`: newest first, the cursor continuing downwards. */
+  order?: 'asc' | 'desc';
+  /** Only the records it accepts (after `status`). */
+  match?: (record: DocumentRecord) => boolean;
+  /**
+   * At most this many records are read for one page (default 10,000): a filter that matches few records
+   * returns a shorter page with `next`, rather than reading the whole history in one request.
+   */
+  scanLimit?: number;
+}
+
+export interface ListPage {
+  records: DocumentRecord[];
+  /** The cursor of the following page; absent on the last one. */
+  next?: string;
 }
 
 export interface DueEntry {
@@ -186,35 +201,76 @@ export class DocumentStore {
     return (await this.objects.get(this.artifactKey(tenantId, id, name)))?.body;
   }
 
-  /** A page of the tenant's records, oldest first, filtered. `next` is the cursor of the following page. */
-  async list(tenantId: string, query: ListQuery): Promise<{ records: DocumentRecord[]; next?: string }> {
+  /** A page of the tenant's records, oldest (or newest) first, filtered. `next` is the following page's cursor. */
+  async list(tenantId: string, query: ListQuery): Promise<ListPage> {
     const limit = Math.min(Math.max(query.limit ?? 50, 1), 500);
-    const prefix = `tenants/${tenantId}/documents/`;
-    let after = query.cursor;
-    if (query.from !== undefined) {
-      const floor = documentIdFloor(query.from);
-      if (after === undefined || after < floor) after = floor;
-    }
+    const scanLimit = Math.max(query.scanLimit ?? 10_000, 1);
+    const floor = query.from === undefined ? undefined : documentIdFloor(query.from);
     const ceiling = query.to === undefined ? undefined : documentIdFloor(query.to);
+    const ids =
+      query.order === 'desc'
+        ? this.idsDescending(tenantId, query.cursor, floor, ceiling)
+        : this.idsAscending(tenantId, query.cursor, floor, ceiling);
     const records: DocumentRecord[] = [];
-    let last: string | undefined;
+    let scanned = 0;
+    let read: string | undefined;
+    for await (const id of ids) {
+      // More to read, but this request has read its share: the next page goes on after the last one read.
+      if (scanned === scanLimit) return { records, next: read! };
+      scanned++;
+      read = id;
+      const found = await this.get(tenantId, id);
+      if (!found) continue;
+      if (query.status && found.record.status !== query.status) continue;
+      if (query.match && !query.match(found.record)) continue;
+      records.push(found.record);
+      if (records.length === limit) return { records, next: id };
+    }
+    return { records };
+  }
+
+  /** The tenant's document ids after `cursor`, from `floor` (inclusive) to `ceiling` (exclusive), ascending. */
+  private async *idsAscending(
+    tenantId: string,
+    cursor: string | undefined,
+    floor: string | undefined,
+    ceiling: string | undefined,
+  ): AsyncGenerator<string> {
+    const prefix = `tenants/${tenantId}/documents/`;
+    let after = cursor;
+    if (floor !== undefined && (after === undefined || after < floor)) after = floor;
     for (;;) {
       const names = await this.objects.list(prefix, {
         after: after === undefined ? undefined : `${after}/`,
         limit: 200,
       });
-      if (names.length === 0) return { records };
+      if (names.length === 0) return;
       for (const name of names) {
         const id = name.replace(/\/$/, '');
-        if (ceiling !== undefined && id >= ceiling) return { records };
-        last = id;
-        const found = await this.get(tenantId, id);
-        if (!found) continue;
-        if (query.status && found.record.status !== query.status) continue;
-        records.push(found.record);
-        if (records.length === limit) return { records, next: last };
+        if (ceiling !== undefined && id >= ceiling) return;
+        yield id;
+        after = id;
       }
-      after = last;
+    }
+  }
+
+  /**
+   * The same ids, newest first, below `cursor`. The object stores list in ascending order only, so the
+   * folder's names are read once per page; that is one listing, not one read per record.
+   */
+  private async *idsDescending(
+    tenantId: string,
+    cursor: string | undefined,
+    floor: string | undefined,
+    ceiling: string | undefined,
+  ): AsyncGenerator<string> {
+    const names = await this.objects.list(`tenants/${tenantId}/documents/`);
+    for (let i = names.length - 1; i >= 0; i--) {
+      const id = names[i]!.replace(/\/$/, '');
+      if (cursor !== undefined && id >= cursor) continue;
+      if (ceiling !== undefined && id >= ceiling) continue;
+      if (floor !== undefined && id < floor) return;
+      yield id;
     }
   }
 
