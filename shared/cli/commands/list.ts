@@ -14,10 +14,10 @@ export function sinceTime(value: string, now = Date.now()): number | undefined {
   return Number.isNaN(time) ? undefined : time;
 }
 
-/** One status's records from `from` on, following `next` until `limit` records. */
+/** The records in `statuses` (all when empty) from `from` on, following `next` until `limit` records. */
 async function fetchRecords(
   client: ServiceClient,
-  status: string | undefined,
+  statuses: string[],
   from: number | undefined,
   limit: number,
 ): Promise<{ records: DocumentRecord[]; more: boolean }> {
@@ -25,7 +25,7 @@ async function fetchRecords(
   let cursor: string | undefined;
   for (;;) {
     const query = new URLSearchParams();
-    if (status) query.set('status', status);
+    if (statuses.length > 0) query.set('status', statuses.join(','));
     if (from !== undefined) query.set('from', new Date(from).toISOString());
     if (cursor) query.set('cursor', cursor);
     query.set('limit', String(Math.min(500, limit - records.length)));
@@ -91,16 +91,7 @@ export const list: CommandSpec = {
     const limit = args.number('limit') ?? DEFAULT_LIMIT;
     const since = args.string('since');
     const from = since === undefined ? undefined : sinceTime(since);
-    const statuses = [...new Set(args.list('status'))];
-    // The API filters by one status per request: several statuses are several requests, merged by id.
-    const pages = await Promise.all(
-      (statuses.length > 0 ? statuses : [undefined]).map((s) => fetchRecords(client, s, from, limit)),
-    );
-    const records = pages
-      .flatMap((p) => p.records)
-      .sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0))
-      .slice(0, limit);
-    const more = pages.some((p) => p.more) || pages.reduce((n, p) => n + p.records.length, 0) > limit;
+    const { records, more } = await fetchRecords(client, [...new Set(args.list('status'))], from, limit);
     if (args.flag('json')) io.stdout.write(`${JSON.stringify(records, null, 2)}\n`);
     else {
       const width = Math.max(0, ...records.map((r) => r.flowId.length));
