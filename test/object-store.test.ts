@@ -192,4 +192,32 @@ describe('TenantDirectory', () => {
     expect(await tenants.authenticate('configured-key-0001')).toBe('local');
     expect((await tenants.get('local'))!.apiKeys).toHaveLength(1);
   });
+
+  it("reads a tenant's configuration once per few seconds, sees its own changes at once, and hands out copies", async () => {
+    const objects = new MemoryObjectStore();
+    let reads = 0;
+    const get = objects.get.bind(objects);
+    objects.get = (key) => {
+      if (key.endsWith('config/tenant.json')) reads++;
+      return get(key);
+    };
+    const tenants = new TenantDirectory(objects, 30_000, 60_000);
+    await tenants.create('acme', 'Acme');
+    for (let i = 0; i < 10; i++) await tenants.get('acme');
+    expect(reads).toBe(0); // remembered from its own write
+    (await tenants.get('acme'))!.name = 'changed by a caller';
+    expect((await tenants.get('acme'))!.name).toBe('Acme');
+    await tenants.setWebhook('acme', { url: 'https://erp.example/hook', secret: { secret: 'hook' } });
+    expect((await tenants.get('acme'))!.webhook?.url).toBe('https://erp.example/hook');
+    // another instance's change is read once the configuration is older than the cache time
+    const other = new TenantDirectory(objects, 30_000, 0);
+    await other.setWebhook('acme', undefined);
+    expect((await tenants.get('acme'))!.webhook).toBeDefined();
+    expect((await new TenantDirectory(objects, 30_000, 0).get('acme'))!.webhook).toBeUndefined();
+    const brief = new TenantDirectory(objects, 30_000, 20);
+    expect((await brief.get('acme'))!.webhook).toBeUndefined();
+    await tenants.setWebhook('acme', { url: 'https://erp.example/again', secret: { secret: 'hook' } });
+    await new Promise((resolve) => setTimeout(resolve, 40));
+    expect((await brief.get('acme'))!.webhook?.url).toBe('https://erp.example/again');
+  });
 });

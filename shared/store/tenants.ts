@@ -1,8 +1,8 @@
 import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { ConcurrencyError, invalidInput } from '../errors';
-import type { ObjectStore } from '../ports/object-store';
+import type { ObjectStore, PutOptions } from '../ports/object-store';
 import { TENANT_ID_PATTERN } from '../util/ids';
-import { isObject } from '../util/json';
+import { cloneJson, isObject } from '../util/json';
 import type { CompanySetup } from '../edoc/setup';
 import type { TenantFeature } from '../features/setup';
 import { sha256Hex } from './document-store';
@@ -47,20 +47,45 @@ export interface WebhookConfig {
  */
 export class TenantDirectory {
   private readonly cache = new Map<string, { tenantId: string; at: number }>();
+  /**
+   * Each tenant's configuration as last read or written here. Every step of every document reads it, so
+   * without this one blob per tenant takes several reads per document (a hot blob in Azure Storage). A change
+   * made through this directory is seen at once; one made by another instance within `configCacheMs`.
+   */
+  private readonly configs = new Map<string, { config: TenantConfig; at: number }>();
 
   constructor(
     private readonly objects: ObjectStore,
     private readonly cacheMs = 30_000,
+    private readonly configCacheMs = 5_000,
   ) {}
 
   async get(tenantId: string): Promise<TenantConfig | undefined> {
+    const cached = this.configs.get(tenantId);
+    if (cached && Date.now() - cached.at < this.configCacheMs) return cloneJson(cached.config);
     const stored = await this.objects.get(`tenants/${tenantId}/config/tenant.json`);
     if (!stored) return undefined;
     const parsed: unknown = JSON.parse(stored.body.toString('utf8'));
     if (!isObject(parsed) || parsed.id !== tenantId) {
       throw invalidInput('tenant.config-invalid', `Configuration of tenant ${tenantId} is not valid`);
     }
-    return parsed as unknown as TenantConfig;
+    const config = parsed as unknown as TenantConfig;
+    this.remember(config);
+    return cloneJson(config);
+  }
+
+  /** Keeps what was just read or written (callers get copies: they may change theirs). */
+  private remember(config: TenantConfig): void {
+    if (this.configCacheMs > 0) this.configs.set(config.id, { config: cloneJson(config), at: Date.now() });
+  }
+
+  /** Writes a tenant's configuration and remembers it. */
+  private async write(tenant: TenantConfig, options: PutOptions): Promise<void> {
+    await this.objects.put(`tenants/${tenant.id}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
+      ...options,
+      contentType: 'application/json',
+    });
+    this.remember(tenant);
   }
 
   /** Creates a tenant with one API key (given, or generated) and returns the key in clear, once. */
@@ -84,10 +109,7 @@ export class TenantDirectory {
       createdAt: now,
       apiKeys: [{ id: 'k1', sha256: hash, createdAt: now }],
     };
-    await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
-      ifNoneMatch: '*',
-      contentType: 'application/json',
-    });
+    await this.write(tenant, { ifNoneMatch: '*' });
     await this.indexKey(hash, tenantId);
     return { tenant, apiKey: key };
   }
@@ -103,9 +125,7 @@ export class TenantDirectory {
     const stale = tenant.apiKeys.filter((k) => k.sha256 !== hash);
     if (stale.length === 0 && tenant.apiKeys.length === 1) return;
     tenant.apiKeys = [{ id: 'k1', sha256: hash, createdAt: new Date().toISOString() }];
-    await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
-      contentType: 'application/json',
-    });
+    await this.write(tenant, {});
     for (const key of stale) await this.objects.delete(`api-keys/${key.sha256}`);
     this.cache.clear();
   }
@@ -139,10 +159,7 @@ export class TenantDirectory {
       const tenant = JSON.parse(stored.body.toString('utf8')) as TenantConfig;
       mutate(tenant);
       try {
-        await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
-          ifMatch: stored.etag,
-          contentType: 'application/json',
-        });
+        await this.write(tenant, { ifMatch: stored.etag });
         return tenant;
       } catch (error) {
         if (!(error instanceof ConcurrencyError)) throw error;
@@ -162,9 +179,7 @@ export class TenantDirectory {
         sha256: hash,
         createdAt: new Date().toISOString(),
       });
-      await this.objects.put(`tenants/${tenantId}/config/tenant.json`, JSON.stringify(tenant, null, 2), {
-        contentType: 'application/json',
-      });
+      await this.write(tenant, {});
     }
     await this.indexKey(hash, tenantId);
   }
