@@ -424,6 +424,70 @@ httpRoute('cancelInvoice', {
   },
 });
 
+const HOLD_SCHEMA = {
+  type: 'object',
+  additionalProperties: false,
+  properties: {
+    reason: { type: 'string', maxLength: 500, description: 'Why: an audit, a dispute, a court order' },
+  },
+} as const;
+
+httpRoute('legalHold', {
+  route: 'invoices/{id}/hold',
+  methods: ['PUT', 'DELETE'],
+  handler: authenticated(async (request, tenantId) => {
+    const id = documentId(request);
+    let reason: string | undefined;
+    if (request.method === 'PUT') {
+      const text = (await readBody(request)).toString('utf8');
+      const value = text.trim() === '' ? {} : parseJsonBody(text);
+      const validate = ajv().compile<{ reason?: string }>(HOLD_SCHEMA);
+      if (!validate(value))
+        throw invalidInput('hold.invalid', 'The legal hold is not valid', toProblems(validate.errors));
+      reason = value.reason;
+    }
+    const record = await services().pipeline.setLegalHold(
+      tenantId,
+      id,
+      request.method === 'PUT' ? { ...(reason ? { reason } : {}) } : undefined,
+    );
+    if (request.method === 'DELETE') return { status: 204 };
+    return json(200, { id, legalHold: record.legalHold });
+  }),
+  docs: {
+    PUT: {
+      summary:
+        'Put a document under legal hold: retention (EINVOICE_RETENTION) never deletes it until the hold is released',
+      requestBody: { content: { 'application/json': HOLD_SCHEMA } },
+      responses: {
+        '200': {
+          description: 'Held',
+          content: {
+            'application/json': {
+              type: 'object',
+              required: ['id', 'legalHold'],
+              properties: {
+                id: { type: 'string' },
+                legalHold: {
+                  type: 'object',
+                  required: ['since'],
+                  properties: { since: { type: 'string' }, reason: { type: 'string' } },
+                },
+              },
+            },
+          },
+        },
+      },
+      problems: { ...RECORD_PROBLEMS, '400': ['request.invalid-json', 'request.too-deep', 'hold.invalid'] },
+    },
+    DELETE: {
+      summary: 'Release the legal hold: the document is deleted once its retention period has passed',
+      responses: { '204': { description: 'Released (or there was no hold)' } },
+      problems: RECORD_PROBLEMS,
+    },
+  },
+});
+
 const RELATED_SCHEMA = {
   type: 'object',
   required: ['kind'],

@@ -9,4 +9,5 @@ import './stage-sign';
 import './stage-submit';
 import './stage-response';
 import './retry-timer';
+import './retention-timer';
 import './webhook-delivery';

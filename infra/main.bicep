@@ -37,6 +37,9 @@ param signingCertificate string = 'signing'
 @description('Folder of the official XML Schemas inside the deployed package (see docs/formats.md); empty: XSD steps that do not require them pass with a notice.')
 param schemasDir string = ''
 
+@description('How long finished documents are kept after their last change (3650d, 10y); empty: kept for good (docs/configuration.md)')
+param retention string = ''
+
 @description('Business Central API v2.0 base URL for the inbound flows (https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>/api/v2.0).')
 param bcApiUrl string = ''
 
@@ -226,6 +229,8 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'BATCH_QUEUE', value: batchQueue }
         { name: 'RETRY_TIMER_SCHEDULE', value: '0 * * * * *' }
         { name: 'STAGE_TIMEOUT_SECONDS', value: '300' }
+        { name: 'EINVOICE_RETENTION', value: retention }
+        { name: 'RETENTION_TIMER_SCHEDULE', value: '0 30 2 * * *' }
         { name: 'EINVOICE_MAX_DELIVERY_COUNT', value: string(maxDeliveryCount) }
         { name: 'EINVOICE_BUS_CONCURRENCY', value: '8' }
         { name: 'EINVOICE_SIGNING_THREADS', value: 'auto' }

@@ -19,6 +19,7 @@ export type LogEvent =
   | 'batch.received'
   | 'batch.item-failed'
   | 'bulk.done'
+  | 'retention.done'
   | 'webhook.not-queued'
   | 'webhook.delivered'
   | 'webhook.retry-scheduled'

@@ -28,6 +28,9 @@ export interface Settings {
   batchQueue: string;
   retryTimerSchedule: string;
   stageTimeoutMs: number;
+  /** Finished documents are deleted this long after their last change (`EINVOICE_RETENTION`); unset: kept. */
+  retentionMs?: number;
+  retentionTimerSchedule: string;
   keys: 'folder' | 'keyvault';
   keyDir: string;
   keyVaultUrl?: string;
@@ -79,6 +82,8 @@ export const BINDING_SETTING_DEFAULTS: Readonly<Record<string, string>> = {
   STAGE_SUBSCRIPTION: 'einvoice',
   BATCH_QUEUE: 'batch',
   RETRY_TIMER_SCHEDULE: '*/10 * * * * *',
+  // Deletes finished documents past EINVOICE_RETENTION (none when it is unset), daily at 02:30
+  RETENTION_TIMER_SCHEDULE: '0 30 2 * * *',
   EINVOICE_SIGNING_CERT: 'local-signing',
   SANDBOX_URL: 'http://127.0.0.1:7072',
   // The Business Central stand-in (`einvoice sandbox --authority bc`); Azure sets the real ones.
@@ -142,6 +147,20 @@ function nonNegativeInt(env: Env, name: string, fallback: number): number {
   return integer(env, name, fallback, 0);
 }
 
+/** `EINVOICE_RETENTION`: days (`3650d`) or years of 365 days (`10y`); unset or empty: documents are kept. */
+function retention(env: Env): number | undefined {
+  const raw = text(env, 'EINVOICE_RETENTION');
+  if (raw === undefined) return undefined;
+  const match = /^(\d{1,5})(d|y)$/.exec(raw);
+  if (!match || Number(match[1]) === 0)
+    throw invalidInput(
+      'settings.invalid',
+      'EINVOICE_RETENTION must be a number of days or years: 3650d, 10y',
+      [{ path: 'EINVOICE_RETENTION', message: `"${raw}" is not a number of days (d) or years (y)` }],
+    );
+  return Number(match[1]) * (match[2] === 'y' ? 365 : 1) * 86_400_000;
+}
+
 export function loadSettings(env: Env = process.env): Settings {
   const dataDir = resolve(text(env, 'EINVOICE_DATA_DIR') ?? '.data');
   const inData = (name: string, fallback: string): string => {
@@ -170,6 +189,8 @@ export function loadSettings(env: Env = process.env): Settings {
     batchQueue: text(env, 'BATCH_QUEUE')!,
     retryTimerSchedule: text(env, 'RETRY_TIMER_SCHEDULE')!,
     stageTimeoutMs: positiveInt(env, 'STAGE_TIMEOUT_SECONDS', 300) * 1000,
+    retentionMs: retention(env),
+    retentionTimerSchedule: text(env, 'RETENTION_TIMER_SCHEDULE')!,
     keys: choice(env, 'EINVOICE_KEYS', ['folder', 'keyvault'] as const, 'folder'),
     keyDir: inData('EINVOICE_KEY_DIR', 'keys'),
     keyVaultUrl: text(env, 'KEY_VAULT_URL'),

@@ -55,6 +55,10 @@ describe('function registrations', () => {
     });
     expect(triggers.batchIntake).toMatchObject({ type: 'serviceBusTrigger', queueName: '%BATCH_QUEUE%' });
     expect(triggers.retryTimer).toMatchObject({ type: 'timerTrigger', schedule: '%RETRY_TIMER_SCHEDULE%' });
+    expect(triggers.retentionTimer).toMatchObject({
+      type: 'timerTrigger',
+      schedule: '%RETENTION_TIMER_SCHEDULE%',
+    });
     const routes = recorder.registrations
       .map((r) => triggerOf(r))
       .filter((t) => t.type === 'httpTrigger')
@@ -87,6 +91,7 @@ describe('function registrations', () => {
         'GET console/{*path}',
         'GET,POST invoices/export',
         'POST invoices/bulk',
+        'PUT,DELETE invoices/{id}/hold',
       ].sort(),
     );
   });

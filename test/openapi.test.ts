@@ -393,6 +393,17 @@ describe('real answers of the embedded runtime', () => {
     ]);
     expect((await call('GET', '/api/features/nope/events/unmatched')).status).toBe(404);
 
+    // legal hold
+    expect(
+      (await call('PUT', `/api/invoices/${id}/hold`, { body: { reason: 'audit' } })).json.legalHold,
+    ).toEqual({
+      since: expect.any(String),
+      reason: 'audit',
+    });
+    expect((await call('PUT', `/api/invoices/${id}/hold`, { body: { why: 'audit' } })).status).toBe(400);
+    expect((await call('DELETE', `/api/invoices/${id}/hold`)).status).toBe(204);
+    expect((await call('DELETE', '/api/invoices/01m80n6scha19aep59b94aga4s/hold')).status).toBe(404);
+
     // the console's reads and bulk work
     const newest = await call('GET', '/api/invoices?order=desc&status=completed,cancelled&limit=1');
     expect(newest.json.items).toHaveLength(1);

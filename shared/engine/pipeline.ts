@@ -694,6 +694,31 @@ export class Pipeline {
   }
 
   /**
+   * Puts a document under legal hold (`hold` given) or releases it: retention never deletes a held
+   * document. Either is a change of the record, from which its retention period counts.
+   */
+  async setLegalHold(
+    tenantId: string,
+    id: string,
+    hold: { reason?: string } | undefined,
+  ): Promise<DocumentRecord> {
+    const updated = await this.documents.update(
+      tenantId,
+      id,
+      (r) => {
+        if (!hold) {
+          if (!r.legalHold) return undefined;
+          delete r.legalHold;
+        } else r.legalHold = { since: this.now().toISOString(), ...hold };
+        return r;
+      },
+      this.now,
+    );
+    if (!updated) throw notFound('document.not-found', `No document ${id}`);
+    return updated.record;
+  }
+
+  /**
    * Starts a failed, rejected or cancelled document again at the step where it stopped, with a fresh attempt
    * count. A completed document cannot be resubmitted (its submission happened).
    */

@@ -24,7 +24,11 @@ export function isTerminal(status: DocumentStatus): boolean {
 }
 
 /** The statuses a document can be started again from (`POST /api/invoices/{id}/resubmit`). */
-export const RESUBMITTABLE_STATUSES: ReadonlySet<DocumentStatus> = new Set(['failed', 'rejected', 'cancelled']);
+export const RESUBMITTABLE_STATUSES: ReadonlySet<DocumentStatus> = new Set([
+  'failed',
+  'rejected',
+  'cancelled',
+]);
 
 export type Stage = 'transform' | 'sign' | 'submit' | 'response';
 export const STAGES: readonly Stage[] = ['transform', 'sign', 'submit', 'response'];
@@ -105,6 +109,8 @@ export interface DocumentRecord {
   /** Webhook delivery attempts for this document's status changes, the newest last (at most 50). */
   notifications?: NotificationAttempt[];
   summary?: DocumentSummary;
+  /** Kept whatever the retention period (`EINVOICE_RETENTION`) until released: an audit, a dispute. */
+  legalHold?: { since: string; reason?: string };
 }
 
 const ERROR_OUTCOMES: ReadonlySet<string> = new Set(['failed', 'rejected', 'transient']);
@@ -253,6 +259,12 @@ export const DOCUMENT_RECORD_SCHEMA = {
       },
     },
     wakeRequested: { ...TIME, description: 'An event arrived while the waiting step ran' },
+    legalHold: {
+      type: 'object',
+      required: ['since'],
+      description: 'Kept whatever the retention period until released (PUT/DELETE /api/invoices/{id}/hold)',
+      properties: { since: TIME, reason: { type: 'string' } },
+    },
     summary: {
       type: 'object',
       description:

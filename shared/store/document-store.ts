@@ -274,6 +274,43 @@ export class DocumentStore {
     }
   }
 
+  /**
+   * Deletes finished documents (record, artifacts, client-key reservation) that last changed before
+   * `before` (ms since epoch), oldest first, at most `limit` in one call. A document under legal hold, or
+   * not finished, is never deleted. Only documents created before `before` are read: ids sort by creation
+   * time, and a document changes after it is created, so the newer ones cannot be due.
+   */
+  async deleteFinished(before: number, limit: number): Promise<{ deleted: number; held: number }> {
+    const ceiling = documentIdFloor(before);
+    let deleted = 0;
+    let held = 0;
+    for (const folder of await this.objects.list('tenants/')) {
+      const tenantId = folder.replace(/\/$/, '');
+      for await (const id of this.idsAscending(tenantId, undefined, undefined, ceiling)) {
+        if (deleted === limit) return { deleted, held };
+        const found = await this.get(tenantId, id);
+        if (!found || !isTerminal(found.record.status) || Date.parse(found.record.updatedAt) >= before)
+          continue;
+        if (found.record.legalHold) {
+          held++;
+          continue;
+        }
+        await this.deleteDocument(found.record);
+        deleted++;
+      }
+    }
+    return { deleted, held };
+  }
+
+  /** The record goes last: a deletion cut short leaves a record, which the next sweep deletes again. */
+  private async deleteDocument(record: DocumentRecord): Promise<void> {
+    const folder = `tenants/${record.tenantId}/documents/${record.id}/artifacts/`;
+    for (const name of await this.objects.list(folder)) await this.objects.delete(folder + name);
+    if (record.clientKey !== undefined)
+      await this.objects.delete(`tenants/${record.tenantId}/client-keys/${sha256Hex(record.clientKey)}`);
+    await this.objects.delete(this.recordKey(record.tenantId, record.id));
+  }
+
   /** Markers due at or before `now`, earliest first. */
   async due(now: number, limit = 500): Promise<DueEntry[]> {
     const names = await this.objects.list(DUE_PREFIX, { limit });
