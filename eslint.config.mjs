@@ -15,7 +15,8 @@ export default tseslint.config(
     },
   },
   {
-    // The core knows no cloud: only adapters and function entry points may import Azure SDKs.
+    // The core knows no cloud and no database: only adapters, the composition root and the runtime may
+    // import Azure SDKs or the PostgreSQL driver.
     files: ['shared/**/*.ts'],
     ignores: ['shared/adapters/**', 'shared/runtime/**', 'shared/composition.ts'],
     rules: {
@@ -24,6 +25,7 @@ export default tseslint.config(
         {
           patterns: [
             { group: ['@azure/*'], message: 'The core is cloud-free: use a port from shared/ports.' },
+            { group: ['pg', 'pg/*'], message: 'The core is database-free: use a port from shared/ports.' },
           ],
         },
       ],

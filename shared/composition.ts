@@ -36,6 +36,7 @@ import { validateActionWith } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
 import { BlobObjectStore } from './adapters/blob-object-store';
 import { JournalObjectStore } from './adapters/journal-object-store';
+import { LevelObjectStore } from './adapters/level-object-store';
 import { inlineXmlSigner, SigningPool, type XmlSigner } from './signing/signing-pool';
 import { XsdValidatorPool } from './xml/xsd';
 import { validateXsdAction } from './actions/validate-xsd';
@@ -45,11 +46,14 @@ import { InProcessMessageBus } from './adapters/in-process-bus';
 import { KeyVaultCertificateStore } from './adapters/key-vault-certificate-store';
 import { MemoryObjectStore } from './adapters/memory-object-store';
 import { ServiceBusMessageBus } from './adapters/service-bus';
+import { PgConnection } from './adapters/pg-connection';
+import { PgMessageBus } from './adapters/pg-bus';
+import { PgObjectStore } from './adapters/pg-object-store';
 import { ActionRegistry } from './engine/action';
 import { BatchIntake } from './engine/batch';
 import { Notifier } from './engine/notifier';
 import { Pipeline } from './engine/pipeline';
-import { invalidInput } from './errors';
+import { invalidInput, isEInvoiceError } from './errors';
 import type { FlowCatalogue } from './flows/catalogue';
 import { FeatureCatalogue, FeatureSet, loadFlowCatalogue } from './features/catalogue';
 import { packageRoot } from './util/package-root';
@@ -108,12 +112,16 @@ export interface ServiceOverrides {
   onStatusChange?: (record: DocumentRecord, previous: DocumentStatus) => void;
 }
 
-function objectStore(settings: Settings): ObjectStore {
+function objectStore(settings: Settings, postgres: () => PgConnection): ObjectStore {
   switch (settings.store) {
+    case 'postgres':
+      return new PgObjectStore(postgres());
     case 'memory':
       return new MemoryObjectStore();
     case 'journal':
       return new JournalObjectStore(join(settings.dataDir, 'journal'), { sync: settings.storeSync });
+    case 'level':
+      return new LevelObjectStore(join(settings.dataDir, 'level'), { sync: settings.storeSync });
     case 'file':
       return new FileObjectStore(join(settings.dataDir, 'store'));
     case 'blob': {
@@ -133,7 +141,17 @@ function objectStore(settings: Settings): ObjectStore {
   }
 }
 
-function messageBus(settings: Settings, logger: Logger): MessageBus {
+function messageBus(settings: Settings, logger: Logger, postgres: () => PgConnection): MessageBus {
+  if (settings.bus === 'postgres') {
+    // The Function App's topics, each with the stage subscription, as infra/main.bicep declares them.
+    const topics = [...Object.values(settings.topics), settings.notifyTopic];
+    return new PgMessageBus(postgres(), {
+      maxDeliveryCount: settings.maxDeliveryCount,
+      lockMs: settings.postgresLockMs,
+      topics: Object.fromEntries(topics.map((topic) => [topic, [settings.subscription]])),
+      logger,
+    });
+  }
   if (settings.bus === 'inprocess') {
     return new InProcessMessageBus({
       dir: join(settings.dataDir, 'bus'),
@@ -153,6 +171,41 @@ function messageBus(settings: Settings, logger: Logger): MessageBus {
     );
   }
   return new ServiceBusMessageBus(client, logger);
+}
+
+/** The PostgreSQL database of the store and the bus: one pool per process, shared by both. */
+function postgresConnection(settings: Settings, logger: Logger, secrets: () => SecretStore): PgConnection {
+  if (!settings.postgresUrl)
+    throw invalidInput(
+      'settings.missing',
+      'EINVOICE_STORE=postgres and EINVOICE_BUS=postgres need EINVOICE_POSTGRES_URL (postgres://user@host:5432/database)',
+    );
+  const database = new PgConnection({
+    url: settings.postgresUrl,
+    schema: settings.postgresSchema,
+    poolSize: settings.postgresPoolSize,
+    password: () => postgresPassword(settings.env, secrets()),
+    onIdleError: (error) =>
+      logger.warn('runtime.error', { message: `PostgreSQL at ${database.where}: ${error.message}` }),
+  });
+  return database;
+}
+
+/**
+ * The password when the connection string has none: PGPASSWORD, else the secret `postgres-password` (the
+ * key folder's `secrets/`, or Key Vault). Neither is fine: the server may not ask for one.
+ */
+async function postgresPassword(
+  env: Readonly<Record<string, string | undefined>>,
+  secrets: SecretStore,
+): Promise<string | undefined> {
+  if (env.PGPASSWORD) return env.PGPASSWORD;
+  try {
+    return await secrets.get('postgres-password');
+  } catch (error) {
+    if (isEInvoiceError(error) && error.code === 'secret.not-found') return undefined;
+    throw error;
+  }
 }
 
 function certificateStore(settings: Settings): CertificateStore {
@@ -265,10 +318,14 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
   let certificates: CertificateStore, secrets: SecretStore, formats: FormatRegistry, actions: ActionRegistry;
   let flows: FlowCatalogue, tenants: TenantDirectory, features: FeatureCatalogue, inbox: EventInbox;
   const now = overrides.now;
+  // Opened by the store or the bus when either is on PostgreSQL; closed after both (so first in `opened`).
+  let database: PgConnection | undefined;
+  const postgres = (): PgConnection => (database ??= postgresConnection(settings, logger, () => secrets));
+  opened.push(() => database?.end());
   try {
-    objects = overrides.objects ?? objectStore(settings);
+    objects = overrides.objects ?? objectStore(settings, postgres);
     opened.push(() => objects.close?.());
-    bus = overrides.bus ?? messageBus(settings, logger);
+    bus = overrides.bus ?? messageBus(settings, logger, postgres);
     opened.push(() => bus.close());
     certificates = overrides.certificates ?? certificateStore(settings);
     secrets = overrides.secrets ?? secretStore(settings);
@@ -347,6 +404,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
       await signer.close();
       await xsd.close();
       await objects.close?.();
+      await database?.end();
     },
   };
 }

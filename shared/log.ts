@@ -26,6 +26,7 @@ export type LogEvent =
   | 'webhook.given-up'
   | 'bus.dead-lettered'
   | 'bus.journal-rotation-failed'
+  | 'bus.receive-failed'
   | 'runtime.started'
   | 'runtime.notice'
   | 'runtime.stopped'

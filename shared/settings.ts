@@ -11,16 +11,25 @@ import { packageRoot } from './util/package-root';
  * (as Azure App Settings are). Every setting has a default that runs the embedded single-machine mode.
  */
 export interface Settings {
-  store: 'journal' | 'file' | 'blob' | 'memory';
-  /** `journal` store: flush every write group to disk (`fdatasync`) before acknowledging it. */
+  store: 'journal' | 'level' | 'file' | 'blob' | 'postgres' | 'memory';
+  /** `journal` and `level` stores: flush every write (group) to disk before acknowledging it. */
   storeSync: boolean;
   dataDir: string;
   blobConnection?: string;
   blobAccountUrl?: string;
   blobContainer: string;
-  bus: 'inprocess' | 'servicebus';
+  /** Default `postgres` when the store is, else `inprocess`. */
+  bus: 'inprocess' | 'servicebus' | 'postgres';
   serviceBusConnection?: string;
   serviceBusNamespace?: string;
+  /** `postgres://` connection string of the PostgreSQL store and bus (it may carry the password). */
+  postgresUrl?: string;
+  /** The PostgreSQL schema of the service's tables. */
+  postgresSchema: string;
+  /** Connections one process opens to PostgreSQL at most (the bus's listener comes on top). */
+  postgresPoolSize: number;
+  /** PostgreSQL bus: how long a received message stays locked (renewed while its handler runs). */
+  postgresLockMs: number;
   topics: { transform: string; sign: string; submit: string; response: string };
   /** Webhook notifications (status changes) wait here for delivery. */
   notifyTopic: string;
@@ -147,6 +156,46 @@ function nonNegativeInt(env: Env, name: string, fallback: number): number {
   return integer(env, name, fallback, 0);
 }
 
+export const DEFAULT_PG_SCHEMA = 'einvoice';
+
+/** A schema name usable unquoted in documentation, leaving room for the names derived from it. */
+const PG_SCHEMA_NAME = /^[a-z_][a-z0-9_]{0,47}$/;
+
+/** Checks a PostgreSQL connection string's form; the message never repeats it, since it may hold a password. */
+export function checkPostgresUrl(url: string, setting = 'EINVOICE_POSTGRES_URL'): URL {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    throw invalidInput('settings.invalid', `Setting ${setting} is not a URL`, [
+      { path: setting, message: 'expected postgres://user@host:5432/database' },
+    ]);
+  }
+  if (parsed.protocol !== 'postgres:' && parsed.protocol !== 'postgresql:')
+    throw invalidInput('settings.invalid', `Setting ${setting} must start with postgres://`, [
+      { path: setting, message: `expected postgres://user@host:5432/database, got ${parsed.protocol}//...` },
+    ]);
+  return parsed;
+}
+
+export function checkPostgresSchema(schema: string, setting = 'EINVOICE_POSTGRES_SCHEMA'): string {
+  if (!PG_SCHEMA_NAME.test(schema))
+    throw invalidInput(
+      'settings.invalid',
+      `Setting ${setting} must be a lower-case identifier, got "${schema}"`,
+      [{ path: setting, message: 'letters a-z, digits and _, at most 48, not starting with a digit' }],
+    );
+  return schema;
+}
+
+/** `host:port/database` of a PostgreSQL connection string, for messages and logs: never its password. */
+export function describePostgresUrl(url: string): string {
+  const parsed = new URL(url);
+  const host = parsed.hostname || parsed.searchParams.get('host') || 'the local socket';
+  const database = decodeURIComponent(parsed.pathname.replace(/^\//, '')) || '(default database)';
+  return `${host}:${parsed.port || 5432}/${database}`;
+}
+
 /** `EINVOICE_RETENTION`: days (`3650d`) or years of 365 days (`10y`); unset or empty: documents are kept. */
 function retention(env: Env): number | undefined {
   const raw = text(env, 'EINVOICE_RETENTION');
@@ -161,6 +210,15 @@ function retention(env: Env): number | undefined {
   return Number(match[1]) * (match[2] === 'y' ? 365 : 1) * 86_400_000;
 }
 
+/**
+ * The store of a data folder when EINVOICE_STORE is not set: `level` (memory and start-up time that do not
+ * grow with the history), except for a folder that already has a `journal/`, the default before, whose
+ * documents must stay where its runtime looks for them.
+ */
+export function defaultStore(dataDir: string): 'journal' | 'level' {
+  return existsSync(join(dataDir, 'journal')) ? 'journal' : 'level';
+}
+
 export function loadSettings(env: Env = process.env): Settings {
   const dataDir = resolve(text(env, 'EINVOICE_DATA_DIR') ?? '.data');
   const inData = (name: string, fallback: string): string => {
@@ -168,16 +226,37 @@ export function loadSettings(env: Env = process.env): Settings {
     if (!value) return join(dataDir, fallback);
     return isAbsolute(value) ? value : resolve(value);
   };
+  const store = choice(
+    env,
+    'EINVOICE_STORE',
+    ['journal', 'level', 'file', 'blob', 'postgres', 'memory'] as const,
+    defaultStore(dataDir),
+  );
+  const postgresUrl = text(env, 'EINVOICE_POSTGRES_URL');
+  if (postgresUrl !== undefined) checkPostgresUrl(postgresUrl, 'EINVOICE_POSTGRES_URL');
   return {
-    store: choice(env, 'EINVOICE_STORE', ['journal', 'file', 'blob', 'memory'] as const, 'journal'),
+    store,
     storeSync: choice(env, 'EINVOICE_STORE_SYNC', ['true', 'false'] as const, 'false') === 'true',
     dataDir,
     blobConnection: text(env, 'EINVOICE_BLOB_CONNECTION'),
     blobAccountUrl: text(env, 'EINVOICE_BLOB_ACCOUNT_URL'),
     blobContainer: text(env, 'EINVOICE_BLOB_CONTAINER') ?? 'einvoice',
-    bus: choice(env, 'EINVOICE_BUS', ['inprocess', 'servicebus'] as const, 'inprocess'),
+    // a shared store goes with a shared bus: a worker's messages must reach the other workers
+    bus: choice(
+      env,
+      'EINVOICE_BUS',
+      ['inprocess', 'servicebus', 'postgres'] as const,
+      store === 'postgres' ? 'postgres' : 'inprocess',
+    ),
     serviceBusConnection: text(env, 'ServiceBusConnection'),
     serviceBusNamespace: text(env, 'ServiceBusConnection__fullyQualifiedNamespace'),
+    postgresUrl,
+    postgresSchema: checkPostgresSchema(
+      text(env, 'EINVOICE_POSTGRES_SCHEMA') ?? DEFAULT_PG_SCHEMA,
+      'EINVOICE_POSTGRES_SCHEMA',
+    ),
+    postgresPoolSize: positiveInt(env, 'EINVOICE_POSTGRES_POOL', 10),
+    postgresLockMs: positiveInt(env, 'EINVOICE_POSTGRES_LOCK_SECONDS', 30) * 1000,
     topics: {
       transform: text(env, 'TRANSFORM_TOPIC')!,
       sign: text(env, 'SIGN_TOPIC')!,

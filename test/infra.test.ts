@@ -22,6 +22,11 @@ const LOCAL_ONLY = new Set([
   'EINVOICE_STORE_SYNC', // the journal store of the embedded runtime
   'EINVOICE_FORMATS_DIR', // further mappings; in Azure they are deployed in the package's formats/ folder
   'EINVOICE_BLOB_CONNECTION',
+  // the PostgreSQL store and bus of self-hosted workers (docs/scale.md); Azure uses Blob Storage and Service Bus
+  'EINVOICE_POSTGRES_URL',
+  'EINVOICE_POSTGRES_SCHEMA',
+  'EINVOICE_POSTGRES_POOL',
+  'EINVOICE_POSTGRES_LOCK_SECONDS',
   'ServiceBusConnection',
   'EINVOICE_KEY_DIR',
   'EINVOICE_KEY_PASSWORD', // PKCS#12 files in the local key folder; Azure reads certificates from Key Vault

@@ -1,12 +1,14 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
+import { JournalObjectStore } from '../shared/adapters/journal-object-store';
 import { consoleLogger } from '../shared/log';
 import { loadSettings } from '../shared/settings';
+import { TenantDirectory } from '../shared/store/tenants';
 import { packageRoot } from '../shared/util/package-root';
 import { startRuntime } from './support/runtime';
-import { tempDir } from './support/temp';
+import { freePort, tempDir } from './support/temp';
 
 /** `einvoice serve` as a user starts it; resolves with its exit code, output and how long it ran. */
 function serve(
@@ -88,6 +90,33 @@ describe('einvoice serve fails fast at start-up', () => {
     expect(result.ms).toBeLessThan(PROMPTLY_MS);
   });
 
+  it('with the PostgreSQL store and no database URL: names the setting, exits 1', async () => {
+    const result = await serve([
+      '--port',
+      '0',
+      '--data-dir',
+      join(dir.path, 'pg-none'),
+      '--store',
+      'postgres',
+    ]);
+    expect(result.code).toBe(1);
+    expect(result.output).toContain('need EINVOICE_POSTGRES_URL (postgres://user@host:5432/database)');
+    expect(result.ms).toBeLessThan(PROMPTLY_MS);
+  });
+
+  it('with a PostgreSQL server that is not there: names the server, never the password, exits 1', async () => {
+    const closed = await freePort();
+    const url = `postgres://einvoice:pw-not-to-print@127.0.0.1:${closed}/einvoice`;
+    const result = await serve(
+      ['--port', '0', '--data-dir', join(dir.path, 'pg-down'), '--store', 'postgres', '--postgres-url', url],
+      {},
+    );
+    expect(result.code).toBe(1);
+    expect(result.output).toContain(`PostgreSQL at 127.0.0.1:${closed}/einvoice is not available`);
+    expect(result.output).not.toContain('pw-not-to-print');
+    expect(result.ms).toBeLessThan(PROMPTLY_MS);
+  });
+
   it('says once at start-up that no XML Schemas are installed, and not again per document', async () => {
     const data = join(dir.path, 'schemas');
     mkdirSync(data);
@@ -112,6 +141,41 @@ describe('einvoice serve fails fast at start-up', () => {
       expect(notices).toEqual(['schema.not-installed']);
     } finally {
       await runtime.stop();
+    }
+  });
+});
+
+describe('the store of a data folder', () => {
+  it('is level for a new data folder, journal for one the journal store wrote, or what EINVOICE_STORE says', () => {
+    const fresh = tempDir();
+    expect(loadSettings({ EINVOICE_DATA_DIR: fresh }).store).toBe('level');
+    const written = tempDir();
+    mkdirSync(join(written, 'journal'));
+    expect(loadSettings({ EINVOICE_DATA_DIR: written }).store).toBe('journal');
+    expect(loadSettings({ EINVOICE_DATA_DIR: written, EINVOICE_STORE: 'level' }).store).toBe('level');
+    expect(loadSettings({ EINVOICE_DATA_DIR: fresh, EINVOICE_STORE: 'journal' }).store).toBe('journal');
+  });
+
+  it('keeps serving what the journal store wrote, and starts a new folder on the level store', async () => {
+    const written = tempDir();
+    const journal = new JournalObjectStore(join(written, 'journal'));
+    const { apiKey } = await new TenantDirectory(journal).create('globex', 'Globex');
+    await journal.close();
+    const fresh = tempDir();
+    for (const [dir, store] of [
+      [written, 'journal'],
+      [fresh, 'level'],
+    ] as const) {
+      const runtime = await startRuntime(dir);
+      try {
+        const key = store === 'journal' ? apiKey : runtime.apiKey;
+        const listed = await fetch(`${runtime.url}/api/invoices`, { headers: { 'x-api-key': key } });
+        expect(listed.status).toBe(200);
+        expect(readdirSync(dir)).toContain(store);
+        expect(readdirSync(dir)).not.toContain(store === 'journal' ? 'level' : 'journal');
+      } finally {
+        await runtime.stop();
+      }
     }
   });
 });

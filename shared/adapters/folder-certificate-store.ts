@@ -1,6 +1,6 @@
 import { createPrivateKey, generateKeyPairSync, randomBytes, X509Certificate } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { chmod, mkdir, readFile, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import forge from 'node-forge';
 import { EInvoiceError } from '../errors';
@@ -109,6 +109,8 @@ export async function ensureSelfSignedCertificate(
   const keyFile = join(dir, `${name}.key.pem`);
   const certFile = join(dir, `${name}.crt.pem`);
   if (existsSync(keyFile) && existsSync(certFile)) return false;
+  // another process sharing the key folder is creating it: its key is there, its certificate follows
+  if (existsSync(keyFile)) return waitForCertificate(keyFile, certFile);
   await mkdir(dir, { recursive: true, mode: 0o700 });
   const { privateKey, publicKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const keyPem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
@@ -136,8 +138,32 @@ export async function ensureSelfSignedCertificate(
     { name: 'keyUsage', digitalSignature: true, nonRepudiation: true },
   ]);
   cert.sign(forge.pki.privateKeyFromPem(keyPem), forge.md.sha256.create());
-  await writeFile(keyFile, keyPem, { mode: 0o600 });
+  // Workers sharing a key folder may start at once: creating the key file is exclusive, so one of them
+  // writes the pair and the others wait for its certificate (never a key beside another one's certificate).
+  try {
+    await writeFile(keyFile, keyPem, { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return waitForCertificate(keyFile, certFile);
+  }
   await chmod(keyFile, 0o600);
-  await writeFile(certFile, forge.pki.certificateToPem(cert));
+  // renamed into place whole: a waiting worker reads all of it or nothing
+  const temp = `${certFile}.${randomBytes(6).toString('hex')}.tmp`;
+  await writeFile(temp, forge.pki.certificateToPem(cert));
+  await rename(temp, certFile);
   return true;
+}
+
+/** Waits for the certificate another process is creating beside its key; false (it created nothing). */
+async function waitForCertificate(keyFile: string, certFile: string, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!existsSync(certFile)) {
+    if (Date.now() > deadline)
+      throw new EInvoiceError(
+        'certificate.unavailable',
+        `${keyFile} has no certificate beside it (${certFile}): a start was interrupted; remove the key file to have a new test certificate made`,
+      );
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return false;
 }

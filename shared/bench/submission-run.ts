@@ -7,10 +7,11 @@ import { createServices } from '../composition';
 import { isNotificationMessage } from '../engine/notifier';
 import { silentLogger } from '../log';
 import type { StageMessage } from '../model/message';
-import { isTerminal, STAGES, type DocumentRecord } from '../model/record';
+import { isTerminal, STAGES } from '../model/record';
 import { sampleInvoice } from '../model/sample-invoice';
 import { Sandbox, type SandboxStats } from '../sandbox/sandbox';
 import { loadSettings } from '../settings';
+import type { DocumentStore } from '../store/document-store';
 
 export interface SubmissionRunResult {
   documents: number;
@@ -29,41 +30,64 @@ export interface SubmissionRunResult {
   receiver: SandboxStats;
 }
 
-/**
- * The submission scenario of the embedded runtime: the shipped `sandbox-submit` flow (validate,
- * transform, sign, submit, response) against the sandbox answering `failRate` of submissions with 503,
- * journal store and persistent bus in a temporary folder, the retry timer every second. Every document is
- * a different invoice. Resolves when every document has finished, or `timeoutMs` (default 30 minutes) passed,
- * which the result says. Finishing is observed as it happens (the pipeline's status changes, counted), never by
- * reading the records while the run lasts: they are read once at the end, for the figures.
- */
-export async function submissionRun(options: {
+export interface SubmissionRunOptions {
   documents: number;
+  /** The share of submissions the sandbox fails; ignored with `receiverUrl` (that sandbox has its own). */
   failRate: number;
   timeoutMs?: number;
   onProgress?: (finished: number) => void;
-}): Promise<SubmissionRunResult> {
-  const receiver = new Sandbox({ faults: { errorRatio: options.failRate } });
-  const url = await receiver.start();
-  const dir = await mkdtemp(join(tmpdir(), 'einvoice-submission-'));
+  /** Told the count each time a document reaches a final status (or leaves one): exact times for a benchmark. */
+  onFinished?: (finished: number) => void;
+  /** The embedded store the runtime uses (default: the runtime's default for a new data folder, `level`). */
+  store?: 'journal' | 'level';
+  /** The data folder, kept after the run (default: a temporary one, removed). */
+  dataDir?: string;
+  /** A sandbox already running elsewhere (another process, so that its memory is not the runtime's). */
+  receiverUrl?: string;
+  /**
+   * At most this many documents submitted and not finished: clients that keep pace with the service
+   * rather than a backlog of every document at once (default: no limit).
+   */
+  maxInFlight?: number;
+}
+
+/**
+ * The submission scenario of the embedded runtime: the shipped `sandbox-submit` flow (validate,
+ * transform, sign, submit, response) against the sandbox answering `failRate` of submissions with 503,
+ * the runtime's default store (or `store`) and persistent bus in a temporary folder, the retry timer
+ * every second. Every document is a different invoice. Resolves when every document has finished, or
+ * `timeoutMs` (default 30 minutes) passed, which the result says. Finishing is observed as it happens (the pipeline's status changes,
+ * counted), never by reading the records while the run lasts: they are read once at the end, a page at a
+ * time, for the figures. Nothing is kept per document, so that a long run measures the runtime's memory.
+ */
+export async function submissionRun(options: SubmissionRunOptions): Promise<SubmissionRunResult> {
+  const receiver = options.receiverUrl
+    ? undefined
+    : new Sandbox({ faults: { errorRatio: options.failRate } });
+  const url = options.receiverUrl ?? (await receiver!.start());
+  const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'einvoice-submission-')));
   const settings = loadSettings({
     ...process.env,
     EINVOICE_DATA_DIR: dir,
-    EINVOICE_STORE: 'journal',
+    EINVOICE_STORE: options.store ?? '',
     EINVOICE_FLOWS_DIR: '',
     SANDBOX_URL: url,
   });
   await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
   const bus = new InProcessMessageBus({ dir: join(dir, 'bus') });
-  // documents that reached a final status, as the pipeline tells it
-  const finished = new Set<string>();
+  // documents that reached a final status, as the pipeline tells it (a count: no state per document)
+  let finished = 0;
+  const pace = new InFlightLimit(options.maxInFlight ?? Infinity);
   const services = createServices(settings, {
     bus,
     logger: silentLogger,
     exclusive: true,
-    onStatusChange: (record) => {
-      if (isTerminal(record.status)) finished.add(record.id);
-      else finished.delete(record.id); // resubmitted: not finished any more
+    onStatusChange: (record, previous) => {
+      const change = Number(isTerminal(record.status)) - Number(isTerminal(previous)); // -1: resubmitted
+      finished += change;
+      if (change === 1) pace.finished();
+      else if (change === -1) pace.started();
+      if (change !== 0) options.onFinished?.(finished);
     },
   });
   const timer = setInterval(() => void services.pipeline.redriveDue().catch(() => undefined), 1000);
@@ -77,56 +101,106 @@ export async function submissionRun(options: {
       if (isNotificationMessage(m.body)) await services.notifier.deliver(m.body);
     });
     const started = Date.now();
-    const ids: string[] = [];
+    let submitted = 0;
     let next = 0;
     await Promise.all(
       Array.from({ length: 8 }, async () => {
         while (next < options.documents) {
           const n = next++;
+          await pace.slot();
+          options.onProgress?.(finished);
           const invoice = { ...sampleInvoice(5), id: `SUB-${String(n).padStart(6, '0')}` };
-          const { record } = await services.pipeline.submit({
+          await services.pipeline.submit({
             tenantId: 'bench',
             context: { flowId: 'sandbox-submit' },
             content: Buffer.from(JSON.stringify(invoice)),
             contentType: 'application/json',
           });
-          ids.push(record.id);
+          submitted++;
         }
       }),
     );
     const timeoutMs = options.timeoutMs ?? 30 * 60_000;
     const deadline = started + timeoutMs;
     for (;;) {
-      options.onProgress?.(finished.size);
-      if (finished.size >= ids.length || Date.now() > deadline) break;
+      options.onProgress?.(finished);
+      if (finished >= submitted || Date.now() > deadline) break;
       await new Promise((r) => setTimeout(r, 200));
     }
     const seconds = (Date.now() - started) / 1000;
-    const timedOut = finished.size < ids.length;
-    const records: DocumentRecord[] = await Promise.all(ids.map((id) => services.pipeline.get('bench', id)));
-    const notCompleted: Record<string, number> = {};
-    for (const r of records.filter((x) => x.status !== 'completed')) {
-      const code = `${r.status}: ${r.history.at(-1)?.code ?? 'none'}`;
-      notCompleted[code] = (notCompleted[code] ?? 0) + 1;
-    }
-    const submits = records.flatMap((r) => r.history.filter((e) => e.action === 'submit-http'));
+    const timedOut = finished < submitted;
     return {
       documents: options.documents,
-      completed: records.filter((r) => r.status === 'completed').length,
-      notCompleted,
+      ...(await tally(services.documents)),
       seconds: Math.round(seconds * 10) / 10,
       perSec: Math.round((options.documents / seconds) * 10) / 10,
       timedOut,
       timeoutMs,
-      attempts: submits.filter((e) => e.outcome !== 'postponed').length,
-      transient: submits.filter((e) => e.outcome === 'transient').length,
-      postponed: submits.filter((e) => e.outcome === 'postponed').length,
-      receiver: receiver.stats(),
+      receiver: receiver ? receiver.stats() : await receiverStats(url),
     };
   } finally {
     clearInterval(timer);
     await services.close();
-    await receiver.stop();
-    await rm(dir, { recursive: true, force: true });
+    await receiver?.stop();
+    if (!options.dataDir) await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The run's figures from the records, read a page at a time. */
+async function tally(
+  documents: DocumentStore,
+): Promise<Pick<SubmissionRunResult, 'completed' | 'notCompleted' | 'attempts' | 'transient' | 'postponed'>> {
+  const figures = {
+    completed: 0,
+    notCompleted: {} as Record<string, number>,
+    attempts: 0,
+    transient: 0,
+    postponed: 0,
+  };
+  let cursor: string | undefined;
+  do {
+    const page = await documents.list('bench', { limit: 500, cursor });
+    for (const r of page.records) {
+      if (r.status === 'completed') figures.completed++;
+      else {
+        const code = `${r.status}: ${r.history.at(-1)?.code ?? 'none'}`;
+        figures.notCompleted[code] = (figures.notCompleted[code] ?? 0) + 1;
+      }
+      for (const e of r.history.filter((x) => x.action === 'submit-http')) {
+        if (e.outcome !== 'postponed') figures.attempts++;
+        if (e.outcome === 'transient') figures.transient++;
+        if (e.outcome === 'postponed') figures.postponed++;
+      }
+    }
+    cursor = page.next;
+  } while (cursor);
+  return figures;
+}
+
+async function receiverStats(url: string): Promise<SandboxStats> {
+  const response = await fetch(`${url}/stats`);
+  if (!response.ok) throw new Error(`The sandbox at ${url} answered ${response.status} for its stats`);
+  return (await response.json()) as SandboxStats;
+}
+
+/** Holds submitters back while `limit` documents are in flight; each finished document lets one go on. */
+class InFlightLimit {
+  private inFlight = 0;
+  private readonly waiting: Array<() => void> = [];
+
+  constructor(private readonly limit: number) {}
+
+  async slot(): Promise<void> {
+    while (this.inFlight >= this.limit) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    this.inFlight++;
+  }
+
+  started(): void {
+    this.inFlight++;
+  }
+
+  finished(): void {
+    this.inFlight--;
+    this.waiting.shift()?.();
   }
 }

@@ -13,6 +13,8 @@ export const benchmarks = () => require('../bench/bench') as typeof import('../b
 export const submissionScenario = () =>
   require('../bench/submission-run') as typeof import('../bench/submission-run');
 
+export const scaleScenario = () => require('../bench/scale-run') as typeof import('../bench/scale-run');
+
 /** The Business Central stand-in (`einvoice sandbox --authority bc`). */
 export const businessCentralStandIn = () =>
   require('../sandbox/bc-standin') as typeof import('../sandbox/bc-standin');

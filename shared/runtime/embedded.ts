@@ -2,7 +2,7 @@ import { constants, existsSync, readFileSync } from 'node:fs';
 import { access, mkdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createServices, type ServiceOverrides, type Services } from '../composition';
-import { EInvoiceError } from '../errors';
+import { ConcurrencyError, EInvoiceError } from '../errors';
 import { ensureSelfSignedCertificate } from '../adapters/folder-certificate-store';
 import { loadSettings, type Settings } from '../settings';
 import { newApiKey } from '../store/tenants';
@@ -37,9 +37,20 @@ function processAlive(pid: number): boolean {
   }
 }
 
-/** One process owns a data folder: a second runtime on the same folder would break the file store's locking. */
-async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
-  const lock = join(dataDir, 'runtime.lock');
+/**
+ * Stores whose documents every process of the service sees: then several processes run steps at once,
+ * each on its own machine and data folder, and none may take another's lease for dead.
+ */
+function sharedStore(settings: Settings): boolean {
+  return settings.store === 'postgres' || settings.store === 'blob';
+}
+
+/** Whether the store or the bus keeps its state in the data folder, which then one process must own. */
+function stateInDataDir(settings: Settings): boolean {
+  return ['journal', 'level', 'file'].includes(settings.store) || settings.bus === 'inprocess';
+}
+
+async function checkDataDir(dataDir: string): Promise<void> {
   try {
     await mkdir(dataDir, { recursive: true });
     await access(dataDir, constants.R_OK | constants.W_OK);
@@ -50,6 +61,12 @@ async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
       { cause: error },
     );
   }
+}
+
+/** One process owns a data folder: a second runtime on the same folder would break the file store's locking. */
+async function lockDataDir(dataDir: string): Promise<() => Promise<void>> {
+  const lock = join(dataDir, 'runtime.lock');
+  await checkDataDir(dataDir);
   if (existsSync(lock)) {
     const pid = Number(readFileSync(lock, 'utf8'));
     if (Number.isInteger(pid) && pid !== process.pid && processAlive(pid)) {
@@ -87,12 +104,37 @@ async function localApiKey(settings: Settings): Promise<string> {
   const file = join(settings.dataDir, 'local-api-key');
   if (existsSync(file)) return (await readFile(file, 'utf8')).trim();
   const key = newApiKey();
-  await writeFile(file, key + '\n', { mode: 0o600 });
+  try {
+    // exclusive: of two workers starting on one folder (a shared store needs no lock), one key is kept
+    await writeFile(file, key + '\n', { mode: 0o600, flag: 'wx' });
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+    return (await readFile(file, 'utf8')).trim();
+  }
   return key;
 }
 
 /**
- * Starts the single-machine runtime: file store and persistent in-process bus under the data folder, the
+ * Tenant `local` with the runtime's API key. The first process creates it; on a shared store the others
+ * find it (creating is conditional, so two starting at once cannot both). A configured key
+ * (EINVOICE_LOCAL_API_KEY, the same on every worker) is then the tenant's only key, as on one machine; a
+ * key generated into a worker's own data folder is added beside the others' instead, since each worker
+ * knows only its own and replacing would lock the others' clients out.
+ */
+async function ensureLocalTenant(services: Services, apiKey: string, settings: Settings): Promise<void> {
+  try {
+    await services.tenants.create(LOCAL_TENANT, 'Local tenant', apiKey);
+    return;
+  } catch (error) {
+    if (!(error instanceof ConcurrencyError)) throw error;
+  }
+  if (sharedStore(settings) && !settings.localApiKey) await services.tenants.addKey(LOCAL_TENANT, apiKey);
+  else await services.tenants.replaceKeys(LOCAL_TENANT, apiKey);
+}
+
+/**
+ * Starts the embedded runtime: the journal store and persistent in-process bus under the data folder (or
+ * the store and bus the settings name: on PostgreSQL, one of several workers sharing the work), the
  * local key folder (with a self-signed test certificate on first start), tenant `local`, and the Function
  * App's own registrations on a local HTTP server, bus and timers. Documents a previous process left
  * unfinished continue.
@@ -107,17 +149,19 @@ export async function startEmbedded(
   if (options.port !== undefined) env.EINVOICE_PORT = String(options.port || 1);
   const settings = loadSettings(env);
   if (options.port === 0) settings.httpPort = 0;
-  const unlock = await lockDataDir(settings.dataDir);
+  // With the store and the bus elsewhere, the data folder keeps only this worker's keys and outbox.
+  const unlock = stateInDataDir(settings)
+    ? await lockDataDir(settings.dataDir)
+    : await checkDataDir(settings.dataDir).then(() => () => Promise.resolve());
+  const exclusive = !sharedStore(settings);
   let services: Services | undefined;
   let host: EmbeddedHost | undefined;
   try {
     if (settings.keys === 'folder')
       await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
-    services = createServices(settings, { exclusive: true, ...options.overrides });
+    services = createServices(settings, { exclusive, ...options.overrides });
     const apiKey = await localApiKey(settings);
-    if (!(await services.tenants.get(LOCAL_TENANT)))
-      await services.tenants.create(LOCAL_TENANT, 'Local tenant', apiKey);
-    else await services.tenants.replaceKeys(LOCAL_TENANT, apiKey);
+    await ensureLocalTenant(services, apiKey, settings);
     provide(services);
     host = new EmbeddedHost(services, registrations(), {
       host: settings.httpHost,
@@ -127,8 +171,22 @@ export async function startEmbedded(
     const { port, url } = await host.start().catch((error: unknown) => {
       throw listenError(error, settings);
     });
-    const recovered = await services.pipeline.recoverInFlight();
-    services.logger.info('runtime.started', { url, dataDir: settings.dataDir, recovered });
+    // Alone on its store, the process re-sends what its previous life left running. On a shared store the
+    // messages wait in the shared bus and the timer re-drives what went silent: re-sending every unfinished
+    // document at each worker's start would only duplicate the other workers' work.
+    const recovered = exclusive ? await services.pipeline.recoverInFlight() : 0;
+    services.logger.info('runtime.started', {
+      url,
+      dataDir: settings.dataDir,
+      store: settings.store,
+      bus: settings.bus,
+      recovered,
+    });
+    if (sharedStore(settings) && settings.bus === 'inprocess')
+      services.logger.warn('runtime.notice', {
+        code: 'runtime.bus-not-shared',
+        message: `EINVOICE_STORE=${settings.store} is shared, but EINVOICE_BUS=inprocess keeps the messages between stages in this process: other workers cannot take its work over (docs/scale.md)`,
+      });
     if (!settings.schemasDir || !existsSync(settings.schemasDir)) {
       // Said once here rather than once per document: flows check XML Schemas only where they are installed.
       services.logger.warn('runtime.notice', {

@@ -1,16 +1,30 @@
 import { join, resolve } from 'node:path';
 import { provideServices } from '../../functions/lib/services';
-import { applyLocalSettingsFile, loadSettings } from '../settings';
+import { applyLocalSettingsFile, describePostgresUrl, loadSettings, type Settings } from '../settings';
 import { setUpDemo, startStandIns, type StandIns } from './demo';
 import { LOCAL_TENANT, startEmbedded, type EmbeddedRuntime } from './embedded';
 import { installRecorder, RegistrationRecorder } from './registrations';
+
+/** Where the documents are, when not in the data folder: the workers sharing it are told apart by this. */
+function storeLine(settings: Settings): string {
+  if (settings.store !== 'postgres' || !settings.postgresUrl) return '';
+  return `  store: PostgreSQL at ${describePostgresUrl(settings.postgresUrl)}, schema ${settings.postgresSchema} (bus: ${settings.bus})\n`;
+}
 
 /**
  * `einvoice serve`: the embedded runtime in the foreground until SIGINT/SIGTERM. With `demo`, the stand-in
  * receivers start in the same process, the settings that default to them point at them, and every feature
  * is enabled for tenant `local` with its demo company.
  */
-export async function serve(options: { port?: number; dataDir?: string; demo?: boolean }): Promise<number> {
+export async function serve(options: {
+  port?: number;
+  dataDir?: string;
+  demo?: boolean;
+  /** Overrides EINVOICE_STORE. */
+  store?: string;
+  /** Overrides EINVOICE_POSTGRES_URL. */
+  postgresUrl?: string;
+}): Promise<number> {
   applyLocalSettingsFile(resolve('local.settings.json'));
   const recorder = new RegistrationRecorder();
   installRecorder(recorder);
@@ -20,6 +34,8 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
   const env = {
     ...process.env,
     ...(options.dataDir !== undefined ? { EINVOICE_DATA_DIR: options.dataDir } : {}),
+    ...(options.store !== undefined ? { EINVOICE_STORE: options.store } : {}),
+    ...(options.postgresUrl !== undefined ? { EINVOICE_POSTGRES_URL: options.postgresUrl } : {}),
   };
   let standIns: StandIns | undefined;
   if (options.demo) {
@@ -43,7 +59,11 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
   let runtime: EmbeddedRuntime;
   let demo: string[] = [];
   try {
-    runtime = await startEmbedded(() => recorder.registrations, provideServices, { ...options, env });
+    runtime = await startEmbedded(() => recorder.registrations, provideServices, {
+      ...(options.port !== undefined ? { port: options.port } : {}),
+      ...(options.dataDir !== undefined ? { dataDir: options.dataDir } : {}),
+      env,
+    });
     if (standIns) demo = await setUpDemo(runtime.services, LOCAL_TENANT, standIns, runtime.url);
   } catch (error) {
     await standIns?.stop();
@@ -54,6 +74,7 @@ export async function serve(options: { port?: number; dataDir?: string; demo?: b
     `\neinvoice is running at ${runtime.url}/api\n` +
       `  tenant: local   API key: ${runtime.apiKey}\n` +
       `  data folder: ${runtime.services.settings.dataDir}\n` +
+      storeLine(runtime.services.settings) +
       (standIns
         ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}, SDI stand-in at ${standIns.urls.sdi}, PAC stand-in at ${standIns.urls.pac}, SEFAZ stand-in at ${standIns.urls.sefaz} (contingency: ${standIns.urls.svc})\n` +
           demo.map((line) => `  feature ${line}\n`).join('')

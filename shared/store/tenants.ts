@@ -168,19 +168,22 @@ export class TenantDirectory {
     throw new ConcurrencyError(`tenants/${tenantId}/config/tenant.json`);
   }
 
-  /** Adds an API key to an existing tenant. */
+  /**
+   * Adds an API key to an existing tenant. Read, change and write with If-Match: processes sharing a store
+   * that add keys at the same moment keep every one of them.
+   */
   async addKey(tenantId: string, apiKey: string): Promise<void> {
-    const tenant = await this.get(tenantId);
-    if (!tenant) throw invalidInput('tenant.unknown', `No tenant ${tenantId}`);
     const hash = sha256Hex(apiKey);
-    if (!tenant.apiKeys.some((k) => k.sha256 === hash)) {
-      tenant.apiKeys.push({
-        id: `k${tenant.apiKeys.length + 1}`,
-        sha256: hash,
-        createdAt: new Date().toISOString(),
+    const known = (await this.get(tenantId))?.apiKeys.some((k) => k.sha256 === hash);
+    if (!known)
+      await this.change(tenantId, (tenant) => {
+        if (tenant.apiKeys.some((k) => k.sha256 === hash)) return;
+        tenant.apiKeys.push({
+          id: `k${tenant.apiKeys.length + 1}`,
+          sha256: hash,
+          createdAt: new Date().toISOString(),
+        });
       });
-      await this.write(tenant, {});
-    }
     await this.indexKey(hash, tenantId);
   }
 
