@@ -43,13 +43,19 @@ function party(value: unknown): DocumentSummary['counterparty'] {
   };
 }
 
-/** The invoice total with VAT (BT-112): as sent, or as the EN 16931 calculation completes it. */
+/**
+ * The invoice total with VAT (BT-112): as sent, or as the EN 16931 calculation completes it (in place: the
+ * document is the summary's own parse, read for nothing else once the total is known).
+ */
 function invoiceTotal(document: Json): string | undefined {
   const given = text(member(member(document, 'totals'), 'taxInclusive'));
   if (given) return given;
   try {
     return text(
-      member(calculate(document as unknown as CanonicalInvoice, 'fill').invoice.totals, 'taxInclusive'),
+      member(
+        calculate(document as unknown as CanonicalInvoice, 'fill', { inPlace: true }).invoice.totals,
+        'taxInclusive',
+      ),
     );
   } catch {
     return undefined; // a document the calculation cannot complete is judged by its validation step

@@ -6,9 +6,29 @@ export function escapeXml(value: string): string {
   );
 }
 
+/** The tags of one element name as a writer of one layout writes them, by depth where they are indented. */
+interface NameForms {
+  /** `{indent}<{name}`, by depth. */
+  start: string[];
+  /** `</{name}>{newline}`: the end of a leaf. */
+  end: string;
+  /** `{indent}</{name}>{newline}`, by depth. */
+  close: string[];
+}
+
+/**
+ * Tag texts by layout (indentation unit and line break) and element name, made once: a document writes the
+ * same few dozen names thousands of times. Names come from the mappings, so the tables stay small; they are
+ * emptied should they ever grow large.
+ */
+const layouts = new Map<string, Map<string, NameForms>>();
+let formsCount = 0;
+const MAX_FORMS = 10_000;
+
 /**
  * A small, fast builder of indented XML text. Elements with undefined content are omitted, so optional
- * business terms need no conditionals at the call site.
+ * business terms need no conditionals at the call site. The text is kept as a list of flat pieces (tags
+ * made once per name and depth, texts), joined once at the end.
  */
 export class XmlWriter {
   private readonly parts: string[] = [];
@@ -16,6 +36,7 @@ export class XmlWriter {
   private readonly pending: string[] = [];
   private depth = 0;
   private readonly indents: string[] = [''];
+  private readonly names: Map<string, NameForms>;
 
   /** After each tag: a line break, or nothing in a compact document (no indentation either). */
   private readonly newline: string;
@@ -28,10 +49,31 @@ export class XmlWriter {
     this.newline = compact ? '' : '\n';
     if (compact) this.indentUnit = '';
     if (declaration) this.parts.push(`<?xml version="1.0" encoding="UTF-8"?>${this.newline}`);
+    const layout = `${this.indentUnit}|${this.newline}`;
+    let names = layouts.get(layout);
+    if (!names) {
+      names = new Map();
+      layouts.set(layout, names);
+    }
+    this.names = names;
   }
 
   private indent(): string {
     return (this.indents[this.depth] ??= this.indentUnit.repeat(this.depth));
+  }
+
+  private forms(name: string): NameForms {
+    let forms = this.names.get(name);
+    if (forms === undefined) {
+      if (formsCount >= MAX_FORMS) {
+        for (const names of layouts.values()) names.clear();
+        formsCount = 0;
+      }
+      forms = { start: [], end: `</${name}>${this.newline}`, close: [] };
+      this.names.set(name, forms);
+      formsCount++;
+    }
+    return forms;
   }
 
   private flush(): void {
@@ -41,8 +83,10 @@ export class XmlWriter {
   }
 
   /** Opens an element; its start tag is written with its first content (see `discard`). */
-  open(name: string, attributes: Record<string, string | undefined> = {}): this {
-    this.pending.push(`${this.indent()}<${name}${attrs(attributes)}>${this.newline}`);
+  open(name: string, attributes?: Record<string, string | undefined>): this {
+    const forms = this.forms(name);
+    const start = (forms.start[this.depth] ??= `${this.indent()}<${name}`);
+    this.pending.push(`${start}${attributes === undefined ? '' : attrs(attributes)}>${this.newline}`);
     this.depth++;
     return this;
   }
@@ -53,7 +97,10 @@ export class XmlWriter {
     this.flush();
     this.depth--;
     if (own !== undefined) this.parts.push(`${own.slice(0, -1 - this.newline.length)}/>${this.newline}`);
-    else this.parts.push(`${this.indent()}</${name}>${this.newline}`);
+    else {
+      const forms = this.forms(name);
+      this.parts.push((forms.close[this.depth] ??= `${this.indent()}</${name}>${this.newline}`));
+    }
     return this;
   }
 
@@ -65,10 +112,14 @@ export class XmlWriter {
   }
 
   /** `<name attrs>text</name>`, or nothing when `text` is undefined or empty. */
-  leaf(name: string, text: string | undefined, attributes: Record<string, string | undefined> = {}): this {
+  leaf(name: string, text: string | undefined, attributes?: Record<string, string | undefined>): this {
     if (text === undefined || text === '') return this;
     this.flush();
-    this.parts.push(`${this.indent()}<${name}${attrs(attributes)}>${escapeXml(text)}</${name}>${this.newline}`);
+    const forms = this.forms(name);
+    const parts = this.parts;
+    parts.push((forms.start[this.depth] ??= `${this.indent()}<${name}`));
+    if (attributes !== undefined) parts.push(attrs(attributes));
+    parts.push('>', escapeXml(text), forms.end);
     return this;
   }
 
