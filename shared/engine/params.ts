@@ -59,13 +59,19 @@ export function resolveParams(
     return value === undefined ? undefined : String(value);
   };
   const resolveText = (text: string): string =>
-    resolveSetting(text, env).replace(/\{([A-Za-z0-9_.:/-]+)\}/g, (whole, name: string) => {
-      const value = lookup(name);
-      if (value === undefined) {
-        throw invalidInput('flow.unresolved-placeholder', `Step parameter placeholder ${whole} has no value`);
-      }
-      return value;
-    });
+    // (most parameters are plain: neither a setting nor a placeholder to resolve)
+    !text.includes('%') && !text.includes('{')
+      ? text
+      : resolveSetting(text, env).replace(/\{([A-Za-z0-9_.:/-]+)\}/g, (whole, name: string) => {
+          const value = lookup(name);
+          if (value === undefined) {
+            throw invalidInput(
+              'flow.unresolved-placeholder',
+              `Step parameter placeholder ${whole} has no value`,
+            );
+          }
+          return value;
+        });
   const walk = (value: unknown): unknown => {
     if (typeof value === 'string') return resolveText(value);
     if (Array.isArray(value)) return value.map(walk);

@@ -157,6 +157,23 @@ function compilePath(path: string): Getter {
     const where = keys[0] === 'company' ? COMPANY : STEP;
     return (_scope, root) => (root as Extras | null)?.[where]?.[name];
   }
+  // One, two or three keys (most paths) are read without a loop.
+  const member = (value: unknown, key: string): unknown =>
+    value === null || typeof value !== 'object' ? undefined : (value as Record<string, unknown>)[key];
+  if (keys.length === 1) {
+    const [a] = keys as [string];
+    return absolute ? (_scope, root) => member(root, a) : (scope) => member(scope, a);
+  }
+  if (keys.length === 2) {
+    const [a, b] = keys as [string, string];
+    return absolute ? (_scope, root) => member(member(root, a), b) : (scope) => member(member(scope, a), b);
+  }
+  if (keys.length === 3) {
+    const [a, b, c] = keys as [string, string, string];
+    return absolute
+      ? (_scope, root) => member(member(member(root, a), b), c)
+      : (scope) => member(member(member(scope, a), b), c);
+  }
   return (scope, root) => {
     let value: unknown = absolute ? root : scope;
     for (const key of keys) {
@@ -368,16 +385,17 @@ class Compiler {
       // A bare fragment insertion.
       return this.wrap(node, (scope, root, out) => emitAll(children, scope, root, out));
     }
-    const attributes = Object.entries(node.attributes ?? {}).map(
-      ([name, value]) => [name, compileValue(value, `${at}/attributes/${name}`)] as const,
+    const attributeNames = Object.keys(node.attributes ?? {});
+    const attributeValues = attributeNames.map((name) =>
+      compileValue(node.attributes![name]!, `${at}/attributes/${name}`),
     );
     const text = node.text ? compileValue(node.text, `${at}/text`) : undefined;
     const keep = node.keep === true;
     const single: Emit = (scope, root, out) => {
       let attrs: Record<string, string> | undefined;
-      for (const [name, value] of attributes) {
-        const v = value(scope, root);
-        if (v !== undefined && v !== '') (attrs ??= {})[name] = v;
+      for (let i = 0; i < attributeNames.length; i++) {
+        const v = attributeValues[i]!(scope, root);
+        if (v !== undefined && v !== '') (attrs ??= {})[attributeNames[i]!] = v;
       }
       if (text) {
         const t = text(scope, root);
@@ -502,7 +520,9 @@ export function mappingFormat(definition: MappingDefinition): OutputFormat {
       const calculatedInvoice = calculated(definition, source, options?.owned === true, options?.company);
       const invoice = withExtras(calculatedInvoice, options);
       const out: TreeWriter =
-        definition.output === 'json' ? new JsonTreeWriter() : new XmlTreeWriter(declaration, indent, definition.xml?.compact === true);
+        definition.output === 'json'
+          ? new JsonTreeWriter()
+          : new XmlTreeWriter(declaration, indent, definition.xml?.compact === true);
       if (!root(invoice, invoice, out)) {
         throw invalidInput('transform.empty', `Mapping ${definition.id} wrote nothing for this document`);
       }

@@ -27,11 +27,12 @@ const MAX_FORMS = 10_000;
 
 /**
  * A small, fast builder of indented XML text. Elements with undefined content are omitted, so optional
- * business terms need no conditionals at the call site. The text is kept as a list of flat pieces (tags
- * made once per name and depth, texts), joined once at the end.
+ * business terms need no conditionals at the call site. The text is appended piece by piece (tags made once
+ * per name and depth, texts): V8 keeps it as a tree of the pieces, copied into one string once, when first
+ * read as a whole (much cheaper than joining a list of thousands of small pieces).
  */
 export class XmlWriter {
-  private readonly parts: string[] = [];
+  private out = '';
   /** Start tags not written yet: an element appears only once something inside it does. */
   private readonly pending: string[] = [];
   private depth = 0;
@@ -48,7 +49,7 @@ export class XmlWriter {
   ) {
     this.newline = compact ? '' : '\n';
     if (compact) this.indentUnit = '';
-    if (declaration) this.parts.push(`<?xml version="1.0" encoding="UTF-8"?>${this.newline}`);
+    if (declaration) this.out = `<?xml version="1.0" encoding="UTF-8"?>${this.newline}`;
     const layout = `${this.indentUnit}|${this.newline}`;
     let names = layouts.get(layout);
     if (!names) {
@@ -78,7 +79,7 @@ export class XmlWriter {
 
   private flush(): void {
     if (this.pending.length === 0) return;
-    for (const tag of this.pending) this.parts.push(tag);
+    for (const tag of this.pending) this.out += tag;
     this.pending.length = 0;
   }
 
@@ -96,10 +97,10 @@ export class XmlWriter {
     const own = this.pending.pop();
     this.flush();
     this.depth--;
-    if (own !== undefined) this.parts.push(`${own.slice(0, -1 - this.newline.length)}/>${this.newline}`);
+    if (own !== undefined) this.out += `${own.slice(0, -1 - this.newline.length)}/>${this.newline}`;
     else {
       const forms = this.forms(name);
-      this.parts.push((forms.close[this.depth] ??= `${this.indent()}</${name}>${this.newline}`));
+      this.out += forms.close[this.depth] ??= `${this.indent()}</${name}>${this.newline}`;
     }
     return this;
   }
@@ -116,15 +117,16 @@ export class XmlWriter {
     if (text === undefined || text === '') return this;
     this.flush();
     const forms = this.forms(name);
-    const parts = this.parts;
-    parts.push((forms.start[this.depth] ??= `${this.indent()}<${name}`));
-    if (attributes !== undefined) parts.push(attrs(attributes));
-    parts.push('>', escapeXml(text), forms.end);
+    this.out += forms.start[this.depth] ??= `${this.indent()}<${name}`;
+    if (attributes !== undefined) this.out += attrs(attributes);
+    this.out += '>';
+    this.out += escapeXml(text);
+    this.out += forms.end;
     return this;
   }
 
   toString(): string {
-    return this.parts.join('');
+    return this.out;
   }
 }
 

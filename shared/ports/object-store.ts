@@ -1,7 +1,8 @@
 /**
  * Key/value storage of documents, artifacts and configuration, with optimistic concurrency.
- * Keys are `/`-separated paths; a key ending in `/` is a folder. Implemented by `JournalObjectStore`
- * (embedded runtime), `FileObjectStore`, `BlobObjectStore` (Azure Blob Storage) and `MemoryObjectStore` (tests).
+ * Keys are `/`-separated paths; a key ending in `/` is a folder. Implemented by `LevelObjectStore` and
+ * `JournalObjectStore` (embedded runtime), `FileObjectStore`, `BlobObjectStore` (Azure Blob Storage) and
+ * `MemoryObjectStore` (tests).
  */
 export interface StoredObject {
   body: Buffer;

@@ -6,7 +6,7 @@ import { EInvoiceError } from '../errors';
 import type { SigningCredential } from '../ports/certificate-store';
 import { packageRoot } from '../util/package-root';
 import {
-  signEnveloped,
+  signEnvelopedUtf8,
   type SignaturePlacement,
   type XmlCanonicalization,
   type XmlSignatureAlgorithm,
@@ -49,13 +49,13 @@ function splitRequest(credential: SigningCredential, request: XmlSignRequest) {
 export const inlineXmlSigner: XmlSigner = {
   sign(xml, credential, request) {
     const { placement, signingTime, options } = splitRequest(credential, request);
-    const signed = signEnveloped(
-      xml.toString('utf8'),
+    const signed = signEnvelopedUtf8(
+      xml,
       { privateKey: credential.privateKey, certificate: credential.certificates[0]! },
       placement,
       { ...options, ...(signingTime ? { signingTime } : {}) },
     );
-    return Promise.resolve({ xml: Buffer.from(signed.xml, 'utf8'), path: signed.path });
+    return Promise.resolve(signed);
   },
   close: () => Promise.resolve(),
 };

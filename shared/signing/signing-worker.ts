@@ -5,7 +5,7 @@
 import { X509Certificate, type KeyObject } from 'node:crypto';
 import { parentPort } from 'node:worker_threads';
 import { describeError, EInvoiceError } from '../errors';
-import { signEnveloped, type SignaturePlacement, type XmlSignOptions } from './xmldsig';
+import { signEnvelopedUtf8, type SignaturePlacement, type XmlSignOptions } from './xmldsig';
 import type { SigningReply, SigningRequest } from './signing-pool';
 
 const keys = new Map<
@@ -32,8 +32,9 @@ parentPort?.on('message', (request: SigningRequest) => {
     };
     const placement: SignaturePlacement = request.placement;
     const document = Buffer.from(request.xml.buffer, request.xml.byteOffset, request.xml.byteLength);
-    const signed = signEnveloped(document.toString('utf8'), key, placement, options);
-    reply = { id: request.id, xml: new TextEncoder().encode(signed.xml), path: signed.path };
+    const signed = signEnvelopedUtf8(document, key, placement, options);
+    // a copy with a buffer of its own, transferred with the reply (a small buffer may share Node's pool)
+    reply = { id: request.id, xml: new Uint8Array(signed.xml), path: signed.path };
   } catch (error) {
     const { code, message } = describeError(error);
     reply = {

@@ -1,9 +1,17 @@
 import { parseDom } from '../xml/safe-xml';
+import { isUtf8 } from 'node:buffer';
 import { createHash, randomUUID, sign, type KeyObject, type X509Certificate } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { ExclusiveCanonicalization } from 'xml-crypto';
 import { EInvoiceError } from '../errors';
-import { escapeText, exclusiveCanonicalize } from './exc-c14n';
+import {
+  escapeText,
+  exclusiveCanonicalize,
+  exclusiveCanonicalizeToUtf8,
+  exclusiveCanonicalizeUtf8,
+  UTF8_SPACE,
+  utf8Bytes,
+} from './exc-c14n';
 
 export const XMLDSIG_NS = 'http://www.w3.org/2000/09/xmldsig#';
 export const XADES_NS = 'http://uri.etsi.org/01903/v1.3.2#';
@@ -96,9 +104,19 @@ export interface XmlSignOptions {
   prefix?: string;
 }
 
-/** Inserts an empty `ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent` as the root's first child. */
-function withUblExtension(xml: string): string {
-  const rootStart = /<(?!\?|!)([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)(\s[^>]*)?>/.exec(xml);
+const ROOT_START = /<(?!\?|!)([A-Za-z_][\w.-]*(?::[A-Za-z_][\w.-]*)?)(\s[^>]*)?>/;
+const ROOT_START_UTF8 = new RegExp(
+  `<(?!\\?|!)([A-Za-z_][\\w.-]*(?::[A-Za-z_][\\w.-]*)?)(${UTF8_SPACE}[^>]*)?>`,
+);
+const ROOT_END = /<\/[^>]+>\s*$/;
+const ROOT_END_UTF8 = new RegExp(`<\\/[^>]+>${UTF8_SPACE}*$`);
+
+/**
+ * Inserts an empty `ext:UBLExtensions/ext:UBLExtension/ext:ExtensionContent` as the root's first child; of
+ * the document's UTF-8 bytes, one character each, with `bytes`.
+ */
+function withUblExtension(xml: string, bytes = false): string {
+  const rootStart = (bytes ? ROOT_START_UTF8 : ROOT_START).exec(xml);
   if (!rootStart) throw new EInvoiceError('sign.invalid-xml', 'The document has no root element');
   if (xml.includes('<ext:UBLExtensions'))
     throw new EInvoiceError('sign.unsupported', 'The document has UBL extensions already');
@@ -106,7 +124,8 @@ function withUblExtension(xml: string): string {
   const extension =
     `<ext:UBLExtensions xmlns:ext="${UBL_EXT}"><ext:UBLExtension><ext:ExtensionContent>` +
     `${EXTENSION_CONTENT_END}</ext:UBLExtension></ext:UBLExtensions>`;
-  return xml.slice(0, end) + extension + xml.slice(end);
+  // joined into one flat string (a concatenation is a tree of its parts, which canonicalization reads slower)
+  return [xml.slice(0, end), extension, xml.slice(end)].join('');
 }
 
 /** The general canonicalizer (a DOM and xml-crypto's exclusive c14n), for documents off the fast path. */
@@ -138,6 +157,17 @@ function canonicalizeGeneral(document: string): string {
 
 const digestOf = (hash: string, data: string | Buffer) => createHash(hash).update(data).digest('base64');
 const sha256 = (data: string | Buffer) => digestOf('sha256', data);
+
+/**
+ * The document's canonical form to digest: as text (the general path), or as its UTF-8 bytes, one
+ * character each, which are digested as they are (no second encoding of a text twice the document's size).
+ */
+type Canonical = { text: string } | { bytes: string };
+
+const digestOfCanonical = (hash: string, canonical: Canonical) =>
+  'bytes' in canonical
+    ? createHash(hash).update(canonical.bytes, 'latin1').digest('base64')
+    : digestOf(hash, canonical.text);
 
 /** An RFC 4514 distinguished name from Node's line-per-attribute form (most significant RDN first). */
 function rfc4514(name: string): string {
@@ -245,15 +275,22 @@ function signedProperties(id: string, key: XmlSigningKey, signingTime: Date): st
  * Writes the signature: SignedInfo directly in its canonical form (exclusive c14n renders the ds namespace
  * on it, as a verifier will), so one digest per reference and one RSA signature are all the work.
  */
-function signatureElement(canonicalDocument: string, key: XmlSigningKey, options: XmlSignOptions): string {
+function signatureElement(canonicalDocument: Canonical, key: XmlSigningKey, options: XmlSignOptions): string {
   const prefix = options.prefix ?? 'ds';
   const ds = qualifier(prefix);
   const declaration = `xmlns${prefix ? `:${prefix}` : ''}="${XMLDSIG_NS}"`;
-  const id = randomUUID();
+  // (the Ids of XAdES's elements; plain XMLDSig has none)
+  const id = options.profile === 'xades-bes' ? randomUUID() : '';
   const algorithm = algorithmOf(key, options);
   const digest = digestFor(algorithm, options);
   const c14n = XML_CANONICALIZATIONS[options.canonicalization ?? 'exclusive'];
-  let references = reference(ds, '', [ENVELOPED, c14n], digest.uri, digestOf(digest.hash, canonicalDocument));
+  let references = reference(
+    ds,
+    '',
+    [ENVELOPED, c14n],
+    digest.uri,
+    digestOfCanonical(digest.hash, canonicalDocument),
+  );
   let object = '';
   if (options.profile === 'xades-bes') {
     const properties = signedProperties(`xades-${id}`, key, options.signingTime ?? new Date());
@@ -375,7 +412,71 @@ export function signEnveloped(
   options: XmlSignOptions = {},
 ): { xml: string; path: 'direct' | 'general' } {
   const document = placement === 'ubl-extensions' ? withUblExtension(xml) : xml;
-  const canonicalization = options.canonicalization ?? 'exclusive';
+  if (!checkRequest(placement, options)) {
+    return { xml: signWithXmlCrypto(document, key, placement, options), path: 'general' };
+  }
+  // A same-document reference (URI="") selects the document without its comments, whichever c14n follows.
+  // The canonical form is written as the UTF-8 bytes that are digested, or where only the whole text encodes
+  // as it should (references to surrogate code points, say), as text, encoded whole.
+  const direct = exclusiveCanonicalizeToUtf8(document);
+  let canonical: Canonical | undefined;
+  if (direct === null) {
+    const text = exclusiveCanonicalize(document);
+    if (text !== undefined) canonical = { text };
+  } else if (direct !== undefined) canonical = { bytes: direct };
+  const signature = signatureElement(canonical ?? { text: canonicalizeGeneral(document) }, key, options);
+  const at = placementIndex(document, placement, false);
+  if (at < 0) throw new EInvoiceError('sign.invalid-placement', 'No place for the signature in the document');
+  return {
+    xml: document.slice(0, at) + signature + document.slice(at),
+    path: canonical === undefined ? 'general' : 'direct',
+  };
+}
+
+/**
+ * {@link signEnveloped} of a UTF-8 document in a buffer, the signed document returned as UTF-8 too: the same
+ * bytes as encoding what `signEnveloped` returns for the decoded text. Documents on the direct path are
+ * worked on as their bytes (one character each), never decoded into text nor encoded again.
+ */
+export function signEnvelopedUtf8(
+  xml: Buffer,
+  key: XmlSigningKey,
+  placement: SignaturePlacement,
+  options: XmlSignOptions = {},
+): { xml: Buffer; path: 'direct' | 'general' } {
+  // (a buffer that is not UTF-8 decodes with replacement characters, which only the text then has)
+  if (isUtf8(xml) && isDirect(placement, options)) {
+    const bytes = xml.toString('latin1');
+    const document = placement === 'ubl-extensions' ? withUblExtension(bytes, true) : bytes;
+    checkRequest(placement, options);
+    const canonical = exclusiveCanonicalizeUtf8(document);
+    if (canonical != null) {
+      const signature = signatureElement({ bytes: canonical }, key, options);
+      const at = placementIndex(document, placement, true);
+      if (at >= 0) {
+        return {
+          xml: Buffer.from(document.slice(0, at) + utf8Bytes(signature) + document.slice(at), 'latin1'),
+          path: 'direct',
+        };
+      }
+    }
+  }
+  // The general path, and every refusal, as the text's.
+  const signed = signEnveloped(xml.toString('utf8'), key, placement, options);
+  return { xml: Buffer.from(signed.xml, 'utf8'), path: signed.path };
+}
+
+/** Whether a request is signed on the direct path (exclusive c14n of the whole document). */
+function isDirect(placement: SignaturePlacement, options: XmlSignOptions): boolean {
+  return !(
+    (options.canonicalization ?? 'exclusive').startsWith('inclusive') ||
+    options.referenceId !== undefined ||
+    placement === 'reference-parent'
+  );
+}
+
+/** Refuses what cannot be signed as asked; true for the direct path, false for xml-crypto's. */
+function checkRequest(placement: SignaturePlacement, options: XmlSignOptions): boolean {
   if (options.referenceId !== undefined && !ID_PATTERN.test(options.referenceId)) {
     throw new EInvoiceError('sign.invalid-reference', `Invalid reference Id "${options.referenceId}"`);
   }
@@ -389,27 +490,14 @@ export function signEnveloped(
   if (options.prefix !== undefined && options.prefix !== '' && !PREFIX_PATTERN.test(options.prefix)) {
     throw new EInvoiceError('sign.unsupported', `Invalid namespace prefix "${options.prefix}"`);
   }
-  // (reference-parent always comes with a referenceId, checked above; naming it here narrows the type)
-  if (
-    canonicalization.startsWith('inclusive') ||
-    options.referenceId !== undefined ||
-    placement === 'reference-parent'
-  ) {
-    return { xml: signWithXmlCrypto(document, key, placement, options), path: 'general' };
-  }
-  // A same-document reference (URI="") selects the document without its comments, whichever c14n follows.
-  const direct = exclusiveCanonicalize(document);
-  const canonical = direct ?? canonicalizeGeneral(document);
-  const signature = signatureElement(canonical, key, options);
-  const at =
-    placement === 'ubl-extensions'
-      ? document.indexOf(EXTENSION_CONTENT_END)
-      : placement === 'root-end'
-        ? document.search(/<\/[^>]+>\s*$/)
-        : document.indexOf(`</${placement.parent}>`);
-  if (at < 0) throw new EInvoiceError('sign.invalid-placement', 'No place for the signature in the document');
-  return {
-    xml: document.slice(0, at) + signature + document.slice(at),
-    path: direct === undefined ? 'general' : 'direct',
-  };
+  // (reference-parent always comes with a referenceId, checked above)
+  return isDirect(placement, options);
+}
+
+/** Where the signature goes in the document (its text, or its UTF-8 bytes with `bytes`); -1 for nowhere. */
+function placementIndex(document: string, placement: SignaturePlacement, bytes: boolean): number {
+  if (placement === 'ubl-extensions') return document.indexOf(EXTENSION_CONTENT_END);
+  if (placement === 'root-end') return document.search(bytes ? ROOT_END_UTF8 : ROOT_END);
+  // (reference-parent is signed by xml-crypto)
+  return document.indexOf(`</${(placement as { parent: string }).parent}>`);
 }

@@ -35,6 +35,8 @@ export function cloneJson<T>(value: T): T {
     return copy as T;
   }
   const copy: JsonObject = {};
-  for (const key of Object.keys(value)) copy[key] = cloneJson((value as JsonObject)[key]);
+  // for…in with an own-property check: the keys Object.keys gives, in its order, without a list of them
+  for (const key in value)
+    if (Object.prototype.hasOwnProperty.call(value, key)) copy[key] = cloneJson((value as JsonObject)[key]);
   return copy as T;
 }
