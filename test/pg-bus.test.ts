@@ -133,6 +133,8 @@ describePg('PgMessageBus', () => {
     await eventually(async () => (received.length === 1 ? true : undefined), 10_000, 'redelivery');
     expect(received[0]).toMatchObject({ body: { doc: 'y' }, deliveryCount: 2 });
     expect(Date.now() - start).toBeLessThan(5000);
+    // the ended connection opens nothing again (the dead bus's LISTEN does not come back)
+    await expect(first.dedicatedClient()).rejects.toThrow('closed');
   });
 
   it('renews the lock of a handler that runs longer than the lock', async () => {

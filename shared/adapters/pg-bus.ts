@@ -93,6 +93,7 @@ export class PgMessageBus implements MessageBus {
   private listener: pg.Client | undefined;
   private listening: Promise<void> | undefined;
   private closed = false;
+  private listenRetry: NodeJS.Timeout | undefined;
 
   constructor(
     private readonly db: PgConnection,
@@ -361,12 +362,18 @@ export class PgMessageBus implements MessageBus {
   }
 
   private retryListen(): void {
-    if (this.closed) return;
-    setTimeout(() => void this.listen(), this.pollMs * 5).unref();
+    // a connection ended by its owner (the process stops) opens nothing again
+    if (this.closed || this.db.isEnded) return;
+    this.listenRetry = setTimeout(() => {
+      this.listenRetry = undefined;
+      void this.listen();
+    }, this.pollMs * 5);
+    this.listenRetry.unref();
   }
 
   private async openListener(): Promise<void> {
     await this.schema();
+    if (this.closed) return;
     const client = await this.db.dedicatedClient();
     if (this.closed) {
       await client.end().catch(() => undefined);
@@ -454,6 +461,10 @@ export class PgMessageBus implements MessageBus {
     await Promise.all(running);
     if (this.renewal) clearInterval(this.renewal);
     this.renewal = undefined;
+    if (this.listenRetry) clearTimeout(this.listenRetry);
+    this.listenRetry = undefined;
+    // a listener still being opened sees `closed` and ends its own connection
+    await this.listening?.catch(() => undefined);
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);

@@ -173,6 +173,7 @@ export class PgConnection {
 
   /** A connection of its own, outside the pool (LISTEN keeps one for the life of the process). */
   async dedicatedClient(): Promise<pg.Client> {
+    if (this.ended) throw this.failure(new Error('the connection pool is closed'));
     const client = new pg.Client(await this.config());
     try {
       await client.connect();
@@ -181,6 +182,11 @@ export class PgConnection {
       throw this.failure(error);
     }
     return client;
+  }
+
+  /** Whether `end` was called: nothing opens again. */
+  get isEnded(): boolean {
+    return this.ended;
   }
 
   /** Closes every pooled connection; later queries fail. */
