@@ -53,6 +53,9 @@ describe('einvoice bench --scale (scaled down)', () => {
       expect(point.diskBytesPerDocument).toBeGreaterThan(0);
       expect(point.storeBytes).toBeGreaterThan(0);
       expect(point.startupMs).toBeGreaterThan(0);
+      // the whole service on the data: more than the store alone (its code, the bus, the first page)
+      expect(point.serviceStartupMs).toBeGreaterThan(point.startupMs);
+      expect(point.serviceStartupMemory.heap).toBeGreaterThan(point.startupMemory.heap);
     }
     const [before, large, after] = result.points;
     expect(result.ratio).toBeCloseTo(large!.perSec / ((before!.perSec + after!.perSec) / 2), 2);

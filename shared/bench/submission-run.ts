@@ -3,14 +3,14 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ensureSelfSignedCertificate } from '../adapters/folder-certificate-store';
 import { InProcessMessageBus } from '../adapters/in-process-bus';
-import { createServices } from '../composition';
+import { createServices, type Services } from '../composition';
 import { isNotificationMessage } from '../engine/notifier';
 import { silentLogger } from '../log';
 import type { StageMessage } from '../model/message';
 import { isTerminal, STAGES } from '../model/record';
 import { sampleInvoice } from '../model/sample-invoice';
 import { Sandbox, type SandboxStats } from '../sandbox/sandbox';
-import { loadSettings } from '../settings';
+import { loadSettings, type Settings } from '../settings';
 import type { DocumentStore } from '../store/document-store';
 
 export interface SubmissionRunResult {
@@ -66,13 +66,7 @@ export async function submissionRun(options: SubmissionRunOptions): Promise<Subm
     : new Sandbox({ faults: { errorRatio: options.failRate } });
   const url = options.receiverUrl ?? (await receiver!.start());
   const dir = options.dataDir ?? (await mkdtemp(join(tmpdir(), 'einvoice-submission-')));
-  const settings = loadSettings({
-    ...process.env,
-    EINVOICE_DATA_DIR: dir,
-    EINVOICE_STORE: options.store ?? '',
-    EINVOICE_FLOWS_DIR: '',
-    SANDBOX_URL: url,
-  });
+  const settings = scenarioSettings(dir, options.store, url);
   await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
   const bus = new InProcessMessageBus({ dir: join(dir, 'bus') });
   // documents that reached a final status, as the pipeline tells it (a count: no state per document)
@@ -144,6 +138,31 @@ export async function submissionRun(options: SubmissionRunOptions): Promise<Subm
     await receiver?.stop();
     if (!options.dataDir) await rm(dir, { recursive: true, force: true });
   }
+}
+
+/** The scenario's settings on a data folder: the shipped flows, the store named or the default one. */
+function scenarioSettings(dir: string, store: 'journal' | 'level' | undefined, receiverUrl: string): Settings {
+  return loadSettings({
+    ...process.env,
+    EINVOICE_DATA_DIR: dir,
+    EINVOICE_STORE: store ?? '',
+    EINVOICE_FLOWS_DIR: '',
+    SANDBOX_URL: receiverUrl,
+  });
+}
+
+/**
+ * The services started on a scenario's data folder after a run, as the runtime composes them: store and
+ * persistent bus opened, nothing received (no receiver is running: the start-up is what is measured).
+ */
+export function startedServices(
+  dir: string,
+  store: 'journal' | 'level',
+): { services: Services; close: () => Promise<void> } {
+  const settings = scenarioSettings(dir, store, 'http://127.0.0.1:9');
+  const bus = new InProcessMessageBus({ dir: join(dir, 'bus') });
+  const services = createServices(settings, { bus, logger: silentLogger, exclusive: true });
+  return { services, close: () => services.close() };
 }
 
 /** The run's figures from the records, read a page at a time. */

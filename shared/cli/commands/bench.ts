@@ -42,8 +42,9 @@ export const bench: CommandSpec = {
     'a fresh process and data folder after 2000 warm-up documents, clients keeping at most 200 documents in ' +
     'flight (no failures unless --fail-rate); prints for each documents per second, processor time per ' +
     'document, peak memory (resident, anonymous and heap, sampled every 250 ms), the heap retained ' +
-    'after a full collection, disk use per document, the start-up time of the store reopened on the ' +
-    'data, and the ratios of the rates; progress goes to stderr. Exit 0 when every document completed.',
+    'after a full collection, disk use per document, the start-up times of the store and of the whole ' +
+    'service reopened on the data (each in a fresh process), and the ratios of the rates; progress goes ' +
+    'to stderr. Exit 0 when every document completed.',
   options: [
     { name: 'json', type: 'boolean', description: 'print the results as one JSON object' },
     { name: 'quick', type: 'boolean', description: 'fewer rounds (a smoke test, not a measurement)' },
