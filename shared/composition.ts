@@ -173,6 +173,15 @@ function messageBus(settings: Settings, logger: Logger, postgres: () => PgConnec
   return new ServiceBusMessageBus(client, logger);
 }
 
+/**
+ * The PostgreSQL database of the settings, as the runtime connects to it (password from the URL,
+ * PGPASSWORD or the secret `postgres-password`), for a check: `einvoice doctor`. The caller ends it.
+ */
+export function openPostgres(settings: Settings, logger: Logger): PgConnection {
+  let secrets: SecretStore | undefined;
+  return postgresConnection(settings, logger, () => (secrets ??= secretStore(settings)));
+}
+
 /** The PostgreSQL database of the store and the bus: one pool per process, shared by both. */
 function postgresConnection(settings: Settings, logger: Logger, secrets: () => SecretStore): PgConnection {
   if (!settings.postgresUrl)

@@ -4,6 +4,7 @@ import { access } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
 import { FolderCertificateStore, keyPasswordFromEnv } from '../../adapters/folder-certificate-store';
 import { EInvoiceError } from '../../errors';
+import { silentLogger } from '../../log';
 import { loadFlowCatalogue } from '../../features/catalogue';
 import type { FlowDefinition } from '../../flows/types';
 import {
@@ -99,6 +100,39 @@ async function dataFolderCheck(dir: string): Promise<Finding> {
     return ok('data folder', `${dir} does not exist yet: the runtime creates it on first start`);
   } catch {
     return fail('data folder', `${dir} does not exist and cannot be created (${parent} is not writable)`);
+  }
+}
+
+/**
+ * The PostgreSQL database of the store or the bus (when either is on it): reached with the runtime's
+ * connection settings, its version, and whether the service's schema is there yet (created on first start).
+ */
+async function postgresCheck(settings: Settings): Promise<Finding | undefined> {
+  if (settings.store !== 'postgres' && settings.bus !== 'postgres') return undefined;
+  const { openPostgres } = composition();
+  let db: ReturnType<typeof openPostgres>;
+  try {
+    db = openPostgres(settings, silentLogger);
+  } catch (error) {
+    return fail('postgres', (error as Error).message);
+  }
+  try {
+    const { rows } = await db.query<{ version: string; schema: boolean }>(
+      `SELECT current_setting('server_version') AS version,
+              EXISTS (SELECT 1 FROM pg_namespace WHERE nspname = $1) AS schema`,
+      [settings.postgresSchema],
+    );
+    const row = rows[0]!;
+    const major = Number.parseInt(row.version, 10);
+    const where = `PostgreSQL ${row.version} at ${db.where}, schema ${settings.postgresSchema}`;
+    const schema = row.schema ? 'in place' : 'created on first start';
+    return major < 13
+      ? fail('postgres', `${where}: version 13 or later is needed`)
+      : ok('postgres', `${where} ${schema}`);
+  } catch (error) {
+    return fail('postgres', (error as Error).message);
+  } finally {
+    await db.end();
   }
 }
 
@@ -346,11 +380,13 @@ export async function diagnose(
   const data = dataFolderCheck(settings.dataDir);
   const certificates = certificatesCheck(settings);
   const schemas = schemasCheck(settings.schemasDir);
+  const postgres = postgresCheck(settings);
   const loaded = await flowsCheck(settings);
   const endpoints = loaded.flows ? await endpointsCheck(loaded.flows, settings) : [];
   return [
     ...findings,
     await data,
+    ...[await postgres].filter((f) => f !== undefined),
     ...loaded.findings,
     schemas,
     ...(await certificates),
@@ -367,7 +403,8 @@ export const doctor: CommandSpec = {
     'Prints one line per check: `ok`, `warn` (works, with a limitation) or `FAIL` (the runtime will not ' +
     'start, or a flow cannot work), with the check and what was found. It reads the settings as the ' +
     'runtime does (environment, then local.settings.json), loads the format mappings and flows, lists the ' +
-    "installed XML Schemas and the key folder's certificates (expired: FAIL; under 30 days: warn), asks " +
+    "installed XML Schemas and the key folder's certificates (expired: FAIL; under 30 days: warn), reaches " +
+    'the PostgreSQL database when the store or the bus is on it, asks ' +
     'each HTTP endpoint the flows call for any answer (2 s), and whether the service answers at the ' +
     'client URL (not running is a warning). Exit 1 on any FAIL.',
   options: [...SERVICE_OPTIONS, { ...JSON_OPTION, description: 'print [{ level, check, detail }]' }],
