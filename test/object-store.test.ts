@@ -13,7 +13,7 @@ import type { DocumentRecord } from '../shared/model/record';
 import type { ObjectStore } from '../shared/ports/object-store';
 import { DocumentStore } from '../shared/store/document-store';
 import { TenantDirectory } from '../shared/store/tenants';
-import { newDocumentId } from '../shared/util/ids';
+import { documentIdFloor, newDocumentId } from '../shared/util/ids';
 import { startAzurite, type Azurite } from './support/azurite';
 import { postgresBinaries, startPostgres } from './support/postgres';
 import { onTeardown, tempDir } from './support/temp';
@@ -156,6 +156,55 @@ describe.each(adapters)('DocumentStore on %s', (_name, make) => {
     expect(await store.get(`${tenant}x`, ids[0]!)).toBeUndefined();
   });
 
+  it('pages newest first in windows of time, not by reading the whole folder', async () => {
+    const objects = make();
+    // the names each listing returns, counted: a first page must not read the tenant's whole history
+    let listed = 0;
+    const counting: ObjectStore = {
+      get: (key) => objects.get(key),
+      put: (key, body, options) => objects.put(key, body, options),
+      delete: (key) => objects.delete(key),
+      list: async (prefix, options) => {
+        const names = await objects.list(prefix, options);
+        listed += names.length;
+        return names;
+      },
+    };
+    const store = new DocumentStore(counting, 60_000);
+    const tenant = `t${Math.random().toString(36).slice(2, 8)}`;
+    const now = Date.now();
+    // two years of history, a day apart, then ten in the last minutes, and one id of no time format
+    const ids = [
+      ...Array.from({ length: 60 }, (_, i) => newDocumentId(now - (730 - i * 12) * 86_400_000)),
+      ...Array.from({ length: 10 }, (_, i) => newDocumentId(now - (10 - i) * 30_000)),
+    ];
+    const legacy = '0123legacy-document';
+    for (const id of [...ids, legacy]) await store.create(record(tenant, id));
+    const ascending = [legacy, ...ids].sort();
+
+    listed = 0;
+    const first = await store.list(tenant, { order: 'desc', limit: 5 });
+    expect(first.records.map((r) => r.id)).toEqual(ascending.slice(-5).reverse());
+    expect(listed).toBeLessThan(20);
+
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list(tenant, { order: 'desc', limit: 7, ...(cursor ? { cursor } : {}) });
+      all.push(...page.records.map((r) => r.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(all).toEqual([...ascending].reverse());
+
+    // a time range, newest first: ids from `from` (inclusive) to `to` (exclusive)
+    const from = now - 400 * 86_400_000;
+    const to = now - 100 * 86_400_000;
+    const inRange = ids.filter((id) => id >= documentIdFloor(from) && id < documentIdFloor(to));
+    expect(inRange.length).toBeGreaterThan(10);
+    const ranged = await store.list(tenant, { order: 'desc', from, to, limit: 500 });
+    expect(ranged.records.map((r) => r.id)).toEqual([...inRange].reverse());
+  });
+
   it('serialises concurrent updates without losing one', async () => {
     const store = new DocumentStore(make(), 60_000);
     const tenant = `t${Math.random().toString(36).slice(2, 8)}`;
@@ -194,6 +243,24 @@ describe.each(adapters)('DocumentStore on %s', (_name, make) => {
     expect(await mine(at + 5000)).toHaveLength(1);
     await store.update(tenant, id, (r) => ({ ...r, status: 'completed' }));
     expect(await mine(Number.MAX_SAFE_INTEGER)).toHaveLength(0);
+  });
+});
+
+describe('DocumentStore newest first', () => {
+  it('splits a window of time with more ids than a page should hold, and still misses none', async () => {
+    const store = new DocumentStore(new MemoryObjectStore(), 60_000);
+    const now = Date.now();
+    // a batch: 6,000 documents within the last 40 seconds (one window of the listing)
+    const ids = Array.from({ length: 6000 }, (_, i) => newDocumentId(now - 40_000 + Math.floor(i / 150)));
+    for (const id of ids) await store.create(record('batch', id));
+    const all: string[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await store.list('batch', { order: 'desc', limit: 500, ...(cursor ? { cursor } : {}) });
+      all.push(...page.records.map((r) => r.id));
+      cursor = page.next;
+    } while (cursor);
+    expect(all).toEqual([...ids].sort().reverse());
   });
 });
 

@@ -140,7 +140,7 @@ function costOf(key: string, value: Buffer | null): number {
  * Memory is bounded by the options, not by the number of objects: the block cache (`cacheBytes`), at most
  * two memtables (`writeBufferBytes` each), the open tables' indexes and Bloom filters (`maxOpenFiles`
  * tables of at most 2 MiB each; their index and filter take about 2 % of that), and the objects recently
- * used (`recentBytes`), which the next steps of a document read without a trip to LevelDB's thread. With
+ * used (`recentBytes`), which the next steps of a document read without looking in LevelDB. With
  * the defaults that is some 60 MB. LevelDB also maps the open tables into memory for reading: the pages
  * read show in the resident memory (at most `maxOpenFiles` × 2 MiB), but they are the kernel's page
  * cache, shared and taken back under pressure, not memory of the process.

@@ -3,7 +3,7 @@ import { ConcurrencyError, EInvoiceError } from '../errors';
 import type { ArtifactInfo, DocumentRecord, DocumentStatus } from '../model/record';
 import { isTerminal } from '../model/record';
 import type { ObjectStore } from '../ports/object-store';
-import { documentIdFloor } from '../util/ids';
+import { documentIdFloor, documentIdTime } from '../util/ids';
 import { cloneJson } from '../util/json';
 
 export interface VersionedRecord {
@@ -51,6 +51,17 @@ const MAX_UPDATE_TRIES = 20;
  */
 export const DUE_GRANULARITY_MS = 60_000;
 const DUE_PREFIX = 'due/';
+const DAY_MS = 86_400_000;
+/** The newest-first listing's first window of time; each next one is twice as long. */
+const FIRST_WINDOW_MS = 60_000;
+/** A window with more ids than this is listed as two halves, so that a page holds no more in memory. */
+const WINDOW_IDS = 5000;
+
+/** A bound of a window of ids: the key (undefined: no bound) and the time it stands for. */
+interface Window {
+  key: string | undefined;
+  time: number;
+}
 
 export function sha256Hex(data: Buffer | string): string {
   return createHash('sha256').update(data).digest('hex');
@@ -255,8 +266,11 @@ export class DocumentStore {
   }
 
   /**
-   * The same ids, newest first, below `cursor`. The object stores list in ascending order only, so the
-   * folder's names are read once per page; that is one listing, not one read per record.
+   * The same ids, newest first, below `cursor`. The object stores list in ascending order only (Blob
+   * Storage cannot list backwards), and ids sort by creation time, so the folder is read in windows of time
+   * going back from the newest: a minute, then twice as long each time, until the oldest id. A page reads
+   * the windows it needs, not the whole history; a window that holds more than `WINDOW_IDS` ids is split
+   * in two, the later half first.
    */
   private async *idsDescending(
     tenantId: string,
@@ -264,14 +278,60 @@ export class DocumentStore {
     floor: string | undefined,
     ceiling: string | undefined,
   ): AsyncGenerator<string> {
-    const names = await this.objects.list(`tenants/${tenantId}/documents/`);
-    for (let i = names.length - 1; i >= 0; i--) {
-      const id = names[i]!.replace(/\/$/, '');
-      if (cursor !== undefined && id >= cursor) continue;
-      if (ceiling !== undefined && id >= ceiling) continue;
-      if (floor !== undefined && id < floor) return;
-      yield id;
+    const prefix = `tenants/${tenantId}/documents/`;
+    const first = await this.objects.list(prefix, { limit: 1 });
+    if (first.length === 0) return;
+    const oldest = first[0]!.replace(/\/$/, '');
+    const upperKey = cursor !== undefined && (ceiling === undefined || cursor < ceiling) ? cursor : ceiling;
+    let upper: Window = {
+      key: upperKey,
+      time: (upperKey !== undefined ? documentIdTime(upperKey) : undefined) ?? Date.now() + DAY_MS,
+    };
+    for (let span = FIRST_WINDOW_MS; ; span *= 2) {
+      const time = upper.time - span;
+      // past the oldest id or the floor: the last window reaches down to it
+      const last =
+        time <= 0 ||
+        documentIdFloor(time) <= oldest ||
+        (floor !== undefined && documentIdFloor(time) <= floor);
+      const lower: Window = last
+        ? { key: floor, time: (floor !== undefined ? documentIdTime(floor) : undefined) ?? 0 }
+        : { key: documentIdFloor(time), time };
+      yield* this.windowDescending(prefix, lower, upper);
+      if (last) return;
+      upper = lower;
     }
+  }
+
+  /** The ids from `lower` (inclusive) to `upper` (exclusive), newest first. */
+  private async *windowDescending(prefix: string, lower: Window, upper: Window): AsyncGenerator<string> {
+    const ids: string[] = [];
+    let after = lower.key;
+    for (;;) {
+      const names = await this.objects.list(prefix, {
+        ...(after !== undefined ? { after } : {}),
+        limit: 500,
+      });
+      let done = names.length === 0;
+      for (const name of names) {
+        const id = name.replace(/\/$/, '');
+        if (upper.key !== undefined && id >= upper.key) {
+          done = true;
+          break;
+        }
+        ids.push(id);
+      }
+      if (done) break;
+      if (ids.length > WINDOW_IDS && upper.time - lower.time > 1) {
+        const time = Math.floor((lower.time + upper.time) / 2);
+        const middle: Window = { key: documentIdFloor(time), time };
+        yield* this.windowDescending(prefix, middle, upper);
+        yield* this.windowDescending(prefix, lower, middle);
+        return;
+      }
+      after = `${ids.at(-1) ?? after}/`;
+    }
+    for (let i = ids.length - 1; i >= 0; i--) yield ids[i]!;
   }
 
   /**

@@ -37,5 +37,13 @@ export function documentIdFloor(time: number): string {
   return timePart(time);
 }
 
+/** The creation time an id (or a time floor) starts with, or undefined for a string that has none. */
+export function documentIdTime(id: string): number | undefined {
+  if (!/^[0-9a-hjkmnp-tv-z]{10}/.test(id)) return undefined;
+  let time = 0;
+  for (let i = 0; i < 10; i++) time = time * 32 + ALPHABET.indexOf(id[i]!);
+  return time;
+}
+
 export const DOCUMENT_ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{26}$/;
 export const TENANT_ID_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
