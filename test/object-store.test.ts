@@ -264,6 +264,46 @@ describe('DocumentStore newest first', () => {
   });
 });
 
+describe('DocumentStore newest first, against the ascending listing', () => {
+  it('gives the ascending order reversed, for bursts, gaps, ids of no time format and any range', async () => {
+    let seed = 7;
+    const random = () => (seed = (seed * 48271) % 2147483647) / 2147483647;
+    const now = Date.now();
+    for (let round = 0; round < 6; round++) {
+      const store = new DocumentStore(new MemoryObjectStore(), 60_000);
+      const times = [
+        ...Array.from({ length: 1500 }, () => now - 5_000 - Math.floor(random() * 2000)), // a burst
+        ...Array.from({ length: 200 }, () => now - Math.floor(random() * 3 * 365 * 86_400_000)),
+        now + 30_000, // a clock ahead
+      ];
+      const ids = times.map((t) => newDocumentId(t));
+      // ids of another format, sorting below and above every time-ordered id
+      ids.push('0000legacy-a', 'zzzzlegacy-b');
+      for (const id of ids) await store.create(record('t', id));
+      const sorted = [...ids].sort();
+      const pick = () => now - Math.floor(random() * 4 * 365 * 86_400_000);
+      const range = round % 2 === 0 ? {} : { from: pick(), to: now - Math.floor(random() * 3000) };
+      const expected = sorted
+        .filter((id) => range.from === undefined || id >= documentIdFloor(range.from))
+        .filter((id) => range.to === undefined || id < documentIdFloor(range.to))
+        .reverse();
+      const got: string[] = [];
+      let cursor: string | undefined;
+      do {
+        const page = await store.list('t', {
+          order: 'desc',
+          limit: 100 + round * 50,
+          ...range,
+          ...(cursor ? { cursor } : {}),
+        });
+        got.push(...page.records.map((r) => r.id));
+        cursor = page.next;
+      } while (cursor);
+      expect(got).toEqual(expected);
+    }
+  });
+});
+
 describe('LevelObjectStore', () => {
   it('keeps objects, ETags and content types across a reopen, and never hands out an ETag again', async () => {
     const dir = tempDir();

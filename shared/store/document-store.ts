@@ -51,11 +51,13 @@ const MAX_UPDATE_TRIES = 20;
  */
 export const DUE_GRANULARITY_MS = 60_000;
 const DUE_PREFIX = 'due/';
-const DAY_MS = 86_400_000;
 /** The newest-first listing's first window of time; each next one is twice as long. */
 const FIRST_WINDOW_MS = 60_000;
-/** A window with more ids than this is listed as two halves, so that a page holds no more in memory. */
-const WINDOW_IDS = 5000;
+/**
+ * A window with more ids than this is halved: finding the newest of a batch of many thousands reads a few
+ * times this many names, not the batch.
+ */
+const WINDOW_IDS = 100;
 
 /** A bound of a window of ids: the key (undefined: no bound) and the time it stands for. */
 interface Window {
@@ -268,9 +270,9 @@ export class DocumentStore {
   /**
    * The same ids, newest first, below `cursor`. The object stores list in ascending order only (Blob
    * Storage cannot list backwards), and ids sort by creation time, so the folder is read in windows of time
-   * going back from the newest: a minute, then twice as long each time, until the oldest id. A page reads
-   * the windows it needs, not the whole history; a window that holds more than `WINDOW_IDS` ids is split
-   * in two, the later half first.
+   * going back from now: a minute, twice as long after a window with few ids, half as long after one with
+   * many. A window with more than `WINDOW_IDS` ids is halved, the later half first, until its parts hold
+   * fewer. A page reads the windows it needs, not the whole history.
    */
   private async *idsDescending(
     tenantId: string,
@@ -282,56 +284,69 @@ export class DocumentStore {
     const first = await this.objects.list(prefix, { limit: 1 });
     if (first.length === 0) return;
     const oldest = first[0]!.replace(/\/$/, '');
+    const floorTime = (floor !== undefined ? documentIdTime(floor) : undefined) ?? 0;
+    // the last window reaches down to the floor, or to the oldest id (ids of no time format: to the start)
+    const bottom: Window = { key: floor, time: Math.max(floorTime, documentIdTime(oldest) ?? 0) };
     const upperKey = cursor !== undefined && (ceiling === undefined || cursor < ceiling) ? cursor : ceiling;
     let upper: Window = {
       key: upperKey,
-      time: (upperKey !== undefined ? documentIdTime(upperKey) : undefined) ?? Date.now() + DAY_MS,
+      time: (upperKey !== undefined ? documentIdTime(upperKey) : undefined) ?? Date.now() + FIRST_WINDOW_MS,
     };
-    for (let span = FIRST_WINDOW_MS; ; span *= 2) {
+    let span = FIRST_WINDOW_MS;
+    for (;;) {
       const time = upper.time - span;
-      // past the oldest id or the floor: the last window reaches down to it
-      const last =
-        time <= 0 ||
-        documentIdFloor(time) <= oldest ||
-        (floor !== undefined && documentIdFloor(time) <= floor);
-      const lower: Window = last
-        ? { key: floor, time: (floor !== undefined ? documentIdTime(floor) : undefined) ?? 0 }
-        : { key: documentIdFloor(time), time };
-      yield* this.windowDescending(prefix, lower, upper);
+      const last = time <= bottom.time || documentIdFloor(time) <= oldest;
+      const lower: Window = last ? bottom : { key: documentIdFloor(time), time };
+      let count = 0;
+      for await (const id of this.windowDescending(prefix, lower, upper)) {
+        count++;
+        yield id;
+      }
       if (last) return;
       upper = lower;
+      if (count < WINDOW_IDS / 4) span *= 2;
+      else if (count > WINDOW_IDS) span = Math.max(Math.floor(span / 2), 1);
     }
   }
 
   /** The ids from `lower` (inclusive) to `upper` (exclusive), newest first. */
   private async *windowDescending(prefix: string, lower: Window, upper: Window): AsyncGenerator<string> {
-    const ids: string[] = [];
-    let after = lower.key;
-    for (;;) {
-      const names = await this.objects.list(prefix, {
-        ...(after !== undefined ? { after } : {}),
-        limit: 500,
-      });
-      let done = names.length === 0;
-      for (const name of names) {
-        const id = name.replace(/\/$/, '');
-        if (upper.key !== undefined && id >= upper.key) {
-          done = true;
-          break;
-        }
-        ids.push(id);
-      }
-      if (done) break;
-      if (ids.length > WINDOW_IDS && upper.time - lower.time > 1) {
+    let ids = await this.idsBetween(prefix, lower.key, upper.key, WINDOW_IDS);
+    if (ids.length > WINDOW_IDS) {
+      if (upper.time - lower.time > 1) {
         const time = Math.floor((lower.time + upper.time) / 2);
         const middle: Window = { key: documentIdFloor(time), time };
         yield* this.windowDescending(prefix, middle, upper);
         yield* this.windowDescending(prefix, lower, middle);
         return;
       }
-      after = `${ids.at(-1) ?? after}/`;
+      ids = await this.idsBetween(prefix, lower.key, upper.key, Infinity); // one millisecond's ids
     }
     for (let i = ids.length - 1; i >= 0; i--) yield ids[i]!;
+  }
+
+  /** The ids from `lower` (inclusive) to `upper` (exclusive), ascending; past `max`, one more and no further. */
+  private async idsBetween(
+    prefix: string,
+    lower: string | undefined,
+    upper: string | undefined,
+    max: number,
+  ): Promise<string[]> {
+    const ids: string[] = [];
+    let after = lower;
+    for (;;) {
+      const names = await this.objects.list(prefix, {
+        ...(after !== undefined ? { after } : {}),
+        limit: Math.min(500, max + 1 - ids.length),
+      });
+      for (const name of names) {
+        const id = name.replace(/\/$/, '');
+        if (upper !== undefined && id >= upper) return ids;
+        ids.push(id);
+      }
+      if (names.length === 0 || ids.length > max) return ids;
+      after = `${ids.at(-1)!}/`;
+    }
   }
 
   /**
