@@ -5,6 +5,7 @@ import { isObject } from '../shared/util/json';
 import { authenticated, json, parseJsonBody, readBody } from './lib/http';
 import { component, httpRoute } from './lib/openapi';
 import { services } from './lib/services';
+import { consuming } from './lib/trace';
 
 /** Queue trigger: one message, many documents (inline or a JSON Lines reference). */
 app.serviceBusQueue('batchIntake', {
@@ -12,7 +13,7 @@ app.serviceBusQueue('batchIntake', {
   queueName: '%BATCH_QUEUE%',
   handler: async (message: unknown, context: InvocationContext) => {
     try {
-      await services().batches.process(message);
+      await consuming(services().settings.batchQueue, context, {}, () => services().batches.process(message));
     } catch (error) {
       const { code, message: text } = describeError(error);
       if ((error as { retryable?: boolean }).retryable || code === 'internal') throw error; // redeliver

@@ -40,6 +40,9 @@ param schemasDir string = ''
 @description('How long finished documents are kept after their last change (3650d, 10y); empty: kept for good (docs/configuration.md)')
 param retention string = ''
 
+@description('Share of documents whose traces are sent to Application Insights (0 to 1; the decision is taken at intake and holds for the whole document). Metrics are not sampled.')
+param traceSampleRatio string = '1'
+
 @description('Business Central API v2.0 base URL for the inbound flows (https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>/api/v2.0).')
 param bcApiUrl string = ''
 
@@ -213,6 +216,12 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'AZURE_CLIENT_ID', value: identity.properties.clientId }
         { name: 'APPLICATIONINSIGHTS_CONNECTION_STRING', value: insights.properties.ConnectionString }
         { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'Authorization=AAD;ClientId=${identity.properties.clientId}' }
+        { name: 'OTEL_SERVICE_NAME', value: name }
+        { name: 'OTEL_TRACES_EXPORTER', value: 'azuremonitor' }
+        { name: 'OTEL_METRICS_EXPORTER', value: 'azuremonitor' }
+        { name: 'OTEL_METRIC_EXPORT_INTERVAL', value: '60000' }
+        { name: 'OTEL_TRACES_SAMPLER', value: 'parentbased_traceidratio' }
+        { name: 'OTEL_TRACES_SAMPLER_ARG', value: traceSampleRatio }
         { name: 'EINVOICE_STORE', value: 'blob' }
         { name: 'EINVOICE_BLOB_ACCOUNT_URL', value: storage.properties.primaryEndpoints.blob }
         { name: 'EINVOICE_BLOB_CONTAINER', value: documentsContainer }

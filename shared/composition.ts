@@ -69,6 +69,7 @@ import type { MessageBus } from './ports/message-bus';
 import type { ObjectStore } from './ports/object-store';
 import type { Settings } from './settings';
 import { DocumentStore } from './store/document-store';
+import { addMetricSources } from './telemetry/metrics';
 import { TenantDirectory } from './store/tenants';
 
 /** Everything the service is made of, built once. */
@@ -387,6 +388,11 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     features,
   });
   const batches = new BatchIntake(pipeline, objects, bus, settings.batchQueue, logger);
+  // what the queue and circuit gauges read, while metrics are on
+  const removeMetricSources = addMetricSources({
+    ...(bus.stats ? { queues: () => bus.stats!() } : {}),
+    circuits: () => connectors.circuits.states(),
+  });
   return {
     settings,
     logger,
@@ -408,6 +414,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     notifier,
     batches,
     close: async () => {
+      removeMetricSources();
       await bus.close();
       await connectors.http.close();
       await signer.close();

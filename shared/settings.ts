@@ -47,7 +47,10 @@ export interface Settings {
   localApiKey?: string;
   /** The shipped features (and loose flow files); default the package's `flows/`. */
   flowsDir: string;
-  /** Tenants whose API keys may install feature packages (POST /api/features) for the whole service. */
+  /**
+   * The service's administrators: tenants whose API keys may install feature packages (POST /api/features)
+   * for the whole service, and read the embedded runtime's metrics of every tenant (GET /metrics).
+   */
   featureAdmins: string[];
   /**
    * A folder of the user's own features (each a sub-folder with a `feature.json`), besides the shipped ones;
@@ -72,8 +75,44 @@ export interface Settings {
   logLevel: LogLevel;
   /** `pretty` (readable lines) or `json`; default pretty when stdout is a terminal. */
   logFormat: LogFormat;
+  /** Traces and metrics (docs/observability.md); nothing is set up while no exporter is configured. */
+  telemetry: TelemetrySettings;
   /** The variables these settings were read from: `%NAME%` placeholders in flows resolve against them. */
   env: Readonly<Record<string, string | undefined>>;
+}
+
+export const TRACE_EXPORTERS = ['otlp', 'azuremonitor'] as const;
+export const METRIC_EXPORTERS = ['otlp', 'azuremonitor', 'prometheus'] as const;
+export const TRACE_SAMPLERS = [
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+  'always_on',
+  'always_off',
+  'traceidratio',
+] as const;
+
+/** OpenTelemetry, from the standard `OTEL_*` variables and Application Insights' connection string. */
+export interface TelemetrySettings {
+  /** `OTEL_SERVICE_NAME`, default `einvoice`. */
+  serviceName: string;
+  /** Where spans go: `OTEL_TRACES_EXPORTER`, else OTLP when an endpoint is set and Azure Monitor when a connection string is. */
+  traces: Array<(typeof TRACE_EXPORTERS)[number]>;
+  /** Where metrics go: `OTEL_METRICS_EXPORTER` (`prometheus`: `GET /metrics` of the embedded runtime), else as for traces. */
+  metrics: Array<(typeof METRIC_EXPORTERS)[number]>;
+  /** OTLP/HTTP (JSON) URLs of the collector, per signal. */
+  otlpTracesUrl?: string;
+  otlpMetricsUrl?: string;
+  /** `OTEL_EXPORTER_OTLP_HEADERS` (`name=value,...`): a collector's API key, say. */
+  otlpHeaders: Record<string, string>;
+  /** How often metrics are pushed (OTLP, Azure Monitor); `OTEL_METRIC_EXPORT_INTERVAL`, default 60 s. */
+  metricIntervalMs: number;
+  sampler: (typeof TRACE_SAMPLERS)[number];
+  /** The ratio of the `traceidratio` samplers, 0 to 1; default 1. */
+  samplerRatio: number;
+  azureMonitorConnectionString?: string;
+  /** `Authorization=AAD;ClientId=<managed identity>`: Entra ID authentication of the ingestion. */
+  azureMonitorAuthentication?: string;
 }
 
 type Env = Record<string, string | undefined>;
@@ -219,6 +258,102 @@ export function defaultStore(dataDir: string): 'journal' | 'level' {
   return existsSync(join(dataDir, 'journal')) ? 'journal' : 'level';
 }
 
+/** A comma-separated list of exporters (`none`: none), each one of `allowed`. */
+function exporters<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T[]): T[] {
+  const value = text(env, name);
+  if (value === undefined) return fallback;
+  const names = value
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
+  const unknown = names.filter((part) => part !== 'none' && !(allowed as readonly string[]).includes(part));
+  if (unknown.length > 0)
+    throw invalidInput('settings.invalid', `Setting ${name} must list ${allowed.join(', ')} or none`, [
+      { path: name, message: `unknown exporter ${unknown.join(', ')}` },
+    ]);
+  return names.includes('none') ? [] : [...new Set(names as T[])];
+}
+
+function otlpUrl(env: Env, signal: 'traces' | 'metrics'): string | undefined {
+  const name = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
+  const own =
+    signal === 'traces'
+      ? text(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
+      : text(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  const base = text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
+  const url = own ?? (base !== undefined ? `${base.replace(/\/+$/, '')}/v1/${signal}` : undefined);
+  if (url !== undefined && !/^https?:\/\/[^/]/.test(url))
+    throw invalidInput(
+      'settings.invalid',
+      `Setting ${own !== undefined ? name : 'OTEL_EXPORTER_OTLP_ENDPOINT'} must be an http(s) URL`,
+      [
+        {
+          path: own !== undefined ? name : 'OTEL_EXPORTER_OTLP_ENDPOINT',
+          message: 'expected http://collector:4318',
+        },
+      ],
+    );
+  return url;
+}
+
+/** `name=value,name=value`, values percent-encoded (the OpenTelemetry convention); never repeated in a message. */
+function otlpHeaders(env: Env): Record<string, string> {
+  const headers: Record<string, string> = {};
+  for (const pair of (text(env, 'OTEL_EXPORTER_OTLP_HEADERS') ?? '').split(',')) {
+    const at = pair.indexOf('=');
+    if (pair.trim() === '') continue;
+    if (at <= 0)
+      throw invalidInput(
+        'settings.invalid',
+        'Setting OTEL_EXPORTER_OTLP_HEADERS must be name=value pairs separated by commas',
+        [{ path: 'OTEL_EXPORTER_OTLP_HEADERS', message: 'expected name=value,name=value' }],
+      );
+    headers[pair.slice(0, at).trim()] = decodeURIComponent(pair.slice(at + 1).trim());
+  }
+  return headers;
+}
+
+export function telemetrySettings(env: Env): TelemetrySettings {
+  const otlpTracesUrl = otlpUrl(env, 'traces');
+  const otlpMetricsUrl = otlpUrl(env, 'metrics');
+  const azureMonitorConnectionString = text(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING');
+  const disabled = choice(env, 'OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false') === 'true';
+  const ratio = text(env, 'OTEL_TRACES_SAMPLER_ARG');
+  const samplerRatio = ratio === undefined ? 1 : Number(ratio);
+  if (!(samplerRatio >= 0 && samplerRatio <= 1))
+    throw invalidInput(
+      'settings.invalid',
+      `Setting OTEL_TRACES_SAMPLER_ARG must be a number from 0 to 1, got "${ratio}"`,
+      [{ path: 'OTEL_TRACES_SAMPLER_ARG', message: 'expected a ratio such as 0.25' }],
+    );
+  const azure = azureMonitorConnectionString ? (['azuremonitor'] as const) : [];
+  return {
+    serviceName: text(env, 'OTEL_SERVICE_NAME') ?? 'einvoice',
+    traces: disabled
+      ? []
+      : exporters(env, 'OTEL_TRACES_EXPORTER', TRACE_EXPORTERS, [
+          ...(otlpTracesUrl ? (['otlp'] as const) : []),
+          ...azure,
+        ]),
+    metrics: disabled
+      ? []
+      : exporters(env, 'OTEL_METRICS_EXPORTER', METRIC_EXPORTERS, [
+          ...(otlpMetricsUrl ? (['otlp'] as const) : []),
+          ...azure,
+        ]),
+    ...(otlpTracesUrl ? { otlpTracesUrl } : {}),
+    ...(otlpMetricsUrl ? { otlpMetricsUrl } : {}),
+    otlpHeaders: otlpHeaders(env),
+    metricIntervalMs: positiveInt(env, 'OTEL_METRIC_EXPORT_INTERVAL', 60_000),
+    sampler: choice(env, 'OTEL_TRACES_SAMPLER', TRACE_SAMPLERS, 'parentbased_always_on'),
+    samplerRatio,
+    ...(azureMonitorConnectionString ? { azureMonitorConnectionString } : {}),
+    ...(text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING')
+      ? { azureMonitorAuthentication: text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING') }
+      : {}),
+  };
+}
+
 export function loadSettings(env: Env = process.env): Settings {
   const dataDir = resolve(text(env, 'EINVOICE_DATA_DIR') ?? '.data');
   const inData = (name: string, fallback: string): string => {
@@ -300,6 +435,7 @@ export function loadSettings(env: Env = process.env): Settings {
         : nonNegativeInt(env, 'EINVOICE_SIGNING_THREADS', Number(availableParallelism() > 1)),
     logLevel: choice(env, 'EINVOICE_LOG_LEVEL', LOG_LEVELS, 'info'),
     logFormat: choice(env, 'EINVOICE_LOG_FORMAT', LOG_FORMATS, process.stdout.isTTY ? 'pretty' : 'json'),
+    telemetry: telemetrySettings(env),
     env: { ...env },
   };
 }

@@ -38,6 +38,12 @@ const LOCAL_ONLY = new Set([
   'EINVOICE_PORT',
   'EINVOICE_OUTBOX_DIR',
   'SANDBOX_URL',
+  // an OTLP collector beside Application Insights, and switching the SDK off: set by hand where wanted
+  'OTEL_SDK_DISABLED',
+  'OTEL_EXPORTER_OTLP_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT',
+  'OTEL_EXPORTER_OTLP_HEADERS', // may hold a collector's key: a Key Vault reference, never the template
 ]);
 
 function bicepParamDefault(name: string): string {

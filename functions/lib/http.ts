@@ -3,6 +3,7 @@ import { MAX_JSON_DEPTH, scanJson } from '../../shared/engine/input';
 import { EInvoiceError, describeError, invalidInput, isEInvoiceError } from '../../shared/errors';
 import { parseJson } from '../../shared/util/json';
 import { services } from './services';
+import { inInvocation } from './trace';
 
 /** One located problem (`errors[]` of a problem answer, `details` of a batch item's error). */
 export const PROBLEM_DETAIL_SCHEMA = {
@@ -126,12 +127,13 @@ export function json(status: number, value: unknown, headers: Record<string, str
 export function authenticated(
   handler: (request: HttpRequest, tenantId: string, context: InvocationContext) => Promise<HttpResponseInit>,
 ): (request: HttpRequest, context: InvocationContext) => Promise<HttpResponseInit> {
-  return async (request, context) => {
-    try {
-      const tenantId = await authenticate(request);
-      return await handler(request, tenantId, context);
-    } catch (error) {
-      return problem(error, context);
-    }
-  };
+  return (request, context) =>
+    inInvocation(context, async () => {
+      try {
+        const tenantId = await authenticate(request);
+        return await handler(request, tenantId, context);
+      } catch (error) {
+        return problem(error, context);
+      }
+    });
 }

@@ -3,6 +3,7 @@ import type { StageMessage } from '../../shared/model/message';
 import type { Stage } from '../../shared/model/record';
 import { isObject } from '../../shared/util/json';
 import { services } from './services';
+import { consuming } from './trace';
 
 function isStageMessage(value: unknown): value is StageMessage {
   return (
@@ -16,14 +17,24 @@ function isStageMessage(value: unknown): value is StageMessage {
   );
 }
 
-/** The handler of a stage Function: checks the envelope and runs the step (throws to have it redelivered). */
-export async function handleStageMessage(message: unknown, context: InvocationContext): Promise<void> {
+/**
+ * The handler of a stage Function: checks the envelope and runs the step (throws to have it redelivered), in
+ * a consumer span that continues the sender's trace.
+ */
+export async function handleStageMessage(
+  message: unknown,
+  context: InvocationContext,
+  stage?: Stage,
+): Promise<void> {
   if (!isStageMessage(message)) {
     // Malformed for good: retrying cannot help, and there is no document to record it on.
     context.error('stage message refused: not a stage envelope');
     return;
   }
-  await services().pipeline.runStep(message, context.invocationId);
+  const run = () => services().pipeline.runStep(message, context.invocationId);
+  // named for the topic, as the producer span of the message is
+  const topic = stage ? services().settings.topics[stage] : 'stage';
+  await consuming(topic, context, { 'einvoice.document.id': message.documentId }, run);
 }
 
 /** Registers the Function of one stage on its topic's subscription (`%TOPIC_SETTING%`). */
@@ -32,6 +43,6 @@ export function registerStage(stage: Stage, topicSetting: string): void {
     connection: 'ServiceBusConnection',
     topicName: `%${topicSetting}%`,
     subscriptionName: '%STAGE_SUBSCRIPTION%',
-    handler: handleStageMessage,
+    handler: (message: unknown, context: InvocationContext) => handleStageMessage(message, context, stage),
   });
 }

@@ -7,11 +7,14 @@ import { numberedFiles } from './numbered-files';
 import { cloneJson } from '../util/json';
 import type { Logger } from '../log';
 import { silentLogger } from '../log';
-import type { MessageBus, MessageHandler, SendOptions, Subscription } from '../ports/message-bus';
+import type { MessageBus, MessageHandler, QueueStats, SendOptions, Subscription } from '../ports/message-bus';
+import { withTraceContext } from '../telemetry/trace';
 
 interface Entry {
   id: string;
   body: unknown;
+  /** Application properties (the trace context among them); journaled with the message. */
+  properties?: Readonly<Record<string, string>>;
   enqueuedAt: number;
   availableAt: number;
   deliveryCount: number;
@@ -171,10 +174,12 @@ export class InProcessMessageBus implements MessageBus {
     if (this.closed) throw new Error('The bus is closed');
     const channel = this.channel(destination);
     const now = Date.now();
+    const properties = withTraceContext(options.applicationProperties);
     const entry: Entry = {
       id: randomUUID(),
       // Bodies travel as JSON, as on Service Bus: what JSON cannot carry does not arrive.
       body: JSON.parse(JSON.stringify(body) ?? 'null') as unknown,
+      ...(properties ? { properties: { ...properties } } : {}),
       enqueuedAt: now,
       availableAt: options.scheduledAt ? options.scheduledAt.getTime() : now,
       deliveryCount: 0,
@@ -229,6 +234,7 @@ export class InProcessMessageBus implements MessageBus {
         messageId: entry.id,
         deliveryCount: entry.deliveryCount,
         enqueuedAt: new Date(entry.enqueuedAt),
+        ...(entry.properties ? { applicationProperties: entry.properties } : {}),
       });
       if (this.options.dir) {
         this.unsettled.delete(entry.id);
@@ -305,6 +311,16 @@ export class InProcessMessageBus implements MessageBus {
 
   deadLetterCount(destination: string): number {
     return this.channels.get(destination)?.deadLetters ?? 0;
+  }
+
+  stats(): Promise<QueueStats[]> {
+    return Promise.resolve(
+      [...this.channels.keys()].map((destination) => ({
+        destination,
+        depth: this.depth(destination),
+        deadLettered: this.deadLetterCount(destination),
+      })),
+    );
   }
 
   private notifyIfIdle(): void {

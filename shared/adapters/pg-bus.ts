@@ -5,10 +5,12 @@ import { silentLogger } from '../log';
 import type {
   MessageBus,
   MessageHandler,
+  QueueStats,
   ReceivedMessage,
   SendOptions,
   Subscription,
 } from '../ports/message-bus';
+import { withTraceContext } from '../telemetry/trace';
 import type { PgConnection } from './pg-connection';
 
 export interface PgBusOptions {
@@ -39,6 +41,7 @@ interface Claimed {
   id: string;
   message_id: string;
   body: unknown;
+  properties: Record<string, string> | null;
   delivery_count: number;
   enqueued_at: Date;
   lock_token: string;
@@ -144,6 +147,8 @@ export class PgMessageBus implements MessageBus {
         delivery_count integer NOT NULL DEFAULT 0,
         lock_token uuid
       )`,
+      // application properties (the trace context): added to the tables of earlier versions in place
+      `ALTER TABLE ${messages} ADD COLUMN IF NOT EXISTS properties jsonb`,
       // what receivers look for: the visible messages of one queue or subscription, oldest first
       `CREATE INDEX IF NOT EXISTS messages_ready ON ${messages} (destination, subscription, visible_at, id)`,
       `CREATE TABLE IF NOT EXISTS ${deadLetters} (
@@ -195,14 +200,15 @@ export class PgMessageBus implements MessageBus {
     this.checkName(destination, 'destination');
     await this.schema();
     const { messages, subscriptions } = this.tables;
+    const properties = withTraceContext(options.applicationProperties);
     await this.db.query(
       `WITH targets AS (
          SELECT name FROM ${subscriptions} WHERE topic = $1
          UNION ALL
          SELECT '' WHERE NOT EXISTS (SELECT 1 FROM ${subscriptions} WHERE topic = $1)
        ), sent AS (
-         INSERT INTO ${messages} (destination, subscription, message_id, body, visible_at)
-         SELECT $1, name, $2, $3::jsonb, coalesce($4::timestamptz, now()) FROM targets
+         INSERT INTO ${messages} (destination, subscription, message_id, body, visible_at, properties)
+         SELECT $1, name, $2, $3::jsonb, coalesce($4::timestamptz, now()), $6::jsonb FROM targets
          RETURNING subscription, visible_at
        )
        SELECT pg_notify($5, $1 || '/' || subscription || CASE WHEN visible_at > now()
@@ -215,6 +221,7 @@ export class PgMessageBus implements MessageBus {
         JSON.stringify(body) ?? 'null',
         options.scheduledAt ?? null,
         this.channel,
+        properties ? JSON.stringify(properties) : null,
       ],
     );
   }
@@ -276,7 +283,7 @@ export class PgMessageBus implements MessageBus {
               delivery_count = m.delivery_count + 1,
               lock_token = gen_random_uuid()
          FROM next WHERE m.id = next.id
-       RETURNING m.id, m.message_id, m.body, m.delivery_count, m.enqueued_at, m.lock_token`,
+       RETURNING m.id, m.message_id, m.body, m.properties, m.delivery_count, m.enqueued_at, m.lock_token`,
       [channel.destination, channel.subscription, count, this.lockMs],
     );
     return rows.sort((a, b) => Number(a.id) - Number(b.id));
@@ -453,6 +460,41 @@ export class PgMessageBus implements MessageBus {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** Depth and dead letters of every declared subscription and every queue or subscription holding messages. */
+  async stats(): Promise<QueueStats[]> {
+    await this.schema();
+    const counts = (table: string) =>
+      this.db.query<{ destination: string; subscription: string; n: string }>(
+        `SELECT destination, subscription, count(*) AS n FROM ${table} GROUP BY destination, subscription`,
+      );
+    const [declared, waiting, dead] = await Promise.all([
+      this.db.query<{ destination: string; subscription: string }>(
+        `SELECT topic AS destination, name AS subscription FROM ${this.tables.subscriptions}`,
+      ),
+      counts(this.tables.messages),
+      counts(this.tables.deadLetters),
+    ]);
+    const found = new Map<string, QueueStats>();
+    const entry = (row: { destination: string; subscription: string }): QueueStats => {
+      const key = `${row.destination}/${row.subscription}`;
+      let stats = found.get(key);
+      if (!stats) {
+        stats = {
+          destination: row.destination,
+          ...(row.subscription ? { subscription: row.subscription } : {}),
+          depth: 0,
+          deadLettered: 0,
+        };
+        found.set(key, stats);
+      }
+      return stats;
+    };
+    for (const row of declared.rows) entry(row);
+    for (const row of waiting.rows) entry(row).depth = Number(row.n);
+    for (const row of dead.rows) entry(row).deadLettered = Number(row.n);
+    return [...found.values()];
+  }
+
   /** Stops receiving, waits for the running handlers to settle their messages, and closes the listener. */
   async close(): Promise<void> {
     this.closed = true;
@@ -571,6 +613,7 @@ class Receiver {
       messageId: message.message_id,
       deliveryCount: message.delivery_count,
       enqueuedAt: message.enqueued_at,
+      ...(message.properties ? { applicationProperties: message.properties } : {}),
     };
     let failure: unknown;
     let failed = false;

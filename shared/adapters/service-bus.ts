@@ -1,6 +1,16 @@
 import type { ServiceBusClient, ServiceBusReceiver, ServiceBusSender } from '@azure/service-bus';
 import type { Logger } from '../log';
 import type { MessageBus, MessageHandler, SendOptions, Subscription } from '../ports/message-bus';
+import { withTraceContext } from '../telemetry/trace';
+
+/** The string-valued application properties of a received message (what the port carries). */
+function stringProperties(
+  properties: Record<string, unknown> | undefined,
+): Record<string, string> | undefined {
+  if (!properties) return undefined;
+  const strings = Object.entries(properties).filter((e): e is [string, string] => typeof e[1] === 'string');
+  return strings.length > 0 ? Object.fromEntries(strings) : undefined;
+}
 
 /**
  * The bus on Azure Service Bus. Senders are created once per destination and reused. `subscribe` is for
@@ -26,10 +36,24 @@ export class ServiceBusMessageBus implements MessageBus {
     return sender;
   }
 
+  /**
+   * The trace context goes in the application properties `traceparent` and `tracestate`, and as
+   * `Diagnostic-Id`, which the Functions host and Application Insights read to correlate the receiving
+   * invocation (the receivers here read `traceparent`, else a W3C `Diagnostic-Id` of another sender).
+   */
   async send(destination: string, body: unknown, options: SendOptions = {}): Promise<void> {
+    const properties = withTraceContext(options.applicationProperties);
     await this.sender(destination).sendMessages({
       body,
       contentType: 'application/json',
+      ...(properties
+        ? {
+            applicationProperties: {
+              ...properties,
+              ...(properties.traceparent ? { 'Diagnostic-Id': properties.traceparent } : {}),
+            },
+          }
+        : {}),
       ...(options.messageId ? { messageId: options.messageId } : {}),
       // Scheduled through the message annotation: no sequence number to keep, nothing to cancel.
       ...(options.scheduledAt ? { scheduledEnqueueTimeUtc: options.scheduledAt } : {}),
@@ -49,12 +73,14 @@ export class ServiceBusMessageBus implements MessageBus {
     const handle = receiver.subscribe(
       {
         processMessage: async (message) => {
+          const properties = stringProperties(message.applicationProperties);
           await handler({
             body: message.body,
             messageId: String(message.messageId ?? ''),
             // The AMQP header counts earlier deliveries; report the 1-based count the Functions host reports.
             deliveryCount: (message.deliveryCount ?? 0) + 1,
             enqueuedAt: message.enqueuedTimeUtc ?? new Date(),
+            ...(properties ? { applicationProperties: properties } : {}),
           });
         },
         processError: (args) => {

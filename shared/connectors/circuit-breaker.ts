@@ -42,6 +42,9 @@ const TRIES = 5;
  * probe).
  */
 export class CircuitBreaker {
+  /** Each endpoint's circuit as this process last saw it: what the `einvoice.circuit.state` gauge reports. */
+  private readonly seen = new Map<string, 'closed' | 'half-open' | 'open'>();
+
   constructor(
     private readonly objects: ObjectStore,
     private readonly now: () => number = Date.now,
@@ -51,10 +54,19 @@ export class CircuitBreaker {
   async waitMs(endpoint: string): Promise<number> {
     const state = await this.read(endpoint);
     const until = state?.value.openUntil ? Date.parse(state.value.openUntil) : 0;
-    return Math.max(0, until - this.now());
+    const waitMs = Math.max(0, until - this.now());
+    // past its pause, a circuit that opened lets calls through until the next result decides
+    this.seen.set(endpoint, waitMs > 0 ? 'open' : until > 0 ? 'half-open' : 'closed');
+    return waitMs;
+  }
+
+  /** The endpoints this process called and their circuits, as last seen. */
+  states(): Array<{ endpoint: string; state: 'closed' | 'half-open' | 'open' }> {
+    return [...this.seen].map(([endpoint, state]) => ({ endpoint, state }));
   }
 
   async success(endpoint: string): Promise<void> {
+    this.seen.set(endpoint, 'closed');
     await this.change(endpoint, (s) =>
       s.failures === 0 && !s.openUntil ? undefined : { ...s, failures: 0, openUntil: undefined },
     );
@@ -74,6 +86,7 @@ export class CircuitBreaker {
         openUntil: opened ? new Date(this.now() + openMs).toISOString() : s.openUntil,
       };
     });
+    if (opened) this.seen.set(endpoint, 'open');
     return opened;
   }
 

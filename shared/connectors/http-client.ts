@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, request } from 'undici';
 import type { SigningCredential } from '../ports/certificate-store';
+import { currentTraceContext, inSpan, tracingEnabled } from '../telemetry/trace';
 
 /** TLS settings of a connection: trust anchors, client certificate (mutual TLS), protocol floor. */
 export interface TlsSettings {
@@ -86,7 +87,36 @@ function classify(error: unknown, timedOut: boolean, aborted: boolean): HttpTran
 export class HttpClient {
   private readonly agents = new Map<string, Agent>();
 
-  async send(call: HttpCall): Promise<HttpAnswer> {
+  /**
+   * With tracing on, each call is a client span (method, host, port and status: never the path, the query
+   * or a header, which may name the document or hold a credential), and carries `traceparent`.
+   */
+  send(call: HttpCall): Promise<HttpAnswer> {
+    if (!tracingEnabled()) return this.exchange(call);
+    const url = new URL(call.url);
+    const attributes = {
+      'http.request.method': call.method,
+      'server.address': url.hostname,
+      'server.port': Number(url.port) || (url.protocol === 'https:' ? 443 : 80),
+      'url.scheme': url.protocol.replace(/:$/, ''),
+    };
+    return inSpan(call.method, { kind: 'client', attributes }, async (span) => {
+      try {
+        const answer = await this.exchange({
+          ...call,
+          headers: { ...call.headers, ...currentTraceContext() },
+        });
+        span.set({ 'http.response.status_code': answer.status });
+        if (answer.status >= 400) span.fail(String(answer.status));
+        return answer;
+      } catch (error) {
+        if (error instanceof HttpTransportError) span.fail(error.kind);
+        throw error;
+      }
+    });
+  }
+
+  private async exchange(call: HttpCall): Promise<HttpAnswer> {
     const timeout = AbortSignal.timeout(call.timeoutMs);
     const signal = call.signal ? AbortSignal.any([timeout, call.signal]) : timeout;
     try {

@@ -31,6 +31,8 @@ import { checkFlowInput, detectInput, formatSignatures, type FormatSignature } f
 import { resolveParams } from './params';
 import { target, transition, type Transition } from './transitions';
 import { summarize } from './summary';
+import { countFinished, countReceived, recordStep } from '../telemetry/metrics';
+import { annotateSpan, currentTraceContext, failSpan, inSpan } from '../telemetry/trace';
 
 export interface PipelineOptions {
   topics: Record<Stage, string>;
@@ -159,13 +161,31 @@ export class Pipeline {
     // One id per recorded change (every change that sends a message adds a history entry): a postponed run
     // (same attempt), a resubmission or a re-drive (same step, same attempt) is a new message, which Service
     // Bus's duplicate detection would otherwise drop; the same state sent twice (recovery) is one message.
-    await this.bus.send(topic, this.message(record), {
-      messageId: `${record.id}:${record.stepId}:${record.attempt}:${record.history.length}`,
-      ...(at ? { scheduledAt: at } : {}),
-    });
+    const send = () =>
+      this.bus.send(topic, this.message(record), {
+        messageId: `${record.id}:${record.stepId}:${record.attempt}:${record.history.length}`,
+        ...(at ? { scheduledAt: at } : {}),
+      });
+    // In the document's own trace, whoever sends (a step, the timer, a resubmission): the bus carries it on.
+    await inSpan(
+      `send ${topic}`,
+      {
+        kind: 'producer',
+        parent: { traceparent: record.traceparent },
+        preferParent: true,
+        attributes: {
+          'messaging.destination.name': topic,
+          'einvoice.document.id': record.id,
+          'einvoice.step.id': record.stepId,
+        },
+      },
+      send,
+    );
   }
 
   private async statusChanged(record: DocumentRecord, previous: DocumentStatus): Promise<void> {
+    if (record.status !== previous && isTerminal(record.status))
+      countFinished(record.tenantId, record.flowId, record.status);
     if (record.status !== previous && this.options.onStatusChange)
       await this.options.onStatusChange(record, previous);
   }
@@ -180,7 +200,13 @@ export class Pipeline {
    * starts the first step. With a client key, a second submission of the same content returns the first
    * document (`created: false`); other content under that key is refused (`idempotency.conflict`).
    */
-  async submit(input: SubmitInput): Promise<SubmitResult> {
+  submit(input: SubmitInput): Promise<SubmitResult> {
+    return inSpan('intake', { attributes: { 'einvoice.tenant.id': input.tenantId } }, () =>
+      this.intake(input),
+    );
+  }
+
+  private async intake(input: SubmitInput): Promise<SubmitResult> {
     const path = input.documentPath ?? '/';
     const detected = detectInput(input.content, input.contentType, path);
     const tenant = await this.tenants.get(input.tenantId);
@@ -224,6 +250,8 @@ export class Pipeline {
       if (existing) return this.duplicate(existing.record, input);
     }
     await this.publish(record);
+    countReceived(record.tenantId, flow.id);
+    annotateSpan({ 'einvoice.document.id': id, 'einvoice.flow.id': flow.id });
     this.logger.info('document.received', { tenantId: record.tenantId, documentId: id, flowId: flow.id });
     return { record, created: true };
   }
@@ -242,6 +270,7 @@ export class Pipeline {
     const { flow, feature } = chosen;
     const first = flow.steps[0]!;
     const at = now.toISOString();
+    const traceparent = currentTraceContext()?.traceparent;
     return {
       id,
       tenantId,
@@ -256,6 +285,7 @@ export class Pipeline {
       createdAt: at,
       updatedAt: at,
       correlationId: randomUUID(),
+      ...(traceparent ? { traceparent } : {}),
       history: [
         {
           at,
@@ -303,7 +333,18 @@ export class Pipeline {
    * delivery holds the step) are acknowledged without effect. Throws only when the store or the bus fails,
    * so that the message is redelivered.
    */
-  async runStep(message: StageMessage, deliveryId: string = randomUUID()): Promise<void> {
+  runStep(message: StageMessage, deliveryId: string = randomUUID()): Promise<void> {
+    const attributes = {
+      'einvoice.tenant.id': message.tenantId,
+      'einvoice.document.id': message.documentId,
+      'einvoice.flow.id': message.flowId,
+      'einvoice.step.id': message.stepId,
+      'einvoice.attempt': message.attempt,
+    };
+    return inSpan(`step ${message.stepId}`, { attributes }, () => this.step(message, deliveryId));
+  }
+
+  private async step(message: StageMessage, deliveryId: string): Promise<void> {
     const found = await this.documents.get(message.tenantId, message.documentId);
     if (!found) return;
     const owner = `${this.instanceId}/${deliveryId}`;
@@ -323,6 +364,7 @@ export class Pipeline {
       correlationId: message.correlationId,
     };
     if (!isCurrent(found.record)) {
+      annotateSpan({ 'einvoice.skipped': true });
       this.logger.info('step.skipped', log);
       return;
     }
@@ -369,6 +411,7 @@ export class Pipeline {
             found,
           );
     if (!claimed?.changed) {
+      annotateSpan({ 'einvoice.skipped': true });
       this.logger.info('step.skipped', log);
       return;
     }
@@ -448,6 +491,18 @@ export class Pipeline {
       clearTimeout(timer);
     }
     const durationMs = Date.now() - started;
+    const outcome = result.postpone ? 'postponed' : result.outcome;
+    recordStep(
+      { flowId: message.flowId, stepId: step.id, action: step.action, attempt: message.attempt },
+      outcome,
+      durationMs,
+    );
+    annotateSpan({
+      'einvoice.action': step.action,
+      'einvoice.outcome': outcome,
+      'einvoice.result.code': result.code,
+    });
+    if (outcome === 'failed' || outcome === 'transient') failSpan(result.code ?? outcome);
     // Attempts of the step's retry policy: outcomes of the same kind in this run of the step, this one
     // included. Postponed runs (an open circuit, a poll with its own deadline) spend none.
     const used =
@@ -843,6 +898,7 @@ export class Pipeline {
       this.now,
     );
     await this.publish(record);
+    countReceived(tenantId, flow.id);
     this.logger.info('document.received', { tenantId, documentId: newId, flowId: flow.id, relatedTo: id });
     return record;
   }

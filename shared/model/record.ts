@@ -93,6 +93,8 @@ export interface DocumentRecord {
   createdAt: string;
   updatedAt: string;
   correlationId: string;
+  /** The W3C `traceparent` of the document's intake when traces are recorded: later work joins its trace. */
+  traceparent?: string;
   history: HistoryEntry[];
   artifacts: ArtifactInfo[];
   lease?: StepLease;
@@ -191,6 +193,11 @@ export const DOCUMENT_RECORD_SCHEMA = {
     createdAt: TIME,
     updatedAt: TIME,
     correlationId: { type: 'string' },
+    traceparent: {
+      type: 'string',
+      description:
+        "W3C traceparent of the document's intake, when traces are recorded: its trace id finds the trace",
+    },
     history: {
       type: 'array',
       items: {

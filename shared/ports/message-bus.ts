@@ -7,6 +7,12 @@ export interface SendOptions {
   scheduledAt?: Date;
   /** Lets the broker drop duplicates where it supports it; also useful in logs. */
   messageId?: string;
+  /**
+   * Travels beside the body, as Service Bus's application properties. Every adapter also adds the active
+   * W3C trace context (`traceparent`, `tracestate`) when tracing is on, so that the receiver's spans join
+   * the sender's trace.
+   */
+  applicationProperties?: Readonly<Record<string, string>>;
 }
 
 export interface ReceivedMessage {
@@ -15,6 +21,20 @@ export interface ReceivedMessage {
   /** 1-based, as the Functions host reports it. */
   deliveryCount: number;
   enqueuedAt: Date;
+  /** What the sender put beside the body (string values only), with its trace context. */
+  applicationProperties?: Readonly<Record<string, string>>;
+}
+
+/** A queue's or a topic subscription's messages, for the metrics. */
+export interface QueueStats {
+  /** Queue or topic. */
+  destination: string;
+  /** The topic's subscription; absent for a queue. */
+  subscription?: string;
+  /** Messages not yet settled: ready, scheduled and being processed. */
+  depth: number;
+  /** Messages in the dead letters (the in-process bus: dead-lettered since the process started). */
+  deadLettered: number;
 }
 
 /**
@@ -24,6 +44,11 @@ export interface ReceivedMessage {
 export type MessageHandler = (message: ReceivedMessage) => Promise<void>;
 
 export interface Subscription {
+  /**
+   * Depth and dead letters of every queue and subscription the bus knows, where the bus can tell cheaply
+   * (the in-process and PostgreSQL buses; Service Bus reports its own in Azure Monitor).
+   */
+  stats?(): Promise<QueueStats[]>;
   close(): Promise<void>;
 }
 
@@ -40,5 +65,10 @@ export interface MessageBus {
     handler: MessageHandler,
     options?: { concurrency?: number },
   ): Subscription;
+  /**
+   * Depth and dead letters of every queue and subscription the bus knows, where the bus can tell cheaply
+   * (the in-process and PostgreSQL buses; Service Bus reports its own in Azure Monitor).
+   */
+  stats?(): Promise<QueueStats[]>;
   close(): Promise<void>;
 }

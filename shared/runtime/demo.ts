@@ -99,7 +99,6 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
   }
 }
 
-
 /** A feature's demo companies: one (`{ companyId, parameters }`), or several (`{ companies: [...] }`). */
 function readDemo(file: string): DemoCompany[] {
   const parsed = parseJson(readFileSync(file, 'utf8'));

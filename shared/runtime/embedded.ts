@@ -6,6 +6,7 @@ import { ConcurrencyError, EInvoiceError } from '../errors';
 import { ensureSelfSignedCertificate } from '../adapters/folder-certificate-store';
 import { loadSettings, type Settings } from '../settings';
 import { newApiKey } from '../store/tenants';
+import { startTelemetry, type Telemetry, type TelemetryOptions } from '../telemetry';
 import { EmbeddedHost } from './host';
 import type { FunctionRegistration } from './registrations';
 
@@ -18,6 +19,8 @@ export interface EmbeddedOptions {
   /** Overrides EINVOICE_DATA_DIR. */
   dataDir?: string;
   overrides?: ServiceOverrides;
+  /** Exporters besides those the settings name (a test's in-memory span exporter). */
+  telemetry?: TelemetryOptions;
 }
 
 export interface EmbeddedRuntime {
@@ -25,6 +28,8 @@ export interface EmbeddedRuntime {
   port: number;
   apiKey: string;
   services: Services;
+  /** Traces and metrics, when configured (docs/observability.md). */
+  telemetry?: Telemetry;
   stop(): Promise<void>;
 }
 
@@ -156,10 +161,12 @@ export async function startEmbedded(
   const exclusive = !sharedStore(settings);
   let services: Services | undefined;
   let host: EmbeddedHost | undefined;
+  let telemetry: Telemetry | undefined;
   try {
     if (settings.keys === 'folder')
       await ensureSelfSignedCertificate(settings.keyDir, settings.signingCertificate);
     services = createServices(settings, { exclusive, ...options.overrides });
+    telemetry = startTelemetry(settings.telemetry, { logger: services.logger, ...options.telemetry });
     const apiKey = await localApiKey(settings);
     await ensureLocalTenant(services, apiKey, settings);
     provide(services);
@@ -167,6 +174,7 @@ export async function startEmbedded(
       host: settings.httpHost,
       port: settings.httpPort,
       env,
+      ...(telemetry?.prometheus ? { metrics: telemetry.prometheus } : {}),
     });
     const { port, url } = await host.start().catch((error: unknown) => {
       throw listenError(error, settings);
@@ -181,6 +189,8 @@ export async function startEmbedded(
       store: settings.store,
       bus: settings.bus,
       recovered,
+      traces: settings.telemetry.traces.join(',') || 'none',
+      metrics: settings.telemetry.metrics.join(',') || 'none',
     });
     if (sharedStore(settings) && settings.bus === 'inprocess')
       services.logger.warn('runtime.notice', {
@@ -198,13 +208,16 @@ export async function startEmbedded(
     }
     const running = services;
     const started = host;
+    const telemetryRunning = telemetry;
     return {
       url,
       port,
       apiKey,
       services: running,
+      ...(telemetryRunning ? { telemetry: telemetryRunning } : {}),
       stop: async () => {
         await started.stop();
+        await telemetryRunning?.shutdown();
         await unlock();
         running.logger.info('runtime.stopped');
       },
@@ -213,6 +226,7 @@ export async function startEmbedded(
     // Whatever started is stopped again, so that a failed start-up leaves nothing running.
     if (host) await host.stop().catch(() => undefined);
     else if (services) await services.close().catch(() => undefined);
+    await telemetry?.shutdown().catch(() => undefined);
     await unlock();
     throw error;
   }

@@ -6,10 +6,13 @@ import type { AddressInfo } from 'node:net';
 import type { Services } from '../composition';
 import type { Subscription } from '../ports/message-bus';
 import { resolveSetting } from '../settings';
+import { currentTraceContext, inSpan, type TraceCarrier } from '../telemetry/trace';
 import { triggerOf, type FunctionRegistration } from './registrations';
 
 interface Route {
   registration: FunctionRegistration;
+  /** The route as registered: a span's name (`POST /api/invoices`), never the path with its ids. */
+  template: string;
   methods: Set<string>;
   segments: string[];
   literals: number;
@@ -28,6 +31,11 @@ export interface HostOptions {
    * as its `path` parameter: the web console. Default `console`; none when no Function has that name.
    */
   rootFunction?: string;
+  /**
+   * The service's metrics in Prometheus' text format, served at `GET /metrics` to a service administrator's
+   * API key (a tenant of EINVOICE_FEATURE_ADMINS): the metrics cover every tenant.
+   */
+  metrics?: () => Promise<string>;
 }
 
 function compileRoute(registration: FunctionRegistration, route: string, methods: string[]): Route {
@@ -35,6 +43,7 @@ function compileRoute(registration: FunctionRegistration, route: string, methods
   const rest = /^\{\*([A-Za-z0-9_]+)\}$/.exec(segments[segments.length - 1] ?? '')?.[1];
   return {
     registration,
+    template: route,
     methods: new Set(methods.map((m) => m.toUpperCase())),
     segments: rest === undefined ? segments : segments.slice(0, -1),
     literals: segments.filter((s) => !s.startsWith('{')).length,
@@ -91,12 +100,17 @@ export class EmbeddedHost {
   private context(
     registration: FunctionRegistration,
     triggerMetadata?: Record<string, unknown>,
+    trace?: TraceCarrier,
   ): InvocationContext {
     const logger = this.services.logger;
     return new InvocationContext({
       invocationId: randomUUID(),
       functionName: registration.name,
       ...(triggerMetadata ? { triggerMetadata } : {}),
+      // as the Functions host gives its invocation's trace context to the worker
+      ...(trace?.traceparent
+        ? { traceContext: { traceParent: trace.traceparent, traceState: trace.tracestate ?? '' } }
+        : {}),
       logHandler: (level, ...args) => {
         const message = args.map(String).join(' ');
         if (level === 'error' || level === 'critical')
@@ -156,6 +170,7 @@ export class EmbeddedHost {
     const url = new URL(req.url ?? '/', 'http://localhost');
     const prefix = `/${this.options.routePrefix ?? 'api'}/`;
     const method = (req.method ?? 'GET').toUpperCase();
+    if (url.pathname === '/metrics' && this.options.metrics) return this.serveMetrics(method, req, res);
     if (!url.pathname.startsWith(prefix)) {
       const root = this.routes.find((r) => r.registration.name === (this.options.rootFunction ?? 'console'));
       if (!root || !root.methods.has(method) || root.rest === undefined)
@@ -179,8 +194,37 @@ export class EmbeddedHost {
     return problem(res, 404, 'route.not-found', 'No such route');
   }
 
-  /** Calls an HTTP Function with the request, as the Functions host does, and writes its answer. */
-  private async invoke(
+  /** `GET /metrics` for Prometheus: a service administrator's key, as a bearer token or in `x-api-key`. */
+  private async serveMetrics(method: string, req: IncomingMessage, res: ServerResponse): Promise<void> {
+    if (method !== 'GET')
+      return problem(res, 405, 'route.method-not-allowed', `Method ${method} is not allowed here`);
+    const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+    const key = bearer ?? (req.headers['x-api-key'] as string | undefined);
+    const tenantId = key ? await this.services.tenants.authenticate(key) : undefined;
+    if (!tenantId)
+      return problem(
+        res,
+        401,
+        'auth.invalid-key',
+        'A valid API key is required (Authorization: Bearer, or x-api-key)',
+      );
+    if (!this.services.settings.featureAdmins.includes(tenantId))
+      return problem(
+        res,
+        403,
+        'metrics.forbidden',
+        'The metrics cover every tenant: only the tenants named in EINVOICE_FEATURE_ADMINS may read them',
+      );
+    const text = await this.options.metrics!();
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8' });
+    res.end(text);
+  }
+
+  /**
+   * Calls an HTTP Function with the request, as the Functions host does, and writes its answer: in a server
+   * span continuing the request's `traceparent`, when tracing is on.
+   */
+  private invoke(
     route: Route,
     params: Record<string, string>,
     method: string,
@@ -188,6 +232,38 @@ export class EmbeddedHost {
     req: IncomingMessage,
     res: ServerResponse,
   ): Promise<void> {
+    const header = (name: string) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    };
+    const template =
+      route.registration.name === (this.options.rootFunction ?? 'console')
+        ? '/'
+        : `/${this.options.routePrefix ?? 'api'}/${route.template}`;
+    return inSpan(
+      `${method} ${template}`,
+      {
+        kind: 'server',
+        parent: { traceparent: header('traceparent'), tracestate: header('tracestate') },
+        root: true,
+        attributes: { 'http.request.method': method, 'http.route': template, 'url.scheme': 'http' },
+      },
+      async (span) => {
+        const status = await this.run(route, params, method, url, req, res);
+        span.set({ 'http.response.status_code': status });
+        if (status >= 500) span.fail(String(status));
+      },
+    );
+  }
+
+  private async run(
+    route: Route,
+    params: Record<string, string>,
+    method: string,
+    url: URL,
+    req: IncomingMessage,
+    res: ServerResponse,
+  ): Promise<number> {
     const limit = this.services.settings.maxBodyBytes;
     const chunks: Buffer[] = [];
     let size = 0;
@@ -196,7 +272,7 @@ export class EmbeddedHost {
       if (size > limit) {
         problem(res, 413, 'request.too-large', `The request body exceeds ${limit} bytes`);
         req.destroy();
-        return;
+        return 413;
       }
       chunks.push(chunk as Buffer);
     }
@@ -212,7 +288,8 @@ export class EmbeddedHost {
       params,
       ...(chunks.length > 0 ? { body: { bytes: new Uint8Array(Buffer.concat(chunks)) } } : {}),
     });
-    const result = (await route.registration.handler(request, this.context(route.registration))) as
+    const context = this.context(route.registration, undefined, currentTraceContext());
+    const result = (await route.registration.handler(request, context)) as
       HttpResponseInit | HttpResponse | undefined;
     const response = result instanceof HttpResponse ? result : new HttpResponse(result ?? { status: 204 });
     const body = Buffer.from(await response.arrayBuffer());
@@ -220,6 +297,7 @@ export class EmbeddedHost {
     response.headers.forEach((value, name) => (outHeaders[name] = value));
     res.writeHead(response.status, outHeaders);
     res.end(body);
+    return response.status;
   }
 
   private subscribe(registration: FunctionRegistration, trigger: Record<string, unknown>): void {
@@ -237,6 +315,8 @@ export class EmbeddedHost {
               messageId: message.messageId,
               deliveryCount: message.deliveryCount,
               enqueuedTimeUtc: message.enqueuedAt.toISOString(),
+              // as the Functions host gives a Service Bus message's application properties
+              applicationProperties: message.applicationProperties ?? {},
             }),
           );
         },
