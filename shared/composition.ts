@@ -36,7 +36,7 @@ import { validateActionWith } from './actions/validate';
 import { verifyXmlAction } from './actions/verify-xml';
 import { BlobObjectStore } from './adapters/blob-object-store';
 import { JournalObjectStore } from './adapters/journal-object-store';
-import { LevelObjectStore } from './adapters/level-object-store';
+import { LevelObjectStore, levelStoreMemory } from './adapters/level-object-store';
 import { inlineXmlSigner, SigningPool, type XmlSigner } from './signing/signing-pool';
 import { XsdValidatorPool } from './xml/xsd';
 import { validateXsdAction } from './actions/validate-xsd';
@@ -120,9 +120,15 @@ function objectStore(settings: Settings, postgres: () => PgConnection): ObjectSt
     case 'memory':
       return new MemoryObjectStore();
     case 'journal':
-      return new JournalObjectStore(join(settings.dataDir, 'journal'), { sync: settings.storeSync });
+      return new JournalObjectStore(join(settings.dataDir, 'journal'), {
+        sync: settings.storeSync,
+        ...(settings.storeCacheMb ? { cacheBytes: settings.storeCacheMb * MIB } : {}),
+      });
     case 'level':
-      return new LevelObjectStore(join(settings.dataDir, 'level'), { sync: settings.storeSync });
+      return new LevelObjectStore(join(settings.dataDir, 'level'), {
+        sync: settings.storeSync,
+        ...(settings.storeCacheMb ? levelStoreMemory(settings.storeCacheMb * MIB) : {}),
+      });
     case 'file':
       return new FileObjectStore(join(settings.dataDir, 'store'));
     case 'blob': {
@@ -182,6 +188,8 @@ export function openPostgres(settings: Settings, logger: Logger): PgConnection {
   let secrets: SecretStore | undefined;
   return postgresConnection(settings, logger, () => (secrets ??= secretStore(settings)));
 }
+
+const MIB = 1024 * 1024;
 
 /** The PostgreSQL database of the store and the bus: one pool per process, shared by both. */
 function postgresConnection(settings: Settings, logger: Logger, secrets: () => SecretStore): PgConnection {

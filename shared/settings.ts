@@ -14,6 +14,11 @@ export interface Settings {
   store: 'journal' | 'level' | 'file' | 'blob' | 'postgres' | 'memory';
   /** `journal` and `level` stores: flush every write (group) to disk before acknowledging it. */
   storeSync: boolean;
+  /**
+   * `journal` and `level` stores: the memory they keep for caches, in MiB (default: the store's own, 64 for
+   * `journal`, 56 for `level`). What bounds the runtime's memory, whatever the history.
+   */
+  storeCacheMb?: number;
   dataDir: string;
   blobConnection?: string;
   blobAccountUrl?: string;
@@ -372,6 +377,9 @@ export function loadSettings(env: Env = process.env): Settings {
   return {
     store,
     storeSync: choice(env, 'EINVOICE_STORE_SYNC', ['true', 'false'] as const, 'false') === 'true',
+    ...(text(env, 'EINVOICE_STORE_CACHE_MB') !== undefined
+      ? { storeCacheMb: positiveInt(env, 'EINVOICE_STORE_CACHE_MB', 1) }
+      : {}),
     dataDir,
     blobConnection: text(env, 'EINVOICE_BLOB_CONNECTION'),
     blobAccountUrl: text(env, 'EINVOICE_BLOB_ACCOUNT_URL'),

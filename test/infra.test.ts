@@ -20,6 +20,7 @@ const LOCAL_ONLY = new Set([
   'AzureWebJobsStorage', // the identity-based AzureWebJobsStorage__* settings replace it in Azure
   'EINVOICE_DATA_DIR',
   'EINVOICE_STORE_SYNC', // the journal store of the embedded runtime
+  'EINVOICE_STORE_CACHE_MB', // the embedded stores' memory
   'EINVOICE_FORMATS_DIR', // further mappings; in Azure they are deployed in the package's formats/ folder
   'EINVOICE_BLOB_CONNECTION',
   // the PostgreSQL store and bus of self-hosted workers (docs/scale.md); Azure uses Blob Storage and Service Bus

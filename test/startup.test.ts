@@ -3,6 +3,7 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { JournalObjectStore } from '../shared/adapters/journal-object-store';
+import { levelStoreMemory } from '../shared/adapters/level-object-store';
 import { consoleLogger } from '../shared/log';
 import { loadSettings } from '../shared/settings';
 import { TenantDirectory } from '../shared/store/tenants';
@@ -177,6 +178,32 @@ describe('the store of a data folder', () => {
         await runtime.stop();
       }
     }
+  });
+});
+
+describe("the store's memory", () => {
+  it('is EINVOICE_STORE_CACHE_MB when set, split for LevelDB as its defaults are, and refused when not a count', () => {
+    expect(loadSettings({ EINVOICE_DATA_DIR: tempDir() }).storeCacheMb).toBeUndefined();
+    expect(loadSettings({ EINVOICE_DATA_DIR: tempDir(), EINVOICE_STORE_CACHE_MB: '112' }).storeCacheMb).toBe(
+      112,
+    );
+    expect(() => loadSettings({ EINVOICE_DATA_DIR: tempDir(), EINVOICE_STORE_CACHE_MB: '0' })).toThrow(
+      /EINVOICE_STORE_CACHE_MB/,
+    );
+    const MIB = 1024 * 1024;
+    // the defaults are the split of 56 MiB; twice as much memory doubles every part
+    expect(levelStoreMemory(56 * MIB)).toEqual({
+      recentBytes: 16 * MIB,
+      cacheBytes: 8 * MIB,
+      writeBufferBytes: 16 * MIB,
+    });
+    expect(levelStoreMemory(112 * MIB)).toEqual({
+      recentBytes: 32 * MIB,
+      cacheBytes: 16 * MIB,
+      writeBufferBytes: 32 * MIB,
+    });
+    const small = levelStoreMemory(7 * MIB);
+    expect(small.recentBytes! + small.cacheBytes! + 2 * small.writeBufferBytes!).toBeLessThanOrEqual(7 * MIB);
   });
 });
 

@@ -24,6 +24,18 @@ export interface LevelObjectStoreOptions {
   sync?: boolean;
 }
 
+const MIB = 1024 * 1024;
+
+/**
+ * The memory options for `bytes` in all (`EINVOICE_STORE_CACHE_MB`), split as the defaults are (16 MiB of
+ * objects used last, an 8 MiB block cache, two write buffers of 16 MiB: 56 MiB): two sevenths, one
+ * seventh, and two sevenths for each write buffer (at least 1 MiB, LevelDB's smallest useful one).
+ */
+export function levelStoreMemory(bytes: number): LevelObjectStoreOptions {
+  const seventh = Math.floor(bytes / 7);
+  return { recentBytes: 2 * seventh, cacheBytes: seventh, writeBufferBytes: Math.max(2 * seventh, MIB) };
+}
+
 /*
  * Value layout: u8 format | u8 content-type length | f64 sequence number (little-endian) | content type | body.
  * The sequence number is the ETag; it lives in the value so that one LevelDB put replaces object and ETag
@@ -181,12 +193,12 @@ export class LevelObjectStore implements ObjectStore {
     this.db = new ClassicLevel<string, Buffer>(dir, {
       keyEncoding: 'utf8',
       valueEncoding: 'buffer',
-      cacheSize: options.cacheBytes ?? 8 * 1024 * 1024,
-      writeBufferSize: options.writeBufferBytes ?? 16 * 1024 * 1024,
+      cacheSize: options.cacheBytes ?? 8 * MIB,
+      writeBufferSize: options.writeBufferBytes ?? 16 * MIB,
       maxOpenFiles: options.maxOpenFiles ?? 200,
     });
     this.writeOptions = { sync: options.sync ?? false };
-    this.recent = new RecentValues(options.recentBytes ?? 16 * 1024 * 1024);
+    this.recent = new RecentValues(options.recentBytes ?? 16 * MIB);
     this.opened = this.open();
     // a failed open is reported by the first operation, which awaits `opened`
     this.opened.catch(() => undefined);
