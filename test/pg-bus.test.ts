@@ -1,17 +1,10 @@
 import { PgMessageBus, type PgBusOptions } from '../shared/adapters/pg-bus';
 import { PgConnection } from '../shared/adapters/pg-connection';
 import type { ReceivedMessage } from '../shared/ports/message-bus';
-import { postgresBinaries, startPostgres, type PostgresServer } from './support/postgres';
+import { postgresForTests } from './support/postgres';
 import { eventually, onTeardown } from './support/temp';
 
-const bin = postgresBinaries('the PostgreSQL bus tests');
-const describePg = bin ? describe : describe.skip;
-
-let server: PostgresServer;
-
-beforeAll(async () => {
-  if (bin) server = await startPostgres(bin);
-}, 60_000);
+const { describePg, server } = postgresForTests('the PostgreSQL bus tests');
 
 /** A bus as one process has it (its own pool and listener), closed after the file unless `crash` ends it. */
 function newBus(schema: string, options: PgBusOptions = {}): { bus: PgMessageBus; db: PgConnection } {

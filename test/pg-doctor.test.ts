@@ -1,16 +1,9 @@
 import { main } from '../shared/cli/main';
 import type { CommandIo } from '../shared/cli/command';
-import { postgresBinaries, startPostgres, type PostgresServer } from './support/postgres';
+import { postgresForTests } from './support/postgres';
 import { freePort, tempDir } from './support/temp';
 
-const bin = postgresBinaries('the doctor tests on PostgreSQL');
-const describePg = bin ? describe : describe.skip;
-
-let server: PostgresServer;
-
-beforeAll(async () => {
-  if (bin) server = await startPostgres(bin);
-}, 60_000);
+const { describePg, server } = postgresForTests('the doctor tests on PostgreSQL');
 
 async function doctor(env: Record<string, string>): Promise<{ code: number; stdout: string }> {
   let stdout = '';

@@ -7,16 +7,9 @@ import { PgConnection } from '../shared/adapters/pg-connection';
 import { folderListingParams, folderListingSql, PgObjectStore } from '../shared/adapters/pg-object-store';
 import { ConcurrencyError } from '../shared/errors';
 import { freePort, onTeardown } from './support/temp';
-import { postgresBinaries, startPostgres, type PostgresServer } from './support/postgres';
+import { postgresForTests } from './support/postgres';
 
-const bin = postgresBinaries('the PostgreSQL store tests');
-const describePg = bin ? describe : describe.skip;
-
-let server: PostgresServer;
-
-beforeAll(async () => {
-  if (bin) server = await startPostgres(bin);
-}, 60_000);
+const { describePg, server } = postgresForTests('the PostgreSQL store tests');
 
 /** A connection pool as one process of the service has it, closed after the file. */
 function connect(schema: string): PgConnection {

@@ -203,7 +203,7 @@ describe("the store's memory", () => {
       writeBufferBytes: 32 * MIB,
     });
     const small = levelStoreMemory(7 * MIB);
-    expect(small.recentBytes! + small.cacheBytes! + 2 * small.writeBufferBytes!).toBeLessThanOrEqual(7 * MIB);
+    expect(small.recentBytes + small.cacheBytes + 2 * small.writeBufferBytes).toBeLessThanOrEqual(7 * MIB);
   });
 });
 

@@ -15,7 +15,7 @@ import { currentTraceContext, inSpan } from '../shared/telemetry/trace';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import { AmqpTestBroker } from './support/amqp-broker';
 import { createHarness } from './support/harness';
-import { postgresBinaries, startPostgres, type PostgresServer } from './support/postgres';
+import { postgresForTests } from './support/postgres';
 import { eventually, onTeardown, tempDir } from './support/temp';
 
 jest.setTimeout(60_000);
@@ -110,13 +110,7 @@ describe('the trace context crosses every bus in the application properties', ()
   });
 
   describe('PostgreSQL', () => {
-    const bin = postgresBinaries('the PostgreSQL bus trace tests');
-    const describePg = bin ? describe : describe.skip;
-    let server: PostgresServer;
-
-    beforeAll(async () => {
-      if (bin) server = await startPostgres(bin);
-    }, 60_000);
+    const { describePg, server } = postgresForTests('the PostgreSQL bus trace tests');
 
     describePg('PgMessageBus', () => {
       it('in a column the bus adds to the messages table of an earlier version', async () => {

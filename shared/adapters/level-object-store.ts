@@ -27,14 +27,18 @@ export interface LevelObjectStoreOptions {
 const MIB = 1024 * 1024;
 
 /**
- * The memory options for `bytes` in all (`EINVOICE_STORE_CACHE_MB`), split as the defaults are (16 MiB of
- * objects used last, an 8 MiB block cache, two write buffers of 16 MiB: 56 MiB): two sevenths, one
- * seventh, and two sevenths for each write buffer (at least 1 MiB, LevelDB's smallest useful one).
+ * The memory options for `bytes` in all (`EINVOICE_STORE_CACHE_MB`): two sevenths for the objects used
+ * last, one seventh for the block cache and two sevenths for each write buffer (at least 1 MiB, LevelDB's
+ * smallest useful one). The defaults are this split of 56 MiB: 16, 8 and twice 16 MiB.
  */
-export function levelStoreMemory(bytes: number): LevelObjectStoreOptions {
+export function levelStoreMemory(
+  bytes: number,
+): Required<Pick<LevelObjectStoreOptions, 'recentBytes' | 'cacheBytes' | 'writeBufferBytes'>> {
   const seventh = Math.floor(bytes / 7);
   return { recentBytes: 2 * seventh, cacheBytes: seventh, writeBufferBytes: Math.max(2 * seventh, MIB) };
 }
+
+const DEFAULT_MEMORY = levelStoreMemory(56 * MIB);
 
 /*
  * Value layout: u8 format | u8 content-type length | f64 sequence number (little-endian) | content type | body.
@@ -193,12 +197,12 @@ export class LevelObjectStore implements ObjectStore {
     this.db = new ClassicLevel<string, Buffer>(dir, {
       keyEncoding: 'utf8',
       valueEncoding: 'buffer',
-      cacheSize: options.cacheBytes ?? 8 * MIB,
-      writeBufferSize: options.writeBufferBytes ?? 16 * MIB,
+      cacheSize: options.cacheBytes ?? DEFAULT_MEMORY.cacheBytes,
+      writeBufferSize: options.writeBufferBytes ?? DEFAULT_MEMORY.writeBufferBytes,
       maxOpenFiles: options.maxOpenFiles ?? 200,
     });
     this.writeOptions = { sync: options.sync ?? false };
-    this.recent = new RecentValues(options.recentBytes ?? 16 * MIB);
+    this.recent = new RecentValues(options.recentBytes ?? DEFAULT_MEMORY.recentBytes);
     this.opened = this.open();
     // a failed open is reported by the first operation, which awaits `opened`
     this.opened.catch(() => undefined);

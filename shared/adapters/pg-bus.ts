@@ -442,20 +442,19 @@ export class PgMessageBus implements MessageBus {
   // ---- for operators and tests ------------------------------------------------------------------
 
   /** Messages not yet settled on a queue, or on one subscription of a topic (visible, scheduled and locked). */
-  async depth(destination: string, subscription?: string): Promise<number> {
-    await this.schema();
-    const { rows } = await this.db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${this.tables.messages} WHERE destination = $1 AND subscription = $2`,
-      [destination, subscription ?? ''],
-    );
-    return Number(rows[0]?.n ?? 0);
+  depth(destination: string, subscription?: string): Promise<number> {
+    return this.count(this.tables.messages, destination, subscription);
   }
 
-  async deadLetterCount(destination: string, subscription?: string): Promise<number> {
+  deadLetterCount(destination: string, subscription?: string): Promise<number> {
+    return this.count(this.tables.deadLetters, destination, subscription);
+  }
+
+  private async count(table: string, destination: string, subscription = ''): Promise<number> {
     await this.schema();
     const { rows } = await this.db.query<{ n: string }>(
-      `SELECT count(*) AS n FROM ${this.tables.deadLetters} WHERE destination = $1 AND subscription = $2`,
-      [destination, subscription ?? ''],
+      `SELECT count(*) AS n FROM ${table} WHERE destination = $1 AND subscription = $2`,
+      [destination, subscription],
     );
     return Number(rows[0]?.n ?? 0);
   }

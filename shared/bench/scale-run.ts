@@ -413,12 +413,12 @@ async function timeStarting(
   const started = performance.now();
   // eslint-disable-next-line @typescript-eslint/no-require-imports
   const { startedServices } = require('./submission-run') as typeof import('./submission-run');
-  const { services, close } = startedServices(task.dataDir, task.store);
+  const services = startedServices(task.dataDir, task.store);
   await services.documents.list('bench', { limit: 50, order: 'desc' });
   await services.pipeline.redriveDue();
   const ms = performance.now() - started;
   const memory = memoryNow();
-  await close();
+  await services.close();
   await send({ kind: 'started', ms, memory });
 }
 

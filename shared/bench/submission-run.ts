@@ -155,14 +155,10 @@ function scenarioSettings(dir: string, store: 'journal' | 'level' | undefined, r
  * The services started on a scenario's data folder after a run, as the runtime composes them: store and
  * persistent bus opened, nothing received (no receiver is running: the start-up is what is measured).
  */
-export function startedServices(
-  dir: string,
-  store: 'journal' | 'level',
-): { services: Services; close: () => Promise<void> } {
+export function startedServices(dir: string, store: 'journal' | 'level'): Services {
   const settings = scenarioSettings(dir, store, 'http://127.0.0.1:9');
   const bus = new InProcessMessageBus({ dir: join(dir, 'bus') });
-  const services = createServices(settings, { bus, logger: silentLogger, exclusive: true });
-  return { services, close: () => services.close() };
+  return createServices(settings, { bus, logger: silentLogger, exclusive: true });
 }
 
 /** The run's figures from the records, read a page at a time. */

@@ -88,10 +88,6 @@ export function useMeter(meter: Api.Meter | undefined): void {
   );
 }
 
-export function metricsEnabled(): boolean {
-  return instruments !== undefined;
-}
-
 /** Adds what the gauges read (a composition's bus and circuit breaker); returns its removal. */
 export function addMetricSources(source: MetricSources): () => void {
   sources.add(source);

@@ -122,6 +122,37 @@ export async function startPostgres(bin: string): Promise<PostgresServer> {
   };
 }
 
+/**
+ * A server for the tests of the enclosing file or `describe`: started before them when PostgreSQL is
+ * installed, stopped after the file. `describePg` is `describe`, or `describe.skip` without PostgreSQL
+ * (said once as a notice; a failure in CI). `server` may be read once the tests run.
+ */
+export function postgresForTests(what: string): { describePg: typeof describe; server: PostgresServer } {
+  const bin = postgresBinaries(what);
+  let started: PostgresServer | undefined;
+  beforeAll(async () => {
+    if (bin) started = await startPostgres(bin);
+  }, 60_000);
+  const running = (): PostgresServer => {
+    if (!started)
+      throw new Error('The PostgreSQL server is read before its tests run, or it is not installed');
+    return started;
+  };
+  return {
+    describePg: bin ? describe : describe.skip,
+    server: {
+      get url() {
+        return running().url;
+      },
+      get port() {
+        return running().port;
+      },
+      schema: (prefix) => running().schema(prefix),
+      stop: () => running().stop(),
+    },
+  };
+}
+
 async function waitUntilReady(url: string, child: ChildProcess, output: () => string): Promise<void> {
   const deadline = Date.now() + 30_000;
   for (;;) {
