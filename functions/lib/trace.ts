@@ -2,6 +2,7 @@ import type { InvocationContext } from '@azure/functions';
 import {
   carriedTraceContext,
   inSpan,
+  tracingEnabled,
   underRemoteParent,
   type SpanAttributes,
   type TraceCarrier,
@@ -34,6 +35,8 @@ export function consuming<T>(
   attributes: SpanAttributes,
   work: () => Promise<T>,
 ): Promise<T> {
+  // tracing off: not even the trigger's metadata is read
+  if (!tracingEnabled()) return work();
   return inSpan(
     `process ${destination}`,
     {
@@ -48,5 +51,5 @@ export function consuming<T>(
 
 /** An HTTP handler's work under the invocation's trace (the spans of the use case it calls join it). */
 export function inInvocation<T>(context: InvocationContext, work: () => Promise<T>): Promise<T> {
-  return underRemoteParent(invocationTrace(context), work);
+  return tracingEnabled() ? underRemoteParent(invocationTrace(context), work) : work();
 }
