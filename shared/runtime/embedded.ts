@@ -138,11 +138,11 @@ async function ensureLocalTenant(services: Services, apiKey: string, settings: S
 }
 
 /**
- * Starts the embedded runtime: the journal store and persistent in-process bus under the data folder (or
- * the store and bus the settings name: on PostgreSQL, one of several workers sharing the work), the
- * local key folder (with a self-signed test certificate on first start), tenant `local`, and the Function
- * App's own registrations on a local HTTP server, bus and timers. Documents a previous process left
- * unfinished continue.
+ * Starts the embedded runtime: the embedded store (LevelDB for a new folder) and the persistent in-process
+ * bus under the data folder (or the store and bus the settings name: on PostgreSQL, one of several workers
+ * sharing the work), the local key folder (with a self-signed test certificate on first start), tenant
+ * `local`, and the Function App's own registrations on a local HTTP server, bus and timers. Documents a
+ * previous process left unfinished continue.
  */
 export async function startEmbedded(
   registrations: () => FunctionRegistration[],
