@@ -5,10 +5,13 @@ import { SignedXml } from 'xml-crypto';
 import type { InProcessMessageBus } from '../shared/adapters/in-process-bus';
 import { EInvoiceError } from '../shared/errors';
 import type { FlowDefinition } from '../shared/flows/types';
+import { shippedFormats } from '../shared/formats/mapping';
 import { DUE_GRANULARITY_MS } from '../shared/store/document-store';
 import type { StageMessage } from '../shared/model/message';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import type { MessageBus, SendOptions } from '../shared/ports/message-bus';
+import type { ObjectStore } from '../shared/ports/object-store';
+import { MemoryObjectStore } from '../shared/adapters/memory-object-store';
 import { createHarness, TENANT, type Harness } from './support/harness';
 import { PEPPOL_OUTBOX_ARTIFACTS } from './support/expectations';
 import { TestReceiver } from './support/receiver';
@@ -314,6 +317,135 @@ describe('documents whose message was lost', () => {
     const record = await h.settle(submitted.id);
     expect(record.status).toBe('completed');
     expect(record.history.some((e) => e.outcome === 'redriven' && e.stepId === 'sign')).toBe(true);
+  });
+});
+
+/** A bus that counts the messages sent to each destination. */
+class CountingBus implements MessageBus {
+  readonly sent = new Map<string, number>();
+  constructor(private readonly inner: InProcessMessageBus) {}
+  send(destination: string, body: unknown, options?: SendOptions): Promise<void> {
+    this.sent.set(destination, (this.sent.get(destination) ?? 0) + 1);
+    return this.inner.send(destination, body, options);
+  }
+  subscribe(...args: Parameters<MessageBus['subscribe']>) {
+    return this.inner.subscribe(...args);
+  }
+  close() {
+    return this.inner.close();
+  }
+}
+
+describe('pure steps of one stage', () => {
+  it('run in one delivery: one message for validate, transform and the schema check, each step recorded', async () => {
+    let counting: CountingBus | undefined;
+    const h = await createHarness({}, (bus) => (counting = new CountingBus(bus)));
+    const record = await h.settle((await h.submit(sampleInvoice(4))).id);
+    expect(record.status).toBe('completed');
+    expect(record.history.filter((e) => e.outcome === 'accepted').map((e) => e.stepId)).toEqual([
+      'validate',
+      'transform',
+      'schema',
+      'sign',
+      'deliver',
+    ]);
+    // the transform stage ran three steps on intake's one message; sign and deliver (submit) got their own
+    expect(Object.fromEntries(counting!.sent)).toEqual({
+      [h.settings.topics.transform]: 1,
+      [h.settings.topics.sign]: 1,
+      [h.settings.topics.submit]: 1,
+    });
+    // the chained transform read validate's output from memory: it rendered what the store holds
+    const read = async (name: string) =>
+      (await h.services.pipeline.artifact(TENANT, record.id, name)).content.toString('utf8');
+    const peppol = shippedFormats().find((f) => f.id === 'peppol-bis3-ubl')!;
+    expect(await read('invoice.xml')).toBe(peppol.render(JSON.parse(await read('canonical.json'))));
+  });
+
+  it('cost the documented store operations: the chained steps read neither the record nor their input', async () => {
+    const counts = new Map<string, number>();
+    const count = (what: string) => counts.set(what, (counts.get(what) ?? 0) + 1);
+    const kind = (key: string) =>
+      key.startsWith('due/')
+        ? 'due index'
+        : /\/record\.json$/.test(key)
+          ? 'record'
+          : /\/artifacts\//.test(key)
+            ? 'artifact'
+            : /\/config\//.test(key)
+              ? 'configuration'
+              : 'other';
+    const memory = new MemoryObjectStore();
+    const objects: ObjectStore = {
+      get: (key) => (count(`${kind(key)} read`), memory.get(key)),
+      put: (key, body, options) => (count(`${kind(key)} write`), memory.put(key, body, options)),
+      delete: (key) => (count(`${kind(key)} delete`), memory.delete(key)),
+      list: (prefix, options) => (count('list'), memory.list(prefix, options)),
+    };
+    const h = await createHarness({}, undefined, { objects });
+    await h.settle((await h.submit(sampleInvoice(3))).id); // the tenant's configuration is read and kept
+    counts.clear();
+    const submitted = await h.submit(sampleInvoice(3));
+    await h.bus.whenIdle();
+    const counted = Object.fromEntries(counts); // before this test reads the record
+    expect((await h.services.pipeline.get(TENANT, submitted.id)).status).toBe('completed');
+    // docs/scale.md states these figures (PEPPOL outbox flow: validate, transform, schema, sign, deliver)
+    expect(counted).toEqual({
+      'artifact write': 6,
+      'artifact read': 3,
+      'record write': 8,
+      'record read': 3,
+      'due index write': 1,
+      'due index delete': 1,
+    });
+  });
+
+  it('lose nothing when the delivery stops between two of them: the timer re-drives the next one', async () => {
+    const h = await createHarness();
+    // the store fails once as the transform step's result is recorded: the delivery fails, its message
+    // (validate's) comes back stale, and the document waits at the transform step with no message
+    const documents = h.services.pipeline.documents;
+    const update = documents.update.bind(documents);
+    let failures = 0;
+    documents.update = (tenantId, id, mutate, now, known) =>
+      update(
+        tenantId,
+        id,
+        (r) => {
+          const stepId = r.stepId; // mutate changes r in place
+          const next = mutate(r);
+          if (next && failures === 0 && stepId === 'transform' && next.stepId !== 'transform') {
+            failures++;
+            throw new Error('the disk is full');
+          }
+          return next;
+        },
+        now,
+        known,
+      );
+    const submitted = await h.submit(sampleInvoice(2));
+    await h.bus.whenIdle({ scheduled: false });
+    expect(failures).toBe(1);
+    const stuck = await h.services.pipeline.get(TENANT, submitted.id);
+    expect(stuck).toMatchObject({ status: 'processing', stepId: 'transform' });
+    expect(stuck.history.map((e) => [e.stepId, e.outcome])).toEqual([
+      ['validate', 'received'],
+      ['validate', 'accepted'],
+    ]);
+
+    h.clock.advance(h.settings.stageTimeoutMs + DUE_GRANULARITY_MS);
+    expect(await h.services.pipeline.redriveDue()).toBe(1);
+    const record = await h.settle(submitted.id);
+    expect(record.status).toBe('completed');
+    expect(record.history.map((e) => [e.stepId, e.outcome])).toEqual([
+      ['validate', 'received'],
+      ['validate', 'accepted'],
+      ['transform', 'redriven'],
+      ['transform', 'accepted'],
+      ['schema', 'accepted'],
+      ['sign', 'accepted'],
+      ['deliver', 'accepted'],
+    ]);
   });
 });
 

@@ -75,6 +75,15 @@ export interface SubmitResult {
   created: boolean;
 }
 
+/** A step to run in a delivery: its message, and when it follows a step of the same delivery, what that left. */
+interface Chained {
+  message: StageMessage;
+  /** The record as the step before wrote it. */
+  known?: VersionedRecord;
+  /** The artifacts the delivery's steps wrote so far, by name. */
+  written?: Map<string, Buffer>;
+}
+
 const INPUT_ARTIFACT: Record<string, string> = { json: 'input.json', xml: 'input.xml' };
 
 /** The artifact name an intake document is stored under, by content type. */
@@ -333,19 +342,32 @@ export class Pipeline {
    * delivery holds the step) are acknowledged without effect. Throws only when the store or the bus fails,
    * so that the message is redelivered.
    */
-  runStep(message: StageMessage, deliveryId: string = randomUUID()): Promise<void> {
-    const attributes = {
-      'einvoice.tenant.id': message.tenantId,
-      'einvoice.document.id': message.documentId,
-      'einvoice.flow.id': message.flowId,
-      'einvoice.step.id': message.stepId,
-      'einvoice.attempt': message.attempt,
-    };
-    return inSpan(`step ${message.stepId}`, { attributes }, () => this.step(message, deliveryId));
+  async runStep(message: StageMessage, deliveryId: string = randomUUID()): Promise<void> {
+    let next: Chained | undefined = { message };
+    while (next) {
+      const current: Chained = next;
+      const attributes = {
+        'einvoice.tenant.id': current.message.tenantId,
+        'einvoice.document.id': current.message.documentId,
+        'einvoice.flow.id': current.message.flowId,
+        'einvoice.step.id': current.message.stepId,
+        'einvoice.attempt': current.message.attempt,
+      };
+      next = await inSpan(`step ${current.message.stepId}`, { attributes }, () =>
+        this.step(current, deliveryId),
+      );
+    }
   }
 
-  private async step(message: StageMessage, deliveryId: string): Promise<void> {
-    const found = await this.documents.get(message.tenantId, message.documentId);
+  /**
+   * Runs one step; returns the next step when it is to run in this same delivery (see `chainsTo`), with the
+   * record as just written and the artifacts this delivery wrote.
+   */
+  private async step(
+    { message, known, written: carried }: Chained,
+    deliveryId: string,
+  ): Promise<Chained | undefined> {
+    const found = known ?? (await this.documents.get(message.tenantId, message.documentId));
     if (!found) return;
     const owner = `${this.instanceId}/${deliveryId}`;
     // A waiting document's message is scheduled for its next attempt; it counts once that time has come.
@@ -420,6 +442,9 @@ export class Pipeline {
     const resumed = tookOver || redrivesSinceLastResult(record) > 0;
     this.logger.info('step.started', log);
     const written: ArtifactInfo[] = [];
+    // What this delivery's steps wrote, read back from memory by the steps chained after them: it is what
+    // the store holds (written and recorded before the next step starts).
+    const contents = carried ?? new Map<string, Buffer>();
     const started = Date.now();
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), timeoutMs);
@@ -453,7 +478,8 @@ export class Pipeline {
         stepStartedAt: new Date(run.startedAt),
         signal: controller.signal,
         readArtifact: async (name) => {
-          const content = await this.documents.getArtifact(record.tenantId, record.id, name);
+          const content =
+            contents.get(name) ?? (await this.documents.getArtifact(record.tenantId, record.id, name));
           if (!content) {
             throw new EInvoiceError(
               'artifact.missing',
@@ -475,6 +501,7 @@ export class Pipeline {
           const index = written.findIndex((a) => a.name === name);
           if (index >= 0) written[index] = info;
           else written.push(info);
+          contents.set(name, buffer);
         },
       };
       result = await action.run(context);
@@ -533,7 +560,7 @@ export class Pipeline {
       if (result.noticeLevel === 'info') this.logger.info('step.notice', notice);
       else this.logger.warn('step.notice', notice);
     }
-    await this.finish(
+    const finished = await this.finish(
       { record, etag: claimed.etag },
       message,
       next,
@@ -542,10 +569,29 @@ export class Pipeline {
       written,
       durationMs,
       action.pure ? undefined : owner,
+      (following) => this.chainsTo(action.stage, flow, following),
     );
+    return finished && { message: this.message(finished.record), known: finished, written: contents };
   }
 
-  /** Records a step's result and moves the document on; publishes the next step's message. */
+  /**
+   * Whether the step `stepId` runs in the delivery that ran the step before it, without a message: when it is
+   * a pure step of the same stage (validate then transform, say). In Azure that is the same Function; a pure
+   * step may run again at no cost, so a delivery that stops between the two loses nothing (the timer re-drives
+   * the document, as it does for a lost message). A step with effects outside (a submission) always gets a
+   * delivery of its own, with its own lease and redelivery.
+   */
+  private chainsTo(stage: Stage, flow: LoadedFlow['flow'], stepId: string): boolean {
+    const step = flow.steps.find((s) => s.id === stepId);
+    if (!step) return false;
+    const action = this.actions.get(step.action);
+    return action.pure === true && action.stage === stage;
+  }
+
+  /**
+   * Records a step's result and moves the document on; publishes the next step's message, unless `chain`
+   * says the next step runs in this delivery: then it returns the record as written, for that step.
+   */
   private async finish(
     known: VersionedRecord,
     message: StageMessage,
@@ -555,7 +601,8 @@ export class Pipeline {
     written: ArtifactInfo[],
     durationMs: number,
     leaseOwner?: string,
-  ): Promise<void> {
+    chain?: (stepId: string) => boolean,
+  ): Promise<VersionedRecord | undefined> {
     const updated = await this.documents.update(
       known.record.tenantId,
       known.record.id,
@@ -597,10 +644,11 @@ export class Pipeline {
       this.now,
       known,
     );
-    if (!updated?.changed) return;
+    if (!updated?.changed) return undefined;
     const r = updated.record;
     await this.statusChanged(r, known.record.status);
-    if (r.status === 'processing') await this.publish(r);
+    const chained = r.status === 'processing' && chain !== undefined && chain(r.stepId!);
+    if (r.status === 'processing' && !chained) await this.publish(r);
     else if (r.status === 'waiting' && r.nextAttemptAt) {
       // The next attempt is a scheduled message; the timer re-drives it too should that message be lost.
       await this.publish(r, new Date(r.nextAttemptAt));
@@ -620,6 +668,7 @@ export class Pipeline {
         nextAttemptAt: r.nextAttemptAt,
       });
     }
+    return chained ? { record: r, etag: updated.etag } : undefined;
   }
 
   private documentFailed(r: DocumentRecord, code: string | undefined, message: string | undefined): void {

@@ -6,6 +6,7 @@ import type { NotificationMessage } from '../../shared/engine/notifier';
 import type { StageMessage } from '../../shared/model/message';
 import { isTerminal, STAGES, type DocumentRecord } from '../../shared/model/record';
 import type { MessageBus } from '../../shared/ports/message-bus';
+import type { ObjectStore } from '../../shared/ports/object-store';
 import { loadSettings, type Settings } from '../../shared/settings';
 import { eventually, onTeardown, tempDir } from './temp';
 
@@ -31,7 +32,7 @@ export const TENANT = 'acme';
 export async function createHarness(
   env: Record<string, string> = {},
   wrapBus: (bus: InProcessMessageBus) => MessageBus = (bus) => bus,
-  options: { realClock?: boolean } = {},
+  options: { realClock?: boolean; objects?: ObjectStore } = {},
 ): Promise<Harness> {
   const dir = tempDir();
   const settings = loadSettings({ ...process.env, EINVOICE_DATA_DIR: dir, EINVOICE_STORE: 'memory', ...env });
@@ -53,6 +54,7 @@ export async function createHarness(
     bus: wrapBus(bus),
     logger,
     ...(options.realClock ? {} : { now: () => new Date(clock.now) }),
+    ...(options.objects ? { objects: options.objects } : {}),
   });
   await services.tenants.create(TENANT, 'Acme');
   for (const stage of STAGES) {
