@@ -89,7 +89,19 @@ const DEFAULT_EXEMPTION: Partial<Record<VatCategoryCode, { code: string; text: s
   O: { code: 'VATEX-EU-O', text: 'Not subject to VAT' },
 };
 
-const money = (value: Decimal): string => format(value, 2);
+/** One cent in the money arithmetic (8 places). */
+const CENT = 1_000_000n;
+
+/**
+ * An amount as two-decimal text (`format(value, 2)`). The figures written are already rounded to cents, and
+ * for those the text is made without rounding again.
+ */
+const money = (value: Decimal): string => {
+  if (value % CENT !== 0n) return format(value, 2);
+  const negative = value < 0n;
+  const cents = ((negative ? -value : value) / CENT).toString().padStart(3, '0');
+  return `${negative ? '-' : ''}${cents.slice(0, -2)}.${cents.slice(-2)}`;
+};
 
 /** A figure whose value may not be known (absent where it is needed, or not a decimal). */
 type Known = Decimal | undefined;
@@ -124,8 +136,25 @@ function settle(sent: unknown, computed: Known, write: (text: string) => void): 
 /** The key of a VAT group, by category and rate (none for category O); undefined for a rate that is not one. */
 function groupKey(category: string, rate: unknown): string | undefined {
   if (category === 'O' || rate === undefined || rate === null) return `${category}:`;
+  const value = rateKey(rate);
+  return value === undefined ? undefined : `${category}:${value}`;
+}
+
+/** Rates as group keys show them, kept: a document has a few rates, each on many lines. */
+const rateKeys = new Map<unknown, string | undefined>();
+
+/** A rate as its group key shows it (the shortest text of its value); undefined for one that is not a rate. */
+function rateKey(rate: unknown): string | undefined {
+  if (typeof rate !== 'string' || rate.length > 24) {
+    const value = valueOf(rate);
+    return value === undefined ? undefined : format(value);
+  }
+  if (rateKeys.has(rate)) return rateKeys.get(rate);
   const value = valueOf(rate);
-  return value === undefined ? undefined : `${category}:${format(value)}`;
+  const key = value === undefined ? undefined : format(value);
+  if (rateKeys.size >= 256) rateKeys.clear();
+  rateKeys.set(rate, key);
+  return key;
 }
 
 interface Group {
@@ -226,7 +255,8 @@ export function calculate(
       allowanceSum !== undefined
         ? roundFraction(
             lineBase(quantity, net, baseQuantity),
-            round(chargeSum, 2) - round(allowanceSum, 2),
+            // most lines have neither: nothing to round
+            chargeSum === 0n && allowanceSum === 0n ? 0n : round(chargeSum, 2) - round(allowanceSum, 2),
             2,
           )
         : undefined;

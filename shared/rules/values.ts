@@ -21,7 +21,28 @@ export function given(value: unknown): boolean {
 export function text(value: unknown): string | undefined {
   if (typeof value === 'number' || typeof value === 'boolean') return String(value);
   if (typeof value !== 'string') return undefined;
-  return value.replace(/\s+/g, ' ').trim();
+  return isNormal(value) ? value : value.replace(/\s+/g, ' ').trim();
+}
+
+/**
+ * Whether text is as `text` would return it, decided without a regex for the usual case: printable ASCII,
+ * single spaces between words, none at either end. Anything else (other white space, non-ASCII) is left to
+ * the regex.
+ */
+function isNormal(value: string): boolean {
+  const length = value.length;
+  if (length === 0) return true;
+  if (value.charCodeAt(0) === 32 || value.charCodeAt(length - 1) === 32) return false;
+  let space = false;
+  for (let i = 0; i < length; i++) {
+    const code = value.charCodeAt(i);
+    if (code === 32) {
+      if (space) return false;
+      space = true;
+    } else if (code > 32 && code < 127) space = false;
+    else return false;
+  }
+  return true;
 }
 
 /** The exact value of a decimal term; undefined when absent or not a decimal. */

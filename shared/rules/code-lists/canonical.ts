@@ -66,12 +66,17 @@ export function eachRejected(
   accepts: (text: string) => boolean,
   reject: (pointer: string, value: string) => void,
 ): void {
+  walkOf(at)(document, [], accepts, reject);
+}
+
+/** The compiled walk along a place, made the first time it is asked for. */
+function walkOf(at: Place): Step {
   let walk = walks.get(at);
   if (!walk) {
     walk = compileWalk(at);
     walks.set(at, walk);
   }
-  walk(document, [], accepts, reject);
+  return walk;
 }
 
 /** The pointer of a place with the list indexes of one value in it: `/lines/2/unitCode`. */
@@ -100,21 +105,91 @@ export interface CodeRuleSpec {
   readonly places: readonly CodePlace[];
 }
 
+/**
+ * The code rules of a module, judged together: one walk of the document along all their places finds which of
+ * them reject a value (`Rule.reporting`), and only those are checked, each along its own places, to report.
+ */
+export function codeRules(specs: readonly CodeRuleSpec[]): InvoiceRule[] {
+  const root = newNode();
+  for (const spec of specs)
+    for (const p of spec.places) {
+      let node = root;
+      for (const key of place(p.at)) {
+        if (key === '*') node = node.items ??= newNode();
+        else {
+          const at = node.keys.indexOf(key);
+          if (at >= 0) node = node.children[at]!;
+          else {
+            const child = newNode();
+            node.keys.push(key);
+            node.children.push(child);
+            node = child;
+          }
+        }
+      }
+      node.codes.push({ id: spec.id, accepts: p.accepts });
+    }
+  const reporting = (document: HeldInvoice) => rejectingIn(document, root, undefined) ?? NONE;
+  return specs.map((spec) => ({ ...codeRule(spec), reporting }));
+}
+
+/** The places of several rules as one tree: the members to read, the items of a list, the codes taken here. */
+interface PlaceNode {
+  readonly keys: string[];
+  readonly children: PlaceNode[];
+  items?: PlaceNode;
+  readonly codes: Array<{ readonly id: string; readonly accepts: (text: string) => boolean }>;
+}
+
+const newNode = (): PlaceNode => ({ keys: [], children: [], codes: [] });
+
+const NONE: ReadonlySet<string> = new Set();
+
+/** The ids of the rules whose places in `value` (at `node`) hold a value they do not take; as the walks do. */
+function rejectingIn(
+  value: unknown,
+  node: PlaceNode,
+  found: Set<string> | undefined,
+): Set<string> | undefined {
+  if (typeof value === 'string') {
+    for (const { id, accepts } of node.codes) if (!accepts(value)) (found ??= new Set()).add(id);
+    return found;
+  }
+  if (value === null || typeof value !== 'object') return found;
+  if (Array.isArray(value)) {
+    const items = node.items;
+    if (items) for (let i = 0; i < value.length; i++) found = rejectingIn(value[i], items, found);
+    return found;
+  }
+  const { keys, children } = node;
+  for (let k = 0; k < keys.length; k++) {
+    const member = (value as Record<string, unknown>)[keys[k]!];
+    if (member !== undefined) found = rejectingIn(member, children[k]!, found);
+  }
+  return found;
+}
+
 /** A rule that reports every value at its places that its code list does not have. */
 export function codeRule(spec: CodeRuleSpec): InvoiceRule {
-  const places = spec.places.map((p) => ({
-    at: place(p.at),
-    accepts: p.accepts,
-    reject: (report: (pointer: string, detail: string) => void) => (pointer: string, value: string) =>
-      report(pointer, `${spec.message} ${JSON.stringify(value)} is not ${p.expected?.() ?? 'one'}.`),
-  }));
+  // The report of the check under way, so that each place's walk and rejection are made once, not per check.
+  let report: (pointer: string, detail: string) => void = () => undefined;
+  const places = spec.places.map((p) => {
+    const at = place(p.at);
+    return {
+      walk: walkOf(at),
+      accepts: p.accepts,
+      reject: (pointer: string, value: string) =>
+        report(pointer, `${spec.message} ${JSON.stringify(value)} is not ${p.expected?.() ?? 'one'}.`),
+    };
+  });
   return {
     id: spec.id,
     ...(spec.severity ? { severity: spec.severity } : {}),
     terms: spec.terms,
     message: spec.message,
-    check(document, report) {
-      for (const { at, accepts, reject } of places) eachRejected(document, at, accepts, reject(report));
+    check(document, to) {
+      report = to;
+      for (const { walk, accepts, reject } of places) walk(document, [], accepts, reject);
     },
   };
 }

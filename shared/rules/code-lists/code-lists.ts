@@ -159,6 +159,8 @@ export { normalizeSpace };
  * token, then exactly one of the codes (case as written). Empty text is no code.
  */
 export function isCodeOf(list: CodeList, text: string): boolean {
+  // a code as written is its own normalised form (codes are single tokens): no need to normalise it
+  if (list.has(text)) return true;
   const code = normalizeSpace(text);
   return code !== '' && !code.includes(' ') && list.has(code);
 }

@@ -1,5 +1,6 @@
 import { decimalText } from '../../util/decimal';
 import { exactFixed, exactText, pow10, type ExactDecimal } from '../../model/exact-decimal';
+import { oncePerRun } from '../engine';
 import type { HeldInvoice, InvoiceRule, InvoiceRuleModule, Report } from '../rule';
 import { EN16931_SOURCE } from '../sources';
 import { decimal, list, present, text } from '../values';
@@ -123,7 +124,9 @@ function shortDecimal(value: string): ExactDecimal | undefined {
  */
 export function figure(value: unknown): ExactDecimal | null | undefined {
   if (value === undefined || value === null) return null;
-  return (typeof value === 'string' ? shortDecimal(value) : undefined) ?? decimal(value);
+  // `decimal` keeps the short texts it has read (the figures of an invoice, read by many rules): only a
+  // longer text is worth reading here first, as it would read it with a regex; the value is the same
+  return (typeof value === 'string' && value.length > 12 ? shortDecimal(value) : undefined) ?? decimal(value);
 }
 
 /**
@@ -157,7 +160,25 @@ export interface AllowanceAt {
 }
 
 /** The document level allowances (`allowances`) or charges (`charges`). */
-export function documentLevel(doc: HeldInvoice, kind: 'allowances' | 'charges'): AllowanceAt[] {
+export function documentLevel(doc: HeldInvoice, kind: 'allowances' | 'charges'): readonly AllowanceAt[] {
+  return allowancesAndCharges(doc)[kind];
+}
+
+/** The allowances (`allowances`) or charges (`charges`) of every line. */
+export function lineLevel(doc: HeldInvoice, kind: 'allowances' | 'charges'): readonly AllowanceAt[] {
+  const found = allowancesAndCharges(doc);
+  return kind === 'allowances' ? found.lineAllowances : found.lineCharges;
+}
+
+/** The allowances and charges of the document and of its lines, found once per run: a dozen rules read them. */
+const allowancesAndCharges = oncePerRun((doc: HeldInvoice) => ({
+  allowances: findDocumentLevel(doc, 'allowances'),
+  charges: findDocumentLevel(doc, 'charges'),
+  lineAllowances: findLineLevel(doc, 'allowances'),
+  lineCharges: findLineLevel(doc, 'charges'),
+}));
+
+function findDocumentLevel(doc: HeldInvoice, kind: 'allowances' | 'charges'): AllowanceAt[] {
   const found: AllowanceAt[] = [];
   list(doc[kind]).forEach((entry, j) => {
     if (entry) found.push({ entry, path: `/${kind}/${j}` });
@@ -165,8 +186,7 @@ export function documentLevel(doc: HeldInvoice, kind: 'allowances' | 'charges'):
   return found;
 }
 
-/** The allowances (`allowances`) or charges (`charges`) of every line. */
-export function lineLevel(doc: HeldInvoice, kind: 'allowances' | 'charges'): AllowanceAt[] {
+function findLineLevel(doc: HeldInvoice, kind: 'allowances' | 'charges'): AllowanceAt[] {
   const found: AllowanceAt[] = [];
   list(doc.lines).forEach((line, i) => {
     list(line?.[kind]).forEach((entry, j) => {
@@ -207,7 +227,7 @@ const totalPresence = (id: string, member: TotalsMember, term: string, name: str
 
 const amountPresence = (
   id: string,
-  at: (doc: HeldInvoice) => AllowanceAt[],
+  at: (doc: HeldInvoice) => readonly AllowanceAt[],
   group: string,
   term: string,
   name: string,
@@ -495,11 +515,12 @@ const categoryTax: InvoiceRule = {
 /** Where a BR-DEC rule looks: the amounts of one term, each with its JSON Pointer. */
 type AmountsOf = (doc: HeldInvoice) => Array<readonly [path: string, value: unknown]>;
 
-const ofTotals =
-  (member: TotalsMember): AmountsOf =>
-  (doc) => [[`/totals/${member}`, doc.totals?.[member]]];
+const ofTotals = (member: TotalsMember): AmountsOf => {
+  const path = `/totals/${member}`;
+  return (doc) => [[path, doc.totals?.[member]]];
+};
 const ofEntries =
-  (at: (doc: HeldInvoice) => AllowanceAt[], member: 'amount' | 'baseAmount'): AmountsOf =>
+  (at: (doc: HeldInvoice) => readonly AllowanceAt[], member: 'amount' | 'baseAmount'): AmountsOf =>
   (doc) =>
     at(doc).map(({ entry, path }) => [`${path}/${member}`, entry[member]] as const);
 const ofBreakdown =

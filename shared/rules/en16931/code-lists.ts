@@ -1,6 +1,6 @@
 import type { InvoiceRule, InvoiceRuleModule, SyntaxRule, SyntaxRuleModule } from '../rule';
 import { EN16931_SOURCE } from '../sources';
-import { codeRule, type CodePlace } from '../code-lists/canonical';
+import { codeRules, type CodePlace, type CodeRuleSpec } from '../code-lists/canonical';
 import { codeTest, expectedOf } from '../code-lists/code-lists';
 import {
   CII_NAMESPACES,
@@ -162,10 +162,12 @@ const meaning = (id: string): Meaning => {
   return found;
 };
 
-const canonical = (id: string, ...places: CodePlace[][]): InvoiceRule =>
-  codeRule({ ...meaning(id), places: places.flat() });
+const canonical = (id: string, ...places: CodePlace[][]): CodeRuleSpec => ({
+  ...meaning(id),
+  places: places.flat(),
+});
 
-const canonicalRules: readonly InvoiceRule[] = [
+const canonicalRules: readonly InvoiceRule[] = codeRules([
   canonical('BR-CL-01', at(typeCode, '/typeCode')),
   canonical('BR-CL-04', at(currency, '/currency')),
   canonical('BR-CL-05', at(currency, '/vatAccountingCurrency')),
@@ -212,7 +214,7 @@ const canonicalRules: readonly InvoiceRule[] = [
   canonical('BR-CL-24', at(mime, '/attachments/*/content/mimeCode')),
   canonical('BR-CL-25', at(eas, '/seller/endpoint/scheme', '/buyer/endpoint/scheme')),
   canonical('BR-CL-26', at(icd, '/delivery/locationId/scheme')),
-];
+]);
 
 export const en16931CodeLists: InvoiceRuleModule = {
   id: 'en16931-code-lists',

@@ -69,33 +69,78 @@ interface VatUse {
   readonly rate: unknown;
   /** The line net amount (BT-131) or the allowance or charge amount (BT-92, BT-99). */
   readonly amount: unknown;
+  /** The rate and the amount as decimals (undefined when absent or not one), read once for every rule. */
+  readonly rateValue: ExactDecimal | undefined;
+  readonly amountValue: ExactDecimal | undefined;
 }
+
+/** A use of a VAT category, its rate and amount read. */
+const useOf = (
+  kind: UseKind,
+  index: number,
+  category: string | undefined,
+  rate: unknown,
+  amount: unknown,
+): VatUse => ({
+  kind,
+  index,
+  category,
+  rate,
+  amount,
+  rateValue: decimal(rate),
+  amountValue: decimal(amount),
+});
 
 /** The lines (with VAT information), allowances and charges of the document, in that order. */
 const allUsesOf = oncePerRun((doc: HeldInvoice): readonly VatUse[] => {
   const uses: VatUse[] = [];
   list(doc.lines).forEach((line, index) => {
     const vat = line?.vat;
-    if (vat)
-      uses.push({
-        kind: 'line',
-        index,
-        category: text(vat.category),
-        rate: vat.rate,
-        amount: line.netAmount,
-      });
+    if (vat) uses.push(useOf('line', index, text(vat.category), vat.rate, line.netAmount));
   });
   for (const kind of ['allowance', 'charge'] as const)
     list(kind === 'allowance' ? doc.allowances : doc.charges).forEach((ac, index) => {
-      if (ac) uses.push({ kind, index, category: text(ac.vatCategory), rate: ac.vatRate, amount: ac.amount });
+      if (ac) uses.push(useOf(kind, index, text(ac.vatCategory), ac.vatRate, ac.amount));
     });
   return uses;
 });
 
+/** The uses of one category (or of none: `undefined`), all of them and by kind, in the document's order. */
+interface CategoryUses {
+  readonly all: VatUse[];
+  readonly line: VatUse[];
+  readonly allowance: VatUse[];
+  readonly charge: VatUse[];
+}
+
+const NO_USES: CategoryUses = { all: [], line: [], allowance: [], charge: [] };
+
+/**
+ * The uses of the document by kind and by category, sorted once per run: each category has some thirty rules
+ * that ask for its uses, most of them of a category the document does not use.
+ */
+const sortedUsesOf = oncePerRun((doc: HeldInvoice) => {
+  const byKind: Record<UseKind, VatUse[]> = { line: [], allowance: [], charge: [] };
+  const byCategory = new Map<string | undefined, CategoryUses>();
+  for (const use of allUsesOf(doc)) {
+    byKind[use.kind].push(use);
+    let uses = byCategory.get(use.category);
+    if (!uses) byCategory.set(use.category, (uses = { all: [], line: [], allowance: [], charge: [] }));
+    uses.all.push(use);
+    uses[use.kind].push(use);
+  }
+  return { byKind, byCategory };
+});
+
 /** The uses of VAT categories of the document, all of them or those of one kind. */
 function usesOf(doc: HeldInvoice, kinds?: readonly [UseKind]): readonly VatUse[] {
-  const uses = allUsesOf(doc);
-  return kinds === undefined ? uses : uses.filter((use) => use.kind === kinds[0]);
+  return kinds === undefined ? allUsesOf(doc) : sortedUsesOf(doc).byKind[kinds[0]];
+}
+
+/** The uses of the category `code`, all of them or those of one kind (`usesOf` of that category). */
+function usesOfCategory(doc: HeldInvoice, code: string, kind?: UseKind): readonly VatUse[] {
+  const uses = sortedUsesOf(doc).byCategory.get(code) ?? NO_USES;
+  return kind === undefined ? uses.all : uses[kind];
 }
 
 type BreakdownEntry = NonNullable<NonNullable<HeldInvoice['vatBreakdown']>[number]>;
@@ -123,8 +168,8 @@ function entriesOf(doc: HeldInvoice, code: string): readonly PlacedEntry[] {
 
 const hasLines = (doc: HeldInvoice): boolean => list(doc.lines).some((line) => line !== undefined);
 
-const sameRate = (rate: unknown, wanted: ExactDecimal): boolean => {
-  const value = decimal(rate);
+const sameRate = (use: VatUse, wanted: ExactDecimal): boolean => {
+  const value = use.rateValue;
   return value !== undefined && exactCompare(value, wanted) === 0;
 };
 
@@ -132,7 +177,7 @@ const sameRate = (rate: unknown, wanted: ExactDecimal): boolean => {
 function taxableSum(uses: readonly VatUse[]): ExactDecimal {
   let sum = ZERO;
   for (const use of uses) {
-    const amount = decimal(use.amount);
+    const amount = use.amountValue;
     if (amount === undefined) continue;
     sum = plus(sum, use.kind === 'allowance' ? { units: -amount.units, scale: amount.scale } : amount);
   }
@@ -161,7 +206,7 @@ function breakdownRule(c: VatCategoryRules): InvoiceRule {
       terms,
       `Lines, allowances or charges of VAT category ${c.code} (${c.name}) need a VAT breakdown entry (BG-23) of that category, and such an entry needs one of them`,
       (doc, report) => {
-        const used = usesOf(doc).some((use) => use.category === c.code);
+        const used = usesOfCategory(doc, c.code).length > 0;
         const entries = entriesOf(doc, c.code);
         if (used && entries.length === 0)
           report('/vatBreakdown', `The VAT breakdown has no entry of category ${c.code} (${c.name})`);
@@ -186,7 +231,7 @@ function breakdownRule(c: VatCategoryRules): InvoiceRule {
         );
         return;
       }
-      if (usesOf(doc).some((use) => use.category === c.code))
+      if (usesOfCategory(doc, c.code).length > 0)
         report('/vatBreakdown', `The VAT breakdown has no entry of category ${c.code} (${c.name})`);
     },
   );
@@ -209,7 +254,7 @@ const BUYER_TERMS = { 'vat-or-legal-id': ['BT-48', 'BT-47'], 'vat-id': ['BT-48']
 function partyRule(c: VatCategoryRules, kind: UseKind): InvoiceRule {
   const facts = USE_KINDS[kind];
   const id = `${c.prefix}-${facts.partyRule}`;
-  const used = (doc: HeldInvoice) => usesOf(doc, [kind]).some((use) => use.category === c.code);
+  const used = (doc: HeldInvoice) => usesOfCategory(doc, c.code, kind).length > 0;
   if (c.seller === 'no-vat-id')
     return rule(
       id,
@@ -253,9 +298,9 @@ const RATE_TEXT = {
   'not-negative': '0 or above',
 } as const;
 
-function rateHolds(demand: VatCategoryRules['rate'], rate: unknown): boolean {
-  if (demand === 'none') return !present(rate);
-  const value = decimal(rate);
+function rateHolds(demand: VatCategoryRules['rate'], use: VatUse): boolean {
+  if (demand === 'none') return !present(use.rate);
+  const value = use.rateValue;
   if (value === undefined) return false;
   const sign = value.units === 0n ? 0 : value.units > 0n ? 1 : -1;
   return demand === 'positive' ? sign > 0 : demand === 'zero' ? sign === 0 : sign >= 0;
@@ -273,8 +318,8 @@ function rateRule(c: VatCategoryRules, kind: UseKind): InvoiceRule {
     [facts.categoryTerm, facts.rateTerm],
     message,
     (doc, report) => {
-      for (const use of usesOf(doc, [kind]))
-        if (use.category === c.code && !rateHolds(demand, use.rate))
+      for (const use of usesOfCategory(doc, c.code, kind))
+        if (!rateHolds(demand, use))
           report(
             facts.ratePath(use.index),
             present(use.rate)
@@ -301,7 +346,7 @@ function taxableRule(c: VatCategoryRules): InvoiceRule {
         const entries = entriesOf(doc, c.code);
         if (entries.length === 0) return;
         const lines = hasLines(doc);
-        const sum = taxableSum(usesOf(doc).filter((use) => use.category === c.code));
+        const sum = taxableSum(usesOfCategory(doc, c.code));
         for (const { entry, index } of entries) {
           const taxable = decimal(entry.taxableAmount);
           if (lines && taxable !== undefined && exactCompare(taxable, sum) === 0) continue;
@@ -322,12 +367,12 @@ function taxableRule(c: VatCategoryRules): InvoiceRule {
     (doc, report) => {
       const entries = entriesOf(doc, c.code);
       if (entries.length === 0) return;
-      const uses = usesOf(doc).filter((use) => use.category === c.code);
+      const uses = usesOfCategory(doc, c.code);
       const lines = hasLines(doc);
       for (const { entry, index } of entries) {
         const rate = decimal(entry.rate);
         if (rate === undefined) continue; // the rule holds for every rate the entry has: here none
-        const atRate = uses.filter((use) => sameRate(use.rate, rate));
+        const atRate = uses.filter((use) => sameRate(use, rate));
         const sum = taxableSum(atRate);
         const taxable = decimal(entry.taxableAmount);
         const basis = used ? atRate.length > 0 : lines;
@@ -435,8 +480,7 @@ function categoryRules(c: VatCategoryRules): InvoiceRule[] {
 
 // The rules of one category only
 
-const hasEntryOf = (doc: HeldInvoice, code: string): boolean =>
-  list(doc.vatBreakdown).some((entry) => text(entry?.category) === code);
+const hasEntryOf = (doc: HeldInvoice, code: string): boolean => entriesOf(doc, code).length > 0;
 
 const INTRA_COMMUNITY: readonly InvoiceRule[] = [
   rule(
@@ -508,6 +552,10 @@ function countriesOf(doc: HeldInvoice): Array<[string, unknown]> {
   return countries.filter(([, country]) => present(country));
 }
 
+/** Whether category `code` appears at all: in the breakdown, on a line, a document allowance or charge. */
+const appears = (doc: HeldInvoice, code: string): boolean =>
+  entriesOf(doc, code).length > 0 || usesOfCategory(doc, code).length > 0;
+
 /** Where category B (split payment) or S appears: breakdown, lines, document allowances and charges. */
 function placesOf(doc: HeldInvoice, code: string): string[] {
   const places: string[] = [];
@@ -525,7 +573,7 @@ const SPLIT_PAYMENT: readonly InvoiceRule[] = [
     ['BT-151', 'BT-95', 'BT-102', 'BT-118', 'BT-40', 'BT-55'],
     'An invoice with VAT category B (split payment) is a domestic Italian invoice: every country code in it is IT',
     (doc, report) => {
-      if (placesOf(doc, 'B').length === 0) return;
+      if (!appears(doc, 'B')) return;
       const foreign = countriesOf(doc).find(([, country]) => country !== 'IT');
       if (foreign)
         report(
@@ -539,7 +587,7 @@ const SPLIT_PAYMENT: readonly InvoiceRule[] = [
     ['BT-151', 'BT-95', 'BT-102', 'BT-118'],
     'An invoice with VAT category B (split payment) has no line, allowance, charge or VAT breakdown entry of category S (standard rated)',
     (doc, report) => {
-      if (placesOf(doc, 'B').length === 0) return;
+      if (!appears(doc, 'B')) return;
       const standard = placesOf(doc, 'S');
       if (standard.length > 0) report(standard[0]!);
     },

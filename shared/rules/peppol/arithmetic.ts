@@ -17,6 +17,7 @@ import {
   ZERO,
   type AllowanceAt,
 } from '../en16931/arithmetic';
+import { oncePerRun } from '../engine';
 import { CII_NS, UBL_NS } from '../../xml/namespaces';
 import { childrenNamed, type XmlTreeElement } from '../../xml/xml-tree';
 import type { HeldInvoice, InvoiceRule, InvoiceRuleModule, SyntaxRule, SyntaxRuleModule } from '../rule';
@@ -33,14 +34,15 @@ import { decimal, list, present, text } from '../values';
 
 const SLACK: ExactDecimal = { units: 2n, scale: 2 }; // 0.02
 const ONE: ExactDecimal = { units: 1n, scale: 0 };
+const NO_FIGURES: readonly ExactDecimal[] = [];
 
-/** Every allowance and charge, of the document and of its lines (not the price discount). */
-const allAllowancesAndCharges = (doc: HeldInvoice): AllowanceAt[] => [
+/** Every allowance and charge, of the document and of its lines (not the price discount); once per run. */
+const allAllowancesAndCharges = oncePerRun((doc: HeldInvoice): readonly AllowanceAt[] => [
   ...documentLevel(doc, 'allowances'),
   ...documentLevel(doc, 'charges'),
   ...lineLevel(doc, 'allowances'),
   ...lineLevel(doc, 'charges'),
-];
+]);
 
 /** |a − b| ≤ 0.02 */
 const withinSlack = (a: ExactDecimal, b: ExactDecimal) => compare(absolute(minus(a, b)), SLACK) <= 0;
@@ -122,14 +124,18 @@ const lineNetAmount: InvoiceRule = {
       const quantity = figure(line.quantity);
       const price = figure(line.price?.net);
       const base = figure(line.price?.baseQuantity);
-      const allowances = figures(list(line.allowances), (a) => a.amount);
-      const charges = figures(list(line.charges), (c) => c.amount);
+      const allowances = line.allowances ? figures(line.allowances, (a) => a.amount) : NO_FIGURES;
+      const charges = line.charges ? figures(line.charges, (c) => c.amount) : NO_FIGURES;
       if (net === undefined || quantity === undefined || price === undefined || base === undefined) return;
       if (!allowances || !charges) return;
       const perUnit = base && base.units !== 0n ? base : ONE;
       // net − (charges − allowances) = quantity × price ÷ base, within 0.02: times |base| to stay exact
-      const adjustments = minus(roundHalfUp(total(charges), 2), roundHalfUp(total(allowances), 2));
-      const left = times(minus(net ?? ZERO, adjustments), perUnit);
+      // (a line without any is the usual case: nothing to add or take off)
+      const adjusted = allowances.length > 0 || charges.length > 0;
+      const adjustments = adjusted
+        ? minus(roundHalfUp(total(charges), 2), roundHalfUp(total(allowances), 2))
+        : ZERO;
+      const left = times(adjusted ? minus(net ?? ZERO, adjustments) : (net ?? ZERO), perUnit);
       const right = times(quantity ?? ONE, price ?? ZERO);
       if (compare(absolute(minus(left, right)), times(SLACK, absolute(perUnit))) <= 0) return;
       const expected = plus(quotient(right, perUnit, 2), adjustments);

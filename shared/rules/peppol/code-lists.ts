@@ -1,6 +1,6 @@
 import type { InvoiceRule, InvoiceRuleModule, SyntaxRule, SyntaxRuleModule } from '../rule';
 import { PEPPOL_SOURCE } from '../sources';
-import { codeRule, type CodePlace } from '../code-lists/canonical';
+import { codeRules, type CodePlace } from '../code-lists/canonical';
 import { codeTest, expectedOf, normalizeSpace } from '../code-lists/code-lists';
 import {
   CII_CONTEXTS,
@@ -73,16 +73,13 @@ const CL008: Meaning = {
   message: 'The scheme of an electronic address (BT-34-1, BT-49-1) must be an EAS code that PEPPOL accepts.',
 };
 
-const canonicalRules: readonly InvoiceRule[] = [
-  codeRule({ ...CL001, places: at(mime, '/attachments/*/content/mimeCode') }),
-  codeRule({
-    ...CL002,
-    places: at(allowanceReason, '/allowances/*/reasonCode', '/lines/*/allowances/*/reasonCode'),
-  }),
-  codeRule({ ...CL003, places: at(chargeReason, '/charges/*/reasonCode', '/lines/*/charges/*/reasonCode') }),
-  codeRule({ ...CL006, places: at(vatPointDate, '/vatPointDateCode') }),
-  codeRule({ ...CL008, places: at(eas, '/seller/endpoint/scheme', '/buyer/endpoint/scheme') }),
-];
+const canonicalRules: readonly InvoiceRule[] = codeRules([
+  { ...CL001, places: at(mime, '/attachments/*/content/mimeCode') },
+  { ...CL002, places: at(allowanceReason, '/allowances/*/reasonCode', '/lines/*/allowances/*/reasonCode') },
+  { ...CL003, places: at(chargeReason, '/charges/*/reasonCode', '/lines/*/charges/*/reasonCode') },
+  { ...CL006, places: at(vatPointDate, '/vatPointDateCode') },
+  { ...CL008, places: at(eas, '/seller/endpoint/scheme', '/buyer/endpoint/scheme') },
+]);
 
 export const peppolCodeLists: InvoiceRuleModule = {
   id: 'peppol-code-lists',
