@@ -15,6 +15,7 @@ import { packageRoot } from '../util/package-root';
 import { compileSchemaFile, toProblems } from '../validation/schema';
 import type { OutputFormat, ReadDocument, RenderOptions } from './format';
 import { JsonTreeWriter, XmlTreeWriter, type TreeWriter } from './output-writers';
+import { escapeXml, xmlTags, type XmlTags } from './xml-writer';
 import { compileReader } from './mapping-reader';
 import { syntaxOf } from '../xml/namespaces';
 import { pathKeys } from './paths';
@@ -148,6 +149,11 @@ const STEP = Symbol('step');
 
 type Extras = { [COMPANY]?: Readonly<Record<string, string>>; [STEP]?: Readonly<Record<string, string>> };
 
+/** A property of an object; undefined for anything else. */
+function member(value: unknown, key: string): unknown {
+  return value === null || typeof value !== 'object' ? undefined : (value as Record<string, unknown>)[key];
+}
+
 function compilePath(path: string): Getter {
   const { absolute, keys } = pathKeys(path);
   if (!absolute && keys.length === 2 && (keys[0] === 'company' || keys[0] === 'step')) {
@@ -158,8 +164,6 @@ function compilePath(path: string): Getter {
     return (_scope, root) => (root as Extras | null)?.[where]?.[name];
   }
   // One, two or three keys (most paths) are read without a loop.
-  const member = (value: unknown, key: string): unknown =>
-    value === null || typeof value !== 'object' ? undefined : (value as Record<string, unknown>)[key];
   if (keys.length === 1) {
     const [a] = keys as [string];
     return absolute ? (_scope, root) => member(root, a) : (scope) => member(scope, a);
@@ -204,9 +208,7 @@ function exactOf(raw: unknown) {
 const FORMATTERS: Record<NonNullable<MappingValue['format']>, (raw: unknown) => string> = {
   text: (raw) => String(raw),
   amount: (raw) =>
-    typeof raw === 'string' && AMOUNT_FORM.test(raw) && !/^-0\.00$/.test(raw)
-      ? raw
-      : exactFixed(exactOf(raw), 2),
+    typeof raw === 'string' && AMOUNT_FORM.test(raw) && raw !== '-0.00' ? raw : exactFixed(exactOf(raw), 2),
   // As many decimals as the value has (prices and quantities have no maximum in EN 16931)
   decimal: (raw) =>
     typeof raw === 'string' && DECIMAL_FORM.test(raw) && raw !== '-0' ? raw : exactText(exactOf(raw)),
@@ -284,6 +286,29 @@ function compileValue(value: MappingValue, at: string): TextOf {
   }
   if (value.path !== undefined) {
     const get = compilePath(value.path);
+    if (base === FORMATTERS.text && format === base && !codes) {
+      // Most values: a text written as it is; only what is not a text goes through the formatting.
+      const { absolute, keys } = pathKeys(value.path);
+      if (!absolute && keys.length === 1) {
+        // the commonest of all, a member of the scope, read here (one call less per element)
+        const key = keys[0]!;
+        return (scope) => {
+          const raw = member(scope, key);
+          return typeof raw === 'string' && raw !== '' ? raw : formatted(raw);
+        };
+      }
+      if (!absolute && keys.length === 2 && keys[0] !== 'company' && keys[0] !== 'step') {
+        const [a, b] = keys as [string, string];
+        return (scope) => {
+          const raw = member(member(scope, a), b);
+          return typeof raw === 'string' && raw !== '' ? raw : formatted(raw);
+        };
+      }
+      return (scope, root) => {
+        const raw = get(scope, root);
+        return typeof raw === 'string' && raw !== '' ? raw : formatted(raw);
+      };
+    }
     return (scope, root) => formatted(get(scope, root));
   }
   // A template: literal parts and {path} placeholders; empty when any placeholder is.
@@ -351,11 +376,17 @@ function compileCondition(condition: MappingCondition): Test {
   }
   if (condition.eq !== undefined) {
     const wanted = String(condition.eq);
-    return (s, r) => !isEmpty(get(s, r)) && String(get(s, r)) === wanted;
+    return (s, r) => {
+      const value = get(s, r);
+      return !isEmpty(value) && String(value) === wanted;
+    };
   }
   if (condition.ne !== undefined) {
     const unwanted = String(condition.ne);
-    return (s, r) => isEmpty(get(s, r)) || String(get(s, r)) !== unwanted;
+    return (s, r) => {
+      const value = get(s, r);
+      return isEmpty(value) || String(value) !== unwanted;
+    };
   }
   const allowed = new Set((condition.in ?? []).map(String));
   return (s, r) => {
@@ -364,23 +395,36 @@ function compileCondition(condition: MappingCondition): Test {
   };
 }
 
-/** Compiles a mapping's template into one function per node, resolved once. */
-class Compiler {
-  constructor(private readonly definition: MappingDefinition) {}
+/** The layout of an XML mapping's output, as its `XmlTreeWriter` writes it. */
+interface XmlLayout {
+  indent: string;
+  compact: boolean;
+}
 
-  node(node: MappingNode, at: string): Emit {
+/**
+ * Compiles a mapping's template into one function per node, resolved once. For XML, each element's tags are
+ * made here too: an element's depth in the output is its number of element ancestors in the template (a
+ * fragment is compiled anew where it is used), known before any document is written.
+ */
+class Compiler {
+  constructor(
+    private readonly definition: MappingDefinition,
+    private readonly xml?: XmlLayout,
+  ) {}
+
+  node(node: MappingNode, at: string, depth = 0): Emit {
     if (node.choose) {
       const options = node.choose.map((option, i) => ({
         test: option.when ? compileCondition(option.when) : () => true,
-        emit: this.node({ ...option, when: undefined }, `${at}/choose/${i}`),
+        emit: this.node({ ...option, when: undefined }, `${at}/choose/${i}`, depth),
       }));
       return this.wrap(node, (scope, root, out) => {
         for (const option of options) if (option.test(scope, root)) return option.emit(scope, root, out);
         return false;
       });
     }
-    const children = this.children(node, at);
     const element = node.element;
+    const children = this.children(node, at, element === undefined ? depth : depth + 1);
     if (element === undefined) {
       // A bare fragment insertion.
       return this.wrap(node, (scope, root, out) => emitAll(children, scope, root, out));
@@ -391,6 +435,10 @@ class Compiler {
     );
     const text = node.text ? compileValue(node.text, `${at}/text`) : undefined;
     const keep = node.keep === true;
+    if (this.xml) {
+      const tags = xmlTags(element, depth, this.xml.indent, this.xml.compact);
+      return this.wrap(node, xmlElement(tags, attributeNames, attributeValues, text, children, keep));
+    }
     const single: Emit = (scope, root, out) => {
       let attrs: Record<string, string> | undefined;
       for (let i = 0; i < attributeNames.length; i++) {
@@ -421,15 +469,24 @@ class Compiler {
       const items = compilePath(node.forEach);
       const each = emit;
       const name = node.element ?? '';
-      emit = (scope, root, out) => {
-        const list = items(scope, root);
-        if (!Array.isArray(list)) return false;
-        let any = false;
-        out.beginList(name);
-        for (const item of list) any = each(item, root, out) || any;
-        out.endList(name);
-        return any;
-      };
+      emit = this.xml
+        ? // XML writes the items one after the other (`XmlTreeWriter`'s lists are nothing)
+          (scope, root, out) => {
+            const list = items(scope, root);
+            if (!Array.isArray(list)) return false;
+            let any = false;
+            for (const item of list) any = each(item, root, out) || any;
+            return any;
+          }
+        : (scope, root, out) => {
+            const list = items(scope, root);
+            if (!Array.isArray(list)) return false;
+            let any = false;
+            out.beginList(name);
+            for (const item of list) any = each(item, root, out) || any;
+            out.endList(name);
+            return any;
+          };
     }
     if (node.bind) {
       const bindings = Object.entries(node.bind).map(([name, path]) => [name, compilePath(path)] as const);
@@ -456,7 +513,7 @@ class Compiler {
     return emit;
   }
 
-  private children(node: MappingNode, at: string): Emit[] {
+  private children(node: MappingNode, at: string, depth: number): Emit[] {
     const nodes = [...(node.children ?? [])];
     if (node.use !== undefined) {
       const fragment = this.definition.fragments?.[node.use];
@@ -469,13 +526,67 @@ class Compiler {
       }
       nodes.push(...fragment);
     }
-    return nodes.map((child, i) => this.node(child, `${at}/children/${i}`));
+    return nodes.map((child, i) => this.node(child, `${at}/children/${i}`, depth));
   }
+}
+
+/**
+ * An XML element of the plan, written with its tags made beforehand and its attributes as text (no object
+ * of them): a leaf when it has a text, else a container left out when nothing is written in it (unless kept).
+ */
+function xmlElement(
+  tags: XmlTags,
+  attributeNames: string[],
+  attributeValues: TextOf[],
+  text: TextOf | undefined,
+  children: Emit[],
+  keep: boolean,
+): Emit {
+  const count = attributeNames.length;
+  const prefixes = attributeNames.map((name) => ` ${name}="`);
+  /** The start tag's attributes (` name="value"`), those with a value, in the mapping's order. */
+  const attributesOf = (scope: unknown, root: unknown): string => {
+    let written = '';
+    for (let i = 0; i < count; i++) {
+      const v = attributeValues[i]!(scope, root);
+      if (v !== undefined && v !== '') written += `${prefixes[i]!}${escapeXml(v)}"`;
+    }
+    return written;
+  };
+  if (text) {
+    if (count === 0) {
+      return (scope, root, out) => {
+        const t = text(scope, root);
+        if (t === undefined || t === '') return false;
+        (out as XmlTreeWriter).leafTag(tags.start, '', t, tags.end);
+        return true;
+      };
+    }
+    return (scope, root, out) => {
+      // attributes first, as they always were: a value that is not valid is refused even on an empty leaf
+      const attributes = attributesOf(scope, root);
+      const t = text(scope, root);
+      if (t === undefined || t === '') return false;
+      (out as XmlTreeWriter).leafTag(tags.start, attributes, t, tags.end);
+      return true;
+    };
+  }
+  return (scope, root, out) => {
+    const xml = out as XmlTreeWriter;
+    const attributes = count === 0 ? '' : attributesOf(scope, root);
+    xml.openTag(attributes === '' ? tags.open : `${tags.start}${attributes}${tags.startEnd}`);
+    if (!emitAll(children, scope, root, out) && !keep) {
+      xml.discard(); // a container with nothing in it is left out
+      return false;
+    }
+    xml.closeTag(tags.close);
+    return true;
+  };
 }
 
 function emitAll(children: Emit[], scope: unknown, root: unknown, out: TreeWriter): boolean {
   let any = false;
-  for (const child of children) any = child(scope, root, out) || any;
+  for (let i = 0; i < children.length; i++) any = children[i]!(scope, root, out) || any;
   return any;
 }
 
@@ -502,7 +613,12 @@ function identityOf(definition: MappingDefinition) {
 /** An output format defined by a mapping: compiled once, rendered by walking the plan over the invoice. */
 export function mappingFormat(definition: MappingDefinition): OutputFormat {
   if (definition.output === 'csv') return csvFormat(definition);
-  const root = new Compiler(definition).node(definition.root!, '/root');
+  const root = new Compiler(
+    definition,
+    definition.output !== 'json'
+      ? { indent: definition.xml?.indent ?? '  ', compact: definition.xml?.compact === true }
+      : undefined,
+  ).node(definition.root!, '/root');
   // `none`: a format written only (a CFDI, which a PAC stamps; nothing reads it back into an invoice)
   const module =
     definition.reader === undefined || definition.reader === 'none'

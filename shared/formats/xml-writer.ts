@@ -1,6 +1,12 @@
 /** Escapes text content and attribute values for XML 1.0. */
 export function escapeXml(value: string): string {
-  if (!/[&<>"\r]/.test(value)) return value;
+  // most texts have nothing to escape: a look at their characters is cheaper than a regular expression
+  let i = 0;
+  for (; i < value.length; i++) {
+    const c = value.charCodeAt(i);
+    if (c === 38 || c === 60 || c === 62 || c === 34 || c === 13) break; // & < > " CR
+  }
+  if (i === value.length) return value;
   return value.replace(/[&<>"\r]/g, (c) =>
     c === '&' ? '&amp;' : c === '<' ? '&lt;' : c === '>' ? '&gt;' : c === '"' ? '&quot;' : '&#13;',
   );
@@ -35,6 +41,8 @@ export class XmlWriter {
   private out = '';
   /** Start tags not written yet: an element appears only once something inside it does. */
   private readonly pending: string[] = [];
+  /** How many of `pending` are in use (a count, not the array's length: no resizing on every element). */
+  private pendingCount = 0;
   private depth = 0;
   private readonly indents: string[] = [''];
   private readonly names: Map<string, NameForms>;
@@ -59,8 +67,8 @@ export class XmlWriter {
     this.names = names;
   }
 
-  private indent(): string {
-    return (this.indents[this.depth] ??= this.indentUnit.repeat(this.depth));
+  private indent(depth = this.depth): string {
+    return (this.indents[depth] ??= this.indentUnit.repeat(depth));
   }
 
   private forms(name: string): NameForms {
@@ -78,37 +86,70 @@ export class XmlWriter {
   }
 
   private flush(): void {
-    if (this.pending.length === 0) return;
-    for (const tag of this.pending) this.out += tag;
-    this.pending.length = 0;
+    const count = this.pendingCount;
+    if (count === 0) return;
+    for (let i = 0; i < count; i++) this.out += this.pending[i]!;
+    this.pendingCount = 0;
+  }
+
+  /** The start tag of the element just opened while nothing is written of it yet (its `close` empties it). */
+  private popPending(): string | undefined {
+    return this.pendingCount === 0 ? undefined : this.pending[--this.pendingCount];
   }
 
   /** Opens an element; its start tag is written with its first content (see `discard`). */
   open(name: string, attributes?: Record<string, string | undefined>): this {
     const forms = this.forms(name);
     const start = (forms.start[this.depth] ??= `${this.indent()}<${name}`);
-    this.pending.push(`${start}${attributes === undefined ? '' : attrs(attributes)}>${this.newline}`);
-    this.depth++;
-    return this;
+    return this.openTag(`${start}${attributes === undefined ? '' : attrs(attributes)}>${this.newline}`);
   }
 
   close(name: string): this {
-    // an element kept with nothing in it (attributes only, or `keep`) is written as an empty-element tag
-    const own = this.pending.pop();
-    this.flush();
-    this.depth--;
-    if (own !== undefined) this.out += `${own.slice(0, -1 - this.newline.length)}/>${this.newline}`;
-    else {
-      const forms = this.forms(name);
-      this.out += forms.close[this.depth] ??= `${this.indent()}</${name}>${this.newline}`;
-    }
-    return this;
+    // its start tag still pending, the element is written as an empty-element tag (`closeTag`)
+    if (this.pendingCount > 0) return this.closeTag('');
+    const depth = this.depth - 1;
+    const forms = this.forms(name);
+    return this.closeTag((forms.close[depth] ??= `${this.indent(depth)}</${name}>${this.newline}`));
   }
 
   /** Drops the element just opened, which got no content: nothing of it is written. */
   discard(): this {
-    this.pending.pop();
+    this.popPending();
     this.depth--;
+    return this;
+  }
+
+  /*
+   * The same with tags made beforehand (`xmlTags`), by a plan that knows each element's depth when it is
+   * compiled (shared/formats/mapping.ts): no tag is looked up or put together while a document is written.
+   */
+
+  /** Opens an element by its whole start tag (`{indent}<{name}{attributes}>{newline}`). */
+  openTag(startTag: string): this {
+    this.pending[this.pendingCount++] = startTag;
+    this.depth++;
+    return this;
+  }
+
+  /** Closes the element opened last by its end tag (`{indent}</{name}>{newline}`). */
+  closeTag(endTag: string): this {
+    // an element kept with nothing in it (attributes only, or `keep`) is written as an empty-element tag
+    const own = this.popPending();
+    this.flush();
+    this.depth--;
+    if (own !== undefined) this.out += `${own.slice(0, -1 - this.newline.length)}/>${this.newline}`;
+    else this.out += endTag;
+    return this;
+  }
+
+  /** `{start}{attributes}>{text}{end}`: `start` is `{indent}<{name}`, `attributes` ` name="value"` each. */
+  leafTag(start: string, attributes: string, text: string, end: string): this {
+    this.flush();
+    this.out += start;
+    if (attributes !== '') this.out += attributes;
+    this.out += '>';
+    this.out += escapeXml(text);
+    this.out += end;
     return this;
   }
 
@@ -128,6 +169,33 @@ export class XmlWriter {
   toString(): string {
     return this.out;
   }
+}
+
+/** The tags of an element at a depth, made once, for `openTag`, `leafTag` and `closeTag`. */
+export interface XmlTags {
+  /** `{indent}<{name}`: a leaf's start, or a start tag's before its attributes. */
+  start: string;
+  /** `{indent}<{name}>{newline}`: the start tag without attributes. */
+  open: string;
+  /** `</{name}>{newline}`: the end of a leaf. */
+  end: string;
+  /** `{indent}</{name}>{newline}`: the end tag of a container. */
+  close: string;
+  /** `>{newline}`: what ends a start tag after its attributes. */
+  startEnd: string;
+}
+
+/** The tags `name` has at `depth` in the layout an `XmlWriter(declaration, indentUnit, compact)` writes. */
+export function xmlTags(name: string, depth: number, indentUnit = '  ', compact = false): XmlTags {
+  const newline = compact ? '' : '\n';
+  const indent = compact ? '' : indentUnit.repeat(depth);
+  return {
+    start: `${indent}<${name}`,
+    open: `${indent}<${name}>${newline}`,
+    end: `</${name}>${newline}`,
+    close: `${indent}</${name}>${newline}`,
+    startEnd: `>${newline}`,
+  };
 }
 
 function attrs(attributes: Record<string, string | undefined>): string {
