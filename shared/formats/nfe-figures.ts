@@ -1295,7 +1295,11 @@ export function nfeCompanyOf(company: Readonly<Record<string, string>> | undefin
   if (uf === undefined || !UFS.has(uf))
     problems.push({ path: 'company.uf', message: `the company's state (SP, RJ, …), not ${uf ?? 'absent'}` });
   if (problems.length > 0)
-    throw invalidInput('transform.inconsistent', "An NF-e needs the issuing company's CRT and state", problems);
+    throw invalidInput(
+      'transform.inconsistent',
+      "An NF-e needs the issuing company's CRT and state",
+      problems,
+    );
   return {
     crt: crt as NfeCompany['crt'],
     uf: uf as Uf,
