@@ -3,8 +3,10 @@ import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { join } from 'node:path';
 import { JournalObjectStore } from '../shared/adapters/journal-object-store';
-import { levelStoreMemory } from '../shared/adapters/level-object-store';
-import { consoleLogger } from '../shared/log';
+import { InProcessMessageBus } from '../shared/adapters/in-process-bus';
+import { LevelObjectStore, levelStoreMemory } from '../shared/adapters/level-object-store';
+import { createServices } from '../shared/composition';
+import { consoleLogger, silentLogger } from '../shared/log';
 import { loadSettings } from '../shared/settings';
 import { TenantDirectory } from '../shared/store/tenants';
 import { packageRoot } from '../shared/util/package-root';
@@ -204,6 +206,33 @@ describe("the store's memory", () => {
     });
     const small = levelStoreMemory(7 * MIB);
     expect(small.recentBytes + small.cacheBytes + 2 * small.writeBufferBytes).toBeLessThanOrEqual(7 * MIB);
+  });
+
+  it('reaches the store the service opens, LevelDB or the journal; without it each has its default', async () => {
+    const MIB = 1024 * 1024;
+    const opened = async (store: string, cacheMb?: string) => {
+      const settings = loadSettings({
+        EINVOICE_DATA_DIR: tempDir(),
+        EINVOICE_STORE: store,
+        ...(cacheMb ? { EINVOICE_STORE_CACHE_MB: cacheMb } : {}),
+      });
+      const services = createServices(settings, {
+        bus: new InProcessMessageBus(),
+        logger: silentLogger,
+        exclusive: true,
+      });
+      const { objects } = services;
+      await services.close();
+      return objects;
+    };
+    const level = (await opened('level', '112')) as LevelObjectStore;
+    expect(level).toBeInstanceOf(LevelObjectStore);
+    expect(level.memory).toEqual(levelStoreMemory(112 * MIB));
+    expect(((await opened('level')) as LevelObjectStore).memory).toEqual(levelStoreMemory(56 * MIB));
+    const journal = (await opened('journal', '9')) as JournalObjectStore;
+    expect(journal).toBeInstanceOf(JournalObjectStore);
+    expect(journal.cacheBytes).toBe(9 * MIB);
+    expect(((await opened('journal')) as JournalObjectStore).cacheBytes).toBe(64 * MIB);
   });
 });
 

@@ -107,7 +107,8 @@ export class JournalObjectStore implements ObjectStore {
   /** Set when a write failed: the index may be ahead of the disk, so nothing is served until a restart. */
   private failure: Error | undefined;
   private readonly segmentBytes: number;
-  private readonly cacheBytes: number;
+  /** How many bytes of bodies it keeps in memory. */
+  readonly cacheBytes: number;
   private readonly maxCachedObjectBytes: number;
 
   constructor(

@@ -192,17 +192,25 @@ export class LevelObjectStore implements ObjectStore {
   /** Where listings start, past the deletion markers of a folder's deleted first keys. */
   private readonly folderStarts = new FolderStarts();
 
+  /** The memory it was given: the objects used last, LevelDB's block cache and its write buffer. */
+  readonly memory: ReturnType<typeof levelStoreMemory>;
+
   constructor(dir: string, options: LevelObjectStoreOptions = {}) {
     mkdirSync(dir, { recursive: true });
+    this.memory = {
+      recentBytes: options.recentBytes ?? DEFAULT_MEMORY.recentBytes,
+      cacheBytes: options.cacheBytes ?? DEFAULT_MEMORY.cacheBytes,
+      writeBufferBytes: options.writeBufferBytes ?? DEFAULT_MEMORY.writeBufferBytes,
+    };
     this.db = new ClassicLevel<string, Buffer>(dir, {
       keyEncoding: 'utf8',
       valueEncoding: 'buffer',
-      cacheSize: options.cacheBytes ?? DEFAULT_MEMORY.cacheBytes,
-      writeBufferSize: options.writeBufferBytes ?? DEFAULT_MEMORY.writeBufferBytes,
+      cacheSize: this.memory.cacheBytes,
+      writeBufferSize: this.memory.writeBufferBytes,
       maxOpenFiles: options.maxOpenFiles ?? 200,
     });
     this.writeOptions = { sync: options.sync ?? false };
-    this.recent = new RecentValues(options.recentBytes ?? DEFAULT_MEMORY.recentBytes);
+    this.recent = new RecentValues(this.memory.recentBytes);
     this.opened = this.open();
     // a failed open is reported by the first operation, which awaits `opened`
     this.opened.catch(() => undefined);
