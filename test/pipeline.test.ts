@@ -279,15 +279,20 @@ describe('submission over HTTP with retries', () => {
   });
 });
 
-/** A bus that loses the first message sent to a destination, as a crash between two writes would. */
-class LosingBus implements MessageBus {
+/**
+ * A bus that counts the messages sent to each destination and, given one, loses the first message sent to
+ * it, as a crash between two writes would.
+ */
+class WatchedBus implements MessageBus {
+  readonly sent = new Map<string, number>();
   lost = 0;
   constructor(
     private readonly inner: InProcessMessageBus,
-    private readonly destination: string,
+    private readonly losing?: string,
   ) {}
   send(destination: string, body: unknown, options?: SendOptions): Promise<void> {
-    if (destination === this.destination && this.lost === 0) {
+    this.sent.set(destination, (this.sent.get(destination) ?? 0) + 1);
+    if (destination === this.losing && this.lost === 0) {
       this.lost++;
       return Promise.resolve();
     }
@@ -303,8 +308,8 @@ class LosingBus implements MessageBus {
 
 describe('documents whose message was lost', () => {
   it('are re-driven by the timer once the stage timeout passes, and complete', async () => {
-    let losing: LosingBus | undefined;
-    const h = await createHarness({}, (bus) => (losing = new LosingBus(bus, 'sign')));
+    let losing: WatchedBus | undefined;
+    const h = await createHarness({}, (bus) => (losing = new WatchedBus(bus, 'sign')));
     const submitted = await h.submit(sampleInvoice(1));
     await h.bus.whenIdle();
     const stuck = await h.services.pipeline.get(TENANT, submitted.id);
@@ -320,26 +325,10 @@ describe('documents whose message was lost', () => {
   });
 });
 
-/** A bus that counts the messages sent to each destination. */
-class CountingBus implements MessageBus {
-  readonly sent = new Map<string, number>();
-  constructor(private readonly inner: InProcessMessageBus) {}
-  send(destination: string, body: unknown, options?: SendOptions): Promise<void> {
-    this.sent.set(destination, (this.sent.get(destination) ?? 0) + 1);
-    return this.inner.send(destination, body, options);
-  }
-  subscribe(...args: Parameters<MessageBus['subscribe']>) {
-    return this.inner.subscribe(...args);
-  }
-  close() {
-    return this.inner.close();
-  }
-}
-
 describe('pure steps of one stage', () => {
   it('run in one delivery: one message for validate, transform and the schema check, each step recorded', async () => {
-    let counting: CountingBus | undefined;
-    const h = await createHarness({}, (bus) => (counting = new CountingBus(bus)));
+    let counting: WatchedBus | undefined;
+    const h = await createHarness({}, (bus) => (counting = new WatchedBus(bus)));
     const record = await h.settle((await h.submit(sampleInvoice(4))).id);
     expect(record.status).toBe('completed');
     expect(record.history.filter((e) => e.outcome === 'accepted').map((e) => e.stepId)).toEqual([
