@@ -18,6 +18,8 @@ import { TestReceiver } from './support/receiver';
 import { onTeardown, tempDir } from './support/temp';
 
 const SANDBOX = { flowId: 'sandbox-submit' };
+/** The steps of the PEPPOL outbox flow, in order. */
+const OUTBOX_STEPS = ['validate', 'transform', 'schema', 'sign', 'deliver'];
 
 describe('outbound PEPPOL flow to the outbox', () => {
   let h: Harness;
@@ -30,13 +32,7 @@ describe('outbound PEPPOL flow to the outbox', () => {
 
     expect(record.status).toBe('completed');
     expect(record.flowId).toBe('peppol-outbox');
-    expect(record.history.filter((e) => e.outcome === 'accepted').map((e) => e.stepId)).toEqual([
-      'validate',
-      'transform',
-      'schema',
-      'sign',
-      'deliver',
-    ]);
+    expect(record.history.filter((e) => e.outcome === 'accepted').map((e) => e.stepId)).toEqual(OUTBOX_STEPS);
     expect(record.artifacts.map((a) => a.name).sort()).toEqual(PEPPOL_OUTBOX_ARTIFACTS);
     for (const artifact of record.artifacts) {
       const { content } = await h.services.pipeline.artifact(TENANT, record.id, artifact.name);
@@ -331,13 +327,7 @@ describe('pure steps of one stage', () => {
     const h = await createHarness({}, (bus) => (counting = new WatchedBus(bus)));
     const record = await h.settle((await h.submit(sampleInvoice(4))).id);
     expect(record.status).toBe('completed');
-    expect(record.history.filter((e) => e.outcome === 'accepted').map((e) => e.stepId)).toEqual([
-      'validate',
-      'transform',
-      'schema',
-      'sign',
-      'deliver',
-    ]);
+    expect(record.history.filter((e) => e.outcome === 'accepted').map((e) => e.stepId)).toEqual(OUTBOX_STEPS);
     // the transform stage ran three steps on intake's one message; sign and deliver (submit) got their own
     expect(Object.fromEntries(counting!.sent)).toEqual({
       [h.settings.topics.transform]: 1,
