@@ -288,22 +288,6 @@ function compileValue(value: MappingValue, at: string): TextOf {
     const get = compilePath(value.path);
     if (base === FORMATTERS.text && format === base && !codes) {
       // Most values: a text written as it is; only what is not a text goes through the formatting.
-      const { absolute, keys } = pathKeys(value.path);
-      if (!absolute && keys.length === 1) {
-        // the commonest of all, a member of the scope, read here (one call less per element)
-        const key = keys[0]!;
-        return (scope) => {
-          const raw = member(scope, key);
-          return typeof raw === 'string' && raw !== '' ? raw : formatted(raw);
-        };
-      }
-      if (!absolute && keys.length === 2 && keys[0] !== 'company' && keys[0] !== 'step') {
-        const [a, b] = keys as [string, string];
-        return (scope) => {
-          const raw = member(member(scope, a), b);
-          return typeof raw === 'string' && raw !== '' ? raw : formatted(raw);
-        };
-      }
       return (scope, root) => {
         const raw = get(scope, root);
         return typeof raw === 'string' && raw !== '' ? raw : formatted(raw);
@@ -469,24 +453,17 @@ class Compiler {
       const items = compilePath(node.forEach);
       const each = emit;
       const name = node.element ?? '';
-      emit = this.xml
-        ? // XML writes the items one after the other (`XmlTreeWriter`'s lists are nothing)
-          (scope, root, out) => {
-            const list = items(scope, root);
-            if (!Array.isArray(list)) return false;
-            let any = false;
-            for (const item of list) any = each(item, root, out) || any;
-            return any;
-          }
-        : (scope, root, out) => {
-            const list = items(scope, root);
-            if (!Array.isArray(list)) return false;
-            let any = false;
-            out.beginList(name);
-            for (const item of list) any = each(item, root, out) || any;
-            out.endList(name);
-            return any;
-          };
+      // XML writes the items one after the other (`XmlTreeWriter`'s lists are nothing)
+      const lists = this.xml === undefined;
+      emit = (scope, root, out) => {
+        const list = items(scope, root);
+        if (!Array.isArray(list)) return false;
+        let any = false;
+        if (lists) out.beginList(name);
+        for (const item of list) any = each(item, root, out) || any;
+        if (lists) out.endList(name);
+        return any;
+      };
     }
     if (node.bind) {
       const bindings = Object.entries(node.bind).map(([name, path]) => [name, compilePath(path)] as const);

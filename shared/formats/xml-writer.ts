@@ -12,29 +12,9 @@ export function escapeXml(value: string): string {
   );
 }
 
-/** The tags of one element name as a writer of one layout writes them, by depth where they are indented. */
-interface NameForms {
-  /** `{indent}<{name}`, by depth. */
-  start: string[];
-  /** `</{name}>{newline}`: the end of a leaf. */
-  end: string;
-  /** `{indent}</{name}>{newline}`, by depth. */
-  close: string[];
-}
-
-/**
- * Tag texts by layout (indentation unit and line break) and element name, made once: a document writes the
- * same few dozen names thousands of times. Names come from the mappings, so the tables stay small; they are
- * emptied should they ever grow large.
- */
-const layouts = new Map<string, Map<string, NameForms>>();
-let formsCount = 0;
-const MAX_FORMS = 10_000;
-
 /**
  * A small, fast builder of indented XML text. Elements with undefined content are omitted, so optional
- * business terms need no conditionals at the call site. The text is appended piece by piece (tags made once
- * per name and depth, texts): V8 keeps it as a tree of the pieces, copied into one string once, when first
+ * business terms need no conditionals at the call site. The text is appended piece by piece (tags, texts): V8 keeps it as a tree of the pieces, copied into one string once, when first
  * read as a whole (much cheaper than joining a list of thousands of small pieces).
  */
 export class XmlWriter {
@@ -44,45 +24,22 @@ export class XmlWriter {
   /** How many of `pending` are in use (a count, not the array's length: no resizing on every element). */
   private pendingCount = 0;
   private depth = 0;
-  private readonly indents: string[] = [''];
-  private readonly names: Map<string, NameForms>;
 
   /** After each tag: a line break, or nothing in a compact document (no indentation either). */
   private readonly newline: string;
 
   constructor(
     declaration = true,
-    private indentUnit = '  ',
-    compact = false,
+    private readonly indentUnit = '  ',
+    private readonly compact = false,
   ) {
     this.newline = compact ? '' : '\n';
-    if (compact) this.indentUnit = '';
     if (declaration) this.out = `<?xml version="1.0" encoding="UTF-8"?>${this.newline}`;
-    const layout = `${this.indentUnit}|${this.newline}`;
-    let names = layouts.get(layout);
-    if (!names) {
-      names = new Map();
-      layouts.set(layout, names);
-    }
-    this.names = names;
   }
 
-  private indent(depth = this.depth): string {
-    return (this.indents[depth] ??= this.indentUnit.repeat(depth));
-  }
-
-  private forms(name: string): NameForms {
-    let forms = this.names.get(name);
-    if (forms === undefined) {
-      if (formsCount >= MAX_FORMS) {
-        for (const names of layouts.values()) names.clear();
-        formsCount = 0;
-      }
-      forms = { start: [], end: `</${name}>${this.newline}`, close: [] };
-      this.names.set(name, forms);
-      formsCount++;
-    }
-    return forms;
+  /** The tags of `name` at `depth` in this writer's layout. */
+  private tags(name: string, depth = this.depth): XmlTags {
+    return xmlTags(name, depth, this.indentUnit, this.compact);
   }
 
   private flush(): void {
@@ -97,19 +54,21 @@ export class XmlWriter {
     return this.pendingCount === 0 ? undefined : this.pending[--this.pendingCount];
   }
 
+  /*
+   * By name: each call makes the element's tags. A mapping's plan makes them once, when it is compiled, and
+   * writes with `openTag`, `closeTag` and `leafTag` below.
+   */
+
   /** Opens an element; its start tag is written with its first content (see `discard`). */
   open(name: string, attributes?: Record<string, string | undefined>): this {
-    const forms = this.forms(name);
-    const start = (forms.start[this.depth] ??= `${this.indent()}<${name}`);
-    return this.openTag(`${start}${attributes === undefined ? '' : attrs(attributes)}>${this.newline}`);
+    const tags = this.tags(name);
+    return this.openTag(
+      attributes === undefined ? tags.open : `${tags.start}${attrs(attributes)}${tags.startEnd}`,
+    );
   }
 
   close(name: string): this {
-    // its start tag still pending, the element is written as an empty-element tag (`closeTag`)
-    if (this.pendingCount > 0) return this.closeTag('');
-    const depth = this.depth - 1;
-    const forms = this.forms(name);
-    return this.closeTag((forms.close[depth] ??= `${this.indent(depth)}</${name}>${this.newline}`));
+    return this.closeTag(this.tags(name, this.depth - 1).close);
   }
 
   /** Drops the element just opened, which got no content: nothing of it is written. */
@@ -119,10 +78,7 @@ export class XmlWriter {
     return this;
   }
 
-  /*
-   * The same with tags made beforehand (`xmlTags`), by a plan that knows each element's depth when it is
-   * compiled (shared/formats/mapping.ts): no tag is looked up or put together while a document is written.
-   */
+  /* With tags made beforehand (`xmlTags`): no tag is put together while a document is written. */
 
   /** Opens an element by its whole start tag (`{indent}<{name}{attributes}>{newline}`). */
   openTag(startTag: string): this {
@@ -156,14 +112,8 @@ export class XmlWriter {
   /** `<name attrs>text</name>`, or nothing when `text` is undefined or empty. */
   leaf(name: string, text: string | undefined, attributes?: Record<string, string | undefined>): this {
     if (text === undefined || text === '') return this;
-    this.flush();
-    const forms = this.forms(name);
-    this.out += forms.start[this.depth] ??= `${this.indent()}<${name}`;
-    if (attributes !== undefined) this.out += attrs(attributes);
-    this.out += '>';
-    this.out += escapeXml(text);
-    this.out += forms.end;
-    return this;
+    const tags = this.tags(name);
+    return this.leafTag(tags.start, attributes === undefined ? '' : attrs(attributes), text, tags.end);
   }
 
   toString(): string {
