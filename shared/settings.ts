@@ -280,24 +280,15 @@ function exporters<T extends string>(env: Env, name: string, allowed: readonly T
 }
 
 function otlpUrl(env: Env, signal: 'traces' | 'metrics'): string | undefined {
-  const name = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
-  const own =
-    signal === 'traces'
-      ? text(env, 'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT')
-      : text(env, 'OTEL_EXPORTER_OTLP_METRICS_ENDPOINT');
+  const own = `OTEL_EXPORTER_OTLP_${signal.toUpperCase()}_ENDPOINT`;
+  const ownUrl = text(env, own);
   const base = text(env, 'OTEL_EXPORTER_OTLP_ENDPOINT');
-  const url = own ?? (base !== undefined ? `${base.replace(/\/+$/, '')}/v1/${signal}` : undefined);
+  const url = ownUrl ?? (base !== undefined ? `${base.replace(/\/+$/, '')}/v1/${signal}` : undefined);
+  const from = ownUrl !== undefined ? own : 'OTEL_EXPORTER_OTLP_ENDPOINT';
   if (url !== undefined && !/^https?:\/\/[^/]/.test(url))
-    throw invalidInput(
-      'settings.invalid',
-      `Setting ${own !== undefined ? name : 'OTEL_EXPORTER_OTLP_ENDPOINT'} must be an http(s) URL`,
-      [
-        {
-          path: own !== undefined ? name : 'OTEL_EXPORTER_OTLP_ENDPOINT',
-          message: 'expected http://collector:4318',
-        },
-      ],
-    );
+    throw invalidInput('settings.invalid', `Setting ${from} must be an http(s) URL`, [
+      { path: from, message: 'expected http://collector:4318' },
+    ]);
   return url;
 }
 
@@ -322,6 +313,7 @@ export function telemetrySettings(env: Env): TelemetrySettings {
   const otlpTracesUrl = otlpUrl(env, 'traces');
   const otlpMetricsUrl = otlpUrl(env, 'metrics');
   const azureMonitorConnectionString = text(env, 'APPLICATIONINSIGHTS_CONNECTION_STRING');
+  const azureMonitorAuthentication = text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING');
   const disabled = choice(env, 'OTEL_SDK_DISABLED', ['true', 'false'] as const, 'false') === 'true';
   const ratio = text(env, 'OTEL_TRACES_SAMPLER_ARG');
   const samplerRatio = ratio === undefined ? 1 : Number(ratio);
@@ -353,9 +345,7 @@ export function telemetrySettings(env: Env): TelemetrySettings {
     sampler: choice(env, 'OTEL_TRACES_SAMPLER', TRACE_SAMPLERS, 'parentbased_always_on'),
     samplerRatio,
     ...(azureMonitorConnectionString ? { azureMonitorConnectionString } : {}),
-    ...(text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING')
-      ? { azureMonitorAuthentication: text(env, 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING') }
-      : {}),
+    ...(azureMonitorAuthentication ? { azureMonitorAuthentication } : {}),
   };
 }
 

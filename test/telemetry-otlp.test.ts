@@ -108,8 +108,24 @@ describe('telemetry settings', () => {
   it('refuse an unknown exporter, an endpoint that is not a URL and a ratio outside 0 to 1', () => {
     expect(() => telemetrySettings({ OTEL_TRACES_EXPORTER: 'zipkin' })).toThrow(/OTEL_TRACES_EXPORTER/);
     expect(() => telemetrySettings({ OTEL_EXPORTER_OTLP_ENDPOINT: 'collector:4318' })).toThrow(
-      /http\(s\) URL/,
+      /^Setting OTEL_EXPORTER_OTLP_ENDPOINT must be an http\(s\) URL/,
     );
+    // a signal's own endpoint is named when it is the one that is wrong
+    expect(() =>
+      telemetrySettings({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318',
+        OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: 'collector:4318/v1/metrics',
+      }),
+    ).toThrow(/^Setting OTEL_EXPORTER_OTLP_METRICS_ENDPOINT must be an http\(s\) URL/);
+    expect(
+      telemetrySettings({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318/',
+        OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: 'http://traces:4318/v1/traces',
+      }),
+    ).toMatchObject({
+      otlpTracesUrl: 'http://traces:4318/v1/traces',
+      otlpMetricsUrl: 'http://collector:4318/v1/metrics',
+    });
     expect(() => telemetrySettings({ OTEL_TRACES_SAMPLER_ARG: '2' })).toThrow(/from 0 to 1/);
   });
 });

@@ -24,7 +24,7 @@ function isStageMessage(value: unknown): value is StageMessage {
 export async function handleStageMessage(
   message: unknown,
   context: InvocationContext,
-  stage?: Stage,
+  stage: Stage,
 ): Promise<void> {
   if (!isStageMessage(message)) {
     // Malformed for good: retrying cannot help, and there is no document to record it on.
@@ -33,7 +33,7 @@ export async function handleStageMessage(
   }
   const run = () => services().pipeline.runStep(message, context.invocationId);
   // named for the topic, as the producer span of the message is
-  const topic = stage ? services().settings.topics[stage] : 'stage';
+  const topic = services().settings.topics[stage];
   await consuming(topic, context, { 'einvoice.document.id': message.documentId }, run);
 }
 

@@ -44,11 +44,6 @@ export interface QueueStats {
 export type MessageHandler = (message: ReceivedMessage) => Promise<void>;
 
 export interface Subscription {
-  /**
-   * Depth and dead letters of every queue and subscription the bus knows, where the bus can tell cheaply
-   * (the in-process and PostgreSQL buses; Service Bus reports its own in Azure Monitor).
-   */
-  stats?(): Promise<QueueStats[]>;
   close(): Promise<void>;
 }
 

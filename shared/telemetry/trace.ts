@@ -189,8 +189,7 @@ export async function inSpan<T>(
     set: (attributes) => span.setAttributes(clean(attributes)!),
     fail: (code) => {
       failed = true;
-      span.setAttribute('error.type', code);
-      span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
+      markFailed(api, span, code);
     },
   };
   try {
@@ -212,10 +211,13 @@ export function annotateSpan(attributes: SpanAttributes): void {
 
 /** Marks the active span failed with a stable code (never a message), if there is one. */
 export function failSpan(code: string): void {
-  if (!tracing) return;
-  const span = tracing.api.trace.getActiveSpan();
-  span?.setAttribute('error.type', code);
-  span?.setStatus({ code: tracing.api.SpanStatusCode.ERROR, message: code });
+  const span = tracing?.api.trace.getActiveSpan();
+  if (span) markFailed(tracing!.api, span, code);
+}
+
+function markFailed(api: typeof Api, span: Api.Span, code: string): void {
+  span.setAttribute('error.type', code);
+  span.setStatus({ code: api.SpanStatusCode.ERROR, message: code });
 }
 
 /**
