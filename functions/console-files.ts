@@ -5,6 +5,7 @@ import { packageRoot } from '../shared/util/package-root';
 import { notFound, type EInvoiceError } from '../shared/errors';
 import { problem } from './lib/http';
 import { httpRoute } from './lib/openapi';
+import { services } from './lib/services';
 
 /** The console's static build (`vite build --config console/vite.config.ts`). */
 export function consoleRoot(): string {
@@ -24,20 +25,24 @@ const TYPES: Record<string, string> = {
 };
 
 /**
- * The console runs its own scripts only, calls only this origin's API and may not be framed: an API key
- * typed into it cannot be sent elsewhere by an injected script, nor the page overlaid by another site.
+ * The console runs its own scripts only, calls only this origin's API (and, where Entra ID sign-in is
+ * configured, the directory's sign-in endpoints) and may not be framed: a key or token in it cannot be sent
+ * elsewhere by an injected script, nor the page overlaid by another site.
  */
-const SECURITY_HEADERS = {
-  'content-security-policy':
-    "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'",
-  'x-content-type-options': 'nosniff',
-  'referrer-policy': 'no-referrer',
-  'x-frame-options': 'DENY',
-};
+function securityHeaders(): Record<string, string> {
+  const authority = services().settings.entra?.authority;
+  const connect = authority ? `'self' ${new URL(authority).origin}` : "'self'";
+  return {
+    'content-security-policy': `default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data: blob:; connect-src ${connect}; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`,
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'no-referrer',
+    'x-frame-options': 'DENY',
+  };
+}
 
 function notFoundPage(error: EInvoiceError): HttpResponseInit {
   const answer = problem(error);
-  return { ...answer, headers: { ...(answer.headers as Record<string, string>), ...SECURITY_HEADERS } };
+  return { ...answer, headers: { ...(answer.headers as Record<string, string>), ...securityHeaders() } };
 }
 
 /** A file of the build, by its path under the console's root; never a file outside it. */
@@ -65,7 +70,7 @@ async function serve(path: string): Promise<HttpResponseInit> {
     headers: {
       'content-type': TYPES[extname(file)] ?? 'application/octet-stream',
       'cache-control': immutable ? 'public, max-age=31536000, immutable' : 'no-cache',
-      ...SECURITY_HEADERS,
+      ...securityHeaders(),
     },
   };
 }

@@ -3,6 +3,7 @@ import './http-api';
 import './feature-api';
 import './console-api';
 import './console-files';
+import './session-api';
 import './batch-intake';
 import './stage-transform';
 import './stage-sign';

@@ -43,6 +43,15 @@ param retention string = ''
 @description('Share of documents whose traces are sent to Application Insights (0 to 1; the decision is taken at intake and holds for the whole document). Metrics are not sampled.')
 param traceSampleRatio string = '1'
 
+@description('Entra ID sign-in for the console and the API besides API keys: the directory (https://login.microsoftonline.com/<directory id>/v2.0); empty: API keys only (docs/console.md).')
+param entraAuthority string = ''
+
+@description('The app registration of the console and the API (its application id): the audience of the access tokens; its app roles Tenant.<id> grant tenants.')
+param entraClientId string = ''
+
+@description('The scope the console asks for; empty: api://<entraClientId>/access_as_user.')
+param entraScope string = ''
+
 @description('Business Central API v2.0 base URL for the inbound flows (https://api.businesscentral.dynamics.com/v2.0/<tenant>/<environment>/api/v2.0).')
 param bcApiUrl string = ''
 
@@ -251,6 +260,9 @@ resource app 'Microsoft.Web/sites@2024-04-01' = {
         { name: 'EINVOICE_MAX_BODY_BYTES', value: '10485760' }
         { name: 'EINVOICE_LOG_LEVEL', value: 'info' }
         { name: 'EINVOICE_LOG_FORMAT', value: 'json' }
+        { name: 'EINVOICE_ENTRA_AUTHORITY', value: entraAuthority }
+        { name: 'EINVOICE_ENTRA_CLIENT_ID', value: entraClientId }
+        { name: 'EINVOICE_ENTRA_SCOPE', value: entraScope }
         { name: 'BC_API_URL', value: bcApiUrl }
         { name: 'BC_TOKEN_URL', value: bcTokenUrl }
         { name: 'BC_CLIENT_ID', value: bcClientId }

@@ -71,6 +71,7 @@ import type { Settings } from './settings';
 import { DocumentStore } from './store/document-store';
 import { addMetricSources } from './telemetry/metrics';
 import { TenantDirectory } from './store/tenants';
+import { EntraVerifier } from './auth/entra';
 
 /** Everything the service is made of, built once. */
 export interface Services {
@@ -79,6 +80,8 @@ export interface Services {
   objects: ObjectStore;
   documents: DocumentStore;
   tenants: TenantDirectory;
+  /** Checks Entra ID access tokens, when Entra ID sign-in is configured. */
+  entra?: EntraVerifier;
   formats: FormatRegistry;
   actions: ActionRegistry;
   flows: FlowCatalogue;
@@ -407,6 +410,7 @@ export function createServices(settings: Settings, overrides: ServiceOverrides =
     objects,
     documents,
     tenants,
+    ...(settings.entra ? { entra: new EntraVerifier(settings.entra) } : {}),
     formats,
     actions,
     flows,

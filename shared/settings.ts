@@ -3,6 +3,7 @@ import { availableParallelism } from 'node:os';
 import { isAbsolute, join, resolve } from 'node:path';
 import { invalidInput } from './errors';
 import { LOG_FORMATS, LOG_LEVELS, type LogFormat, type LogLevel } from './log';
+import type { EntraSettings } from './auth/entra';
 import { isObject } from './util/json';
 import { packageRoot } from './util/package-root';
 
@@ -50,6 +51,11 @@ export interface Settings {
   keyVaultUrl?: string;
   signingCertificate: string;
   localApiKey?: string;
+  /**
+   * Sign-in with Entra ID besides API keys (`EINVOICE_ENTRA_AUTHORITY` and `EINVOICE_ENTRA_CLIENT_ID`, docs/console.md):
+   * the API then takes the directory's access tokens as `Authorization: Bearer`.
+   */
+  entra?: EntraSettings;
   /** The shipped features (and loose flow files); default the package's `flows/`. */
   flowsDir: string;
   /**
@@ -259,6 +265,43 @@ function retention(env: Env): number | undefined {
  * grow with the history), except for a folder that already has a `journal/`, the default before, whose
  * documents must stay where its runtime looks for them.
  */
+/**
+ * Entra ID sign-in: both the authority and the client id, or neither. The authority is HTTPS, except on this
+ * machine (a local stand-in): its key set decides who may read a tenant's documents.
+ */
+function entraSettings(env: Env): EntraSettings | undefined {
+  const authority = text(env, 'EINVOICE_ENTRA_AUTHORITY');
+  const clientId = text(env, 'EINVOICE_ENTRA_CLIENT_ID');
+  if (authority === undefined && clientId === undefined) return undefined;
+  const missing = authority === undefined ? 'EINVOICE_ENTRA_AUTHORITY' : 'EINVOICE_ENTRA_CLIENT_ID';
+  if (authority === undefined || clientId === undefined)
+    throw invalidInput('settings.invalid', `Setting ${missing} is needed with the other Entra ID setting`, [
+      {
+        path: missing,
+        message: 'Entra ID sign-in needs both EINVOICE_ENTRA_AUTHORITY and EINVOICE_ENTRA_CLIENT_ID',
+      },
+    ]);
+  let url: URL | undefined;
+  try {
+    url = new URL(authority);
+  } catch {
+    url = undefined;
+  }
+  const loopback = url !== undefined && ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
+  if (!url || !(url.protocol === 'https:' || (url.protocol === 'http:' && loopback)))
+    throw invalidInput('settings.invalid', 'Setting EINVOICE_ENTRA_AUTHORITY is not an HTTPS URL', [
+      {
+        path: 'EINVOICE_ENTRA_AUTHORITY',
+        message: 'expected https://login.microsoftonline.com/<directory id>/v2.0 (http only on this machine)',
+      },
+    ]);
+  return {
+    authority: authority.replace(/\/+$/, ''),
+    clientId,
+    scope: text(env, 'EINVOICE_ENTRA_SCOPE') ?? `api://${clientId}/access_as_user`,
+  };
+}
+
 export function defaultStore(dataDir: string): 'journal' | 'level' {
   return existsSync(join(dataDir, 'journal')) ? 'journal' : 'level';
 }
@@ -364,6 +407,7 @@ export function loadSettings(env: Env = process.env): Settings {
   );
   const postgresUrl = text(env, 'EINVOICE_POSTGRES_URL');
   if (postgresUrl !== undefined) checkPostgresUrl(postgresUrl, 'EINVOICE_POSTGRES_URL');
+  const entra = entraSettings(env);
   return {
     store,
     storeSync: choice(env, 'EINVOICE_STORE_SYNC', ['true', 'false'] as const, 'false') === 'true',
@@ -408,6 +452,7 @@ export function loadSettings(env: Env = process.env): Settings {
     keyVaultUrl: text(env, 'KEY_VAULT_URL'),
     signingCertificate: text(env, 'EINVOICE_SIGNING_CERT')!,
     localApiKey: text(env, 'EINVOICE_LOCAL_API_KEY'),
+    ...(entra ? { entra } : {}),
     flowsDir: text(env, 'EINVOICE_FLOWS_DIR')
       ? resolve(text(env, 'EINVOICE_FLOWS_DIR')!)
       : join(packageRoot(), 'flows'),

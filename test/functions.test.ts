@@ -75,6 +75,8 @@ describe('function registrations', () => {
         'POST features/{featureId}/event-key',
         'GET features/{featureId}/events/unmatched',
         'GET health',
+        'GET sign-in',
+        'GET session',
         'GET invoices',
         'GET invoices/{id}',
         'GET invoices/{id}/artifacts/{name}',

@@ -429,6 +429,11 @@ describe('real answers of the embedded runtime', () => {
     expect((await call('GET', '/api/console/index.html', { key: null })).contentType).toBe('text/html');
     expect((await call('GET', '/api/console/nope.js', { key: null })).status).toBe(404);
 
+    // signing in: the ways offered, and who the caller is
+    expect((await call('GET', '/api/sign-in', { key: null })).json).toEqual({ apiKey: true, entra: null });
+    expect((await call('GET', '/api/session')).json).toEqual({ tenantId: 'local', via: 'api-key' });
+    expect((await call('GET', '/api/session', { key: null })).status).toBe(401);
+
     // the router's own answers
     expect((await call('GET', '/api/nowhere')).status).toBe(404);
     expect((await call('DELETE', '/api/health')).status).toBe(405);

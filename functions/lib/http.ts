@@ -83,16 +83,71 @@ export function problem(error: unknown, context?: InvocationContext): HttpRespon
   };
 }
 
-/** The tenant of the request's API key (`x-api-key`); 401 otherwise. */
-export async function authenticate(request: HttpRequest): Promise<string> {
+/** Who calls: the tenant, and how it was named. */
+export interface Caller {
+  /** Absent only from {@link caller}, for an Entra ID user of several tenants who named none. */
+  tenantId?: string;
+  via: 'api-key' | 'entra';
+  /** Signed in with Entra ID: the user, and every tenant the user's roles grant. */
+  user?: { username: string; name?: string };
+  tenants?: string[];
+}
+
+const unauthenticated = (entra: boolean) =>
+  new EInvoiceError(
+    'auth.invalid-key',
+    entra
+      ? 'A valid API key (x-api-key) or Entra ID access token (Authorization: Bearer) is required'
+      : 'A valid API key is required in the x-api-key header',
+    { status: 401 },
+  );
+
+/**
+ * The caller of a request: the tenant of its API key (`x-api-key`), or, where Entra ID sign-in is configured,
+ * the user of its access token (`Authorization: Bearer`) with the tenants its `Tenant.<id>` roles grant, and
+ * the one named in `x-tenant-id` or the only one. 401 without a valid key or token; 403 when the roles grant
+ * no tenant of this service, or not the one named.
+ */
+export async function caller(request: HttpRequest): Promise<Caller> {
+  const { tenants, entra } = services();
   const key = request.headers.get('x-api-key');
-  const tenantId = key ? await services().tenants.authenticate(key) : undefined;
-  if (!tenantId) {
-    throw new EInvoiceError('auth.invalid-key', 'A valid API key is required in the x-api-key header', {
-      status: 401,
-    });
+  if (key) {
+    const tenantId = await tenants.authenticate(key);
+    if (!tenantId) throw unauthenticated(entra !== undefined);
+    return { tenantId, via: 'api-key' };
   }
-  return tenantId;
+  const token = /^Bearer\s+(\S+)$/i.exec(request.headers.get('authorization') ?? '')?.[1];
+  if (!token || !entra) throw unauthenticated(entra !== undefined);
+  const identity = await entra.verify(token);
+  // only tenants that exist: a role left behind by a removed tenant grants nothing
+  const granted: string[] = [];
+  for (const tenantId of identity.tenants) if (await tenants.get(tenantId)) granted.push(tenantId);
+  const user = { username: identity.username, ...(identity.name ? { name: identity.name } : {}) };
+  if (granted.length === 0)
+    throw new EInvoiceError(
+      'auth.no-tenant',
+      `${identity.username} has no role Tenant.<tenant id> for a tenant of this service`,
+      { status: 403 },
+    );
+  const chosen = request.headers.get('x-tenant-id') ?? undefined;
+  if (chosen !== undefined && !granted.includes(chosen))
+    throw new EInvoiceError('auth.tenant-forbidden', `${identity.username} has no role Tenant.${chosen}`, {
+      status: 403,
+      details: [{ path: 'header x-tenant-id', message: `one of: ${granted.join(', ')}` }],
+    });
+  const tenantId = chosen ?? (granted.length === 1 ? granted[0] : undefined);
+  return { ...(tenantId ? { tenantId } : {}), via: 'entra', user, tenants: granted };
+}
+
+/** The tenant of the request's caller (see {@link caller}); 401 or 403 otherwise. */
+export async function authenticate(request: HttpRequest): Promise<string> {
+  const { tenantId, user, tenants } = await caller(request);
+  if (tenantId) return tenantId;
+  throw new EInvoiceError(
+    'auth.tenant-ambiguous',
+    `${user!.username} may act for several tenants: name one in the x-tenant-id header`,
+    { status: 403, details: [{ path: 'header x-tenant-id', message: `one of: ${tenants!.join(', ')}` }] },
+  );
 }
 
 /** The request body, refused with 413 past the configured limit. */

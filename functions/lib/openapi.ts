@@ -105,6 +105,12 @@ function pathOf(route: string): { path: string; params: string[] } {
   return { path: `/${path}`, params };
 }
 
+/** What any call with a key or token may be refused with: 403 only with an Entra ID token. */
+const AUTH_PROBLEMS = {
+  '401': ['auth.invalid-key', 'auth.invalid-token', 'auth.token-expired'],
+  '403': ['auth.no-tenant', 'auth.tenant-ambiguous', 'auth.tenant-forbidden'],
+};
+
 function operation(route: DeclaredRoute, method: HttpMethod, params: string[]): Record<string, unknown> {
   const doc = route.docs[method]!;
   const responses: Record<string, unknown> = {};
@@ -130,10 +136,11 @@ function operation(route: DeclaredRoute, method: HttpMethod, params: string[]): 
         : {}),
     };
   }
-  const problems: Record<string, string[]> = {
-    ...(doc.anonymous ? {} : { '401': ['auth.invalid-key'] }),
-    ...doc.problems,
-  };
+  const problems: Record<string, string[]> = { ...doc.problems };
+  if (!doc.anonymous) {
+    problems['401'] = [...AUTH_PROBLEMS['401'], ...(problems['401'] ?? [])];
+    problems['403'] = [...AUTH_PROBLEMS['403'], ...(problems['403'] ?? [])];
+  }
   for (const [status, codes] of Object.entries(problems)) {
     responses[status] = {
       description: `Problem: ${codes.map((c) => `\`${c}\``).join(', ')}`,
@@ -142,7 +149,7 @@ function operation(route: DeclaredRoute, method: HttpMethod, params: string[]): 
   }
   responses.default = {
     description:
-      'Problem: `internal` (500), `store.contention` (503), `route.not-found`, `route.method-not-allowed`',
+      'Problem: `internal` (500), `store.contention` and `auth.provider-unavailable` (503), `route.not-found`, `route.method-not-allowed`',
     content: PROBLEM_CONTENT,
   };
   return {
@@ -191,10 +198,19 @@ export function openApiDocument(routePrefix = 'api'): Record<string, unknown> {
         'Errors are RFC 9457 problem details with a stable code (docs/api.md lists every code).',
     },
     servers: [{ url: `/${routePrefix}` }],
-    security: [{ apiKey: [] }],
+    security: [{ apiKey: [] }, { entraId: [] }],
     paths,
     components: {
-      securitySchemes: { apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' } },
+      securitySchemes: {
+        apiKey: { type: 'apiKey', in: 'header', name: 'x-api-key' },
+        entraId: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description:
+            'An Entra ID access token of the configured app registration (EINVOICE_ENTRA_CLIENT_ID), whose `Tenant.<id>` app role grants the tenant; where Entra ID sign-in is configured',
+        },
+      },
       schemas: components,
     },
   };
