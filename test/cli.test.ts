@@ -156,7 +156,10 @@ describe('einvoice: usage errors (exit 2)', () => {
     [['submit', 'a.json', '--context', '{not json'], '--context must be a JSON object'],
     [['submit', 'a.json', '--context', '[1]'], '--context must be a JSON object'],
     [['submit', 'a.json', '--url', 'localhost:7071'], '--url must be an http:// or https:// URL'],
-    [['sandbox', '--authority', 'nowhere'], '--authority must be one of bc, sdi, pac, sefaz; got "nowhere"'],
+    [
+      ['sandbox', '--authority', 'nowhere'],
+      '--authority must be one of bc, sdi, pac, sefaz, entra; got "nowhere"',
+    ],
     [['sign', 'a.xml', '--cert', 'c.pem', '--profile', 'pades'], '--profile must be one of xmldsig'],
     [['convert', 'a.json'], '--to TARGET is required'],
     [['convert', 'samples/invoice.json', '--to', 'nope'], '--to must be one of canonical, bc, edoc,'],

@@ -26,3 +26,7 @@ export const sdiStandIn = () => require('../sandbox/sdi-standin') as typeof impo
 export const pacStandIn = () => require('../sandbox/pac-standin') as typeof import('../sandbox/pac-standin');
 export const sefazStandIn = () =>
   require('../sandbox/sefaz-standin') as typeof import('../sandbox/sefaz-standin');
+
+/** The Entra ID stand-in (`einvoice sandbox --authority entra`). */
+export const entraStandIn = () =>
+  require('../sandbox/entra-standin') as typeof import('../sandbox/entra-standin');

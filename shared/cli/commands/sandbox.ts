@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { Sandbox } from '../../sandbox/sandbox';
 import { applyLocalSettingsFile, loadSettings } from '../../settings';
 import { UsageError, type CommandIo, type CommandSpec } from '../command';
-import { businessCentralStandIn, pacStandIn, sdiStandIn, sefazStandIn } from '../lazy';
+import { businessCentralStandIn, entraStandIn, pacStandIn, sdiStandIn, sefazStandIn } from '../lazy';
 import { checks } from '../options';
 
 const RECEIVER_ONLY = ['fail-rate', 'latency-ms', 'pending', 'config'];
@@ -84,6 +84,18 @@ async function runPac(port: number | undefined, dataDir: string, io: CommandIo):
   return 0;
 }
 
+/** `--authority entra`: the Entra ID stand-in (the console's sign-in), in the foreground until SIGINT/SIGTERM. */
+async function runEntra(port: number | undefined, io: CommandIo): Promise<number> {
+  const { EntraStandIn, ENTRA_STANDIN_PORT } = entraStandIn();
+  const standIn = new EntraStandIn({ port: port ?? ENTRA_STANDIN_PORT });
+  const url = await standIn.start();
+  io.stderr.write(`${standIn.describe().trimEnd()}\n`);
+  io.stderr.write(`einvoice sandbox (Entra ID) listening at ${url}\n`);
+  await stopSignal();
+  await standIn.stop();
+  return 0;
+}
+
 async function runSefaz(port: number | undefined, dataDir: string, io: CommandIo): Promise<number> {
   const { SefazStandIn, SEFAZ_STANDIN_PORT, contingencyStandIn } = sefazStandIn();
   const env = { ...io.env };
@@ -119,9 +131,9 @@ async function runSefaz(port: number | undefined, dataDir: string, io: CommandIo
 
 export const sandbox: CommandSpec = {
   name: 'sandbox',
-  description: 'a stand-in receiver with faults, or of Business Central, SDI, a PAC or SEFAZ',
+  description: 'a stand-in receiver, or of Business Central, SDI, a PAC, SEFAZ or Entra ID',
   usage:
-    'einvoice sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE] | einvoice sandbox --authority bc [--port P] [--data-dir DIR] | einvoice sandbox --authority sdi [--port P] [--data-dir DIR] [--transmitter-endpoint URL] | einvoice sandbox --authority pac [--port P] [--data-dir DIR] | einvoice sandbox --authority sefaz [--port P] [--data-dir DIR]',
+    'einvoice sandbox [--port P] [--fail-rate R] [--latency-ms N] [--pending N] [--config FILE] | einvoice sandbox --authority bc [--port P] [--data-dir DIR] | einvoice sandbox --authority sdi [--port P] [--data-dir DIR] [--transmitter-endpoint URL] | einvoice sandbox --authority pac [--port P] [--data-dir DIR] | einvoice sandbox --authority sefaz [--port P] [--data-dir DIR] | einvoice sandbox --authority entra [--port P]',
   details:
     'Runs in the foreground until SIGINT or SIGTERM. The receiver (default port 7072, where the shipped flow ' +
     'sandbox-submit delivers: SANDBOX_URL) takes POST /submissions, answers GET /submissions/{id} and counts ' +
@@ -132,22 +144,25 @@ export const sandbox: CommandSpec = {
     '(default port 7075, PAC_URL: stamping, cancellation and status, docs/countries/mexico.md); --authority ' +
     "sefaz the stand-in of Brazil's SEFAZ (default port 7076, HTTPS with client certificates: SEFAZ_URL and " +
     'SEFAZ_CA_FILE; authorisation, receipts, protocol queries, events; docs/countries/brazil.md) and its ' +
-    'contingency authoriser on the next port (SEFAZ_SVC_URL).',
+    'contingency authoriser on the next port (SEFAZ_SVC_URL); --authority entra the stand-in of Microsoft ' +
+    "Entra ID for the web console's sign-in (default port 7078: OpenID Connect v2.0, authorization code with " +
+    'PKCE and refresh tokens, a sign-in page with a button per user; it prints EINVOICE_ENTRA_AUTHORITY and ' +
+    'EINVOICE_ENTRA_CLIENT_ID).',
   options: [
     {
       name: 'authority',
       type: 'string',
       value: 'NAME',
-      allowed: ['bc', 'sdi', 'pac', 'sefaz'],
+      allowed: ['bc', 'sdi', 'pac', 'sefaz', 'entra'],
       description:
-        "start the stand-in of this authority instead of the receiver (bc: Business Central; sdi: Italy's SDI; pac: a Mexican PAC; sefaz: Brazil's SEFAZ)",
+        "start the stand-in of this authority instead of the receiver (bc: Business Central; sdi: Italy's SDI; pac: a Mexican PAC; sefaz: Brazil's SEFAZ; entra: Microsoft Entra ID)",
     },
     {
       name: 'port',
       type: 'string',
       value: 'P',
       description:
-        'the port (default 7072; with --authority bc 7073, sdi 7074, pac 7075, sefaz 7076; 0: any free port)',
+        'the port (default 7072; with --authority bc 7073, sdi 7074, pac 7075, sefaz 7076, entra 7078; 0: any free port)',
       check: checks.port,
     },
     {
@@ -215,6 +230,11 @@ export const sandbox: CommandSpec = {
       comment:
         "the SEFAZ stand-in on 127.0.0.1:7076 (SEFAZ_URL's default) and its SVC on 7077, with the test CA and client certificate",
     },
+    {
+      command: 'einvoice sandbox --authority entra',
+      comment:
+        'the Entra ID stand-in on 127.0.0.1:7078, for signing in to the web console offline, with the settings to use it',
+    },
   ],
   async run(args, io) {
     const port = args.number('port');
@@ -228,6 +248,7 @@ export const sandbox: CommandSpec = {
         throw new UsageError('--transmitter-endpoint applies to --authority sdi');
       if (authority === 'pac') return runPac(port, dataDir, io);
       if (authority === 'sefaz') return runSefaz(port, dataDir, io);
+      if (authority === 'entra') return runEntra(port, io);
       return runBusinessCentral(port, dataDir, io);
     }
     if (args.has('data-dir')) throw new UsageError('--data-dir applies to --authority');
