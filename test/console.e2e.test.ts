@@ -6,7 +6,7 @@ import { JournalObjectStore } from '../shared/adapters/journal-object-store';
 import { sampleInvoice } from '../shared/model/sample-invoice';
 import type { DocumentRecord } from '../shared/model/record';
 import { TenantDirectory } from '../shared/store/tenants';
-import { browserAvailable, launchBrowser } from './support/browser';
+import { browserAvailable, expectAccessible, launchBrowser } from './support/browser';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 import { eventually, onTeardown, tempDir } from './support/temp';
 
@@ -18,7 +18,6 @@ const PEPPOL = { format: 'peppol-bis3-ubl', country: 'DE', documentType: 'invoic
 /** A company whose signing certificate does not exist: its documents fail at the sign step, at once and for good. */
 const BROKEN = { flowId: 'sandbox-submit', companyId: 'broken' };
 const BULK_COUNT = 50;
-const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
 
 let runtime: RuntimeProcess;
 let otherKey: string;
@@ -40,7 +39,6 @@ async function record(id: string): Promise<DocumentRecord> {
   return (await api('GET', `/api/invoices/${id}`)).json as DocumentRecord;
 }
 
-/** A new tab (its own sessionStorage: signed out) signed in with `key`, on the submission log, loaded. */
 /** Uncaught errors of the pages and what their Content-Security-Policy blocked: none may happen. */
 const pageProblems: string[] = [];
 
@@ -54,6 +52,7 @@ function watch(page: Page): void {
 
 afterAll(() => expect(pageProblems).toEqual([]));
 
+/** A new tab (its own sessionStorage: signed out) signed in with `key`, on the submission log, loaded. */
 async function signedIn(key = runtime.apiKey, path = '/'): Promise<Page> {
   const page = await browser.newPage();
   watch(page);
@@ -73,30 +72,6 @@ async function goTo(page: Page, hash: string): Promise<void> {
 /** The rows of the log table (body rows only). */
 function logRows(page: Page) {
   return page.locator('table.log-table tbody tr');
-}
-
-interface AxeResult {
-  violations: Array<{
-    id: string;
-    help: string;
-    nodes: Array<{ target: string[]; failureSummary?: string }>;
-  }>;
-}
-
-async function expectAccessible(page: Page, view: string): Promise<void> {
-  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern: the
-  // console runs under its real policy in these tests, and a script it blocks would fail them.
-  await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
-  const result = await page.evaluate<AxeResult>(
-    `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} } })`,
-  );
-  // each violation with the elements it was found on, so that a failure says what to fix
-  const violations = result.violations.map((v) => ({
-    rule: v.id,
-    help: v.help,
-    nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
-  }));
-  expect({ view, violations }).toEqual({ view, violations: [] });
 }
 
 async function pageWidth(page: Page): Promise<number> {

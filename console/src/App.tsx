@@ -1,13 +1,14 @@
 import type { ComponentChildren } from 'preact';
 import { useEffect, useRef, useState } from 'preact/hooks';
-import { onUnauthorized } from './api/client';
-import { currentKey, forgetKey } from './api/session';
+import { checkCredential, getJson, onUnauthorized, type Session } from './api/client';
+import { completeEntraSignIn, entraAnswerPending } from './api/entra';
+import { currentCredential, forgetCredential, keepCredential, type Credential } from './api/session';
 import { useRoute, type Route } from './router';
 import { ConfigurationView } from './views/configuration/ConfigurationView';
 import { DocumentView } from './views/document/DocumentView';
 import { LogView } from './views/log/LogView';
 import { OperationsView } from './views/operations/OperationsView';
-import { SignIn } from './views/SignIn';
+import { ChooseTenant, SignIn } from './views/SignIn';
 
 const NAV = [
   { href: '#/', label: 'Submission log', view: 'log' },
@@ -23,23 +24,77 @@ const TITLES: Record<Route['view'], string> = {
   missing: 'Page not found',
 };
 
+/**
+ * Signed out (asking for a key or offering Entra ID), back from Entra ID (redeeming the code), choosing one
+ * of several tenants, or signed in.
+ */
+type Phase =
+  | { name: 'out' }
+  | { name: 'returning' }
+  | { name: 'choose'; credential: Extract<Credential, { kind: 'entra' }>; session: Session }
+  | { name: 'in' };
+
 export function App() {
-  const [signedIn, setSignedIn] = useState(() => currentKey() !== null);
+  const [phase, setPhase] = useState<Phase>(() =>
+    entraAnswerPending() ? { name: 'returning' } : { name: currentCredential() ? 'in' : 'out' },
+  );
+  const [session, setSession] = useState<Session | undefined>(undefined);
   const [notice, setNotice] = useState<string | undefined>(undefined);
   const route = useRoute();
+  const signedIn = phase.name === 'in';
 
   useEffect(() => {
     onUnauthorized(() => {
-      forgetKey();
-      setSignedIn(false);
-      setNotice('The service no longer accepts this API key. Sign in again.');
+      const kind = currentCredential()?.kind;
+      forgetCredential();
+      setSession(undefined);
+      setPhase({ name: 'out' });
+      setNotice(
+        kind === 'entra'
+          ? 'Your Entra ID sign-in has expired or was revoked. Sign in again.'
+          : 'The service no longer accepts this API key. Sign in again.',
+      );
     });
   }, []);
 
+  useEffect(() => {
+    if (phase.name !== 'returning') return;
+    const refuse = (text: string) => {
+      forgetCredential();
+      setNotice(text);
+      setPhase({ name: 'out' });
+    };
+    completeEntraSignIn()
+      .then(async (credential) => {
+        const answer = await checkCredential(credential);
+        if ('refusal' in answer)
+          return refuse(
+            `Signed in as ${credential.username}, but ${answer.refusal.title} (${answer.refusal.code}).`,
+          );
+        if (answer.session.tenantId === undefined)
+          return setPhase({ name: 'choose', credential, session: answer.session });
+        keepCredential(credential);
+        setSession(answer.session);
+        setPhase({ name: 'in' });
+      })
+      .catch((error: unknown) =>
+        refuse(
+          `Entra ID sign-in did not complete: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
+  }, [phase.name]);
+
+  // who is signed in, for the header; a tab that was reloaded asks again
+  useEffect(() => {
+    if (!signedIn || session) return;
+    getJson<Session>('session').then(setSession, () => undefined);
+  }, [signedIn, session]);
+
   const signOut = () => {
-    forgetKey();
+    forgetCredential();
     setNotice(undefined);
-    setSignedIn(false);
+    setSession(undefined);
+    setPhase({ name: 'out' });
   };
 
   return (
@@ -69,6 +124,14 @@ export function App() {
                 ))}
               </ul>
             </nav>
+            {session?.tenantId ? (
+              <p class="signed-in-as">
+                <span class="visually-hidden">Signed in to </span>tenant <strong>{session.tenantId}</strong>
+                {session.user ? (
+                  <span class="signed-in-user"> · {session.user.name ?? session.user.username}</span>
+                ) : null}
+              </p>
+            ) : null}
             <button type="button" class="sign-out" onClick={signOut}>
               Sign out
             </button>
@@ -76,14 +139,30 @@ export function App() {
         ) : null}
       </header>
       <Main route={route} signedIn={signedIn}>
-        {signedIn ? (
+        {phase.name === 'in' ? (
           <RouteView route={route} />
+        ) : phase.name === 'returning' ? (
+          <div class="sign-in" aria-busy="true">
+            <h1>Signing in…</h1>
+            <p>Completing the sign-in with Entra ID.</p>
+          </div>
+        ) : phase.name === 'choose' ? (
+          <ChooseTenant
+            session={phase.session}
+            onCancel={signOut}
+            onChosen={(tenantId) => {
+              keepCredential({ ...phase.credential, tenantId });
+              setSession({ ...phase.session, tenantId });
+              setPhase({ name: 'in' });
+            }}
+          />
         ) : (
           <SignIn
             notice={notice}
-            onSignedIn={() => {
+            onSignedIn={(opened) => {
               setNotice(undefined);
-              setSignedIn(true);
+              setSession(opened);
+              setPhase({ name: 'in' });
             }}
           />
         )}

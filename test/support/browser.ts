@@ -1,5 +1,5 @@
-import { existsSync } from 'node:fs';
-import { chromium, type BrowserContext } from 'playwright-core';
+import { existsSync, readFileSync } from 'node:fs';
+import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { tempDir } from './temp';
 
 /** The system's Chromium: browser tests never download one. */
@@ -42,4 +42,31 @@ export async function launchBrowser(): Promise<BrowserContext> {
     timezoneId: 'UTC',
   });
   return context;
+}
+
+const AXE_TAGS = ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'];
+
+interface AxeResult {
+  violations: Array<{
+    id: string;
+    help: string;
+    nodes: Array<{ target: string[]; failureSummary?: string }>;
+  }>;
+}
+
+/** axe-core's WCAG 2.1 A and AA rules find nothing on the page. */
+export async function expectAccessible(page: Page, view: string): Promise<void> {
+  // Evaluated through the DevTools protocol, which the page's Content-Security-Policy does not govern: the
+  // console runs under its real policy in these tests, and a script it blocks would fail them.
+  await page.evaluate(readFileSync(require.resolve('axe-core'), 'utf8'));
+  const result = await page.evaluate<AxeResult>(
+    `axe.run(document, { runOnly: { type: 'tag', values: ${JSON.stringify(AXE_TAGS)} } })`,
+  );
+  // each violation with the elements it was found on, so that a failure says what to fix
+  const violations = result.violations.map((v) => ({
+    rule: v.id,
+    help: v.help,
+    nodes: v.nodes.map((n) => `${n.target.join(' ')}: ${n.failureSummary ?? ''}`),
+  }));
+  expect({ view, violations }).toEqual({ view, violations: [] });
 }

@@ -1,8 +1,10 @@
 /**
- * The one way the console talks to the service: every call carries the API key of this browser tab, and
- * every error is turned into the service's problem (RFC 9457) so the user sees its title and code.
+ * The one way the console talks to the service: every call carries this browser tab's API key or Entra ID
+ * token (renewed before it expires), and every error is turned into the service's problem (RFC 9457) so the
+ * user sees its title and code.
  */
-import { currentKey } from './session';
+import { RENEW_BEFORE_MS, renewEntraToken } from './entra';
+import { credentialHeaders, currentCredential, keepCredential, type Credential } from './session';
 
 export interface ProblemLocation {
   path: string;
@@ -24,7 +26,10 @@ export class ApiError extends Error {
 
 let unauthorizedHandler: () => void = () => undefined;
 
-/** Who is told when the key stops being accepted (revoked, or the tenant removed) while the console is open. */
+/**
+ * Who is told when the key or token stops being accepted (revoked, expired and not renewable, or the tenant
+ * removed) while the console is open.
+ */
 export function onUnauthorized(handler: () => void): void {
   unauthorizedHandler = handler;
 }
@@ -49,14 +54,36 @@ interface RequestOptions {
   body?: unknown;
   signal?: AbortSignal;
   accept?: string;
-  /** Sign-in checks a key that is not stored yet, and must not trigger the "signed out" path on 401. */
-  key?: string;
+  /** Sign-in checks a credential that is not stored yet, and must not trigger the "signed out" path on 401. */
+  credential?: Credential;
+}
+
+let renewal: Promise<Credential | null> | undefined;
+
+/** The tab's credential, its access token renewed first when it is about to expire (one renewal at a time). */
+async function freshCredential(): Promise<Credential | null> {
+  const credential = currentCredential();
+  if (credential?.kind !== 'entra' || credential.expiresAt - Date.now() > RENEW_BEFORE_MS) return credential;
+  if (!credential.refreshToken) return credential;
+  renewal ??= renewEntraToken(credential)
+    .then(
+      (renewed) => {
+        keepCredential(renewed);
+        return renewed;
+      },
+      // refused: the call goes with the old token, and its 401 signs the tab out
+      () => credential,
+    )
+    .finally(() => (renewal = undefined));
+  return renewal;
 }
 
 async function send(path: string, options: RequestOptions = {}): Promise<Response> {
-  const key = options.key ?? currentKey();
-  const headers: Record<string, string> = { accept: options.accept ?? 'application/json' };
-  if (key) headers['x-api-key'] = key;
+  const credential = options.credential ?? (await freshCredential());
+  const headers: Record<string, string> = {
+    accept: options.accept ?? 'application/json',
+    ...credentialHeaders(credential),
+  };
   if (options.body !== undefined) headers['content-type'] = 'application/json';
   let response: Response;
   try {
@@ -75,7 +102,7 @@ async function send(path: string, options: RequestOptions = {}): Promise<Respons
   }
   if (response.ok) return response;
   const problem = await readProblem(response);
-  if (response.status === 401 && options.key === undefined) unauthorizedHandler();
+  if (response.status === 401 && options.credential === undefined) unauthorizedHandler();
   throw problem;
 }
 
@@ -121,13 +148,37 @@ export async function postJson<T>(path: string, body: unknown): Promise<T> {
   return (text ? JSON.parse(text) : {}) as T;
 }
 
-/** Checks a key before it is kept: true when accepted, false on 401; any other problem is thrown. */
-export async function verifyKey(key: string): Promise<boolean> {
+/** Who the service takes the caller for (`GET /api/session`). */
+export interface Session {
+  tenantId?: string;
+  via: 'api-key' | 'entra';
+  user?: { username: string; name?: string };
+  tenants?: string[];
+}
+
+/** How one may sign in here (`GET /api/sign-in`, anonymous). */
+export interface SignInOptions {
+  apiKey: true;
+  entra: { authority: string; clientId: string; scope: string } | null;
+}
+
+export function signInOptions(): Promise<SignInOptions> {
+  return getJson<SignInOptions>('sign-in');
+}
+
+/**
+ * Checks a credential before it is kept: the session it opens, or undefined when refused (401, or 403 for
+ * an Entra ID user with no tenant here: `refusal` says which); any other problem is thrown.
+ */
+export async function checkCredential(
+  credential: Credential,
+): Promise<{ session: Session } | { refusal: ApiError }> {
   try {
-    await send('invoices', { key, query: new URLSearchParams({ limit: '1' }) });
-    return true;
+    const response = await send('session', { credential });
+    return { session: (await response.json()) as Session };
   } catch (error) {
-    if (error instanceof ApiError && error.status === 401) return false;
+    if (error instanceof ApiError && (error.status === 401 || error.status === 403))
+      return { refusal: error };
     throw error;
   }
 }
