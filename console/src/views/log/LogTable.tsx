@@ -1,3 +1,4 @@
+import { Fragment } from 'preact';
 import { useEffect, useRef } from 'preact/hooks';
 import type { SortOrder } from '../../api/query';
 import type { DocumentRecord } from '../../api/types';
@@ -37,8 +38,8 @@ const COLUMNS: Column[] = [
   { key: 'status', label: 'Status' },
   { key: 'attempts', label: 'Attempts', numeric: true },
   { key: 'error', label: 'Last error' },
+  // created and updated share a column, each with its own sort button: the log fits 1280 px
   { key: 'created', label: 'Created' },
-  { key: 'updated', label: 'Updated' },
   { key: 'duration', label: 'Duration', numeric: true },
   { key: 'id', label: 'Id' },
 ];
@@ -82,20 +83,27 @@ export function LogTable(props: LogTableProps) {
               />
             </th>
             {COLUMNS.map((column) => {
-              const state = ariaSort(column.key, order, sort);
               const key = column.key;
+              if (key === 'created') {
+                const created = ariaSort('created', order, sort);
+                const updated = ariaSort('updated', order, sort);
+                return (
+                  <th
+                    key={key}
+                    scope="col"
+                    aria-sort={created !== 'none' ? created : updated}
+                    class="cell-times"
+                  >
+                    <SortButton label="Created" state={created} onClick={props.onServerOrder} />
+                    <span aria-hidden="true"> / </span>
+                    <SortButton label="updated" state={updated} onClick={() => props.onSort('updated')} />
+                  </th>
+                );
+              }
+              const state = ariaSort(key, order, sort);
               return (
                 <th key={key} scope="col" aria-sort={state} class={column.numeric ? 'numeric' : undefined}>
-                  <button
-                    type="button"
-                    class="sort-button"
-                    onClick={() => (key === 'created' ? props.onServerOrder() : props.onSort(key))}
-                  >
-                    {column.label}
-                    <span class="sort-arrow" aria-hidden="true">
-                      {ARROWS[state]}
-                    </span>
-                  </button>
+                  <SortButton label={column.label} state={state} onClick={() => props.onSort(key)} />
                 </th>
               );
             })}
@@ -114,6 +122,33 @@ export function LogTable(props: LogTableProps) {
         </tbody>
       </table>
     </ScrollRegion>
+  );
+}
+
+function SortButton({ label, state, onClick }: { label: string; state: AriaSort; onClick: () => void }) {
+  return (
+    <button type="button" class="sort-button" onClick={onClick}>
+      {label}
+      <span class="sort-arrow" aria-hidden="true">
+        {ARROWS[state]}
+      </span>
+    </button>
+  );
+}
+
+/** A code breakable after each dot (`certificate.<wbr>not-found`): long codes wrap instead of widening the log. */
+function BreakableCode({ code, title }: { code: string; title?: string }) {
+  const parts = code.split('.');
+  return (
+    <code title={title}>
+      {parts.map((part, index) => (
+        <Fragment key={index}>
+          {index > 0 ? '.' : null}
+          {index > 0 ? <wbr /> : null}
+          {part}
+        </Fragment>
+      ))}
+    </code>
   );
 }
 
@@ -151,7 +186,7 @@ function LogRow(props: {
         {counterparty?.id ? <span class="secondary">{counterparty.id}</span> : null}
       </td>
       <td class="numeric">{formatAmount(record.summary?.amount, record.summary?.currency)}</td>
-      <td>
+      <td class="cell-flow">
         {record.flowId}
         <span class="secondary">
           {record.featureId ? `${record.featureId} ${record.featureVersion ?? ''}` : 'no feature'}
@@ -161,16 +196,22 @@ function LogRow(props: {
         <StatusBadge status={record.status} stepId={record.stepId} />
       </td>
       <td class="numeric">{record.attempt}</td>
-      <td class="nowrap">{error?.code ? <code title={error.message}>{error.code}</code> : '—'}</td>
-      <td class="nowrap">
-        <Time iso={record.createdAt} compact />
+      <td class="cell-error">
+        {error?.code ? <BreakableCode code={error.code} title={error.message} /> : '—'}
       </td>
       <td class="nowrap">
-        <Time iso={record.updatedAt} compact />
+        <Time iso={record.createdAt} compact />
+        <span class="secondary">
+          <span class="visually-hidden">updated </span>
+          <Time iso={record.updatedAt} compact />
+        </span>
       </td>
       <td class="numeric nowrap">{formatDuration(processingMs(record))}</td>
       <td class="cell-id">
-        <code>{record.id}</code>
+        <code title={record.id}>
+          <span aria-hidden="true">{record.id.slice(0, 10)}…</span>
+          <span class="visually-hidden">{record.id}</span>
+        </code>
         <CopyButton value={record.id} what={`id of ${label}`} />
       </td>
     </tr>
