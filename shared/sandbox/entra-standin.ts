@@ -522,15 +522,21 @@ export class EntraStandIn {
       .end();
   }
 
-  /** `GET …/authorize`: the sign-in page, a button per user. */
-  private authorizePage(res: ServerResponse, params: URLSearchParams): void {
-    let request: AuthorizeRequest;
+  /** The authorization request, or undefined once a page has said what is wrong with it. */
+  private validAuthorizeRequest(res: ServerResponse, params: URLSearchParams): AuthorizeRequest | undefined {
     try {
-      request = this.authorizeRequest(params);
+      return this.authorizeRequest(params);
     } catch (error) {
       if (!(error instanceof AuthorizeError)) throw error;
-      return this.errorPage(res, 400, `${error.message} (parameter: ${error.parameter})`);
+      this.errorPage(res, 400, `${error.message} (parameter: ${error.parameter})`);
+      return undefined;
     }
+  }
+
+  /** `GET …/authorize`: the sign-in page, a button per user. */
+  private authorizePage(res: ServerResponse, params: URLSearchParams): void {
+    const request = this.validAuthorizeRequest(res, params);
+    if (!request) return;
     if (request.prompt === 'none')
       // no session to sign in from without a page
       return this.redirect(res, request, {
@@ -580,13 +586,8 @@ export class EntraStandIn {
 
   /** `POST …/authorize`: the user chose on the page; a code for the redirect URI. */
   private authorizeAs(res: ServerResponse, params: URLSearchParams): void {
-    let request: AuthorizeRequest;
-    try {
-      request = this.authorizeRequest(params);
-    } catch (error) {
-      if (!(error instanceof AuthorizeError)) throw error;
-      return this.errorPage(res, 400, `${error.message} (parameter: ${error.parameter})`);
-    }
+    const request = this.validAuthorizeRequest(res, params);
+    if (!request) return;
     const username = params.get('username') ?? '';
     const user = this.users.find((u) => u.username === username);
     if (!user)
