@@ -270,6 +270,10 @@ describeBrowser('web console (real service, real browser)', () => {
     await page.getByRole('link', { name: 'Operations' }).click();
     await page.getByRole('heading', { name: 'Errors by code' }).waitFor();
     await expectAccessible(page, 'operations');
+    // the documents whose messages were dead-lettered open in the log, filtered, to be resubmitted there
+    const deadLettered = page.getByRole('link', { name: /Dead-lettered/ });
+    const target = new URLSearchParams((await deadLettered.getAttribute('href'))!.split('?')[1]);
+    expect(Object.fromEntries(target)).toEqual({ status: 'failed', errorCode: 'stage.timeout' });
 
     await page.getByRole('link', { name: 'Configuration' }).click();
     await page.getByRole('heading', { name: /Submission to the local sandbox receiver/ }).waitFor();

@@ -128,10 +128,13 @@ function Tiles({ report }: { report: OperationsReport }) {
           label={
             report.deadLettered === null
               ? 'Dead-lettered messages: this message bus does not report them'
-              : 'Dead-lettered messages'
+              : 'Dead-lettered: failed when their step messages were lost (open them to resubmit)'
           }
           value={report.deadLettered === null ? 'n/a' : formatCount(report.deadLettered)}
           tone={report.deadLettered ? 'problem' : undefined}
+          {...(report.deadLettered === null
+            ? {}
+            : { href: logHref(new URLSearchParams({ status: 'failed', errorCode: 'stage.timeout' })) })}
         />
       </ul>
     </section>
