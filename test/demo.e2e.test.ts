@@ -3,6 +3,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DocumentRecord } from '../shared/model/record';
 import { packageRoot } from '../shared/util/package-root';
+import { signInAsStandInUser } from './support/entra';
 import { startRuntime, type RuntimeProcess } from './support/runtime';
 import { onTeardown, tempDir } from './support/temp';
 
@@ -51,6 +52,26 @@ describe('einvoice serve --demo', () => {
   it('says what it set up', () => {
     expect(runtime.output()).toMatch(/demo: sandbox receiver at http:\/\/127\.0\.0\.1:\d+/);
     expect(runtime.output()).toContain('feature sandbox-demo 1.0.0, demo company demo');
+  });
+
+  it("offers the console a sign-in at the Entra ID stand-in, whose operator's tokens act for tenant local", async () => {
+    expect(runtime.output()).toMatch(/Entra ID stand-in at http:\/\/127\.0\.0\.1:\d+/);
+    const options = await (await fetch(`${runtime.url}/api/sign-in`)).json();
+    expect(options.entra).toMatchObject({ authority: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\//) });
+    const tokens = await signInAsStandInUser(options.entra.authority, {
+      clientId: options.entra.clientId,
+      scope: options.entra.scope,
+      username: 'operator@contoso.example',
+    });
+    const session = await fetch(`${runtime.url}/api/session`, {
+      headers: { authorization: `Bearer ${tokens.access_token as string}` },
+    });
+    expect(await session.json()).toEqual({
+      tenantId: 'local',
+      via: 'entra',
+      user: { username: 'operator@contoso.example', name: 'Local operator' },
+      tenants: ['local'],
+    });
   });
 
   it('enables every shipped feature for tenant local', async () => {

@@ -10,6 +10,7 @@ import { Sandbox } from '../sandbox/sandbox';
 import { SdiStandIn } from '../sandbox/sdi-standin';
 import { PacStandIn } from '../sandbox/pac-standin';
 import { contingencyStandIn, SefazStandIn } from '../sandbox/sefaz-standin';
+import { EntraStandIn } from '../sandbox/entra-standin';
 import { isObject, parseJson } from '../util/json';
 import { packageRoot } from '../util/package-root';
 
@@ -44,13 +45,15 @@ export interface StandIns {
   sefaz: SefazStandIn;
   /** A second SEFAZ stand-in playing the contingency authoriser (SVC), with the first one's CA and clients. */
   svc: SefazStandIn;
+  /** Entra ID: the console offers to sign in there, as its default user with the role Tenant.local. */
+  entra: EntraStandIn;
   urls: Record<'sandbox' | 'bcApi' | 'bcToken' | 'sdi' | 'pac' | 'sefaz' | 'svc', string>;
   stop(): Promise<void>;
 }
 
 /**
- * Starts the sandbox receiver, the Business Central stand-in (sharing the key folder's secret) and the SDI
- * stand-in (its state in the data folder) on free ports.
+ * Starts the sandbox receiver, the Business Central stand-in (sharing the key folder's secret), the SDI,
+ * PAC and SEFAZ stand-ins (their state in the data folder) and the Entra ID stand-in on free ports.
  */
 export async function startStandIns(dataDir: string, keyDir: string, schemasDir?: string): Promise<StandIns> {
   const sandbox = new Sandbox({ port: 0 });
@@ -73,6 +76,9 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
     const svc = contingencyStandIn(sefaz, join(dataDir, 'sefaz-svc'), schemasDir);
     const svcUrl = await svc.start();
     started.push(svc);
+    const entra = new EntraStandIn({ port: 0 });
+    await entra.start();
+    started.push(entra);
     return {
       sandbox,
       bc,
@@ -80,6 +86,7 @@ export async function startStandIns(dataDir: string, keyDir: string, schemasDir?
       pac,
       sefaz,
       svc,
+      entra,
       urls: {
         sandbox: sandboxUrl,
         bcApi: bc.apiUrl,

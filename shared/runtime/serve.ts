@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import { provideServices } from '../../functions/lib/services';
 import { applyLocalSettingsFile, describePostgresUrl, loadSettings, type Settings } from '../settings';
 import { setUpDemo, startStandIns, type StandIns } from './demo';
+import { ENTRA_STANDIN_CLIENT_ID } from '../sandbox/entra-standin';
 import { LOCAL_TENANT, startEmbedded, type EmbeddedRuntime } from './embedded';
 import { installRecorder, RegistrationRecorder } from './registrations';
 
@@ -52,6 +53,8 @@ export async function serve(options: {
       SEFAZ_URL: standIns.urls.sefaz,
       SEFAZ_SVC_URL: standIns.urls.svc,
       SEFAZ_CA_FILE: standIns.sefaz.caFile,
+      EINVOICE_ENTRA_AUTHORITY: standIns.entra.authority,
+      EINVOICE_ENTRA_CLIENT_ID: ENTRA_STANDIN_CLIENT_ID,
       // the stand-in signs its notifications as SDI does: only its signature is taken
       ...(standIns.sdi.certificateFile ? { SDI_CERTIFICATE: standIns.sdi.certificateFile } : {}),
     });
@@ -76,7 +79,8 @@ export async function serve(options: {
       `  data folder: ${runtime.services.settings.dataDir}\n` +
       storeLine(runtime.services.settings) +
       (standIns
-        ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}, SDI stand-in at ${standIns.urls.sdi}, PAC stand-in at ${standIns.urls.pac}, SEFAZ stand-in at ${standIns.urls.sefaz} (contingency: ${standIns.urls.svc})\n` +
+        ? `  demo: sandbox receiver at ${standIns.urls.sandbox}, Business Central stand-in at ${standIns.bc.url}, SDI stand-in at ${standIns.urls.sdi}, PAC stand-in at ${standIns.urls.pac}, SEFAZ stand-in at ${standIns.urls.sefaz} (contingency: ${standIns.urls.svc}), Entra ID stand-in at ${standIns.entra.url}\n` +
+          `  console: ${runtime.url}/, signed in with the API key or with Entra ID (the stand-in's operator@contoso.example, role Tenant.local)\n` +
           demo.map((line) => `  feature ${line}\n`).join('')
         : '') +
       `  try: npx einvoice submit ${sample} --wait\n\n`,
