@@ -67,6 +67,14 @@ export function formatAmount(amount: string | undefined, currency: string | unde
   return currency ? `${amount} ${currency}` : amount;
 }
 
+/**
+ * A long id in a dense table: its first and last characters. Document ids start with their creation
+ * time, so the start alone would be alike for a whole batch; the random end tells them apart.
+ */
+export function shortId(id: string): string {
+  return id.length <= 14 ? id : `${id.slice(0, 6)}…${id.slice(-6)}`;
+}
+
 export function formatDuration(ms: number | undefined): string {
   if (ms === undefined || !Number.isFinite(ms)) return '—';
   if (ms < 1000) return `${Math.round(ms)} ms`;

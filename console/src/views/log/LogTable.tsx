@@ -6,7 +6,7 @@ import { CopyButton } from '../../components/CopyButton';
 import { ScrollRegion } from '../../components/ScrollRegion';
 import { StatusBadge } from '../../components/StatusBadge';
 import { Time } from '../../components/Time';
-import { formatAmount, formatDuration } from '../../format';
+import { formatAmount, formatDuration, shortId } from '../../format';
 import { documentLabel, lastError, processingMs } from '../../records';
 import { documentHref } from '../../router';
 import type { ClientSort, SortableColumn } from './sorting';
@@ -209,7 +209,7 @@ function LogRow(props: {
       <td class="numeric nowrap">{formatDuration(processingMs(record))}</td>
       <td class="cell-id">
         <code title={record.id}>
-          <span aria-hidden="true">{record.id.slice(0, 10)}…</span>
+          <span aria-hidden="true">{shortId(record.id)}</span>
           <span class="visually-hidden">{record.id}</span>
         </code>
         <CopyButton value={record.id} what={`id of ${label}`} />
