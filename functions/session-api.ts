@@ -10,7 +10,7 @@ httpRoute('signInOptions', {
   route: 'sign-in',
   methods: ['GET'],
   handler: () =>
-    Promise.resolve(json(200, { apiKey: true, entra: services().entra?.signIn() ?? null }, NO_STORE)),
+    Promise.resolve(json(200, { apiKey: true, entra: services().settings.entra ?? null }, NO_STORE)),
   docs: {
     GET: {
       summary: 'How to sign in: with an API key, and with Entra ID where configured (no API key)',

@@ -25,16 +25,10 @@ export interface EntraIdentity {
   tenants: string[];
 }
 
-/** What the console needs to start the sign-in: the provider's endpoints come from its discovery document. */
-export interface EntraSignIn {
-  authority: string;
-  clientId: string;
-  scope: string;
-}
-
+/** The directory as its OpenID configuration describes it: the issuer, and its key set (cached by jose). */
 interface Discovery {
   issuer: string;
-  jwksUri: string;
+  keys: ReturnType<typeof createRemoteJWKSet>;
 }
 
 const CLOCK_TOLERANCE_SECONDS = 60;
@@ -51,21 +45,15 @@ function unavailable(message: string, cause?: unknown): EInvoiceError {
  */
 export class EntraVerifier {
   private discovery: Promise<Discovery> | undefined;
-  private keys: ReturnType<typeof createRemoteJWKSet> | undefined;
 
   constructor(readonly settings: EntraSettings) {}
 
-  signIn(): EntraSignIn {
-    const { authority, clientId, scope } = this.settings;
-    return { authority, clientId, scope };
-  }
-
   /** The identity of a token, or an `auth.*` error: 401 for a token that is not valid, 503 when Entra ID cannot be reached. */
   async verify(token: string): Promise<EntraIdentity> {
-    const { issuer } = await this.discover();
+    const { issuer, keys } = await this.discover();
     let payload: JWTPayload;
     try {
-      ({ payload } = await jwtVerify(token, this.keys!, {
+      ({ payload } = await jwtVerify(token, keys, {
         issuer,
         audience: [this.settings.clientId, `api://${this.settings.clientId}`],
         algorithms: ['RS256'],
@@ -154,7 +142,6 @@ export class EntraVerifier {
       throw unavailable(
         `The OpenID configuration at ${url} names the issuer ${issuer}, not EINVOICE_ENTRA_AUTHORITY`,
       );
-    this.keys = createRemoteJWKSet(new URL(jwksUri));
-    return { issuer, jwksUri };
+    return { issuer, keys: createRemoteJWKSet(new URL(jwksUri)) };
   }
 }

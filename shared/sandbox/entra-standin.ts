@@ -8,6 +8,7 @@ import {
 } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Socket } from 'node:net';
+import { escapeXml } from '../formats/xml-writer';
 import { closeServer, listenTracked, readLimitedBody } from './http-server';
 
 /** Where `einvoice sandbox --authority entra` listens unless told otherwise. */
@@ -89,13 +90,6 @@ const PAGE_STYLE =
   'li{margin:.75rem 0}.roles{display:block;color:#404040;font-size:.9rem}';
 
 const base64url = (data: Buffer | string) => Buffer.from(data).toString('base64url');
-
-function escapeHtml(text: string): string {
-  return text.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] ?? c,
-  );
-}
 
 function sameText(a: string, b: string): boolean {
   const x = Buffer.from(a);
@@ -290,7 +284,7 @@ export class EntraStandIn {
       .end(
         '<!doctype html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n' +
           '<meta name="viewport" content="width=device-width, initial-scale=1">\n' +
-          `<title>${escapeHtml(title)}</title>\n<style>${PAGE_STYLE}</style>\n</head>\n<body>\n<main>\n${body}</main>\n</body>\n</html>\n`,
+          `<title>${escapeXml(title)}</title>\n<style>${PAGE_STYLE}</style>\n</head>\n<body>\n<main>\n${body}</main>\n</body>\n</html>\n`,
       );
   }
 
@@ -299,7 +293,7 @@ export class EntraStandIn {
       res,
       status,
       'Sign-in error — Entra ID stand-in',
-      `<h1>Sorry, the sign-in request is not valid</h1>\n<p>${escapeHtml(message)}</p>\n` +
+      `<h1>Sorry, the sign-in request is not valid</h1>\n<p>${escapeXml(message)}</p>\n` +
         '<p>This is the local Entra ID stand-in of the e-invoicing service.</p>\n',
     );
   }
@@ -556,7 +550,7 @@ export class EntraStandIn {
       ['response_mode', request.responseMode],
     ]
       .filter((field): field is [string, string] => field[1] !== undefined)
-      .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeHtml(value)}">\n`)
+      .map(([name, value]) => `<input type="hidden" name="${name}" value="${escapeXml(value)}">\n`)
       .join('');
     const hint = request.loginHint?.toLowerCase();
     const users = [...this.users].sort(
@@ -565,8 +559,8 @@ export class EntraStandIn {
     const buttons = users
       .map(
         (u) =>
-          `<li><button type="submit" name="username" value="${escapeHtml(u.username)}">Sign in as ${escapeHtml(u.name)} (${escapeHtml(u.username)})</button>` +
-          `<span class="roles">Roles: ${escapeHtml(u.roles.length ? u.roles.join(', ') : 'none')}</span></li>\n`,
+          `<li><button type="submit" name="username" value="${escapeXml(u.username)}">Sign in as ${escapeXml(u.name)} (${escapeXml(u.username)})</button>` +
+          `<span class="roles">Roles: ${escapeXml(u.roles.length ? u.roles.join(', ') : 'none')}</span></li>\n`,
       )
       .join('');
     this.sendHtml(
@@ -575,7 +569,7 @@ export class EntraStandIn {
       PAGE_TITLE,
       '<h1>Sign in</h1>\n' +
         `<p>This is the local Entra ID stand-in: pick a user of the directory ${ENTRA_STANDIN_DIRECTORY} to sign in ` +
-        `to the application ${escapeHtml(request.clientId)}; no password is asked.</p>\n` +
+        `to the application ${escapeXml(request.clientId)}; no password is asked.</p>\n` +
         `<form method="post" action="/${ENTRA_STANDIN_DIRECTORY}/oauth2/v2.0/authorize">\n${hidden}` +
         (users.length ? `<ul>\n${buttons}</ul>\n` : '<p>The stand-in has no users.</p>\n') +
         '</form>\n',
@@ -745,7 +739,7 @@ export class EntraStandIn {
     const sub = (app: string) =>
       base64url(
         createHash('sha256').update(`sub:${ENTRA_STANDIN_DIRECTORY}:${app}:${user.username}`).digest(),
-      ).slice(0, 43);
+      );
     const roles = user.roles.length ? { roles: [...user.roles] } : {};
     const times = { iat: now, nbf: now, exp: now + this.lifetime };
     const accessToken = this.jwt({
